@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the real peers the tests run against (Debian packages, only those missing) and runs every test.
+# This is the README's test command and what .ci/run calls. A test whose peer is missing fails; none is skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+have() { command -v "$1" >/dev/null 2>&1; }
+have dcmdump || need+=(dcmtk)
+have dciodvfy || need+=(dicom3tools)
+[ -d /usr/lib/python3/dist-packages/pydicom ] || need+=(python3-pydicom)
+/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
+
+if ((${#need[@]})); then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  echo "installing test peers: ${need[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test Gateway.sln -c Release "$@" 2>&1 | tee "$log" || status=$?
+
+# One plain closing line for the whole run, summed over the test assemblies.
+awk '/(Passed|Failed)! +- +Failed:/ {
+       for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
+     }
+     END { gsub(",", "", p); printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+exit "$status"

@@ -1,0 +1,122 @@
+namespace Gateway.Dicom;
+
+/// <summary>
+/// The bytes of one value, always little endian. Either held in memory or a range of a file that is read only when
+/// asked for, so that parsing the metadata of a 1 GB multi-frame file does not touch its pixel data.
+/// </summary>
+public abstract class DicomBuffer
+{
+    public static readonly DicomBuffer Empty = new MemoryDicomBuffer(ReadOnlyMemory<byte>.Empty);
+
+    public abstract long Length { get; }
+
+    /// <summary>True when the bytes are in memory.</summary>
+    public abstract bool IsLoaded { get; }
+
+    /// <summary>The bytes, loaded if needed. Values over 2 GB cannot be loaded whole: stream them with <see cref="CopyTo"/>.</summary>
+    public abstract ReadOnlyMemory<byte> Memory { get; }
+
+    /// <summary>Writes the bytes to a stream without holding more than a small buffer of them at once.</summary>
+    public abstract void CopyTo(Stream destination);
+
+    public static DicomBuffer From(byte[] bytes) => new MemoryDicomBuffer(bytes);
+
+    public static DicomBuffer From(ReadOnlyMemory<byte> bytes) => new MemoryDicomBuffer(bytes);
+
+    /// <summary>Several buffers one after the other (e.g. the frames of a multi-frame image), never concatenated in memory.</summary>
+    public static DicomBuffer Concat(IReadOnlyList<DicomBuffer> parts) => new CompositeDicomBuffer(parts);
+}
+
+internal sealed class MemoryDicomBuffer(ReadOnlyMemory<byte> bytes) : DicomBuffer
+{
+    public override long Length => bytes.Length;
+    public override bool IsLoaded => true;
+    public override ReadOnlyMemory<byte> Memory => bytes;
+    public override void CopyTo(Stream destination) => destination.Write(bytes.Span);
+}
+
+/// <summary>A range of a file, read on demand. <paramref name="swapUnit"/> &gt; 1 converts big-endian words while reading.</summary>
+internal sealed class FileDicomBuffer(string path, long offset, long length, int swapUnit) : DicomBuffer
+{
+    private const int ChunkSize = 1 << 20;
+    private ReadOnlyMemory<byte>? _loaded;
+
+    public override long Length => length;
+    public override bool IsLoaded => _loaded is not null;
+
+    public override ReadOnlyMemory<byte> Memory
+    {
+        get
+        {
+            if (_loaded is { } m)
+                return m;
+            if (length > Array.MaxLength)
+                throw new InvalidOperationException($"a value of {length} bytes is too large to load; stream it instead");
+            var bytes = GC.AllocateUninitializedArray<byte>((int)length);
+            using (var fs = Open())
+                fs.ReadExactly(bytes);
+            ByteSwap.InPlace(bytes, swapUnit);
+            _loaded = bytes;
+            return bytes;
+        }
+    }
+
+    public override void CopyTo(Stream destination)
+    {
+        if (_loaded is { } m)
+        {
+            destination.Write(m.Span);
+            return;
+        }
+        using var fs = Open();
+        var chunk = new byte[(int)Math.Min(ChunkSize, Math.Max(length, 1))];
+        var left = length;
+        while (left > 0)
+        {
+            var n = (int)Math.Min(chunk.Length, left);
+            fs.ReadExactly(chunk, 0, n);
+            ByteSwap.InPlace(chunk.AsSpan(0, n), swapUnit);
+            destination.Write(chunk, 0, n);
+            left -= n;
+        }
+    }
+
+    private FileStream Open()
+    {
+        var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        if (fs.Length < offset + length)
+        {
+            fs.Dispose();
+            throw new IOException($"{path} is shorter than when it was read: a value at offset {offset} of {length} bytes is gone");
+        }
+        fs.Position = offset;
+        return fs;
+    }
+}
+
+internal sealed class CompositeDicomBuffer(IReadOnlyList<DicomBuffer> parts) : DicomBuffer
+{
+    public override long Length { get; } = parts.Sum(p => p.Length);
+    public override bool IsLoaded => parts.All(p => p.IsLoaded);
+
+    public override ReadOnlyMemory<byte> Memory
+    {
+        get
+        {
+            var all = new byte[checked((int)Length)];
+            var at = 0;
+            foreach (var p in parts)
+            {
+                p.Memory.Span.CopyTo(all.AsSpan(at));
+                at += (int)p.Length;
+            }
+            return all;
+        }
+    }
+
+    public override void CopyTo(Stream destination)
+    {
+        foreach (var p in parts)
+            p.CopyTo(destination);
+    }
+}

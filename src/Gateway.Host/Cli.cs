@@ -1,0 +1,78 @@
+using Gateway.Dicom;
+using Gateway.Host.Commands;
+
+namespace Gateway.Host;
+
+/// <summary>
+/// The `gateway` command line (DESIGN.md): one verb per command. Exit codes: 0 success, 1 the operation failed,
+/// 2 bad input or usage with a message on stderr naming the problem.
+/// </summary>
+public static class Cli
+{
+    public const int Ok = 0;
+    public const int Failed = 1;
+    public const int BadInput = 2;
+
+    private static readonly Dictionary<string, (string Usage, Func<CommandArgs, TextWriter, TextWriter, int> Run)> Verbs = new(StringComparer.Ordinal)
+    {
+        ["dump"] = ("gateway dump FILE", DumpCommand.Run),
+        ["convert"] = ("gateway convert IN OUT --ts implicit|explicit|deflated", ConvertCommand.Run),
+    };
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Usage(args.Length == 0 ? stderr : stdout);
+            return args.Length == 0 ? BadInput : Ok;
+        }
+        if (args[0] == "--version")
+        {
+            stdout.WriteLine($"gateway {DicomImplementation.VersionName}");
+            return Ok;
+        }
+        if (!Verbs.TryGetValue(args[0], out var verb))
+        {
+            stderr.WriteLine($"gateway: unknown command '{args[0]}'");
+            Usage(stderr);
+            return BadInput;
+        }
+        try
+        {
+            return verb.Run(CommandArgs.Parse(args[1..]), stdout, stderr);
+        }
+        catch (UsageException e)
+        {
+            stderr.WriteLine($"gateway {args[0]}: {e.Message}");
+            stderr.WriteLine($"usage: {verb.Usage}");
+            return BadInput;
+        }
+        catch (DicomFormatException e)
+        {
+            stderr.WriteLine($"gateway {args[0]}: not a valid DICOM file: {e.Message}");
+            return BadInput;
+        }
+        catch (DicomValueException e)
+        {
+            stderr.WriteLine($"gateway {args[0]}: {e.Message}");
+            return BadInput;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            stderr.WriteLine($"gateway {args[0]}: {e.Message}");
+            return BadInput;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            stderr.WriteLine($"gateway {args[0]}: {e.Message}");
+            return Failed;
+        }
+    }
+
+    private static void Usage(TextWriter w)
+    {
+        w.WriteLine("usage:");
+        foreach (var v in Verbs.Values)
+            w.WriteLine("  " + v.Usage);
+    }
+}

@@ -1,0 +1,77 @@
+namespace Gateway.Host;
+
+/// <summary>A usage mistake; the message names the argument at fault.</summary>
+public sealed class UsageException(string message) : Exception(message);
+
+/// <summary>Positional arguments and --options of one verb.</summary>
+public sealed class CommandArgs
+{
+    private readonly Dictionary<string, List<string>> _options = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _used = new(StringComparer.Ordinal);
+
+    public List<string> Positional { get; } = [];
+
+    public static CommandArgs Parse(IReadOnlyList<string> args)
+    {
+        var result = new CommandArgs();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var a = args[i];
+            if (a == "--")
+            {
+                result.Positional.AddRange(args.Skip(i + 1));
+                break;
+            }
+            if (a.StartsWith("--", StringComparison.Ordinal) && a.Length > 2)
+            {
+                var name = a[2..];
+                string? value = null;
+                var eq = name.IndexOf('=', StringComparison.Ordinal);
+                if (eq >= 0)
+                {
+                    value = name[(eq + 1)..];
+                    name = name[..eq];
+                }
+                else if (i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                {
+                    value = args[++i];
+                }
+                if (!result._options.TryGetValue(name, out var list))
+                    result._options[name] = list = [];
+                list.Add(value ?? "");
+                continue;
+            }
+            result.Positional.Add(a);
+        }
+        return result;
+    }
+
+    public string? Option(string name)
+    {
+        _used.Add(name);
+        return _options.TryGetValue(name, out var v) ? v[^1] : null;
+    }
+
+    public bool Flag(string name)
+    {
+        _used.Add(name);
+        return _options.ContainsKey(name);
+    }
+
+    public string Required(string name) =>
+        Option(name) is { Length: > 0 } v ? v : throw new UsageException($"--{name} is required");
+
+    /// <summary>Fails on options the verb did not ask for (typos must not pass silently).</summary>
+    public void RejectUnknown()
+    {
+        var unknown = _options.Keys.Where(k => !_used.Contains(k)).ToList();
+        if (unknown.Count > 0)
+            throw new UsageException($"unknown option --{unknown[0]}");
+    }
+
+    public void ExpectPositional(int count, string what)
+    {
+        if (Positional.Count != count)
+            throw new UsageException($"expected {what}, got {Positional.Count} argument(s)");
+    }
+}

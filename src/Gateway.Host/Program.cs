@@ -1,0 +1,3 @@
+using Gateway.Host;
+
+return Cli.Run(args, Console.Out, Console.Error);
