@@ -67,7 +67,14 @@ public sealed class DicomFile
             var origin = input.Position;
             using var inflated = new DeflateStream(new RemainderStream(stream, input), CompressionMode.Decompress);
             var inner = new DicomInput(inflated, null, origin);
-            new DicomParser(inner, options).ReadDataset(dataset, true, false);
+            try
+            {
+                new DicomParser(inner, options).ReadDataset(dataset, true, false);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new DicomFormatException($"the deflated data set is corrupt: {e.Message}", inner.Position, null, e);
+            }
         }
         else
         {

@@ -45,7 +45,7 @@ internal sealed class DicomParser(DicomInput input, DicomReadOptions options)
                     return;
                 throw new DicomFormatException($"unexpected {DescribeDelimiter(tag)} with length {len} inside a data set", start, tag);
             }
-            var item = ReadElement(tag, start, target, explicitVR, bigEndian, depth);
+            var item = ReadElement(tag, start, target, explicitVR, bigEndian, depth, end);
             if (item is not null)
                 target.AddOrUpdate(item);
         }
@@ -53,7 +53,7 @@ internal sealed class DicomParser(DicomInput input, DicomReadOptions options)
             throw new DicomFormatException($"an element runs {input.Position - end} bytes past the end of its item", end);
     }
 
-    private DicomItem? ReadElement(DicomTag tag, long start, DicomDataset context, bool explicitVR, bool bigEndian, int depth)
+    private DicomItem? ReadElement(DicomTag tag, long start, DicomDataset context, bool explicitVR, bool bigEndian, int depth, long end)
     {
         DicomVR vr;
         uint length;
@@ -97,6 +97,7 @@ internal sealed class DicomParser(DicomInput input, DicomReadOptions options)
             throw new DicomFormatException($"undefined length is not allowed for VR {vr.Code}", start, tag);
         }
 
+        CheckWithin(length, end, "item", tag, start);
         if (vr == DicomVR.SQ)
         {
             CheckAvailable(length, tag, start);
@@ -146,6 +147,8 @@ internal sealed class DicomParser(DicomInput input, DicomReadOptions options)
             }
             if (itemTag != DicomTag.Item)
                 throw new DicomFormatException($"expected an item in sequence {tag}, found {itemTag}", start, tag);
+            if (length != UndefinedLength)
+                CheckWithin(length, limit, "sequence", itemTag, start);
             var item = new DicomDataset { Parent = parent };
             seq.Add(item);
             if (length == UndefinedLength)
@@ -217,6 +220,16 @@ internal sealed class DicomParser(DicomInput input, DicomReadOptions options)
         if (!input.TryEnsure(4))
             throw new DicomFormatException("data ends inside an element header", start, tag);
         return input.ReadUInt32(bigEndian);
+    }
+
+    /// <summary>A value must end within its enclosing item or sequence of defined length.</summary>
+    private void CheckWithin(uint length, long end, string container, DicomTag tag, long start)
+    {
+        if (end != long.MaxValue && input.Position + length > end)
+        {
+            throw new DicomFormatException(string.Create(CultureInfo.InvariantCulture,
+                $"declared length {length} runs {input.Position + length - end} bytes past the end of its {container}"), start, tag);
+        }
     }
 
     private void CheckAvailable(uint length, DicomTag tag, long start)

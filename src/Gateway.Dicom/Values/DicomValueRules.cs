@@ -15,7 +15,9 @@ public static class DicomValueRules
         if (vr.Kind != DicomVRKind.Text)
             return $"{vr.Code} is not a text VR";
         var length = value.Length;
-        if (vr != DicomVR.PN && length > vr.MaxLength)
+        // Dates and times: their format check says more than a length would.
+        var formatted = vr == DicomVR.DA || vr == DicomVR.TM || vr == DicomVR.DT;
+        if (vr != DicomVR.PN && !formatted && length > vr.MaxLength)
             return $"'{Shorten(value)}' has {length} characters, {vr.Code} allows at most {vr.MaxLength}";
         if (vr.IsMultiValued && value.Contains('\\', StringComparison.Ordinal))
             return "a single value cannot contain '\\' (it separates values)";
@@ -34,9 +36,9 @@ public static class DicomValueRules
                 ? null : $"'{value}' is not an age like 045Y (nnnD, nnnW, nnnM or nnnY)",
             "CS" => value.All(c => c is (>= 'A' and <= 'Z') or (>= '0' and <= '9') or ' ' or '_')
                 ? null : $"'{value}' may only hold upper-case letters, digits, space and underscore",
-            "DA" => DicomDateTimeText.TryParseDate(value, out _) ? null : $"'{value}' is not a valid date YYYYMMDD",
-            "TM" => DicomDateTimeText.TryParseTime(value, out _) ? null : $"'{value}' is not a valid time HHMMSS.FFFFFF",
-            "DT" => DicomDateTimeText.TryParseDateTime(value, out _) ? null : $"'{value}' is not a valid date-time YYYYMMDDHHMMSS.FFFFFF&ZZXX",
+            "DA" => value.Length == 8 && DicomDateTimeText.TryParseDate(value, out _) ? null : $"'{value}' is not a valid date YYYYMMDD",
+            "TM" => value.Length <= 14 && !value.Contains(':', StringComparison.Ordinal) && DicomDateTimeText.TryParseTime(value, out _) ? null : $"'{value}' is not a valid time HHMMSS.FFFFFF",
+            "DT" => value.Length <= 26 && DicomDateTimeText.TryParseDateTime(value, out _) ? null : $"'{value}' is not a valid date-time YYYYMMDDHHMMSS.FFFFFF&ZZXX",
             "DS" => IsDecimalString(value) ? null : $"'{value}' is not a decimal number",
             "IS" => long.TryParse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) && n is >= int.MinValue and <= int.MaxValue
                 ? null : $"'{value}' is not an integer between -2^31 and 2^31-1",
