@@ -1,0 +1,100 @@
+using Gateway.Dicom;
+using Gateway.Testing;
+using Xunit;
+
+namespace Gateway.Host.Tests;
+
+/// <summary>`gateway dump` and `gateway convert` as a user runs them: exit codes 0/1/2, messages that name the problem, dcmdump's verdict on what we write.</summary>
+public sealed class DumpAndConvertCommandTests
+{
+    private static readonly string Sample = Path.Combine(RepositoryRoot(), "samples", "sc-gradient.dcm");
+    private static readonly string CtSmall = Path.Combine(Peers.PydicomData, "test_files", "CT_small.dcm");
+    private static readonly string JpegBaseline = Path.Combine(Peers.PydicomData, "test_files", "SC_rgb_jpeg_dcmtk.dcm");
+
+    private static string RepositoryRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            if (File.Exists(Path.Combine(d.FullName, "Gateway.sln")))
+                return d.FullName;
+        }
+        throw new InvalidOperationException("repository root not found");
+    }
+
+    [Fact]
+    public void Dump_prints_every_element_with_keyword_and_value()
+    {
+        var r = GatewayExecutable.Run("dump", Sample);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("(0010,0010) PN [Dupré^Hélène]  # 12 PatientName", r.StdOut);
+        Assert.Contains("(0002,0010) UI [1.2.840.10008.1.2.1]", r.StdOut);
+        Assert.Contains("(7FE0,0010) OB", r.StdOut);
+    }
+
+    [Fact]
+    public void Dump_of_a_file_that_is_not_dicom_exits_2_naming_offset_and_tag()
+    {
+        using var temp = new TempDirectory();
+        var bad = temp.File("bad.dcm");
+        var bytes = File.ReadAllBytes(Sample);
+        File.WriteAllBytes(bad, bytes[..(bytes.Length - 100)]);
+        var r = GatewayExecutable.Run("dump", bad);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("not a valid DICOM file", r.StdErr);
+        Assert.Contains("(7FE0,0010)", r.StdErr);
+        Assert.Contains("offset", r.StdErr);
+    }
+
+    [Fact]
+    public void Missing_files_unknown_verbs_and_bad_options_exit_2_with_a_message()
+    {
+        var missing = GatewayExecutable.Run("dump", "/nonexistent/x.dcm");
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("/nonexistent/x.dcm", missing.StdErr);
+
+        var verb = GatewayExecutable.Run("frobnicate");
+        Assert.Equal(2, verb.ExitCode);
+        Assert.Contains("unknown command 'frobnicate'", verb.StdErr);
+
+        var ts = GatewayExecutable.Run("convert", Sample, "/tmp/x.dcm", "--ts", "jpeg");
+        Assert.Equal(2, ts.ExitCode);
+        Assert.Contains("--ts 'jpeg' is not one of implicit, explicit, deflated", ts.StdErr);
+
+        var typo = GatewayExecutable.Run("convert", Sample, "/tmp/x.dcm", "--ts", "explicit", "--tls");
+        Assert.Equal(2, typo.ExitCode);
+        Assert.Contains("unknown option --tls", typo.StdErr);
+    }
+
+    [Theory]
+    [InlineData("implicit", "Little Endian Implicit")]
+    [InlineData("explicit", "Little Endian Explicit")]
+    [InlineData("deflated", "Deflated Explicit VR Little Endian")]
+    public void Convert_writes_a_file_dcmdump_reads_without_warnings(string ts, string dcmtkName)
+    {
+        var dcmdump = Peers.Require("dcmdump", "dcmtk");
+        using var temp = new TempDirectory();
+        var output = temp.File("out.dcm");
+        var r = GatewayExecutable.Run("convert", CtSmall, output, "--ts", ts);
+        Assert.Equal(0, r.ExitCode);
+        var dump = ProcessRunner.Run(dcmdump, [output]);
+        Assert.Equal(0, dump.ExitCode);
+        Assert.DoesNotContain("W:", dump.All);
+        Assert.DoesNotContain("E:", dump.All);
+        Assert.Contains(dcmtkName, dump.StdOut);
+        Assert.Contains("GATEWAY_", dump.StdOut); // our implementation version name
+        var original = DicomFile.Open(CtSmall).Dataset.GetBuffer(DicomTags.PixelData).Memory.ToArray();
+        Assert.Equal(original, DicomFile.Open(output).Dataset.GetBuffer(DicomTags.PixelData).Memory.ToArray());
+    }
+
+    [Fact]
+    public void Converting_compressed_pixel_data_fails_with_exit_1_and_leaves_no_file()
+    {
+        using var temp = new TempDirectory();
+        var output = temp.File("out.dcm");
+        var r = GatewayExecutable.Run("convert", JpegBaseline, output, "--ts", "explicit");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("compressed", r.StdErr);
+        Assert.Contains("codec", r.StdErr);
+        Assert.Empty(Directory.GetFiles(temp.Path));
+    }
+}
