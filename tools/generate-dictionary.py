@@ -41,15 +41,43 @@ def main():
         value, mask = repeater(key)
         entries.append((value, mask, vr, vm, name, keyword, retired == "Retired"))
 
+    rows = []
+    index = []  # (tag, offset of its row in Rows) for the non-repeating entries, sorted by tag
+    offset = 0
+    repeating_offset = None
+    for tag, mask, vr, vm, name, keyword, retired in entries:
+        if mask != 0xFFFFFFFF and repeating_offset is None:
+            repeating_offset = offset
+        row = f"{tag:08X}\t{mask:08X}\t{vr}\t{vm}\t{name}\t{keyword}\t{'R' if retired else ''}\n"
+        if mask == 0xFFFFFFFF:
+            index.append((tag, offset))
+        rows.append(row)
+        offset += len(row.encode("utf-16-le")) // 2  # C# string offsets count UTF-16 code units
+    assert [t for t, _ in index] == sorted(t for t, _ in index)
+
     with open(os.path.join(OUT, "DicomDictionaryData.Generated.cs"), "w", encoding="utf-8") as f:
         f.write(HEADER)
         f.write("namespace Gateway.Dicom;\n\n")
         f.write("internal static class DicomDictionaryData\n{\n")
-        f.write("    /// <summary>(tag, mask, VR, VM, name, keyword, retired); mask is not 0xFFFFFFFF for repeating groups such as 60xx.</summary>\n")
-        f.write("    internal static readonly (uint Tag, uint Mask, string Vr, string Vm, string Name, string Keyword, bool Retired)[] Entries =\n    [\n")
-        for tag, mask, vr, vm, name, keyword, retired in entries:
-            f.write(f"        (0x{tag:08X}, 0x{mask:08X}, {cs(vr)}, {cs(vm)}, {cs(name)}, {cs(keyword)}, {'true' if retired else 'false'}),\n")
-        f.write("    ];\n}\n")
+        f.write("    /// <summary>Tags of the non-repeating entries, ascending (static data: nothing to build at start-up).</summary>\n")
+        f.write("    internal static ReadOnlySpan<uint> Tags =>\n    [\n")
+        for i in range(0, len(index), 8):
+            f.write("        " + ", ".join(f"0x{t:08X}" for t, _ in index[i:i + 8]) + ",\n")
+        f.write("    ];\n\n")
+        f.write("    /// <summary>Offset in <see cref=\"Rows\"/> of the row of each tag in <see cref=\"Tags\"/>.</summary>\n")
+        f.write("    internal static ReadOnlySpan<int> Offsets =>\n    [\n")
+        for i in range(0, len(index), 10):
+            f.write("        " + ", ".join(str(o) for _, o in index[i:i + 10]) + ",\n")
+        f.write("    ];\n\n")
+        f.write("    /// <summary>Offset in <see cref=\"Rows\"/> of the first repeating-group row (they come last).</summary>\n")
+        f.write(f"    internal const int RepeatingOffset = {repeating_offset};\n\n")
+        f.write("    /// <summary>\n")
+        f.write("    /// One row per entry: tag, mask (not FFFFFFFF for repeating groups such as 60xx), VR, VM, name, keyword,\n")
+        f.write("    /// retired (R) — separated by tabs. Text rather than a table of objects: it costs nothing to load or JIT.\n")
+        f.write("    /// </summary>\n")
+        f.write('    internal const string Rows = """\n')
+        f.write("".join(rows))
+        f.write('""";\n}\n')
 
     seen = set()
     with open(os.path.join(OUT, "DicomTags.Generated.cs"), "w", encoding="utf-8") as f:
@@ -70,11 +98,11 @@ def main():
         f.write(HEADER)
         f.write("namespace Gateway.Dicom;\n\n")
         f.write("internal static class DicomUidData\n{\n")
-        f.write("    /// <summary>(UID, name, type, keyword, retired) from the PS3.6 UID registry.</summary>\n")
-        f.write("    internal static readonly (string Uid, string Name, string Type, string Keyword, bool Retired)[] Entries =\n    [\n")
+        f.write("    /// <summary>One row per UID of the PS3.6 registry: UID, name, type, keyword, retired (R) — separated by tabs.</summary>\n")
+        f.write('    internal const string Rows = """\n')
         for uid, (name, typ, _info, retired, keyword) in uids:
-            f.write(f"        ({cs(uid)}, {cs(name)}, {cs(typ)}, {cs(keyword)}, {'true' if retired == 'Retired' else 'false'}),\n")
-        f.write("    ];\n}\n")
+            f.write(f"{uid}\t{name}\t{typ}\t{keyword}\t{'R' if retired == 'Retired' else ''}\n")
+        f.write('""";\n}\n')
 
     kw_seen = set()
     with open(os.path.join(OUT, "DicomUids.Generated.cs"), "w", encoding="utf-8") as f:

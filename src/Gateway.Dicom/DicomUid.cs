@@ -6,8 +6,18 @@ public sealed record DicomUidInfo(string Uid, string Name, string Type, string K
 /// <summary>UID rules (PS3.5 §9.1) and the PS3.6 UID registry.</summary>
 public static class DicomUid
 {
-    private static readonly Dictionary<string, DicomUidInfo> Registry =
-        DicomUidData.Entries.ToDictionary(e => e.Uid, e => new DicomUidInfo(e.Uid, e.Name, e.Type, e.Keyword, e.Retired), StringComparer.Ordinal);
+    private static readonly Dictionary<string, DicomUidInfo> Registry = Load();
+
+    private static Dictionary<string, DicomUidInfo> Load()
+    {
+        var registry = new Dictionary<string, DicomUidInfo>(StringComparer.Ordinal);
+        foreach (var line in DicomUidData.Rows.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var f = line.Split('\t');
+            registry[f[0]] = new DicomUidInfo(f[0], f[1], f[2], f[3], f[4].Length > 0);
+        }
+        return registry;
+    }
 
     public static DicomUidInfo? Find(string uid) => Registry.GetValueOrDefault(uid);
 

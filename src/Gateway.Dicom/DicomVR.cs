@@ -96,11 +96,26 @@ public sealed class DicomVR
         UL, UN, UR, US, UT, UV,
     ];
 
-    private static readonly Dictionary<ushort, DicomVR> ByCode = All.ToDictionary(v => v.CodeValue);
+    /// <summary>VRs by their two upper-case letters: index (first - 'A') * 26 + (second - 'A').</summary>
+    private static readonly DicomVR?[] ByCode = BuildIndex();
+
+    private static DicomVR?[] BuildIndex()
+    {
+        var index = new DicomVR?[26 * 26];
+        foreach (var vr in All)
+            index[(vr.Code[0] - 'A') * 26 + (vr.Code[1] - 'A')] = vr;
+        return index;
+    }
 
     /// <summary>Looks up a VR from the two bytes of an Explicit VR element header.</summary>
-    public static bool TryGet(byte first, byte second, out DicomVR vr) =>
-        ByCode.TryGetValue((ushort)((first << 8) | second), out vr!);
+    public static bool TryGet(byte first, byte second, out DicomVR vr)
+    {
+        vr = null!;
+        if (first is < (byte)'A' or > (byte)'Z' || second is < (byte)'A' or > (byte)'Z')
+            return false;
+        vr = ByCode[(first - 'A') * 26 + (second - 'A')]!;
+        return vr is not null;
+    }
 
     public static bool TryParse(string code, out DicomVR vr)
     {

@@ -1,3 +1,8 @@
+using System.Text;
 using Gateway.Host;
 
-return Cli.Run(args, Console.Out, Console.Error);
+// Buffered stdout: `dump` prints one line per element, and Console.Out flushes every line.
+using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16) { AutoFlush = false };
+var code = Cli.Run(args, stdout, Console.Error);
+stdout.Flush();
+return code;

@@ -2,8 +2,22 @@ using System.Text;
 
 namespace Gateway.Dicom;
 
-/// <summary>A graphic character set that can be designated to G0 or G1 (PS3.3 Tables C.12-3 and C.12-4).</summary>
-internal sealed record GraphicSet(string Name, Encoding Encoding, int BytesPerChar, GraphicSetKind Kind);
+/// <summary>
+/// A graphic character set that can be designated to G0 or G1 (PS3.3 Tables C.12-3 and C.12-4). Its code page is
+/// loaded on first use: the CJK tables are large and most data sets never need them.
+/// </summary>
+internal sealed class GraphicSet(string name, Func<Encoding> encoding, int bytesPerChar, GraphicSetKind kind)
+{
+    private readonly Lazy<Encoding> _encoding = new(encoding);
+
+    public GraphicSet(string name, int codePage, int bytesPerChar, GraphicSetKind kind)
+        : this(name, () => Encoding.GetEncoding(codePage), bytesPerChar, kind) { }
+
+    public string Name { get; } = name;
+    public Encoding Encoding => _encoding.Value;
+    public int BytesPerChar { get; } = bytesPerChar;
+    public GraphicSetKind Kind { get; } = kind;
+}
 
 internal enum GraphicSetKind
 {
@@ -34,10 +48,10 @@ internal static class Iso2022
 {
     private const byte Esc = 0x1B;
 
-    public static readonly GraphicSet Ascii = new("ISO-IR 6", Encoding.Latin1, 1, GraphicSetKind.Direct);
-    public static readonly GraphicSet Latin1Upper = new("ISO-IR 100", Encoding.Latin1, 1, GraphicSetKind.Direct);
+    public static readonly GraphicSet Ascii = new("ISO-IR 6", () => Encoding.Latin1, 1, GraphicSetKind.Direct);
+    public static readonly GraphicSet Latin1Upper = new("ISO-IR 100", () => Encoding.Latin1, 1, GraphicSetKind.Direct);
 
-    private static GraphicSet Single(string name, int codePage) => new(name, Encoding.GetEncoding(codePage), 1, GraphicSetKind.Direct);
+    private static GraphicSet Single(string name, int codePage) => new(name, codePage, 1, GraphicSetKind.Direct);
 
     /// <summary>Terms without code extensions and their code pages (0 = default repertoire).</summary>
     public static readonly Dictionary<string, int> SingleByteTerms = new(StringComparer.Ordinal)
@@ -68,13 +82,15 @@ internal static class Iso2022
         ["ISO 2022 IR 203"] = new(Single("ISO-IR 203", 28605), false),
         ["ISO 2022 IR 166"] = new(Single("ISO-IR 166", 874), false),
         ["ISO 2022 IR 13"] = new(Single("ISO-IR 13", 932), false, Ascii),
-        ["ISO 2022 IR 87"] = new(new("ISO-IR 87", EucJp(), 2, GraphicSetKind.JisX0208), true),
-        ["ISO 2022 IR 159"] = new(new("ISO-IR 159", EucJp(), 2, GraphicSetKind.JisX0212), true),
-        ["ISO 2022 IR 149"] = new(new("ISO-IR 149", Encoding.GetEncoding(51949), 2, GraphicSetKind.Direct), false),
-        ["ISO 2022 IR 58"] = new(new("ISO-IR 58", Encoding.GetEncoding(936), 2, GraphicSetKind.Direct), false),
+        ["ISO 2022 IR 87"] = new(new("ISO-IR 87", EucJp, 2, GraphicSetKind.JisX0208), true),
+        ["ISO 2022 IR 159"] = new(new("ISO-IR 159", EucJp, 2, GraphicSetKind.JisX0212), true),
+        ["ISO 2022 IR 149"] = new(new("ISO-IR 149", EucKr, 2, GraphicSetKind.Direct), false),
+        ["ISO 2022 IR 58"] = new(new("ISO-IR 58", Gb2312, 2, GraphicSetKind.Direct), false),
     };
 
-    private static Encoding EucJp() => Encoding.GetEncoding(51932);
+    private const int EucJp = 51932;
+    private const int EucKr = 51949;
+    private const int Gb2312 = 936;
 
     /// <summary>Escape sequences (the bytes after ESC) and the set each designates; G0 sets start with '(' or '$B'/'$(', G1 with ')' '-' or '$)'.</summary>
     private static Dictionary<string, GraphicSet> BuildDesignations()

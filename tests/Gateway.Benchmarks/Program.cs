@@ -1,0 +1,30 @@
+using BenchmarkDotNet.Running;
+using Gateway.Benchmarks;
+
+// Usage: dotnet run -c Release --project tests/Gateway.Benchmarks -- dicom [--quick]
+//   dicom: in-process BenchmarkDotNet figures, then `gateway` vs dcmtk side by side on the same files.
+var suite = args.FirstOrDefault() ?? "dicom";
+var quick = args.Contains("--quick");
+switch (suite)
+{
+    case "dicom":
+        var mf = BenchmarkFiles.MultiFrame;
+        var dx = BenchmarkFiles.Dx18MB;
+        var bdnArgs = quick ? new[] { "--filter", "*", "--job", "short" } : ["--filter", "*"];
+        BenchmarkSwitcher.FromTypes([typeof(DicomFileBenchmarks)]).Run(bdnArgs);
+        var outFile = Path.Combine(BenchmarkFiles.Folder, "side-by-side-out.dcm");
+        var rows = new[]
+        {
+            SideBySide.Compare("metadata of 200×512×512×16 (100 MB)", ["dump", mf], ["dcmdump", "-M", "-q", mf]),
+            SideBySide.Compare("read + write 3000×3000×16 (18 MB) as Explicit LE", ["convert", dx, outFile, "--ts", "explicit"], ["dcmconv", "+te", dx, outFile]),
+        };
+        Console.WriteLine();
+        Console.WriteLine("| scenario | ours | median | dcmtk | median | dcmtk/ours after start-up |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        foreach (var r in rows)
+            Console.WriteLine(r.Markdown());
+        return 0;
+    default:
+        Console.Error.WriteLine($"unknown suite '{suite}'; known: dicom");
+        return 2;
+}
