@@ -17,6 +17,8 @@ public static class Cli
     {
         ["dump"] = ("gateway dump FILE", DumpCommand.Run),
         ["convert"] = ("gateway convert IN OUT --ts implicit|explicit|deflated", ConvertCommand.Run),
+        ["echo"] = ("gateway echo --to HOST:PORT --called AET [--calling AET] [--tls --tls-ca FILE [--tls-cert FILE --tls-key FILE]]", EchoCommand.Run),
+        ["send"] = ("gateway send PATH... --to HOST:PORT --called AET [--calling AET] [TLS options]", SendCommand.Run),
     };
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -61,6 +63,11 @@ public static class Cli
         {
             stderr.WriteLine($"gateway {args[0]}: {e.Message}");
             return BadInput;
+        }
+        catch (Gateway.Dicom.Network.DicomNetworkException e)
+        {
+            stderr.WriteLine($"gateway {args[0]}: {e.Message}");
+            return Failed;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {

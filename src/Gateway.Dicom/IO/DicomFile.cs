@@ -18,6 +18,12 @@ public sealed class DicomFile
         Meta = meta ?? new DicomDataset();
     }
 
+    /// <summary>Where the data set starts in the file it was read from (after the File Meta Information); -1 when not read from a file.</summary>
+    public long DatasetOffset { get; private init; } = -1;
+
+    /// <summary>The file it was read from, if any.</summary>
+    public string? Path { get; private init; }
+
     /// <summary>File Meta Information (group 0002) as read; regenerated when written.</summary>
     public DicomDataset Meta { get; }
     public DicomDataset Dataset { get; }
@@ -27,7 +33,7 @@ public sealed class DicomFile
     public static DicomFile Open(string path, DicomReadOptions? options = null)
     {
         using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        return Read(fs, options, Path.GetFullPath(path));
+        return Read(fs, options, System.IO.Path.GetFullPath(path));
     }
 
     /// <summary>Reads from a stream; every value is loaded (there is no file to come back to).</summary>
@@ -61,6 +67,7 @@ public sealed class DicomFile
         }
 
         var dataset = new DicomDataset();
+        var datasetOffset = input.Position;
         if (ts.IsDeflated)
         {
             // The rest of the file is a raw deflate stream (RFC 1951) of an Explicit VR LE data set (PS3.5 §A.5).
@@ -89,6 +96,14 @@ public sealed class DicomFile
             new DicomParser(input, options).ReadDataset(dataset, explicitVR, ts.IsBigEndian);
         }
         return new DicomFile(dataset, ts, meta);
+    }
+
+    /// <summary>Reads a bare data set (no preamble, no meta) in a known transfer syntax, e.g. a DIMSE command set.</summary>
+    public static DicomDataset ReadDataset(Stream stream, DicomTransferSyntax transferSyntax, DicomReadOptions? options = null)
+    {
+        var dataset = new DicomDataset();
+        new DicomParser(new DicomInput(stream), options ?? DicomReadOptions.Default).ReadDataset(dataset, transferSyntax.IsExplicitVR, transferSyntax.IsBigEndian);
+        return dataset;
     }
 
     private static void ReadMeta(DicomInput input, DicomDataset meta)
@@ -122,9 +137,9 @@ public sealed class DicomFile
     /// </summary>
     public void Save(string path, DicomTransferSyntax? transferSyntax = null, bool durable = false)
     {
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full)!;
-        var temp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
+        var full = System.IO.Path.GetFullPath(path);
+        var dir = System.IO.Path.GetDirectoryName(full)!;
+        var temp = System.IO.Path.Combine(dir, "." + System.IO.Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
         try
         {
             using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
