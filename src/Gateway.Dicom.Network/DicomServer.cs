@@ -1,0 +1,152 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Gateway.Dicom.Network;
+
+/// <summary>
+/// A storage SCP (C-ECHO and C-STORE) serving many concurrent associations. A hostile or broken peer costs one
+/// connection, never the server: every association runs in its own task with bounded buffers and timeouts.
+/// </summary>
+public sealed class DicomServer : IAsyncDisposable
+{
+    private readonly DicomServerOptions _options;
+    private readonly ILogger _logger;
+    private readonly TcpListener _listener;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _connections = [];
+    private Task _acceptLoop = Task.CompletedTask;
+    private int _active;
+
+    private DicomServer(DicomServerOptions options, ILogger logger)
+    {
+        _options = options;
+        _logger = logger;
+        _listener = new TcpListener(options.Address, options.Port);
+    }
+
+    /// <summary>The port it listens on (the one picked when 0 was asked for).</summary>
+    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    /// <summary>Associations being served right now.</summary>
+    public int ActiveAssociations => Volatile.Read(ref _active);
+
+    public static DicomServer Start(DicomServerOptions options, ILogger? logger = null)
+    {
+        Directory.CreateDirectory(options.OutputDirectory);
+        var server = new DicomServer(options, logger ?? NullLogger.Instance);
+        server._listener.Start(backlog: 64);
+        NetworkLog.Listening(server._logger, options.AeTitle, server._listener.LocalEndpoint.ToString() ?? "");
+        server._acceptLoop = server.AcceptLoopAsync();
+        return server;
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptSocketAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                continue; // a connection that died before we took it
+            }
+            var task = ServeAsync(socket);
+            lock (_connections)
+            {
+                _connections.RemoveAll(t => t.IsCompleted);
+                _connections.Add(task);
+            }
+        }
+    }
+
+    private async Task ServeAsync(Socket socket)
+    {
+        var peer = socket.RemoteEndPoint?.ToString() ?? "?";
+        Interlocked.Increment(ref _active);
+        try
+        {
+            TcpTuning.Apply(socket, _options.QuickAck);
+            Stream stream = new QuickAckStream(socket, _options.QuickAck);
+            if (_options.Tls is { } tls)
+            {
+                var ssl = await AcceptTlsAsync(stream, tls, peer).ConfigureAwait(false);
+                if (ssl is null)
+                    return;
+                stream = ssl;
+            }
+            var connection = new DicomConnection(stream, peer) { MaxReceivePdu = _options.MaxPduLength };
+            await using (connection.ConfigureAwait(false))
+            {
+                using var association = new ServerAssociation(connection, _options, _logger, () => Volatile.Read(ref _active) > _options.MaxAssociations);
+                await association.RunAsync(_stop.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is DicomNetworkException or IOException or OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+            NetworkLog.ConnectionClosed(_logger, peer, e.Message);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _active);
+            socket.Dispose();
+        }
+    }
+
+    private async Task<SslStream?> AcceptTlsAsync(Stream stream, DicomTlsOptions tls, string peer)
+    {
+        var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+        var ca = tls.LoadCa();
+        var options = new SslServerAuthenticationOptions
+        {
+            ServerCertificate = tls.LoadCertificate() ?? throw new DicomNetworkException("a TLS SCP needs a certificate and key"),
+            EnabledSslProtocols = DicomTlsOptions.Protocols,
+            ClientCertificateRequired = tls.RequireClientCertificate,
+            // A client certificate is checked against our CA whenever one is presented; required only with mutual TLS.
+            RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
+                certificate is null ? !tls.RequireClientCertificate : DicomTlsOptions.Validator(ca, requireName: false)(sender, certificate, chain, errors),
+            CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
+        };
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        timeout.CancelAfter(_options.AssociationTimeout);
+        try
+        {
+            await ssl.AuthenticateAsServerAsync(options, timeout.Token).ConfigureAwait(false);
+            return ssl;
+        }
+        catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException or OperationCanceledException)
+        {
+            NetworkLog.ConnectionClosed(_logger, peer, "TLS handshake failed: " + e.Message);
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            return null;
+        }
+    }
+
+    public async Task StopAsync()
+    {
+        if (_stop.IsCancellationRequested)
+            return;
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _listener.Stop();
+        await _acceptLoop.ConfigureAwait(false);
+        Task[] pending;
+        lock (_connections)
+            pending = [.. _connections];
+        await Task.WhenAll(pending).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _stop.Dispose();
+    }
+}

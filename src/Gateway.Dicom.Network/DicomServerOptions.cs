@@ -1,0 +1,31 @@
+using System.Net;
+
+namespace Gateway.Dicom.Network;
+
+/// <summary>An object a storage SCP received and stored durably.</summary>
+/// <param name="Path">Where it is: a name we generated, never one taken from the received data.</param>
+public sealed record ReceivedObject(string Path, string SopClassUid, string SopInstanceUid, string TransferSyntaxUid, string CallingAE, long Length);
+
+/// <summary>How a storage SCP listens, whom it accepts and where it writes.</summary>
+public sealed record DicomServerOptions : DicomAssociationOptions
+{
+    public required string AeTitle { get; init; }
+    /// <summary>The port; 0 picks a free one (see <see cref="DicomServer.Port"/>).</summary>
+    public required int Port { get; init; }
+    public IPAddress Address { get; init; } = IPAddress.Loopback;
+    /// <summary>Only these calling AE titles may associate; null accepts any.</summary>
+    public IReadOnlySet<string>? AllowedCallingAEs { get; init; }
+    /// <summary>Reject associations whose called AE title is not ours (reason 7).</summary>
+    public bool CheckCalledAE { get; init; } = true;
+    public required string OutputDirectory { get; init; }
+    /// <summary>More concurrent associations than this are rejected as transient (local limit exceeded).</summary>
+    public int MaxAssociations { get; init; } = 32;
+    /// <summary>Which abstract syntaxes to accept; default: Verification and every storage SOP class of PS3.6.</summary>
+    public Func<string, bool> AcceptSopClass { get; init; } = DefaultAcceptSopClass;
+    /// <summary>Called after an object is durable on disk; its status is what the SCU gets. Default: success.</summary>
+    public Func<ReceivedObject, CancellationToken, ValueTask<DicomStatus>>? OnStored { get; init; }
+
+    public static bool DefaultAcceptSopClass(string uid) =>
+        uid == DicomUids.Verification ||
+        (DicomUid.Find(uid) is { Type: "SOP Class" } info && info.Name.Contains("Storage", StringComparison.Ordinal));
+}

@@ -1,0 +1,144 @@
+using System.Text;
+
+namespace Gateway.Dicom.Network;
+
+/// <summary>
+/// One object arriving in a C-STORE: written to a temporary file as its fragments arrive (Part 10 header first, then
+/// the data set bytes exactly as received), then fsync'd, checked, and renamed into place under a name we generate.
+/// A write failure (disk full) is remembered, the rest of the data is drained, and the SCU gets "out of resources".
+/// </summary>
+internal sealed class IncomingObject : Stream
+{
+    private readonly FileStream? _file;
+    private readonly string _tempPath;
+    private readonly string _directory;
+    private long _length;
+
+    public IncomingObject(string directory, string sopClass, string sopInstance, string transferSyntax, string callingAE)
+    {
+        _directory = directory;
+        SopClass = sopClass;
+        SopInstance = sopInstance;
+        TransferSyntax = transferSyntax;
+        CallingAE = callingAE;
+        var incoming = System.IO.Path.Combine(directory, ".incoming");
+        _tempPath = System.IO.Path.Combine(incoming, Guid.NewGuid().ToString("N") + ".part");
+        try
+        {
+            Directory.CreateDirectory(incoming);
+            _file = new FileStream(_tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+            WritePart10Header(_file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Failure = e.Message;
+        }
+    }
+
+    public string SopClass { get; }
+    public string SopInstance { get; }
+    public string TransferSyntax { get; }
+    public string CallingAE { get; }
+    /// <summary>Why the object could not be written, if it could not.</summary>
+    public string? Failure { get; private set; }
+
+    private void WritePart10Header(Stream s)
+    {
+        s.Write(new byte[128]);
+        s.Write("DICM"u8);
+        // Received UIDs are written as they came (lenient): they are the object's identity, not a path.
+        static DicomElement Uid(DicomTag tag, string value) => new(tag, DicomVR.UI, DicomBuffer.From(Encoding.ASCII.GetBytes(value)));
+        var meta = new DicomDataset()
+            .SetBytes(DicomTags.FileMetaInformationVersion, DicomVR.OB, DicomBuffer.From(new byte[] { 0, 1 }))
+            .AddOrUpdate(Uid(DicomTags.MediaStorageSOPClassUID, SopClass))
+            .AddOrUpdate(Uid(DicomTags.MediaStorageSOPInstanceUID, SopInstance))
+            .AddOrUpdate(Uid(DicomTags.TransferSyntaxUID, TransferSyntax))
+            .Set(DicomTags.ImplementationClassUID, DicomImplementation.ClassUid)
+            .Set(DicomTags.ImplementationVersionName, DicomImplementation.VersionName)
+            .Set(DicomTags.SourceApplicationEntityTitle, CallingAE);
+        var body = new MemoryStream();
+        new DicomWriter(body, true).WriteDataset(meta);
+        var groupLength = new DicomDataset().Set(DicomTags.FileMetaInformationGroupLength, (double)body.Length);
+        new DicomWriter(s, true).WriteDataset(groupLength, skipGroupLengths: false);
+        body.Position = 0;
+        body.CopyTo(s);
+    }
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (Failure is not null || _file is null)
+            return; // drain: the SCU is still sending; it gets the failure in the response
+        try
+        {
+            await _file.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            _length += buffer.Length;
+        }
+        catch (IOException e)
+        {
+            Failure = e.Message;
+        }
+    }
+
+    /// <summary>Makes the object durable and moves it into place; returns it, or null with <see cref="Failure"/> set.</summary>
+    public async Task<ReceivedObject?> CompleteAsync()
+    {
+        if (_file is null || Failure is not null)
+        {
+            Discard();
+            return null;
+        }
+        try
+        {
+            await _file.FlushAsync().ConfigureAwait(false);
+            _file.Flush(flushToDisk: true);
+            await _file.DisposeAsync().ConfigureAwait(false);
+            // Check that what arrived is a readable data set before saying "stored".
+            DicomFile.Open(_tempPath);
+            var final = System.IO.Path.Combine(_directory, Guid.NewGuid().ToString("N") + ".dcm");
+            File.Move(_tempPath, final);
+            DirectorySync.Flush(_directory);
+            return new ReceivedObject(final, SopClass, SopInstance, TransferSyntax, CallingAE, _length);
+        }
+        catch (DicomFormatException e)
+        {
+            Failure = "the data set cannot be parsed: " + e.Message;
+        }
+        catch (IOException e)
+        {
+            Failure = e.Message;
+        }
+        Discard();
+        return null;
+    }
+
+    /// <summary>Removes the temporary file (abort, failure).</summary>
+    public void Discard()
+    {
+        try
+        {
+            _file?.Dispose();
+            File.Delete(_tempPath);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    public override bool CanRead => false;
+    public override bool CanSeek => false;
+    public override bool CanWrite => true;
+    public override long Length => _length;
+    public override long Position { get => _length; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            _file?.Dispose();
+        base.Dispose(disposing);
+    }
+}
