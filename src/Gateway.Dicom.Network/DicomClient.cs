@@ -10,7 +10,8 @@ public static class DicomClient
         DicomClientOptions options, IReadOnlyList<PresentationContextProposal> contexts, CancellationToken ct = default)
     {
         var peer = $"{options.Host}:{options.Port} ({options.CalledAE})";
-        var connection = new DicomConnection(await ConnectAsync(options, peer, ct).ConfigureAwait(false), peer)
+        var (stream, socket) = await ConnectAsync(options, peer, ct).ConfigureAwait(false);
+        var connection = new DicomConnection(stream, peer, socket)
         {
             MaxReceivePdu = options.MaxPduLength,
         };
@@ -71,7 +72,7 @@ public static class DicomClient
         }
     }
 
-    private static async Task<Stream> ConnectAsync(DicomClientOptions options, string peer, CancellationToken ct)
+    private static async Task<(Stream, Socket)> ConnectAsync(DicomClientOptions options, string peer, CancellationToken ct)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         try
@@ -102,7 +103,7 @@ public static class DicomClient
             Stream stream = new QuickAckStream(socket, options.QuickAck);
             if (options.Tls is { } tls)
                 stream = await StartTlsAsync(stream, tls, options, peer, ct).ConfigureAwait(false);
-            return stream;
+            return (stream, socket);
         }
         catch
         {

@@ -22,6 +22,9 @@ public sealed class DicomClientAssociation : IAsyncDisposable
         Accept = accept;
     }
 
+    /// <summary>The TCP socket (tests read its options back).</summary>
+    internal System.Net.Sockets.Socket? Socket => _connection.Socket;
+
     public AssociateRequest Request { get; }
     public AssociateAccept Accept { get; }
     public UlState State => _connection.State;

@@ -27,6 +27,9 @@ public sealed class DicomServer : IAsyncDisposable
         _listener = new TcpListener(options.Address, options.Port);
     }
 
+    /// <summary>Test hook: called with each accepted socket once it is tuned.</summary>
+    internal Action<Socket>? Accepted { get; set; }
+
     /// <summary>The port it listens on (the one picked when 0 was asked for).</summary>
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
@@ -76,6 +79,7 @@ public sealed class DicomServer : IAsyncDisposable
         try
         {
             TcpTuning.Apply(socket, _options.QuickAck);
+            Accepted?.Invoke(socket);
             Stream stream = new QuickAckStream(socket, _options.QuickAck);
             if (_options.Tls is { } tls)
             {
@@ -84,7 +88,7 @@ public sealed class DicomServer : IAsyncDisposable
                     return;
                 stream = ssl;
             }
-            var connection = new DicomConnection(stream, peer) { MaxReceivePdu = _options.MaxPduLength };
+            var connection = new DicomConnection(stream, peer, socket) { MaxReceivePdu = _options.MaxPduLength };
             await using (connection.ConfigureAwait(false))
             {
                 using var association = new ServerAssociation(connection, _options, _logger, () => Volatile.Read(ref _active) > _options.MaxAssociations);

@@ -11,8 +11,11 @@ internal readonly record struct ReceivedPdu(PduType Type, ReadOnlyMemory<byte> B
 /// checked against the limit for its type before a byte of the body is read, and bodies go into one buffer per
 /// connection (grown at most to the negotiated maximum). Writes are serialised. Not for concurrent readers.
 /// </summary>
-internal sealed class DicomConnection(Stream stream, string peer) : IAsyncDisposable
+internal sealed class DicomConnection(Stream stream, string peer, System.Net.Sockets.Socket? socket = null) : IAsyncDisposable
 {
+    /// <summary>The TCP socket underneath (for tests that read its options back).</summary>
+    public System.Net.Sockets.Socket? Socket => socket;
+
     /// <summary>Association PDUs are small; this bounds what a peer can make us buffer before negotiation.</summary>
     public const int MaxAssociatePduLength = 256 * 1024;
 

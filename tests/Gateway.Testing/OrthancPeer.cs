@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Gateway.Testing;
+
+/// <summary>
+/// Orthanc (Debian package) with a configuration written by the test: DICOM and HTTP ports on loopback, remote access
+/// off, storage in a temporary folder. Its REST API tells what it stored.
+/// </summary>
+public sealed class OrthancPeer : IDisposable
+{
+    private readonly PeerProcess _process;
+    private readonly TempDirectory _dir = new("orthanc");
+    private readonly HttpClient _http;
+
+    public OrthancPeer(string aeTitle = "ORTHANC", bool checkCalledAe = true, int? dicomPort = null)
+    {
+        var exe = Peers.Require("Orthanc", "orthanc");
+        DicomPort = dicomPort ?? FreePort.Get();
+        HttpPort = FreePort.Get();
+        AeTitle = aeTitle;
+        var config = new Dictionary<string, object>
+        {
+            ["Name"] = "gateway-test",
+            ["StorageDirectory"] = Path.Combine(_dir.Path, "db"),
+            ["IndexDirectory"] = Path.Combine(_dir.Path, "db"),
+            ["HttpPort"] = HttpPort,
+            ["DicomPort"] = DicomPort,
+            ["DicomAet"] = aeTitle,
+            ["DicomCheckCalledAet"] = checkCalledAe,
+            ["RemoteAccessAllowed"] = false,
+            ["AuthenticationEnabled"] = false,
+            ["HttpServerEnabled"] = true,
+            ["Plugins"] = Array.Empty<string>(),
+            ["StorageCompression"] = false,
+            ["UnknownSopClassAccepted"] = false,
+        };
+        var configPath = Path.Combine(_dir.Path, "orthanc.json");
+        System.IO.File.WriteAllText(configPath, JsonSerializer.Serialize(config));
+        _process = new PeerProcess(exe, [configPath]);
+        _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}/"), Timeout = TimeSpan.FromSeconds(30) };
+        WaitReady();
+    }
+
+    public int DicomPort { get; }
+    public int HttpPort { get; }
+    public string AeTitle { get; }
+    public string Output => _process.Output;
+
+    private void WaitReady()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+                throw new InvalidOperationException("Orthanc exited at start: " + Output);
+            try
+            {
+                if (_http.GetAsync("system").GetAwaiter().GetResult().IsSuccessStatusCode)
+                {
+                    FreePort.WaitUntilListening(DicomPort, TimeSpan.FromSeconds(10));
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            Thread.Sleep(100);
+        }
+        throw new TimeoutException("Orthanc did not start: " + Output);
+    }
+
+    /// <summary>Orthanc's IDs of the instances it stored.</summary>
+    public IReadOnlyList<string> Instances() =>
+        _http.GetFromJsonAsync<List<string>>("instances").GetAwaiter().GetResult() ?? [];
+
+    /// <summary>SOP Instance UID → Orthanc instance ID.</summary>
+    public Dictionary<string, string> InstancesBySopInstanceUid()
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var id in Instances())
+        {
+            var tags = _http.GetFromJsonAsync<JsonElement>($"instances/{id}/simplified-tags").GetAwaiter().GetResult();
+            result[tags.GetProperty("SOPInstanceUID").GetString()!] = id;
+        }
+        return result;
+    }
+
+    /// <summary>The stored file as Orthanc keeps it.</summary>
+    public byte[] File(string instanceId) => _http.GetByteArrayAsync($"instances/{instanceId}/file").GetAwaiter().GetResult();
+
+    public JsonElement SimplifiedTags(string instanceId) =>
+        _http.GetFromJsonAsync<JsonElement>($"instances/{instanceId}/simplified-tags").GetAwaiter().GetResult();
+
+    public string Statistics() => _http.GetStringAsync("statistics").GetAwaiter().GetResult();
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"Orthanc {AeTitle} DICOM {DicomPort} HTTP {HttpPort}");
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        _process.Dispose();
+        _dir.Dispose();
+    }
+}

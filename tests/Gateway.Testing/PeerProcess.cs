@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Gateway.Testing;
+
+/// <summary>A long-running peer (storescp, Orthanc, mosquitto, `gateway store-scp` …) started by a test and killed when disposed.</summary>
+public sealed class PeerProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    public PeerProcess(string file, IEnumerable<string> args, IDictionary<string, string>? environment = null, string? workingDirectory = null)
+    {
+        var psi = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (workingDirectory is not null)
+            psi.WorkingDirectory = workingDirectory;
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
+        if (environment is not null)
+        {
+            foreach (var (k, v) in environment)
+                psi.Environment[k] = v;
+        }
+        _process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}");
+        _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public int Id => _process.Id;
+    public bool HasExited => _process.HasExited;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+                return _output.ToString();
+        }
+    }
+
+    /// <summary>Waits until the output contains <paramref name="text"/>.</summary>
+    public void WaitForOutput(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (Output.Contains(text, StringComparison.Ordinal))
+                return;
+            if (_process.HasExited)
+                throw new InvalidOperationException($"peer exited ({_process.ExitCode}) before printing '{text}': {Output}");
+            Thread.Sleep(20);
+        }
+        throw new TimeoutException($"peer did not print '{text}' within {timeout}: {Output}");
+    }
+
+    public void Kill()
+    {
+        try
+        {
+            if (!_process.HasExited)
+                _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(5000);
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+}
