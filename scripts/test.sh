@@ -8,6 +8,8 @@ need=()
 have() { command -v "$1" >/dev/null 2>&1; }
 have dcmdump || need+=(dcmtk)
 have dciodvfy || need+=(dicom3tools)
+have Orthanc || need+=(orthanc)
+have openssl || need+=(openssl)
 [ -d /usr/lib/python3/dist-packages/pydicom ] || need+=(python3-pydicom)
 /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
 

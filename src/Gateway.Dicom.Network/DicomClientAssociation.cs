@@ -79,8 +79,9 @@ public sealed class DicomClientAssociation : IAsyncDisposable
     /// </summary>
     public async Task<DicomStoreResult> StoreAsync(DicomFile file, CancellationToken ct = default)
     {
-        var sopClass = file.Meta.TryGetString(DicomTags.MediaStorageSOPClassUID) ?? file.Dataset.TryGetString(DicomTags.SOPClassUID) ?? "";
-        var sopInstance = file.Meta.TryGetString(DicomTags.MediaStorageSOPInstanceUID) ?? file.Dataset.TryGetString(DicomTags.SOPInstanceUID) ?? "";
+        // The command must name what the data set says it is; the file meta can disagree (pydicom's rtplan.dcm does).
+        var sopClass = SopClassOf(file);
+        var sopInstance = file.Dataset.TryGetString(DicomTags.SOPInstanceUID) ?? file.Meta.TryGetString(DicomTags.MediaStorageSOPInstanceUID) ?? "";
         if (sopClass.Length == 0 || sopInstance.Length == 0)
             return new DicomStoreResult(sopInstance, null, "the object has no SOP Class UID or SOP Instance UID");
         var candidates = AcceptedContexts.Where(c => c.AbstractSyntax == sopClass).ToList();
@@ -120,6 +121,10 @@ public sealed class DicomClientAssociation : IAsyncDisposable
             _operation.Release();
         }
     }
+
+    /// <summary>The SOP class an object is sent as: its data set's, else its file meta's.</summary>
+    public static string SopClassOf(DicomFile file) =>
+        file.Dataset.TryGetString(DicomTags.SOPClassUID) ?? file.Meta.TryGetString(DicomTags.MediaStorageSOPClassUID) ?? "";
 
     private static async Task WriteDatasetAsync(DicomFile file, DicomTransferSyntax target, bool convert, Stream data, CancellationToken ct)
     {

@@ -95,7 +95,7 @@ public sealed class DicomFile
             }
             new DicomParser(input, options).ReadDataset(dataset, explicitVR, ts.IsBigEndian);
         }
-        return new DicomFile(dataset, ts, meta);
+        return new DicomFile(dataset, ts, meta) { DatasetOffset = path is null ? -1 : datasetOffset, Path = path };
     }
 
     /// <summary>Reads a bare data set (no preamble, no meta) in a known transfer syntax, e.g. a DIMSE command set.</summary>

@@ -50,8 +50,7 @@ internal static class SendCommand
             stderr.WriteLine("gateway send: nothing to send");
             return Cli.BadInput;
         }
-        var contexts = PresentationContextPlanner.Plan(objects.Select(o =>
-            (o.File.Meta.TryGetString(DicomTags.MediaStorageSOPClassUID) ?? o.File.Dataset.TryGetString(DicomTags.SOPClassUID) ?? "", o.File.TransferSyntax.Uid)));
+        var contexts = PresentationContextPlanner.Plan(objects.Select(o => (DicomClientAssociation.SopClassOf(o.File), o.File.TransferSyntax.Uid)));
         var association = await DicomClient.OpenAsync(options, contexts).ConfigureAwait(false);
         await using (association.ConfigureAwait(false))
         {
