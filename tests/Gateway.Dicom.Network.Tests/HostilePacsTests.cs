@@ -1,0 +1,137 @@
+using System.Net;
+using System.Net.Sockets;
+using Xunit;
+
+namespace Gateway.Dicom.Network.Tests;
+
+/// <summary>Issue #4: the SCU survives hostile PACS — garbage, an abort mid-transfer, silence — with a clear error each time.</summary>
+public sealed class HostilePacsTests
+{
+    /// <summary>A fake PACS that runs <paramref name="script"/> on the first connection.</summary>
+    private static (int Port, Task Done) FakePacs(Func<NetworkStream, Task> script)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var done = Task.Run(async () =>
+        {
+            using var client = await listener.AcceptTcpClientAsync();
+            listener.Stop();
+            await using var stream = client.GetStream();
+            try
+            {
+                await script(stream);
+            }
+            catch (IOException)
+            {
+            }
+        });
+        return (port, done);
+    }
+
+    private static async Task<byte[]> ReadPdu(NetworkStream s)
+    {
+        var header = new byte[6];
+        await s.ReadExactlyAsync(header);
+        var body = new byte[(header[2] << 24) | (header[3] << 16) | (header[4] << 8) | header[5]];
+        await s.ReadExactlyAsync(body);
+        return [.. header, .. body];
+    }
+
+    private static byte[] Accept(byte[] rq, uint maxPdu = 16384)
+    {
+        var request = PduParser.ParseAssociateRequest(rq.AsSpan(6));
+        return PduEncoder.AssociateAccept(new AssociateAccept(request.CalledAE, request.CallingAE,
+            [.. request.Contexts.Select(c => new PresentationContextAnswer(c.Id, PresentationContextResult.Acceptance, c.TransferSyntaxes[0]))],
+            new UserInformation { MaxPduLength = maxPdu }));
+    }
+
+    /// <summary>Short timeouts only where a timeout is what the test is about; generous ones elsewhere (CI runs tests in parallel).</summary>
+    private static DicomClientOptions Options(int port, bool shortAssociation = false, bool shortDimse = false) => new()
+    {
+        Host = "127.0.0.1", Port = port, CalledAE = "FAKE",
+        AssociationTimeout = TimeSpan.FromSeconds(shortAssociation ? 1 : 20),
+        DimseTimeout = TimeSpan.FromSeconds(shortDimse ? 1 : 20),
+        ArtimTimeout = TimeSpan.FromSeconds(1),
+    };
+
+    private static List<PresentationContextProposal> Contexts => PresentationContextPlanner.Plan([(DicomUids.CTImageStorage, DicomUids.ExplicitVRLittleEndian)]);
+
+    [Fact]
+    public async Task Garbage_instead_of_an_association_answer_is_a_protocol_error()
+    {
+        var (port, done) = FakePacs(async s =>
+        {
+            await ReadPdu(s);
+            await s.WriteAsync("HTTP/1.1 400 Bad Request\r\n\r\n"u8.ToArray());
+            await Task.Delay(500);
+        });
+        var e = await Assert.ThrowsAsync<DicomAbortedException>(() => DicomClient.OpenAsync(Options(port), Contexts));
+        Assert.Contains("unknown PDU type 0x48", e.Message);
+        await done;
+    }
+
+    [Fact]
+    public async Task A_PACS_that_never_answers_the_association_request_times_out()
+    {
+        var (port, done) = FakePacs(async s =>
+        {
+            await ReadPdu(s);
+            await Task.Delay(3000);
+        });
+        var e = await Assert.ThrowsAsync<DicomNetworkException>(() => DicomClient.OpenAsync(Options(port, shortAssociation: true), Contexts));
+        Assert.Contains("did not answer the association request", e.Message);
+        await done;
+    }
+
+    [Fact]
+    public async Task An_abort_in_the_middle_of_a_transfer_is_reported_as_an_abort()
+    {
+        var (port, done) = FakePacs(async s =>
+        {
+            await s.WriteAsync(Accept(await ReadPdu(s)));
+            await ReadPdu(s); // the command
+            await ReadPdu(s); // the first data fragment
+            await s.WriteAsync(PduEncoder.Abort(AbortSource.ServiceUser, AbortReason.NotSpecified));
+            await Task.Delay(500);
+        });
+        await using var association = await DicomClient.OpenAsync(Options(port), Contexts);
+        var e = await Assert.ThrowsAnyAsync<DicomNetworkException>(() => association.StoreAsync(DicomFile.Open(Corpus.TestFile("CT_small.dcm"))));
+        Assert.Matches("aborted|broke|closed", e.Message);
+        await done;
+    }
+
+    [Fact]
+    public async Task A_PACS_that_never_answers_a_C_STORE_times_out_and_is_aborted()
+    {
+        var (port, done) = FakePacs(async s =>
+        {
+            await s.WriteAsync(Accept(await ReadPdu(s)));
+            var buffer = new byte[65536];
+            while (await s.ReadAsync(buffer) > 0)
+            {
+            }
+        });
+        await using var association = await DicomClient.OpenAsync(Options(port, shortDimse: true), Contexts);
+        var e = await Assert.ThrowsAsync<DicomNetworkException>(() => association.StoreAsync(DicomFile.Open(Corpus.TestFile("CT_small.dcm"))));
+        Assert.Contains("did not answer within", e.Message);
+        await done;
+    }
+
+    [Fact]
+    public async Task A_response_to_another_message_is_a_protocol_error()
+    {
+        var (port, done) = FakePacs(async s =>
+        {
+            await s.WriteAsync(Accept(await ReadPdu(s)));
+            await ReadPdu(s);
+            var wrong = DimseCommand.EchoResponse(999, DicomStatus.Success).Encode();
+            await s.WriteAsync(RawPeer.PData(1, true, true, wrong));
+            await Task.Delay(500);
+        });
+        await using var association = await DicomClient.OpenAsync(Options(port), Contexts);
+        var e = await Assert.ThrowsAsync<DicomAbortedException>(() => association.EchoAsync());
+        Assert.Contains("expected CEchoResponse to message 1", e.Message);
+        await done;
+    }
+}
