@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Compression;
 
 namespace Gateway.Dicom.Network;
@@ -12,6 +13,9 @@ public sealed class DicomClientAssociation : IAsyncDisposable
     private readonly DicomConnection _connection;
     private readonly DicomClientOptions _options;
     private readonly SemaphoreSlim _operation = new(1, 1);
+    private readonly byte[] _pduBuffer;
+    private readonly HashSet<byte> _accepted;
+    private readonly DimseReceiver _responses;
     private ushort _messageId;
 
     internal DicomClientAssociation(DicomConnection connection, DicomClientOptions options, AssociateRequest request, AssociateAccept accept)
@@ -20,6 +24,9 @@ public sealed class DicomClientAssociation : IAsyncDisposable
         _options = options;
         Request = request;
         Accept = accept;
+        _pduBuffer = new byte[PDataWriteStream.BufferSize(accept.User.MaxPduLength)];
+        _accepted = [.. accept.Contexts.Where(c => c.Result == PresentationContextResult.Acceptance).Select(c => c.Id)];
+        _responses = new DimseReceiver(_ => throw new DicomProtocolException("a response announced a data set", AbortReason.UnexpectedPduParameter));
     }
 
     /// <summary>The TCP socket (tests read its options back).</summary>
@@ -62,7 +69,7 @@ public sealed class DicomClientAssociation : IAsyncDisposable
         try
         {
             var id = ++_messageId;
-            await SendCommandAsync(context.Id, DimseCommand.EchoRequest(id), ct).ConfigureAwait(false);
+            await SendCommandAsync(context.Id, DimseCommand.EchoRequest(id), flush: true, ct).ConfigureAwait(false);
             var response = await ReceiveResponseAsync(id, CommandField.CEchoResponse, ct).ConfigureAwait(false);
             return response.Status;
         }
@@ -77,7 +84,16 @@ public sealed class DicomClientAssociation : IAsyncDisposable
     /// stored transfer syntax; otherwise it is converted between uncompressed syntaxes on the way, or not sent (with
     /// the reason) when it is compressed and the peer did not accept that compression.
     /// </summary>
-    public async Task<DicomStoreResult> StoreAsync(DicomFile file, CancellationToken ct = default)
+    /// <summary>Sends the Part 10 file at <paramref name="path"/>: its header is read, then its bytes streamed, from one open file.</summary>
+    public async Task<DicomStoreResult> StoreAsync(string path, CancellationToken ct = default)
+    {
+        using var source = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        return await StoreAsync(DicomFile.ReadHeader(source, Path.GetFullPath(path)), source, ct).ConfigureAwait(false);
+    }
+
+    public Task<DicomStoreResult> StoreAsync(DicomFile file, CancellationToken ct = default) => StoreAsync(file, null, ct);
+
+    private async Task<DicomStoreResult> StoreAsync(DicomFile file, FileStream? open, CancellationToken ct)
     {
         // The command must name what the data set says it is; the file meta can disagree (pydicom's rtplan.dcm does).
         var sopClass = SopClassOf(file);
@@ -106,12 +122,15 @@ public sealed class DicomClientAssociation : IAsyncDisposable
         try
         {
             var id = ++_messageId;
-            await SendCommandAsync(chosen.Id, DimseCommand.StoreRequest(id, sopClass, sopInstance), ct).ConfigureAwait(false);
-            var data = new PDataWriteStream(_connection, chosen.Id, command: false, Accept.User.MaxPduLength, ct);
+            // The command waits in the write buffer and leaves with the first data: one system call for a small object.
+            await SendCommandAsync(chosen.Id, DimseCommand.StoreRequest(id, sopClass, sopInstance), flush: false, ct).ConfigureAwait(false);
+            var data = new PDataWriteStream(_connection, chosen.Id, command: false, Accept.User.MaxPduLength, _pduBuffer, ct);
             await using (data.ConfigureAwait(false))
             {
-                await WriteDatasetAsync(file, DicomTransferSyntax.FromUid(chosen.TransferSyntax), convertTo is not null, data, ct).ConfigureAwait(false);
-                await data.CompleteAsync().ConfigureAwait(false);
+                if (convertTo is not null && !file.IsComplete)
+                    file = DicomFile.Open(file.Path!);
+                await WriteDatasetAsync(file, open, DicomTransferSyntax.FromUid(chosen.TransferSyntax), convertTo is not null, data, ct).ConfigureAwait(false);
+                await data.CompleteAsync(flush: true).ConfigureAwait(false);
             }
             var response = await ReceiveResponseAsync(id, CommandField.CStoreResponse, ct).ConfigureAwait(false);
             return new DicomStoreResult(sopInstance, response.Status, null, convertTo);
@@ -126,15 +145,28 @@ public sealed class DicomClientAssociation : IAsyncDisposable
     public static string SopClassOf(DicomFile file) =>
         file.Dataset.TryGetString(DicomTags.SOPClassUID) ?? file.Meta.TryGetString(DicomTags.MediaStorageSOPClassUID) ?? "";
 
-    private static async Task WriteDatasetAsync(DicomFile file, DicomTransferSyntax target, bool convert, Stream data, CancellationToken ct)
+    private static async Task WriteDatasetAsync(DicomFile file, FileStream? open, DicomTransferSyntax target, bool convert, Stream data, CancellationToken ct)
     {
         if (!convert && file.Path is { } path && file.DatasetOffset >= 0)
         {
-            var source = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
-            await using (source.ConfigureAwait(false))
+            // Synchronous reads: on Linux a page-cache read is faster than the thread-pool hop of "async" file I/O.
+            // And a synchronous copy loop: read a chunk, write PDUs to the blocking socket (see DicomConnection.Send).
+            using var owned = open is null ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan) : null;
+            var source = open ?? owned!;
+            source.Position = file.DatasetOffset;
+            var chunk = ArrayPool<byte>.Shared.Rent(1 << 20);
+            try
             {
-                source.Position = file.DatasetOffset;
-                await source.CopyToAsync(data, 1 << 20, ct).ConfigureAwait(false);
+                int n;
+                while ((n = source.Read(chunk, 0, chunk.Length)) > 0)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    data.Write(chunk.AsSpan(0, n));
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(chunk);
             }
             return;
         }
@@ -153,14 +185,14 @@ public sealed class DicomClientAssociation : IAsyncDisposable
         new DicomWriter(buffer, target.IsExplicitVR).WriteDataset(file.Dataset);
     }
 
-    private async Task SendCommandAsync(byte contextId, DimseCommand command, CancellationToken ct)
+    private async Task SendCommandAsync(byte contextId, DimseCommand command, bool flush, CancellationToken ct)
     {
         _connection.Transition(UlEvent.Evt9); // DT-1
-        var stream = new PDataWriteStream(_connection, contextId, command: true, Accept.User.MaxPduLength, ct);
+        var stream = new PDataWriteStream(_connection, contextId, command: true, Accept.User.MaxPduLength, _pduBuffer, ct);
         await using (stream.ConfigureAwait(false))
         {
             await stream.WriteAsync(command.Encode(), ct).ConfigureAwait(false);
-            await stream.CompleteAsync().ConfigureAwait(false);
+            await stream.CompleteAsync(flush).ConfigureAwait(false);
         }
     }
 
@@ -168,8 +200,8 @@ public sealed class DicomClientAssociation : IAsyncDisposable
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(_options.DimseTimeout);
-        var accepted = Accept.Contexts.Where(c => c.Result == PresentationContextResult.Acceptance).Select(c => c.Id).ToHashSet();
-        var receiver = new DimseReceiver(_ => throw new DicomProtocolException("a response announced a data set", AbortReason.UnexpectedPduParameter));
+        var accepted = _accepted;
+        var receiver = _responses;
         try
         {
             while (true)

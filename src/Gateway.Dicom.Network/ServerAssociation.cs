@@ -107,6 +107,8 @@ internal sealed class ServerAssociation(DicomConnection connection, DicomServerO
 
     private uint PeerMaxPdu { get; set; }
 
+    private byte[]? _responseBuffer;
+
     private AssociateReject? Decide(AssociateRequest rq)
     {
         if (rq.ApplicationContext != AssociateRequest.DicomApplicationContext)
@@ -260,7 +262,8 @@ internal sealed class ServerAssociation(DicomConnection connection, DicomServerO
                 break;
         }
         connection.Transition(UlEvent.Evt9); // DT-1
-        var stream = new PDataWriteStream(connection, message.ContextId, command: true, PeerMaxPdu, stop);
+        _responseBuffer ??= new byte[PDataWriteStream.BufferSize(PeerMaxPdu)];
+        var stream = new PDataWriteStream(connection, message.ContextId, command: true, PeerMaxPdu, _responseBuffer, stop);
         await using (stream.ConfigureAwait(false))
         {
             await stream.WriteAsync(response.Encode(), stop).ConfigureAwait(false);

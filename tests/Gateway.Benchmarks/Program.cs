@@ -1,8 +1,9 @@
 using BenchmarkDotNet.Running;
 using Gateway.Benchmarks;
 
-// Usage: dotnet run -c Release --project tests/Gateway.Benchmarks -- dicom [--quick]
+// Usage: scripts/bench.sh dicom|network [--quick]
 //   dicom: in-process BenchmarkDotNet figures, then `gateway` vs dcmtk side by side on the same files.
+//   network: `gateway send` vs storescu and dcmsend into one storescp (with and without TCP_NODELAY=1).
 var suite = args.FirstOrDefault() ?? "dicom";
 var quick = args.Contains("--quick");
 switch (suite)
@@ -24,7 +25,15 @@ switch (suite)
         foreach (var r in rows)
             Console.WriteLine(r.Markdown());
         return 0;
+    case "network":
+        var runs = NetworkBenchmarks.RunAll(quick);
+        Console.WriteLine();
+        Console.WriteLine("| objects | sender | receiver | count | time | objects/s | MB/s | peak RSS |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        foreach (var r in runs)
+            Console.WriteLine(r.Markdown());
+        return 0;
     default:
-        Console.Error.WriteLine($"unknown suite '{suite}'; known: dicom");
+        Console.Error.WriteLine($"unknown suite '{suite}'; known: dicom, network");
         return 2;
 }

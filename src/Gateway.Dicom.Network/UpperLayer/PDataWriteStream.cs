@@ -16,17 +16,22 @@ internal sealed class PDataWriteStream : Stream
     private int _filled;
     private readonly CancellationToken _ct;
 
-    public PDataWriteStream(DicomConnection connection, byte contextId, bool command, uint peerMaxPdu, CancellationToken ct)
+    /// <param name="buffer">A buffer of at least <see cref="BufferSize"/> bytes for this peer, reused across messages.</param>
+    public PDataWriteStream(DicomConnection connection, byte contextId, bool command, uint peerMaxPdu, byte[] buffer, CancellationToken ct)
     {
         _connection = connection;
         _contextId = contextId;
         _command = command;
         _ct = ct;
-        // A peer maximum of 0 means unlimited (PS3.8 §D.1); we still cut at 256 KiB to bound our buffer.
-        var max = peerMaxPdu == 0 ? 256 * 1024 : (int)Math.Min(peerMaxPdu, 4u << 20);
-        _capacity = max - 6; // the PDV item header counts in the PDU length; the PDU header does not
-        _pdu = new byte[6 + max];
+        _capacity = MaxPdu(peerMaxPdu) - 6; // the PDV item header counts in the PDU length; the PDU header does not
+        _pdu = buffer;
     }
+
+    /// <summary>A peer maximum of 0 means unlimited (PS3.8 §D.1); we still cut at 256 KiB to bound our buffer.</summary>
+    private static int MaxPdu(uint peerMaxPdu) => peerMaxPdu == 0 ? 256 * 1024 : (int)Math.Min(peerMaxPdu, 4u << 20);
+
+    /// <summary>The buffer size a stream needs for a peer's maximum PDU length.</summary>
+    public static int BufferSize(uint peerMaxPdu) => 6 + MaxPdu(peerMaxPdu);
 
     public override bool CanRead => false;
     public override bool CanSeek => false;
@@ -34,9 +39,29 @@ internal sealed class PDataWriteStream : Stream
     public override long Length => throw new NotSupportedException();
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
-    public override void Write(ReadOnlySpan<byte> buffer) => WriteAsync(buffer.ToArray()).AsTask().GetAwaiter().GetResult();
+    /// <summary>Synchronous writes block on the socket; see <see cref="DicomConnection.Send(ReadOnlySpan{byte}, bool)"/>.</summary>
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        while (buffer.Length > 0)
+        {
+            if (_filled == _capacity)
+                SendFull();
+            var n = Math.Min(buffer.Length, _capacity - _filled);
+            buffer[..n].CopyTo(_pdu.AsSpan(Headers + _filled));
+            _filled += n;
+            buffer = buffer[n..];
+        }
+    }
+
+    private void SendFull()
+    {
+        PduEncoder.Header(_pdu, PduType.PData, (uint)(_filled + 6));
+        PduEncoder.PdvHeader(_pdu.AsSpan(6), _filled, _contextId, _command, last: false);
+        _connection.Send(_pdu.AsSpan(0, Headers + _filled), flush: false);
+        _filled = 0;
+    }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -54,14 +79,25 @@ internal sealed class PDataWriteStream : Stream
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    /// <summary>Sends what is buffered as the last fragment.</summary>
-    public ValueTask CompleteAsync() => SendAsync(last: true);
+    /// <summary>
+    /// Queues what is buffered as the last fragment; <paramref name="flush"/> sends the message now. Synchronous: a
+    /// message end is one small write, and an async completion per message costs more than it saves.
+    /// </summary>
+    public ValueTask CompleteAsync(bool flush = true)
+    {
+        _ct.ThrowIfCancellationRequested();
+        PduEncoder.Header(_pdu, PduType.PData, (uint)(_filled + 6));
+        PduEncoder.PdvHeader(_pdu.AsSpan(6), _filled, _contextId, _command, last: true);
+        _connection.Send(_pdu.AsSpan(0, Headers + _filled), flush);
+        _filled = 0;
+        return ValueTask.CompletedTask;
+    }
 
     private async ValueTask SendAsync(bool last)
     {
         PduEncoder.Header(_pdu, PduType.PData, (uint)(_filled + 6));
         PduEncoder.PdvHeader(_pdu.AsSpan(6), _filled, _contextId, _command, last);
-        await _connection.SendAsync(_pdu.AsMemory(0, Headers + _filled), _ct).ConfigureAwait(false);
+        await _connection.SendAsync(_pdu.AsMemory(0, Headers + _filled), flush: false, _ct).ConfigureAwait(false);
         _filled = 0;
     }
 

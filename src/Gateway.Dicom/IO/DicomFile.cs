@@ -24,6 +24,21 @@ public sealed class DicomFile
     /// <summary>The file it was read from, if any.</summary>
     public string? Path { get; private init; }
 
+    /// <summary>False when only the first elements were read (<see cref="DicomReadOptions.StopBefore"/>).</summary>
+    public bool IsComplete { get; private init; } = true;
+
+    /// <summary>Reads the File Meta Information and the data set up to and including SOP Instance UID: enough to route and send a file.</summary>
+    public static DicomFile OpenHeader(string path)
+    {
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        return ReadHeader(fs, System.IO.Path.GetFullPath(path));
+    }
+
+    /// <summary>As <see cref="OpenHeader(string)"/>, from an open seekable stream of the file at <paramref name="path"/>.</summary>
+    public static DicomFile ReadHeader(Stream seekable, string path) => Read(seekable, HeaderOnly, path);
+
+    private static readonly DicomReadOptions HeaderOnly = new() { StopBefore = new DicomTag(0x0008, 0x0019) };
+
     /// <summary>File Meta Information (group 0002) as read; regenerated when written.</summary>
     public DicomDataset Meta { get; }
     public DicomDataset Dataset { get; }
@@ -42,7 +57,8 @@ public sealed class DicomFile
     private static DicomFile Read(Stream stream, DicomReadOptions? options, string? path)
     {
         options ??= DicomReadOptions.Default;
-        var input = new DicomInput(stream, path);
+        // A header read needs a few hundred bytes: don't pull 64 KiB of pixel data through the buffer for it.
+        var input = new DicomInput(stream, path, 0, options.StopBefore is null ? 64 * 1024 : 4096);
         var meta = new DicomDataset();
 
         if (input.TryEnsure(132) && input.Peek(132)[128..].SequenceEqual(Magic))
@@ -95,7 +111,7 @@ public sealed class DicomFile
             }
             new DicomParser(input, options).ReadDataset(dataset, explicitVR, ts.IsBigEndian);
         }
-        return new DicomFile(dataset, ts, meta) { DatasetOffset = path is null ? -1 : datasetOffset, Path = path };
+        return new DicomFile(dataset, ts, meta) { DatasetOffset = path is null ? -1 : datasetOffset, Path = path, IsComplete = options.StopBefore is null };
     }
 
     /// <summary>Reads a bare data set (no preamble, no meta) in a known transfer syntax, e.g. a DIMSE command set.</summary>

@@ -12,14 +12,15 @@ internal sealed class DicomInput
     private const int UnknownLengthChunk = 1 << 20;
 
     private readonly Stream _stream;
-    private readonly byte[] _buffer = new byte[BufferSize];
+    private readonly byte[] _buffer;
     private int _pos;
     private int _len;
     private long _bufferStart;
     private readonly long _origin;
 
-    public DicomInput(Stream stream, string? path = null, long origin = 0)
+    public DicomInput(Stream stream, string? path = null, long origin = 0, int bufferSize = BufferSize)
     {
+        _buffer = new byte[bufferSize];
         _stream = stream;
         Path = path;
         _origin = origin;
@@ -130,7 +131,7 @@ internal sealed class DicomInput
             _pos += n;
             return n;
         }
-        if (destination.Length >= BufferSize)
+        if (destination.Length >= _buffer.Length)
         {
             var got = _stream.Read(destination);
             _bufferStart += got;

@@ -30,14 +30,16 @@ internal static class SendCommand
 
     private static async Task<int> RunAsync(DicomClientOptions options, List<string> paths, TextWriter stdout, TextWriter stderr)
     {
-        // Read each file's meta first: which SOP classes and transfer syntaxes to propose. Unreadable files are reported, not sent.
-        var objects = new List<(string Path, DicomFile File)>();
+        // Read each file's header first (meta and the data set up to SOP Instance UID): which SOP classes and transfer
+        // syntaxes to propose. Only these few facts are kept, so memory does not grow with the number of files.
+        var objects = new List<(string Path, string SopClass, string TransferSyntax)>();
         var failed = 0;
         foreach (var path in paths)
         {
             try
             {
-                objects.Add((path, DicomFile.Open(path)));
+                var header = DicomFile.OpenHeader(path);
+                objects.Add((path, DicomClientAssociation.SopClassOf(header), header.TransferSyntax.Uid));
             }
             catch (DicomFormatException e)
             {
@@ -50,19 +52,27 @@ internal static class SendCommand
             stderr.WriteLine("gateway send: nothing to send");
             return Cli.BadInput;
         }
-        var contexts = PresentationContextPlanner.Plan(objects.Select(o => (DicomClientAssociation.SopClassOf(o.File), o.File.TransferSyntax.Uid)));
+        var contexts = PresentationContextPlanner.Plan(objects.Select(o => (o.SopClass, o.TransferSyntax)));
         var association = await DicomClient.OpenAsync(options, contexts).ConfigureAwait(false);
         await using (association.ConfigureAwait(false))
         {
-            foreach (var (path, file) in objects)
+            foreach (var (path, _, _) in objects)
             {
-                var result = await association.StoreAsync(file).ConfigureAwait(false);
+                DicomStoreResult result;
+                try
+                {
+                    result = await association.StoreAsync(path).ConfigureAwait(false);
+                }
+                catch (DicomFormatException e)
+                {
+                    result = new DicomStoreResult("?", null, "not a valid DICOM file: " + e.Message);
+                }
                 stdout.WriteLine($"{path}: {result}");
                 if (!result.IsSuccess)
                     failed++;
             }
         }
-        stdout.WriteLine($"{objects.Count + (paths.Count - objects.Count) - failed} of {paths.Count} stored");
+        stdout.WriteLine($"{paths.Count - failed} of {paths.Count} stored");
         return failed == 0 ? Cli.Ok : Cli.Failed;
     }
 }

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Globalization;
+using Gateway.Dicom;
+using Gateway.Testing;
+
+namespace Gateway.Benchmarks;
+
+/// <summary>
+/// Issues #4 and #9: `gateway send` against dcmtk's `storescu` and `dcmsend`, all into the same `storescp`, which runs
+/// with `--ignore` (receives every byte, stores nothing) so only the senders and the wire are measured. The receiving
+/// storescp runs once with `TCP_NODELAY=1` (dcmtk at its best) and once at its defaults (Nagle on).
+/// </summary>
+public static class NetworkBenchmarks
+{
+    public sealed record Run(string Scenario, string Sender, string Receiver, int Objects, long Bytes, double Seconds, long PeakRssKb)
+    {
+        public double ObjectsPerSecond => Objects / Seconds;
+        public double MegabytesPerSecond => Bytes / 1e6 / Seconds;
+        public string Markdown() => string.Create(CultureInfo.InvariantCulture,
+            $"| {Scenario} | {Sender} | {Receiver} | {Objects} | {Seconds:F2} s | {ObjectsPerSecond:F0} | {MegabytesPerSecond:F0} | {PeakRssKb / 1024} MB |");
+    }
+
+    private static string Folder(string name, int count, int columns, int rows, int frames)
+    {
+        var dir = Path.Combine(BenchmarkFiles.Folder, name);
+        if (Directory.Exists(dir) && Directory.GetFiles(dir).Length == count)
+            return dir;
+        Directory.CreateDirectory(dir);
+        var template = BenchmarkFiles.Image(columns, rows, frames);
+        for (var i = 0; i < count; i++)
+        {
+            template.Set(DicomTags.SOPInstanceUID, DicomUidGenerator.Default.NewUid());
+            new DicomFile(template, DicomTransferSyntax.ExplicitVRLittleEndian).Save(Path.Combine(dir, $"{i:D5}.dcm"));
+        }
+        return dir;
+    }
+
+    private static long Bytes(string dir) => Directory.GetFiles(dir).Sum(f => new FileInfo(f).Length);
+
+    /// <summary>Runs a command under GNU time: wall seconds and peak RSS.</summary>
+    private static (double Seconds, long RssKb) Timed(string exe, IReadOnlyList<string> args, IDictionary<string, string>? env = null)
+    {
+        var sw = Stopwatch.StartNew();
+        var r = ProcessRunner.Run("/usr/bin/time", ["-f", "RSS=%M", exe, .. args], TimeSpan.FromMinutes(20), environment: env);
+        sw.Stop();
+        if (r.ExitCode != 0)
+            throw new InvalidOperationException($"{exe} {string.Join(' ', args.Take(6))} … failed ({r.ExitCode}): {r.All[..Math.Min(2000, r.All.Length)]}");
+        var rss = long.Parse(r.StdErr.Split('\n').Last(l => l.StartsWith("RSS=", StringComparison.Ordinal))[4..], CultureInfo.InvariantCulture);
+        return (sw.Elapsed.TotalSeconds, rss);
+    }
+
+    private static Run Send(string scenario, string sender, DcmtkStoreScp scp, string dir, int? limit = null)
+    {
+        var files = Directory.GetFiles(dir).Order(StringComparer.Ordinal).Take(limit ?? int.MaxValue).ToList();
+        var listDir = dir;
+        if (limit is not null)
+        {
+            // A subset: link the first N files into their own folder so every tool sends exactly them.
+            listDir = dir + $"-first{limit}";
+            if (!Directory.Exists(listDir))
+            {
+                Directory.CreateDirectory(listDir);
+                foreach (var f in files)
+                    File.CreateSymbolicLink(Path.Combine(listDir, Path.GetFileName(f)), f);
+            }
+        }
+        var port = scp.Port.ToString(CultureInfo.InvariantCulture);
+        var (exe, args) = sender switch
+        {
+            "gateway send" => (GatewayExecutable.Path, new List<string> { "send", listDir, "--to", $"127.0.0.1:{port}", "--called", scp.AeTitle }),
+            "storescu" => (Peers.Require("storescu", "dcmtk"), new List<string> { "-aec", scp.AeTitle, "+sd", "127.0.0.1", port, listDir }),
+            "dcmsend" => (Peers.Require("dcmsend", "dcmtk"), new List<string> { "-aec", scp.AeTitle, "+sd", "127.0.0.1", port, listDir }),
+            _ => throw new ArgumentOutOfRangeException(nameof(sender)),
+        };
+        // dcmtk senders at their best: TCP_NODELAY=1 in their environment too.
+        var env = sender == "gateway send" ? null : new Dictionary<string, string> { ["TCP_NODELAY"] = "1" };
+        var (seconds, rss) = Timed(exe, args, env);
+        return new Run(scenario, sender, scp.Output.Length >= 0 ? "" : "", files.Count, files.Sum(f => new FileInfo(f).Length), seconds, rss);
+    }
+
+    public static IReadOnlyList<Run> RunAll(bool quick)
+    {
+        var small = Folder("net-33k", quick ? 500 : 2000, 128, 128, 1);        // 32 KiB pixel data, ~33 KB files
+        var medium = Folder("net-525k", quick ? 500 : 2000, 512, 512, 1);      // 512 KiB pixel data, ~525 KB files
+        var large = Folder("net-200m", quick ? 2 : 5, 1024, 1024, 100);        // 200 MB multi-frame
+        var huge = Folder("net-1g", 1, 1024, 1024, 512);                       // 1 GiB multi-frame
+        var runs = new List<Run>();
+        Console.Error.WriteLine($"files ready: {Bytes(small) >> 20} + {Bytes(medium) >> 20} + {Bytes(large) >> 20} + {Bytes(huge) >> 20} MiB");
+
+        using (var fast = new DcmtkStoreScp(tcpNoDelay: true, extraArgs: ["--ignore"]))
+        {
+            foreach (var sender in new[] { "gateway send", "storescu", "dcmsend" })
+            {
+                runs.Add(Send("525 KB objects", sender, fast, medium) with { Receiver = "storescp, TCP_NODELAY=1" });
+                runs.Add(Send("33 KB objects", sender, fast, small) with { Receiver = "storescp, TCP_NODELAY=1" });
+                runs.Add(Send("200 MB objects", sender, fast, large) with { Receiver = "storescp, TCP_NODELAY=1" });
+            }
+            runs.Add(Send("one 1 GiB object", "gateway send", fast, huge) with { Receiver = "storescp, TCP_NODELAY=1" });
+            runs.Add(Send("one 1 GiB object", "storescu", fast, huge) with { Receiver = "storescp, TCP_NODELAY=1" });
+        }
+        using (var nagle = new DcmtkStoreScp(tcpNoDelay: false, extraArgs: ["--ignore"]))
+        {
+            // storescu is held to ~40 ms per object by this peer: send it fewer objects so the run stays short.
+            runs.Add(Send("525 KB objects", "gateway send", nagle, medium) with { Receiver = "storescp, defaults (Nagle on)" });
+            runs.Add(Send("525 KB objects", "storescu", nagle, medium, limit: 200) with { Receiver = "storescp, defaults (Nagle on)" });
+            runs.Add(Send("33 KB objects", "gateway send", nagle, small) with { Receiver = "storescp, defaults (Nagle on)" });
+            runs.Add(Send("33 KB objects", "storescu", nagle, small, limit: 200) with { Receiver = "storescp, defaults (Nagle on)" });
+        }
+        return runs;
+    }
+}
