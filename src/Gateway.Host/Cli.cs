@@ -17,8 +17,8 @@ public static class Cli
     {
         ["dump"] = ("gateway dump FILE", DumpCommand.Run),
         ["convert"] = ("gateway convert IN OUT --ts implicit|explicit|deflated", ConvertCommand.Run),
-        ["echo"] = ("gateway echo --to HOST:PORT --called AET [--calling AET] [--tls --tls-ca FILE [--tls-cert FILE --tls-key FILE]]", EchoCommand.Run),
-        ["send"] = ("gateway send PATH... --to HOST:PORT --called AET [--calling AET] [TLS options]", SendCommand.Run),
+        ["echo"] = ("gateway echo --to HOST:PORT --called AET [--calling AET] [--user NAME [--password-file FILE]] [--tls --tls-ca FILE [--tls-cert FILE --tls-key FILE]]", EchoCommand.Run),
+        ["send"] = ("gateway send PATH... --to HOST:PORT --called AET [--calling AET] [--user NAME [--password-file FILE]] [TLS options]", SendCommand.Run),
         ["store-scp"] = ("gateway store-scp --port N --aet AET --out DIR [--bind ADDR] [--allow AET,AET...] [--tls --tls-ca FILE --tls-cert FILE --tls-key FILE [--tls-require-client-cert]]", StoreScpCommand.Run),
     };
 

@@ -35,6 +35,19 @@ public static class NetworkBenchmarks
         return dir;
     }
 
+    /// <summary>Reads the files once so that every sender finds them in the page cache (the first one otherwise pays for the disk).</summary>
+    private static void Warm(IEnumerable<string> files)
+    {
+        var buffer = new byte[1 << 20];
+        foreach (var f in files)
+        {
+            using var s = File.OpenRead(f);
+            while (s.Read(buffer) > 0)
+            {
+            }
+        }
+    }
+
     private static long Bytes(string dir) => Directory.GetFiles(dir).Sum(f => new FileInfo(f).Length);
 
     /// <summary>Runs a command under GNU time: wall seconds and peak RSS.</summary>
@@ -64,6 +77,7 @@ public static class NetworkBenchmarks
                     File.CreateSymbolicLink(Path.Combine(listDir, Path.GetFileName(f)), f);
             }
         }
+        Warm(files);
         var port = scp.Port.ToString(CultureInfo.InvariantCulture);
         var (exe, args) = sender switch
         {

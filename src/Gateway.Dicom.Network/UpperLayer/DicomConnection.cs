@@ -14,10 +14,10 @@ internal readonly record struct ReceivedPdu(PduType Type, ReadOnlyMemory<byte> B
 internal sealed class DicomConnection(Stream stream, string peer, System.Net.Sockets.Socket? socket = null) : IAsyncDisposable
 {
     /// <summary>
-    /// Writes go through a 256 KiB buffer and reach the socket when a message is complete (or the buffer is full):
-    /// a peer with a 16 KiB maximum PDU gets sixteen PDUs per system call instead of one.
+    /// Writes go through a 64 KiB buffer and reach the socket when a message is complete (or the buffer is full):
+    /// small PDUs (commands, responses) share system calls; the 256 KiB batches of P-DATA pass straight through.
     /// </summary>
-    private readonly BufferedStream _writer = new(stream, 256 * 1024);
+    private readonly BufferedStream _writer = new(stream, 64 * 1024);
 
     /// <summary>The TCP socket underneath (for tests that read its options back).</summary>
     public System.Net.Sockets.Socket? Socket => socket;

@@ -2,18 +2,22 @@ namespace Gateway.Dicom.Network;
 
 /// <summary>
 /// A write-only stream that cuts what is written into P-DATA-TF PDUs of at most the peer's maximum length, one PDV
-/// each (PS3.8 §9.3.5, Annex E.2). The last fragment is flagged when <see cref="CompleteAsync"/> is called; it always
-/// carries data, so a peer never sees an empty last PDV.
+/// each (PS3.8 §9.3.5, Annex E.2). PDUs are laid out back to back in one batch buffer (256 KiB or one PDU, whichever
+/// is larger) that goes to the socket in one write: a peer with a 16 KiB maximum gets sixteen PDUs per system call,
+/// and each payload byte is copied once. The last fragment is flagged by <see cref="CompleteAsync"/>; it always
+/// carries the data written last, so a peer never sees an empty last PDV unless the message itself is empty.
 /// </summary>
 internal sealed class PDataWriteStream : Stream
 {
     private const int Headers = 12; // PDU header (6) + PDV item header (6)
+    private const int BatchTarget = 256 * 1024;
     private readonly DicomConnection _connection;
     private readonly byte _contextId;
     private readonly bool _command;
-    private readonly byte[] _pdu;
+    private readonly byte[] _batch;
     private readonly int _capacity;
-    private int _filled;
+    private int _pduStart;  // where the PDU being filled starts in the batch
+    private int _filled;    // payload bytes in it
     private readonly CancellationToken _ct;
 
     /// <param name="buffer">A buffer of at least <see cref="BufferSize"/> bytes for this peer, reused across messages.</param>
@@ -24,14 +28,14 @@ internal sealed class PDataWriteStream : Stream
         _command = command;
         _ct = ct;
         _capacity = MaxPdu(peerMaxPdu) - 6; // the PDV item header counts in the PDU length; the PDU header does not
-        _pdu = buffer;
+        _batch = buffer;
     }
 
     /// <summary>A peer maximum of 0 means unlimited (PS3.8 §D.1); we still cut at 256 KiB to bound our buffer.</summary>
     private static int MaxPdu(uint peerMaxPdu) => peerMaxPdu == 0 ? 256 * 1024 : (int)Math.Min(peerMaxPdu, 4u << 20);
 
     /// <summary>The buffer size a stream needs for a peer's maximum PDU length.</summary>
-    public static int BufferSize(uint peerMaxPdu) => 6 + MaxPdu(peerMaxPdu);
+    public static int BufferSize(uint peerMaxPdu) => Math.Max(BatchTarget, Headers + MaxPdu(peerMaxPdu) - 6);
 
     public override bool CanRead => false;
     public override bool CanSeek => false;
@@ -47,58 +51,53 @@ internal sealed class PDataWriteStream : Stream
         while (buffer.Length > 0)
         {
             if (_filled == _capacity)
-                SendFull();
+                ClosePdu(last: false);
             var n = Math.Min(buffer.Length, _capacity - _filled);
-            buffer[..n].CopyTo(_pdu.AsSpan(Headers + _filled));
+            buffer[..n].CopyTo(_batch.AsSpan(_pduStart + Headers + _filled));
             _filled += n;
             buffer = buffer[n..];
         }
     }
 
-    private void SendFull()
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        PduEncoder.Header(_pdu, PduType.PData, (uint)(_filled + 6));
-        PduEncoder.PdvHeader(_pdu.AsSpan(6), _filled, _contextId, _command, last: false);
-        _connection.Send(_pdu.AsSpan(0, Headers + _filled), flush: false);
-        _filled = 0;
-    }
-
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        while (buffer.Length > 0)
-        {
-            if (_filled == _capacity)
-                await SendAsync(last: false).ConfigureAwait(false);
-            var n = Math.Min(buffer.Length, _capacity - _filled);
-            buffer[..n].CopyTo(_pdu.AsMemory(Headers + _filled));
-            _filled += n;
-            buffer = buffer[n..];
-        }
-    }
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    /// <summary>
-    /// Queues what is buffered as the last fragment; <paramref name="flush"/> sends the message now. Synchronous: a
-    /// message end is one small write, and an async completion per message costs more than it saves.
-    /// </summary>
-    public ValueTask CompleteAsync(bool flush = true)
-    {
-        _ct.ThrowIfCancellationRequested();
-        PduEncoder.Header(_pdu, PduType.PData, (uint)(_filled + 6));
-        PduEncoder.PdvHeader(_pdu.AsSpan(6), _filled, _contextId, _command, last: true);
-        _connection.Send(_pdu.AsSpan(0, Headers + _filled), flush);
-        _filled = 0;
+        Write(buffer.Span);
         return ValueTask.CompletedTask;
     }
 
-    private async ValueTask SendAsync(bool last)
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
     {
-        PduEncoder.Header(_pdu, PduType.PData, (uint)(_filled + 6));
-        PduEncoder.PdvHeader(_pdu.AsSpan(6), _filled, _contextId, _command, last);
-        await _connection.SendAsync(_pdu.AsMemory(0, Headers + _filled), flush: false, _ct).ConfigureAwait(false);
+        Write(buffer.AsSpan(offset, count));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Writes the headers of the PDU being filled; sends the batch when another full PDU would not fit.</summary>
+    private void ClosePdu(bool last)
+    {
+        _ct.ThrowIfCancellationRequested();
+        PduEncoder.Header(_batch.AsSpan(_pduStart), PduType.PData, (uint)(_filled + 6));
+        PduEncoder.PdvHeader(_batch.AsSpan(_pduStart + 6), _filled, _contextId, _command, last);
+        _pduStart += Headers + _filled;
         _filled = 0;
+        if (!last && _pduStart + Headers + _capacity > _batch.Length)
+            SendBatch(flush: false);
+    }
+
+    private void SendBatch(bool flush)
+    {
+        _connection.Send(_batch.AsSpan(0, _pduStart), flush);
+        _pduStart = 0;
+    }
+
+    /// <summary>
+    /// Closes the message with its last fragment; <paramref name="flush"/> sends it now. Synchronous: a message end
+    /// is one write, and an async completion per message costs more than it saves.
+    /// </summary>
+    public ValueTask CompleteAsync(bool flush = true)
+    {
+        ClosePdu(last: true);
+        SendBatch(flush);
+        return ValueTask.CompletedTask;
     }
 
     public override void Flush() { }

@@ -18,7 +18,26 @@ internal static class NetworkArgs
             CalledAE = called,
             CallingAE = calling,
             Tls = Tls(args, server: false),
+            Identity = Identity(args),
         };
+    }
+
+    /// <summary>User Identity (PS3.7 §D.3.3.7) for PACS that require it; the password comes from a file, never the command line.</summary>
+    private static UserIdentity? Identity(CommandArgs args)
+    {
+        var user = args.Option("user");
+        var passwordFile = args.Option("password-file");
+        if (user is null)
+        {
+            if (passwordFile is not null)
+                throw new UsageException("--password-file needs --user");
+            return null;
+        }
+        if (passwordFile is null)
+            return new UserIdentity(1, true, System.Text.Encoding.UTF8.GetBytes(user), []);
+        if (!File.Exists(passwordFile))
+            throw new UsageException($"--password-file {passwordFile}: no such file");
+        return UserIdentity.UsernamePassword(user, File.ReadAllText(passwordFile).TrimEnd('\r', '\n'));
     }
 
     public static (string Host, int Port) HostPort(string value)
