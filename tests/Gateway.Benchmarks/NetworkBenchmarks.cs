@@ -92,33 +92,51 @@ public static class NetworkBenchmarks
         return new Run(scenario, sender, scp.Output.Length >= 0 ? "" : "", files.Count, files.Sum(f => new FileInfo(f).Length), seconds, rss);
     }
 
+    /// <summary>
+    /// Runs every sender on the same objects, in alternating rounds, and keeps each sender's median: this shared
+    /// virtual machine varies by ±50 % from one run to the next, so single runs would say nothing about ratios.
+    /// </summary>
+    private static IEnumerable<Run> Compare(string scenario, string receiver, DcmtkStoreScp scp, string dir, int rounds, params (string Sender, int? Limit)[] senders)
+    {
+        var all = new Dictionary<string, List<Run>>();
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var (sender, limit) in senders)
+            {
+                var run = Send(scenario, sender, scp, dir, limit) with { Receiver = receiver };
+                (all.TryGetValue(sender, out var list) ? list : all[sender] = []).Add(run);
+            }
+        }
+        return all.Values.Select(runs => runs.OrderBy(r => r.Seconds).ElementAt(runs.Count / 2));
+    }
+
     public static IReadOnlyList<Run> RunAll(bool quick)
     {
         var small = Folder("net-33k", quick ? 500 : 2000, 128, 128, 1);        // 32 KiB pixel data, ~33 KB files
         var medium = Folder("net-525k", quick ? 500 : 2000, 512, 512, 1);      // 512 KiB pixel data, ~525 KB files
         var large = Folder("net-200m", quick ? 2 : 5, 1024, 1024, 100);        // 200 MB multi-frame
         var huge = Folder("net-1g", 1, 1024, 1024, 512);                       // 1 GiB multi-frame
+        var rounds = quick ? 1 : 3;
         var runs = new List<Run>();
         Console.Error.WriteLine($"files ready: {Bytes(small) >> 20} + {Bytes(medium) >> 20} + {Bytes(large) >> 20} + {Bytes(huge) >> 20} MiB");
 
+        const string Fast = "storescp, TCP_NODELAY=1";
         using (var fast = new DcmtkStoreScp(tcpNoDelay: true, extraArgs: ["--ignore"]))
         {
-            foreach (var sender in new[] { "gateway send", "storescu", "dcmsend" })
-            {
-                runs.Add(Send("525 KB objects", sender, fast, medium) with { Receiver = "storescp, TCP_NODELAY=1" });
-                runs.Add(Send("33 KB objects", sender, fast, small) with { Receiver = "storescp, TCP_NODELAY=1" });
-                runs.Add(Send("200 MB objects", sender, fast, large) with { Receiver = "storescp, TCP_NODELAY=1" });
-            }
-            runs.Add(Send("one 1 GiB object", "gateway send", fast, huge) with { Receiver = "storescp, TCP_NODELAY=1" });
-            runs.Add(Send("one 1 GiB object", "storescu", fast, huge) with { Receiver = "storescp, TCP_NODELAY=1" });
+            (string, int?)[] all = [("gateway send", null), ("storescu", null), ("dcmsend", null)];
+            runs.AddRange(Compare("525 KB objects", Fast, fast, medium, rounds, all));
+            runs.AddRange(Compare("33 KB objects", Fast, fast, small, rounds, all));
+            runs.AddRange(Compare("200 MB objects", Fast, fast, large, rounds, all));
+            runs.AddRange(Compare("one 1 GiB object", Fast, fast, huge, rounds, ("gateway send", null), ("storescu", null)));
         }
+        const string Nagle = "storescp, defaults (Nagle on)";
         using (var nagle = new DcmtkStoreScp(tcpNoDelay: false, extraArgs: ["--ignore"]))
         {
-            // storescu is held to ~40 ms per object by this peer: send it fewer objects so the run stays short.
-            runs.Add(Send("525 KB objects", "gateway send", nagle, medium) with { Receiver = "storescp, defaults (Nagle on)" });
-            runs.Add(Send("525 KB objects", "storescu", nagle, medium, limit: 200) with { Receiver = "storescp, defaults (Nagle on)" });
-            runs.Add(Send("33 KB objects", "gateway send", nagle, small) with { Receiver = "storescp, defaults (Nagle on)" });
-            runs.Add(Send("33 KB objects", "storescu", nagle, small, limit: 200) with { Receiver = "storescp, defaults (Nagle on)" });
+            // storescu is held to ~40 ms per object by this peer: it sends 200 objects, once, to keep the run short.
+            runs.AddRange(Compare("525 KB objects", Nagle, nagle, medium, rounds, ("gateway send", null)));
+            runs.AddRange(Compare("525 KB objects", Nagle, nagle, medium, 1, ("storescu", 200)));
+            runs.AddRange(Compare("33 KB objects", Nagle, nagle, small, rounds, ("gateway send", null)));
+            runs.AddRange(Compare("33 KB objects", Nagle, nagle, small, 1, ("storescu", 200)));
         }
         return runs;
     }

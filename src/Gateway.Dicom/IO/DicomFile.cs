@@ -118,7 +118,9 @@ public sealed class DicomFile
     public static DicomDataset ReadDataset(Stream stream, DicomTransferSyntax transferSyntax, DicomReadOptions? options = null)
     {
         var dataset = new DicomDataset();
-        new DicomParser(new DicomInput(stream), options ?? DicomReadOptions.Default).ReadDataset(dataset, transferSyntax.IsExplicitVR, transferSyntax.IsBigEndian);
+        // Command sets and other small data sets: a buffer the size of the input, not 64 KiB per call.
+        var size = stream.CanSeek ? (int)Math.Clamp(stream.Length - stream.Position, 16, 64 * 1024) : 64 * 1024;
+        new DicomParser(new DicomInput(stream, null, 0, size), options ?? DicomReadOptions.Default).ReadDataset(dataset, transferSyntax.IsExplicitVR, transferSyntax.IsBigEndian);
         return dataset;
     }
 
