@@ -13,7 +13,7 @@ public sealed class HostilePeerTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly TempDirectory _dir = new("hostile");
     private DicomServer _server = null!;
-    private static readonly TimeSpan Artim = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan Artim = TimeSpan.FromSeconds(2);
 
     public Task InitializeAsync()
     {
@@ -38,7 +38,7 @@ public sealed class HostilePeerTests(ITestOutputHelper output) : IAsyncLifetime
         using var peer = new RawPeer(_server.Port);
         foreach (var p in pdus)
             peer.Send(p);
-        return peer.ReadUntilClosed(TimeSpan.FromSeconds(5));
+        return peer.ReadUntilClosed(TimeSpan.FromSeconds(15));
     }
 
     private async Task StoreStillWorks()
@@ -71,18 +71,18 @@ public sealed class HostilePeerTests(ITestOutputHelper output) : IAsyncLifetime
         using var peer = new RawPeer(_server.Port);
         peer.Send(rq[..40]);
         peer.HalfClose();
-        Assert.NotNull(peer.ReadUntilClosed(TimeSpan.FromSeconds(5)));
+        Assert.NotNull(peer.ReadUntilClosed(TimeSpan.FromSeconds(15)));
 
         using var stalled = new RawPeer(_server.Port);
         stalled.Send(rq[..40]); // and then silence
-        Assert.NotNull(stalled.ReadUntilClosed(TimeSpan.FromSeconds(5))); // closed by the ARTIM timer
+        Assert.NotNull(stalled.ReadUntilClosed(TimeSpan.FromSeconds(15))); // closed by the ARTIM timer
     }
 
     [Fact]
     public void A_peer_that_opens_and_never_speaks_is_closed_by_the_ARTIM_timer()
     {
         using var peer = new RawPeer(_server.Port);
-        var reply = peer.ReadUntilClosed(TimeSpan.FromSeconds(5));
+        var reply = peer.ReadUntilClosed(TimeSpan.FromSeconds(15));
         Assert.NotNull(reply);
         Assert.Empty(reply);
     }
@@ -97,7 +97,7 @@ public sealed class HostilePeerTests(ITestOutputHelper output) : IAsyncLifetime
         lying[9] = 0xFF; // the PDV claims 255 more bytes than the PDU holds
         peer.Send(RawPeer.PData(3, true, true, command));
         peer.Send(lying);
-        var reply = peer.ReadUntilClosed(TimeSpan.FromSeconds(5))!;
+        var reply = peer.ReadUntilClosed(TimeSpan.FromSeconds(15))!;
         Assert.Equal(2, reply[0]); // A-ASSOCIATE-AC first
         Assert.Equal(AbortProviderInvalid, reply[^10..]);
         await StoreStillWorks();

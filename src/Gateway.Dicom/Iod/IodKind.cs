@@ -1,0 +1,49 @@
+namespace Gateway.Dicom.Iod;
+
+/// <summary>The objects the gateway writes (PS3.3 Annex A), by their `gateway wrap --iod` name.</summary>
+public enum IodKind
+{
+    /// <summary>sc: Secondary Capture Image (A.8.1).</summary>
+    SecondaryCapture,
+    /// <summary>sc-mf-gray8: Multi-frame Grayscale Byte SC (A.8.3).</summary>
+    MultiFrameGrayscaleByte,
+    /// <summary>sc-mf-gray16: Multi-frame Grayscale Word SC (A.8.4), 9 to 16 bits stored.</summary>
+    MultiFrameGrayscaleWord,
+    /// <summary>sc-mf-color: Multi-frame True Color SC (A.8.5).</summary>
+    MultiFrameTrueColor,
+    /// <summary>dx: Digital X-Ray Image, For Presentation (A.26).</summary>
+    DxForPresentation,
+    /// <summary>dx-proc: Digital X-Ray Image, For Processing (A.26).</summary>
+    DxForProcessing,
+    /// <summary>us: Ultrasound Image (A.6).</summary>
+    Ultrasound,
+    /// <summary>us-mf: Ultrasound Multi-frame Image (A.7).</summary>
+    UltrasoundMultiFrame,
+    /// <summary>vl-endo: VL Endoscopic Image (A.32.1).</summary>
+    VlEndoscopic,
+    /// <summary>vl-photo: VL Photographic Image (A.32.4).</summary>
+    VlPhotographic,
+}
+
+/// <summary>What each IOD is and which pixel formats it allows.</summary>
+public sealed record IodInfo(IodKind Kind, string Name, string SopClassUid, string Modality, bool MultiFrame,
+    IReadOnlyList<(int Samples, int BitsAllocated)> Formats, int MinBitsStored = 1)
+{
+    public static readonly IReadOnlyList<IodInfo> All =
+    [
+        new(IodKind.SecondaryCapture, "sc", DicomUids.SecondaryCaptureImageStorage, "OT", false, [(1, 8), (1, 16), (3, 8)]),
+        new(IodKind.MultiFrameGrayscaleByte, "sc-mf-gray8", DicomUids.MultiFrameGrayscaleByteSecondaryCaptureImageStorage, "OT", true, [(1, 8)], 8),
+        new(IodKind.MultiFrameGrayscaleWord, "sc-mf-gray16", DicomUids.MultiFrameGrayscaleWordSecondaryCaptureImageStorage, "OT", true, [(1, 16)], 9),
+        new(IodKind.MultiFrameTrueColor, "sc-mf-color", DicomUids.MultiFrameTrueColorSecondaryCaptureImageStorage, "OT", true, [(3, 8)], 8),
+        new(IodKind.DxForPresentation, "dx", DicomUids.DigitalXRayImageStorageForPresentation, "DX", false, [(1, 8), (1, 16)], 6),
+        new(IodKind.DxForProcessing, "dx-proc", DicomUids.DigitalXRayImageStorageForProcessing, "DX", false, [(1, 8), (1, 16)], 6),
+        new(IodKind.Ultrasound, "us", DicomUids.UltrasoundImageStorage, "US", false, [(1, 8), (1, 16), (3, 8)]),
+        new(IodKind.UltrasoundMultiFrame, "us-mf", DicomUids.UltrasoundMultiFrameImageStorage, "US", true, [(1, 8), (1, 16), (3, 8)]),
+        new(IodKind.VlEndoscopic, "vl-endo", DicomUids.VLEndoscopicImageStorage, "ES", false, [(1, 8), (3, 8)], 8),
+        new(IodKind.VlPhotographic, "vl-photo", DicomUids.VLPhotographicImageStorage, "XC", false, [(1, 8), (3, 8)], 8),
+    ];
+
+    public static IodInfo Of(IodKind kind) => All.First(i => i.Kind == kind);
+
+    public static IodInfo? Find(string name) => All.FirstOrDefault(i => i.Name == name);
+}
