@@ -37,8 +37,9 @@ public sealed record IodInfo(IodKind Kind, string Name, string SopClassUid, stri
         new(IodKind.MultiFrameTrueColor, "sc-mf-color", DicomUids.MultiFrameTrueColorSecondaryCaptureImageStorage, "OT", true, [(3, 8)], 8),
         new(IodKind.DxForPresentation, "dx", DicomUids.DigitalXRayImageStorageForPresentation, "DX", false, [(1, 8), (1, 16)], 6),
         new(IodKind.DxForProcessing, "dx-proc", DicomUids.DigitalXRayImageStorageForProcessing, "DX", false, [(1, 8), (1, 16)], 6),
-        new(IodKind.Ultrasound, "us", DicomUids.UltrasoundImageStorage, "US", false, [(1, 8), (1, 16), (3, 8)]),
-        new(IodKind.UltrasoundMultiFrame, "us-mf", DicomUids.UltrasoundMultiFrameImageStorage, "US", true, [(1, 8), (1, 16), (3, 8)]),
+        // US Image module: Bits Allocated is 8 (PS3.3 C.8.5.6.1.5).
+        new(IodKind.Ultrasound, "us", DicomUids.UltrasoundImageStorage, "US", false, [(1, 8), (3, 8)], 8),
+        new(IodKind.UltrasoundMultiFrame, "us-mf", DicomUids.UltrasoundMultiFrameImageStorage, "US", true, [(1, 8), (3, 8)], 8),
         new(IodKind.VlEndoscopic, "vl-endo", DicomUids.VLEndoscopicImageStorage, "ES", false, [(1, 8), (3, 8)], 8),
         new(IodKind.VlPhotographic, "vl-photo", DicomUids.VLPhotographicImageStorage, "XC", false, [(1, 8), (3, 8)], 8),
     ];
