@@ -12,6 +12,7 @@ have Orthanc || need+=(orthanc)
 have openssl || need+=(openssl)
 [ -d /usr/lib/python3/dist-packages/pydicom ] || need+=(python3-pydicom)
 /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
+/usr/bin/python3 -c 'import PIL' >/dev/null 2>&1 || need+=(python3-pil)
 
 if ((${#need[@]})); then
   sudo=""
