@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Gateway.Benchmarks;
 
-// Usage: scripts/bench.sh dicom|network [--quick]
+// Usage: scripts/bench.sh dicom|network|wrap [--quick]
 //   dicom: in-process BenchmarkDotNet figures, then `gateway` vs dcmtk side by side on the same files.
 //   network: `gateway send` vs storescu and dcmsend into one storescp (with and without TCP_NODELAY=1).
 var suite = args.FirstOrDefault() ?? "dicom";
@@ -33,7 +33,13 @@ switch (suite)
         foreach (var r in runs)
             Console.WriteLine(r.Markdown());
         return 0;
+    case "wrap":
+        Console.WriteLine("| input | tool | median time | peak RSS |");
+        Console.WriteLine("|---|---|---|---|");
+        foreach (var row in WrapBenchmarks.Run())
+            Console.WriteLine(row);
+        return 0;
     default:
-        Console.Error.WriteLine($"unknown suite '{suite}'; known: dicom, network");
+        Console.Error.WriteLine($"unknown suite '{suite}'; known: dicom, network, wrap");
         return 2;
 }
