@@ -11,21 +11,7 @@ public sealed class PeerProcess : IDisposable
 
     public PeerProcess(string file, IEnumerable<string> args, IDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
-        var psi = new ProcessStartInfo(file)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        if (workingDirectory is not null)
-            psi.WorkingDirectory = workingDirectory;
-        foreach (var a in args)
-            psi.ArgumentList.Add(a);
-        if (environment is not null)
-        {
-            foreach (var (k, v) in environment)
-                psi.Environment[k] = v;
-        }
+        var psi = ProcessRunner.StartInfo(file, args, environment, workingDirectory);
         _process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}");
         _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };

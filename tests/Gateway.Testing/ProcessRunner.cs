@@ -12,14 +12,14 @@ public sealed record ProcessResult(int ExitCode, string StdOut, string StdErr)
 /// <summary>Runs a peer process to completion with a time limit (a hung peer fails the test, it never hangs it).</summary>
 public static class ProcessRunner
 {
-    public static ProcessResult Run(string file, IEnumerable<string> args, TimeSpan? timeout = null, string? stdin = null,
-        IDictionary<string, string>? environment = null, string? workingDirectory = null)
+    /// <summary>How every test process starts: output captured as UTF-8, arguments passed as a list (no shell quoting).</summary>
+    public static ProcessStartInfo StartInfo(string file, IEnumerable<string> args, IDictionary<string, string>? environment, string? workingDirectory, bool redirectInput = false)
     {
         var psi = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            RedirectStandardInput = stdin is not null,
+            RedirectStandardInput = redirectInput,
             UseShellExecute = false,
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
@@ -33,6 +33,13 @@ public static class ProcessRunner
             foreach (var (k, v) in environment)
                 psi.Environment[k] = v;
         }
+        return psi;
+    }
+
+    public static ProcessResult Run(string file, IEnumerable<string> args, TimeSpan? timeout = null, string? stdin = null,
+        IDictionary<string, string>? environment = null, string? workingDirectory = null)
+    {
+        var psi = StartInfo(file, args, environment, workingDirectory, redirectInput: stdin is not null);
         using var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}");
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
