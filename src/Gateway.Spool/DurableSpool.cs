@@ -1,0 +1,379 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace Gateway.Spool;
+
+/// <summary>
+/// A durable on-disk queue of DICOM objects (issue #5), maildir-style:
+/// <list type="bullet">
+/// <item><c>tmp/</c>: files being written; removed by recovery.</item>
+/// <item><c>objects/ID.dcm</c>: payloads, immutable once in place.</item>
+/// <item><c>state/ID.json</c>: the entry (checksum, routing facts, per-destination delivery state). <b>An entry exists
+/// exactly when its state file is in <c>state/</c></b>: that rename is the commit point of an enqueue.</item>
+/// <item><c>quarantine/</c>: entries found corrupt, with a reason file; never sent.</item>
+/// </list>
+/// Every write is: write to <c>tmp/</c>, fsync the file, rename into place, fsync the directory — so after a crash at
+/// any point a file is either complete in place or absent, and recovery restores a consistent spool. Thread-safe.
+/// </summary>
+public sealed class DurableSpool
+{
+    private readonly SpoolOptions _options;
+    private readonly ISpoolFileSystem _fs;
+    private readonly TimeProvider _time;
+    private readonly SortedDictionary<string, SpoolEntry> _entries = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+    private long _usedBytes;
+    private long _sequence;
+
+    public DurableSpool(SpoolOptions options, ISpoolFileSystem? fileSystem = null, TimeProvider? time = null)
+    {
+        _options = options;
+        _fs = fileSystem ?? LocalFileSystem.Instance;
+        _time = time ?? TimeProvider.System;
+        TempDir = Path.Combine(options.Directory, "tmp");
+        ObjectsDir = Path.Combine(options.Directory, "objects");
+        StateDir = Path.Combine(options.Directory, "state");
+        QuarantineDir = Path.Combine(options.Directory, "quarantine");
+        foreach (var d in new[] { options.Directory, TempDir, ObjectsDir, StateDir, QuarantineDir })
+            _fs.CreateDirectory(d);
+    }
+
+    public string TempDir { get; }
+    public string ObjectsDir { get; }
+    public string StateDir { get; }
+    public string QuarantineDir { get; }
+
+    /// <summary>Raised after each event (outside the spool's lock). Handlers must not block.</summary>
+    public event Action<SpoolEvent>? Changed;
+
+    public long UsedBytes => Interlocked.Read(ref _usedBytes);
+
+    public IReadOnlyList<SpoolEntry> Entries
+    {
+        get
+        {
+            lock (_lock)
+                return [.. _entries.Values];
+        }
+    }
+
+    public string PayloadPath(string id) => Path.Combine(ObjectsDir, id + ".dcm");
+    private string StatePath(string id) => Path.Combine(StateDir, id + ".json");
+
+    /// <summary>
+    /// Brings the spool back after a crash or a restart: removes half-written temporary files and payloads whose
+    /// enqueue never committed, moves entries whose payload is missing or of the wrong size to quarantine, and loads
+    /// the rest. In-flight work is not persisted, so it is simply pending again.
+    /// </summary>
+    public RecoveryReport Recover()
+    {
+        var temp = 0;
+        foreach (var f in _fs.List(TempDir, "*"))
+        {
+            _fs.Delete(f);
+            temp++;
+        }
+        var quarantined = new List<string>();
+        var loaded = new Dictionary<string, SpoolEntry>(StringComparer.Ordinal);
+        foreach (var statePath in _fs.List(StateDir, "*.json"))
+        {
+            var id = Path.GetFileNameWithoutExtension(statePath);
+            SpoolEntry? entry = null;
+            string? problem = null;
+            try
+            {
+                using var s = _fs.OpenRead(statePath);
+                entry = JsonSerializer.Deserialize(s, SpoolJson.Default.SpoolEntry);
+            }
+            catch (JsonException e)
+            {
+                problem = "state file is not valid: " + e.Message;
+            }
+            if (entry is not null && problem is null)
+            {
+                var payload = PayloadPath(id);
+                if (!_fs.Exists(payload))
+                    problem = "payload is missing";
+                else if (_fs.Length(payload) != entry.Size)
+                    problem = $"payload is {_fs.Length(payload)} bytes, the entry says {entry.Size}";
+            }
+            if (problem is not null || entry is null)
+            {
+                Quarantine(id, problem ?? "state file is empty");
+                quarantined.Add($"{id}: {problem}");
+                continue;
+            }
+            loaded[id] = entry;
+        }
+        var orphans = 0;
+        foreach (var payload in _fs.List(ObjectsDir, "*.dcm"))
+        {
+            if (!loaded.ContainsKey(Path.GetFileNameWithoutExtension(payload)))
+            {
+                _fs.Delete(payload); // its enqueue never committed: nobody was told it was stored
+                orphans++;
+            }
+        }
+        _fs.FlushDirectory(ObjectsDir);
+        lock (_lock)
+        {
+            _entries.Clear();
+            foreach (var (id, e) in loaded)
+                _entries[id] = e;
+            _usedBytes = loaded.Values.Sum(e => e.Size);
+        }
+        return new RecoveryReport(loaded.Count, temp, orphans, quarantined);
+    }
+
+    /// <summary>
+    /// Stores an object durably and returns its entry; returns only once the payload and the entry are on disk.
+    /// Refused with <see cref="SpoolFullException"/> when the quota or the free-space floor would be crossed.
+    /// </summary>
+    public SpoolEntry Enqueue(Stream payload, long length, SpoolObjectInfo info, IReadOnlyList<string> destinations)
+    {
+        if (destinations.Count == 0)
+            throw new ArgumentException("an object must be routed to at least one destination", nameof(destinations));
+        CheckRoom(length);
+        var now = _time.GetUtcNow();
+        var id = NewId(now);
+        var tmpPayload = Path.Combine(TempDir, id + ".dcm");
+        var tmpState = Path.Combine(TempDir, id + ".json");
+        string sha;
+        long size;
+        // 1. payload → tmp, fsync
+        using (var target = _fs.Create(tmpPayload))
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var buffer = new byte[1 << 20];
+            size = 0;
+            int n;
+            while ((n = payload.Read(buffer)) > 0)
+            {
+                hash.AppendData(buffer, 0, n);
+                target.Write(buffer, 0, n);
+                size += n;
+            }
+            _fs.FlushToDisk(target);
+            sha = Convert.ToHexStringLower(hash.GetHashAndReset());
+        }
+        var entry = new SpoolEntry(id, now, size, sha, info.SopClassUid, info.SopInstanceUid, info.Modality, info.Source,
+            destinations.Distinct(StringComparer.Ordinal).ToDictionary(d => d, _ => new Delivery(DeliveryState.Pending, 0, now, null), StringComparer.Ordinal));
+        // 2. state → tmp, fsync
+        WriteJson(tmpState, entry);
+        // 3. payload into place, then the state (the commit point), then make both renames durable.
+        _fs.Move(tmpPayload, PayloadPath(id));
+        _fs.FlushDirectory(ObjectsDir);
+        _fs.Move(tmpState, StatePath(id));
+        _fs.FlushDirectory(StateDir);
+        lock (_lock)
+        {
+            _entries[id] = entry;
+            _usedBytes += size;
+        }
+        Raise(new SpoolEvent(SpoolEvent.Stored, id, Detail: string.Join(',', entry.Deliveries.Keys)));
+        return entry;
+    }
+
+    /// <summary>Stores a copy of a file.</summary>
+    public SpoolEntry Enqueue(string file, SpoolObjectInfo info, IReadOnlyList<string> destinations)
+    {
+        using var s = File.OpenRead(file);
+        return Enqueue(s, s.Length, info, destinations);
+    }
+
+    private void CheckRoom(long length)
+    {
+        var used = UsedBytes;
+        string? why = null;
+        if (_options.QuotaBytes > 0 && used + length > _options.QuotaBytes)
+            why = $"spool quota reached: {used} + {length} bytes would exceed the quota of {_options.QuotaBytes} bytes";
+        else if (_fs.AvailableBytes(_options.Directory) - length < _options.MinFreeBytes)
+            why = $"disk nearly full: storing {length} bytes would leave less than {_options.MinFreeBytes} bytes free on the spool's volume";
+        if (why is null)
+            return;
+        Raise(new SpoolEvent(SpoolEvent.QuotaReached, "", Detail: why));
+        throw new SpoolFullException(why + "; new acquisitions are refused until objects are delivered (everything already spooled keeps flowing)");
+    }
+
+    private string NewId(DateTimeOffset now)
+    {
+        // Lexical order is enqueue order (FIFO): UTC ticks, a per-process sequence, and randomness against collisions.
+        var seq = Interlocked.Increment(ref _sequence) % 1_000_000;
+        return string.Create(CultureInfo.InvariantCulture, $"{now.UtcTicks:D19}-{seq:D6}-{Random.Shared.Next(0x10000):x4}");
+    }
+
+    private void WriteJson(string tmpPath, SpoolEntry entry)
+    {
+        using var s = _fs.Create(tmpPath);
+        JsonSerializer.Serialize(s, entry, SpoolJson.Default.SpoolEntry);
+        s.Flush();
+        _fs.FlushToDisk(s);
+    }
+
+    /// <summary>The oldest entry due for <paramref name="destination"/> that is not in <paramref name="busy"/> (FIFO).</summary>
+    public SpoolEntry? NextDue(string destination, DateTimeOffset now, IReadOnlySet<string> busy)
+    {
+        lock (_lock)
+        {
+            foreach (var e in _entries.Values)
+            {
+                if (e.Deliveries.TryGetValue(destination, out var d) && d.State == DeliveryState.Pending && d.NextAttempt <= now && !busy.Contains(e.Id))
+                    return e;
+            }
+            return null;
+        }
+    }
+
+    /// <summary>When the next pending delivery to <paramref name="destination"/> falls due, if any is pending.</summary>
+    public DateTimeOffset? NextAttemptTime(string destination)
+    {
+        lock (_lock)
+        {
+            return _entries.Values.Select(e => e.Deliveries.GetValueOrDefault(destination))
+                .Where(d => d is { State: DeliveryState.Pending }).Select(d => (DateTimeOffset?)d!.NextAttempt).Min();
+        }
+    }
+
+    public SpoolEntry? Find(string id)
+    {
+        lock (_lock)
+            return _entries.GetValueOrDefault(id);
+    }
+
+    /// <summary>Checks the payload against its checksum; a mismatch quarantines the entry (it is never sent) and returns false.</summary>
+    public bool Verify(SpoolEntry entry)
+    {
+        string actual;
+        try
+        {
+            using var s = _fs.OpenRead(PayloadPath(entry.Id));
+            actual = Convert.ToHexStringLower(SHA256.HashData(s));
+        }
+        catch (IOException e)
+        {
+            QuarantineEntry(entry, "payload cannot be read: " + e.Message);
+            return false;
+        }
+        if (actual == entry.Sha256)
+            return true;
+        QuarantineEntry(entry, $"checksum mismatch: stored {entry.Sha256}, found {actual}");
+        return false;
+    }
+
+    public void MarkDone(string id, string destination) =>
+        Update(id, destination, d => d with { State = DeliveryState.Done, Attempts = d.Attempts + 1, LastError = null },
+            new SpoolEvent(SpoolEvent.Sent, id, destination));
+
+    public void MarkRetry(string id, string destination, string error, DateTimeOffset nextAttempt) =>
+        Update(id, destination, d => d with { Attempts = d.Attempts + 1, NextAttempt = nextAttempt, LastError = error },
+            new SpoolEvent(SpoolEvent.RetryScheduled, id, destination, $"{error}; next attempt {nextAttempt:O}"));
+
+    public void MarkDead(string id, string destination, string reason) =>
+        Update(id, destination, d => d with { State = DeliveryState.Dead, Attempts = d.Attempts + 1, LastError = reason },
+            new SpoolEvent(SpoolEvent.DeadLettered, id, destination, reason));
+
+    /// <summary>Puts dead letters back to pending (all, one entry, or one destination's); returns how many.</summary>
+    public int Retry(string? id = null, string? destination = null)
+    {
+        var count = 0;
+        foreach (var e in Entries.Where(e => id is null || e.Id == id))
+        {
+            foreach (var (dest, d) in e.Deliveries.Where(kv => kv.Value.State == DeliveryState.Dead && (destination is null || kv.Key == destination)))
+            {
+                Update(e.Id, dest, x => x with { State = DeliveryState.Pending, NextAttempt = _time.GetUtcNow() }, null);
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /// <summary>Deletes entries whose deliveries are all finished and that hold dead letters (all, or one entry); returns how many.</summary>
+    public int PurgeDeadLetters(string? id = null)
+    {
+        var victims = Entries.Where(e => (id is null || e.Id == id) && e.IsFinished && e.HasDeadLetters).ToList();
+        foreach (var e in victims)
+            Remove(e);
+        return victims.Count;
+    }
+
+    private void Update(string id, string destination, Func<Delivery, Delivery> change, SpoolEvent? evt)
+    {
+        SpoolEntry updated;
+        lock (_lock)
+        {
+            if (!_entries.TryGetValue(id, out var entry) || !entry.Deliveries.TryGetValue(destination, out var d))
+                throw new KeyNotFoundException($"spool entry {id} has no delivery to {destination}");
+            updated = entry.With(destination, change(d));
+            // Durable before visible: write, fsync, rename, fsync directory.
+            var tmp = Path.Combine(TempDir, id + "." + Guid.NewGuid().ToString("N")[..8] + ".json");
+            WriteJson(tmp, updated);
+            _fs.Move(tmp, StatePath(id));
+            _fs.FlushDirectory(StateDir);
+            _entries[id] = updated;
+        }
+        if (evt is not null)
+            Raise(evt);
+        if (updated.IsFinished && !updated.HasDeadLetters)
+            ApplyRetention();
+    }
+
+    /// <summary>Removes delivered entries beyond the retention policy (oldest first); with the default, all of them.</summary>
+    public void ApplyRetention()
+    {
+        var now = _time.GetUtcNow();
+        var delivered = Entries.Where(e => e.IsFinished && !e.HasDeadLetters).ToList(); // oldest first (ids are ordered)
+        var keptBytes = delivered.Sum(e => e.Size);
+        foreach (var e in delivered)
+        {
+            var tooOld = now - e.Created >= _options.KeepDelivered;
+            var tooMuch = _options.KeepDeliveredBytes > 0 && keptBytes > _options.KeepDeliveredBytes;
+            if (!tooOld && !tooMuch)
+                continue;
+            Remove(e);
+            keptBytes -= e.Size;
+        }
+    }
+
+    private void Remove(SpoolEntry e)
+    {
+        lock (_lock)
+        {
+            // State first: a payload without state is an orphan that recovery removes; never the other way round.
+            _fs.Delete(StatePath(e.Id));
+            _fs.FlushDirectory(StateDir);
+            _fs.Delete(PayloadPath(e.Id));
+            if (_entries.Remove(e.Id))
+                _usedBytes -= e.Size;
+        }
+    }
+
+    private void QuarantineEntry(SpoolEntry entry, string reason)
+    {
+        lock (_lock)
+        {
+            Quarantine(entry.Id, reason);
+            if (_entries.Remove(entry.Id))
+                _usedBytes -= entry.Size;
+        }
+    }
+
+    private void Quarantine(string id, string reason)
+    {
+        foreach (var (from, name) in new[] { (StatePath(id), id + ".json"), (PayloadPath(id), id + ".dcm") })
+        {
+            if (_fs.Exists(from))
+                _fs.Move(from, Path.Combine(QuarantineDir, name));
+        }
+        var why = Path.Combine(QuarantineDir, id + ".reason.txt");
+        using (var s = _fs.Create(why + "." + Guid.NewGuid().ToString("N")[..6]))
+        {
+            s.Write(System.Text.Encoding.UTF8.GetBytes(reason + "\n"));
+        }
+        _fs.FlushDirectory(QuarantineDir);
+        _fs.FlushDirectory(StateDir);
+        Raise(new SpoolEvent(SpoolEvent.Quarantined, id, Detail: reason));
+    }
+
+    private void Raise(SpoolEvent e) => Changed?.Invoke(e);
+}

@@ -1,0 +1,25 @@
+namespace Gateway.Spool;
+
+/// <summary>
+/// The file operations the spool needs, and nothing more: the seam a fault-injecting test double replaces to prove
+/// that a crash between any two steps leaves a consistent spool (STYLE 6 and 8). Implementations throw
+/// <see cref="IOException"/> on failure; every method is safe to call from several threads on different files.
+/// </summary>
+public interface ISpoolFileSystem
+{
+    Stream Create(string path);
+    Stream OpenRead(string path);
+    /// <summary>Makes the written bytes of <paramref name="stream"/> durable (fsync).</summary>
+    void FlushToDisk(Stream stream);
+    /// <summary>Renames atomically, replacing <paramref name="destination"/> if it exists.</summary>
+    void Move(string source, string destination);
+    /// <summary>Makes renames and deletions in <paramref name="directory"/> durable (fsync of the directory).</summary>
+    void FlushDirectory(string directory);
+    void Delete(string path);
+    bool Exists(string path);
+    IEnumerable<string> List(string directory, string pattern);
+    void CreateDirectory(string path);
+    long Length(string path);
+    /// <summary>Bytes free for this process on the volume holding <paramref name="directory"/>.</summary>
+    long AvailableBytes(string directory);
+}

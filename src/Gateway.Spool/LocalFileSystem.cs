@@ -1,0 +1,47 @@
+using System.Runtime.InteropServices;
+
+namespace Gateway.Spool;
+
+/// <summary>The real file system, with fsync of files and directories (.NET has no directory fsync: libc's).</summary>
+public sealed partial class LocalFileSystem : ISpoolFileSystem
+{
+    public static readonly LocalFileSystem Instance = new();
+
+    public Stream Create(string path) => new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+    public Stream OpenRead(string path) => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+    public void FlushToDisk(Stream stream) => ((FileStream)stream).Flush(flushToDisk: true);
+    public void Move(string source, string destination) => File.Move(source, destination, overwrite: true);
+    public void Delete(string path) => File.Delete(path);
+    public bool Exists(string path) => File.Exists(path);
+    public IEnumerable<string> List(string directory, string pattern) => Directory.EnumerateFiles(directory, pattern);
+    public void CreateDirectory(string path) => Directory.CreateDirectory(path);
+    public long Length(string path) => new FileInfo(path).Length;
+    public long AvailableBytes(string directory) => new DriveInfo(Path.GetFullPath(directory)).AvailableFreeSpace;
+
+    public void FlushDirectory(string directory)
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+            return;
+        var fd = Open(directory, 0);
+        if (fd < 0)
+            throw new IOException($"cannot open {directory} to fsync it (errno {Marshal.GetLastPInvokeError()})");
+        try
+        {
+            if (Fsync(fd) != 0)
+                throw new IOException($"fsync of directory {directory} failed (errno {Marshal.GetLastPInvokeError()})");
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+}

@@ -1,0 +1,32 @@
+namespace Gateway.Spool;
+
+/// <summary>Where the spool lives and how much it may take.</summary>
+public sealed record SpoolOptions
+{
+    public required string Directory { get; init; }
+    /// <summary>Payload bytes the spool may hold; 0 means no quota.</summary>
+    public long QuotaBytes { get; init; }
+    /// <summary>Free space to leave on the volume: an enqueue that would go below it is refused.</summary>
+    public long MinFreeBytes { get; init; } = 256L << 20;
+    /// <summary>Keep delivered objects this long (oldest removed first); zero deletes them at once (the default).</summary>
+    public TimeSpan KeepDelivered { get; init; } = TimeSpan.Zero;
+    /// <summary>At most this many bytes of delivered objects are kept; 0 means no limit besides <see cref="KeepDelivered"/>.</summary>
+    public long KeepDeliveredBytes { get; init; }
+}
+
+/// <summary>The spool cannot take a new object (quota or free-space floor). Objects already spooled keep flowing.</summary>
+public sealed class SpoolFullException(string message) : IOException(message);
+
+/// <summary>Something happened in the spool that telemetry and the web page report.</summary>
+public sealed record SpoolEvent(string Kind, string EntryId, string? Destination = null, string? Detail = null)
+{
+    public const string Stored = "stored";
+    public const string Sent = "sent";
+    public const string RetryScheduled = "retry-scheduled";
+    public const string DeadLettered = "dead-lettered";
+    public const string QuotaReached = "quota-reached";
+    public const string Quarantined = "quarantined";
+}
+
+/// <summary>What recovery found and did at start.</summary>
+public sealed record RecoveryReport(int Entries, int TempFilesRemoved, int OrphansRemoved, IReadOnlyList<string> Quarantined);

@@ -1,0 +1,217 @@
+using Gateway.Spool;
+using Gateway.Testing;
+using Microsoft.Extensions.Time.Testing;
+using Xunit;
+
+namespace Gateway.Spool.Tests;
+
+public sealed class DurableSpoolTests : IDisposable
+{
+    private readonly TempDirectory _dir = new("spool");
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero));
+    private static readonly SpoolObjectInfo Info = new("1.2.840.10008.5.1.4.1.1.7", "1.2.3.4", "OT", "test");
+
+    public void Dispose() => _dir.Dispose();
+
+    private DurableSpool Spool(ISpoolFileSystem? fs = null, long quota = 0, TimeSpan? keep = null) =>
+        new(new SpoolOptions { Directory = _dir.Path, QuotaBytes = quota, MinFreeBytes = 0, KeepDelivered = keep ?? TimeSpan.Zero }, fs, _time);
+
+    private static MemoryStream Payload(int size, int seed = 1)
+    {
+        var b = new byte[size];
+        new Random(seed).NextBytes(b);
+        return new MemoryStream(b);
+    }
+
+    [Fact]
+    public void An_enqueued_object_is_on_disk_with_its_checksum_and_survives_a_restart()
+    {
+        var spool = Spool();
+        var entry = spool.Enqueue(Payload(1000), 1000, Info, ["PACS", "ARCHIVE"]);
+        Assert.True(File.Exists(spool.PayloadPath(entry.Id)));
+        Assert.Equal(1000, entry.Size);
+        Assert.Equal(2, entry.Deliveries.Count);
+        var again = Spool();
+        var report = again.Recover();
+        Assert.Equal(1, report.Entries);
+        Assert.Equal(entry, again.Entries.Single() with { Deliveries = entry.Deliveries });
+        Assert.True(again.Verify(again.Entries.Single()));
+    }
+
+    [Fact]
+    public void Entries_come_out_first_in_first_out_per_destination()
+    {
+        var spool = Spool();
+        var ids = Enumerable.Range(0, 20).Select(i => spool.Enqueue(Payload(10, i), 10, Info, ["PACS"]).Id).ToList();
+        var busy = new HashSet<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            var next = spool.NextDue("PACS", _time.GetUtcNow(), busy)!;
+            Assert.Equal(ids[i], next.Id);
+            busy.Add(next.Id);
+        }
+    }
+
+    [Fact]
+    public void A_crash_before_any_step_of_an_enqueue_leaves_a_consistent_spool()
+    {
+        // Count the steps of one enqueue, then crash before each of them in turn.
+        var probe = new FaultInjectingFileSystem(int.MaxValue);
+        Spool(probe).Enqueue(Payload(5000), 5000, Info, ["PACS"]);
+        var steps = probe.Operations;
+        Assert.True(steps >= 6, string.Join(", ", probe.Log)); // create, fsync, create, fsync, rename, fsync dir, rename, fsync dir
+        foreach (var dir in Directory.GetDirectories(_dir.Path))
+            Directory.Delete(dir, true);
+
+        for (var crashAt = 1; crashAt <= steps; crashAt++)
+        {
+            var faulty = new FaultInjectingFileSystem(crashAt);
+            var committed = false;
+            try
+            {
+                Spool(faulty).Enqueue(Payload(5000, crashAt), 5000, Info, ["PACS"]);
+                committed = true;
+            }
+            catch (CrashException)
+            {
+            }
+            var recovered = Spool();
+            var report = recovered.Recover();
+            Assert.Empty(Directory.GetFiles(recovered.TempDir));
+            Assert.Empty(report.Quarantined);
+            var stateFiles = Directory.GetFiles(recovered.StateDir).Length;
+            var payloads = Directory.GetFiles(recovered.ObjectsDir).Length;
+            Assert.Equal(stateFiles, payloads); // never a payload without its entry or the reverse
+            Assert.All(recovered.Entries, e => Assert.True(recovered.Verify(e), $"crash before step {crashAt}: entry {e.Id} is damaged"));
+            if (committed)
+                Assert.Contains(recovered.Entries, e => e.Size == 5000);
+        }
+    }
+
+    [Fact]
+    public void A_crash_during_a_state_change_leaves_the_old_or_the_new_state()
+    {
+        var spool = Spool();
+        var entry = spool.Enqueue(Payload(100), 100, Info, ["PACS", "ARCHIVE"]);
+        for (var crashAt = 1; crashAt <= 4; crashAt++)
+        {
+            var fs = new FaultInjectingFileSystem(crashAt, armed: false);
+            var faulty = Spool(fs);
+            faulty.Recover();
+            fs.Armed = true;
+            try
+            {
+                faulty.MarkRetry(entry.Id, "PACS", "connection refused", _time.GetUtcNow().AddSeconds(5));
+            }
+            catch (CrashException)
+            {
+            }
+            var recovered = Spool();
+            recovered.Recover();
+            var d = recovered.Find(entry.Id)!.Deliveries["PACS"];
+            Assert.Equal(DeliveryState.Pending, d.State);
+            Assert.True(d.LastError is null or "connection refused");
+            Assert.Empty(Directory.GetFiles(recovered.TempDir));
+        }
+    }
+
+    [Fact]
+    public void Half_written_temp_files_and_uncommitted_payloads_are_removed_at_recovery()
+    {
+        var spool = Spool();
+        spool.Enqueue(Payload(100), 100, Info, ["PACS"]);
+        File.WriteAllBytes(Path.Combine(spool.TempDir, "half.dcm"), new byte[10]);
+        File.WriteAllBytes(Path.Combine(spool.ObjectsDir, "0000000000000000000-000000-dead.dcm"), new byte[10]);
+        var report = Spool().Recover();
+        Assert.Equal(1, report.Entries);
+        Assert.Equal(1, report.TempFilesRemoved);
+        Assert.Equal(1, report.OrphansRemoved);
+    }
+
+    [Fact]
+    public void A_corrupt_entry_is_quarantined_and_reported_and_the_others_stay()
+    {
+        var spool = Spool();
+        var bad = spool.Enqueue(Payload(100, 1), 100, Info, ["PACS"]);
+        var good = spool.Enqueue(Payload(100, 2), 100, Info, ["PACS"]);
+        var truncated = spool.Enqueue(Payload(100, 3), 100, Info, ["PACS"]);
+        var bytes = File.ReadAllBytes(spool.PayloadPath(bad.Id));
+        bytes[50] ^= 0xFF;
+        File.WriteAllBytes(spool.PayloadPath(bad.Id), bytes);
+        File.WriteAllBytes(spool.PayloadPath(truncated.Id), new byte[60]);
+
+        var events = new List<SpoolEvent>();
+        var recovered = Spool();
+        recovered.Changed += events.Add;
+        var report = recovered.Recover();
+        Assert.Single(report.Quarantined); // the size mismatch is found at start
+        Assert.Contains("60 bytes", report.Quarantined[0]);
+        Assert.False(recovered.Verify(recovered.Find(bad.Id)!)); // the flipped byte when it is about to be sent
+        Assert.Contains(events, e => e.Kind == SpoolEvent.Quarantined && e.Detail!.Contains("checksum mismatch", StringComparison.Ordinal));
+        Assert.Equal([good.Id], recovered.Entries.Select(e => e.Id));
+        Assert.True(File.Exists(Path.Combine(recovered.QuarantineDir, bad.Id + ".dcm")));
+    }
+
+    [Fact]
+    public void The_quota_refuses_new_objects_with_a_clear_error_and_keeps_the_spooled_ones()
+    {
+        var spool = Spool(quota: 2500);
+        var events = new List<SpoolEvent>();
+        spool.Changed += events.Add;
+        spool.Enqueue(Payload(1000), 1000, Info, ["PACS"]);
+        spool.Enqueue(Payload(1000), 1000, Info, ["PACS"]);
+        var e = Assert.Throws<SpoolFullException>(() => spool.Enqueue(Payload(1000), 1000, Info, ["PACS"]));
+        Assert.Contains("quota", e.Message);
+        Assert.Contains("keeps flowing", e.Message);
+        Assert.Contains(events, x => x.Kind == SpoolEvent.QuotaReached);
+        Assert.Equal(2, spool.Entries.Count);
+        Assert.Empty(Directory.GetFiles(spool.TempDir));
+        // Delivering frees room.
+        spool.MarkDone(spool.Entries[0].Id, "PACS");
+        spool.Enqueue(Payload(1000), 1000, Info, ["PACS"]);
+    }
+
+    [Fact]
+    public void An_object_leaves_the_spool_only_when_every_destination_has_it()
+    {
+        var spool = Spool();
+        var entry = spool.Enqueue(Payload(100), 100, Info, ["PACS", "ARCHIVE"]);
+        spool.MarkDone(entry.Id, "PACS");
+        Assert.NotNull(spool.Find(entry.Id));
+        Assert.True(File.Exists(spool.PayloadPath(entry.Id)));
+        spool.MarkDone(entry.Id, "ARCHIVE");
+        Assert.Null(spool.Find(entry.Id));
+        Assert.False(File.Exists(spool.PayloadPath(entry.Id)));
+    }
+
+    [Fact]
+    public void Dead_letters_stay_visible_until_retried_or_purged()
+    {
+        var spool = Spool();
+        var entry = spool.Enqueue(Payload(100), 100, Info, ["PACS"]);
+        spool.MarkDead(entry.Id, "PACS", "0122 (refused: SOP class not supported)");
+        Assert.True(spool.Find(entry.Id)!.HasDeadLetters);
+        Assert.Null(spool.NextDue("PACS", _time.GetUtcNow(), new HashSet<string>()));
+        Assert.Equal(1, spool.Retry());
+        Assert.Equal(entry.Id, spool.NextDue("PACS", _time.GetUtcNow(), new HashSet<string>())!.Id);
+        spool.MarkDead(entry.Id, "PACS", "again");
+        Assert.Equal(1, spool.PurgeDeadLetters());
+        Assert.Empty(spool.Entries);
+        Assert.Empty(Directory.GetFiles(spool.ObjectsDir));
+    }
+
+    [Fact]
+    public void Retention_keeps_delivered_objects_for_the_configured_time_oldest_first()
+    {
+        var spool = Spool(keep: TimeSpan.FromDays(2));
+        var old = spool.Enqueue(Payload(100), 100, Info, ["PACS"]);
+        _time.Advance(TimeSpan.FromDays(1));
+        var young = spool.Enqueue(Payload(100), 100, Info, ["PACS"]);
+        spool.MarkDone(old.Id, "PACS");
+        spool.MarkDone(young.Id, "PACS");
+        Assert.Equal(2, spool.Entries.Count);
+        _time.Advance(TimeSpan.FromDays(1.5));
+        spool.ApplyRetention();
+        Assert.Equal([young.Id], spool.Entries.Select(e => e.Id));
+    }
+}
