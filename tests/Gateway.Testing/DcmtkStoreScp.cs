@@ -7,10 +7,10 @@ public sealed class DcmtkStoreScp : IDisposable
     private readonly TempDirectory _dir = new("storescp");
 
     /// <param name="tcpNoDelay">Set TCP_NODELAY=1 in its environment (dcmtk leaves Nagle on otherwise).</param>
-    public DcmtkStoreScp(string aeTitle = "STORESCP", bool tcpNoDelay = true, IEnumerable<string>? extraArgs = null)
+    public DcmtkStoreScp(string aeTitle = "STORESCP", bool tcpNoDelay = true, IEnumerable<string>? extraArgs = null, int? port = null)
     {
         var exe = Peers.Require("storescp", "dcmtk");
-        Port = FreePort.Get();
+        Port = port ?? FreePort.Get();
         AeTitle = aeTitle;
         var env = new Dictionary<string, string>();
         if (tcpNoDelay)

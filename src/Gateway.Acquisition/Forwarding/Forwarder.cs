@@ -1,0 +1,191 @@
+using Gateway.Dicom;
+using Gateway.Spool;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Gateway.Acquisition.Forwarding;
+
+/// <summary>
+/// Forwards spooled objects to their destinations (issue #5): per destination a FIFO queue served by
+/// <see cref="Destination.Associations"/> workers, each keeping its association open between objects. Delivered →
+/// done; transient failure → retry with capped exponential back-off and jitter (forever); permanent → dead letter with
+/// the reason. An object leaves the spool when every destination it was routed to has it (the spool decides).
+/// Acquisition never waits for this: it only enqueues.
+/// </summary>
+public sealed class Forwarder
+{
+    private readonly DurableSpool _spool;
+    private readonly IReadOnlyList<Destination> _destinations;
+    private readonly Func<Destination, IObjectSender> _senders;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Dictionary<string, HashSet<string>> _busy;
+    private readonly Dictionary<string, SemaphoreSlim> _wake;
+    private long _lastProgressTicks;
+
+    public Forwarder(DurableSpool spool, IReadOnlyList<Destination> destinations, Func<Destination, IObjectSender>? senders = null,
+        TimeProvider? time = null, ILogger? logger = null)
+    {
+        _spool = spool;
+        _destinations = destinations;
+        _senders = senders ?? (d => new DicomObjectSender(d.Client));
+        _time = time ?? TimeProvider.System;
+        _logger = logger ?? NullLogger.Instance;
+        _busy = destinations.ToDictionary(d => d.Name, _ => new HashSet<string>(StringComparer.Ordinal));
+        _wake = destinations.ToDictionary(d => d.Name, _ => new SemaphoreSlim(0));
+        _lastProgressTicks = _time.GetUtcNow().UtcTicks;
+        spool.Changed += e =>
+        {
+            if (e.Kind == SpoolEvent.Stored)
+                WakeAll();
+        };
+    }
+
+    /// <summary>When a worker last finished an attempt (or found nothing to do): the watchdog's sign of life.</summary>
+    public DateTimeOffset LastProgress => new(Interlocked.Read(ref _lastProgressTicks), TimeSpan.Zero);
+
+    /// <summary>The destinations an object is routed to.</summary>
+    public IReadOnlyList<string> Route(SpoolObjectInfo info) =>
+        [.. _destinations.Where(d => d.Route.Accepts(info)).Select(d => d.Name)];
+
+    /// <summary>Wakes idle workers (new object, retry requested from the CLI or web page).</summary>
+    public void WakeAll()
+    {
+        foreach (var w in _wake.Values)
+        {
+            if (w.CurrentCount == 0)
+                w.Release();
+        }
+    }
+
+    /// <summary>The back-off before attempt <paramref name="attempts"/> + 1: RetryMin · 2^attempts, capped, ±20 % jitter.</summary>
+    public static TimeSpan Backoff(Destination d, int attempts, double jitter)
+    {
+        var doubled = d.RetryMin.TotalSeconds * Math.Pow(2, Math.Min(attempts, 30));
+        var capped = Math.Min(doubled, d.RetryMax.TotalSeconds);
+        return TimeSpan.FromSeconds(capped * (0.8 + 0.4 * jitter));
+    }
+
+    public Task RunAsync(CancellationToken ct) =>
+        Task.WhenAll(_destinations.SelectMany(d => Enumerable.Range(0, Math.Max(1, d.Associations)).Select(_ => WorkerAsync(d, ct))));
+
+    private async Task WorkerAsync(Destination destination, CancellationToken ct)
+    {
+        var sender = _senders(destination);
+        await using var _ = sender.ConfigureAwait(false);
+        var busy = _busy[destination.Name];
+        var lastSend = _time.GetUtcNow();
+        while (!ct.IsCancellationRequested)
+        {
+            SpoolEntry? entry;
+            lock (busy)
+            {
+                entry = _spool.NextDue(destination.Name, _time.GetUtcNow(), busy);
+                if (entry is not null)
+                    busy.Add(entry.Id);
+            }
+            Interlocked.Exchange(ref _lastProgressTicks, _time.GetUtcNow().UtcTicks);
+            if (entry is null)
+            {
+                if (_time.GetUtcNow() - lastSend > destination.IdleRelease)
+                    await sender.CloseAsync().ConfigureAwait(false);
+                await WaitAsync(destination, ct).ConfigureAwait(false);
+                continue;
+            }
+            try
+            {
+                await AttemptAsync(destination, sender, entry, ct).ConfigureAwait(false);
+                lastSend = _time.GetUtcNow();
+            }
+            finally
+            {
+                lock (busy)
+                    busy.Remove(entry.Id);
+            }
+        }
+        await sender.CloseAsync().ConfigureAwait(false);
+    }
+
+    private async Task WaitAsync(Destination destination, CancellationToken ct)
+    {
+        var next = _spool.NextAttemptTime(destination.Name);
+        var delay = next is { } n ? n - _time.GetUtcNow() : destination.IdleRelease;
+        if (delay <= TimeSpan.Zero)
+            delay = TimeSpan.FromMilliseconds(50); // due but claimed by a sibling worker
+        if (delay > destination.IdleRelease)
+            delay = destination.IdleRelease;
+        // Sleep until the next attempt is due (on the injected clock) or a new object wakes us, whichever comes first.
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var wake = _wake[destination.Name].WaitAsync(either.Token);
+        var sleep = Task.Delay(delay, _time, either.Token);
+        await Task.WhenAny(wake, sleep).ConfigureAwait(false);
+        await either.CancelAsync().ConfigureAwait(false);
+        foreach (var t in new[] { wake, sleep })
+        {
+            try
+            {
+                await t.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    private async Task AttemptAsync(Destination destination, IObjectSender sender, SpoolEntry entry, CancellationToken ct)
+    {
+        if (!_spool.Verify(entry))
+        {
+            ForwarderLog.Quarantined(_logger, entry.Id, entry.SopInstanceUid);
+            return;
+        }
+        var path = _spool.PayloadPath(entry.Id);
+        SendOutcome outcome;
+        try
+        {
+            var header = DicomFile.OpenHeader(path);
+            outcome = await sender.SendAsync(path, entry.SopClassUid, header.TransferSyntax.Uid, ct).ConfigureAwait(false);
+        }
+        catch (DicomFormatException e)
+        {
+            outcome = new SendOutcome(OutcomeKind.Permanent, "the spooled file is not valid DICOM: " + e.Message);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return; // stopping: the entry stays pending, nothing is lost
+        }
+        var attempts = entry.Deliveries[destination.Name].Attempts;
+        switch (outcome.Kind)
+        {
+            case OutcomeKind.Delivered:
+                _spool.MarkDone(entry.Id, destination.Name);
+                ForwarderLog.Sent(_logger, entry.SopInstanceUid, destination.Name, outcome.Detail);
+                break;
+            case OutcomeKind.Transient:
+                var next = _time.GetUtcNow() + Backoff(destination, attempts, Random.Shared.NextDouble());
+                _spool.MarkRetry(entry.Id, destination.Name, outcome.Detail, next);
+                ForwarderLog.Retrying(_logger, entry.SopInstanceUid, destination.Name, attempts + 1, next, outcome.Detail);
+                break;
+            default:
+                _spool.MarkDead(entry.Id, destination.Name, outcome.Detail);
+                ForwarderLog.DeadLettered(_logger, entry.SopInstanceUid, destination.Name, outcome.Detail);
+                break;
+        }
+    }
+}
+
+/// <summary>Structured log events of the forwarder (stable ids; UIDs and destination names, never patient data).</summary>
+internal static partial class ForwarderLog
+{
+    [LoggerMessage(2001, LogLevel.Information, "Sent {SopInstanceUid} to {Destination}: {Status}")]
+    public static partial void Sent(ILogger logger, string sopInstanceUid, string destination, string status);
+
+    [LoggerMessage(2002, LogLevel.Warning, "Sending {SopInstanceUid} to {Destination} failed (attempt {Attempt}); next attempt {Next}: {Reason}")]
+    public static partial void Retrying(ILogger logger, string sopInstanceUid, string destination, int attempt, DateTimeOffset next, string reason);
+
+    [LoggerMessage(2003, LogLevel.Error, "Dead letter: {SopInstanceUid} refused by {Destination}: {Reason}")]
+    public static partial void DeadLettered(ILogger logger, string sopInstanceUid, string destination, string reason);
+
+    [LoggerMessage(2004, LogLevel.Error, "Spool entry {EntryId} ({SopInstanceUid}) failed its checksum and was quarantined")]
+    public static partial void Quarantined(ILogger logger, string entryId, string sopInstanceUid);
+}

@@ -1,0 +1,38 @@
+using Gateway.Dicom.Network;
+
+namespace Gateway.Acquisition.Forwarding;
+
+/// <summary>What to do with a delivery after an attempt (issue #5's failure classes).</summary>
+public enum OutcomeKind
+{
+    Delivered,
+    /// <summary>Try again later: refused connection, timeout, abort, A7xx, transient rejection, TLS trouble …</summary>
+    Transient,
+    /// <summary>Will fail the same way again: A9xx, Cxxx, 0122, permanent rejection, SOP class or syntax not accepted.</summary>
+    Permanent,
+}
+
+public sealed record SendOutcome(OutcomeKind Kind, string Detail)
+{
+    /// <summary>Classifies a C-STORE result: success and warnings are delivered; failures by their status.</summary>
+    public static SendOutcome From(DicomStoreResult result)
+    {
+        if (result.Status is { } s)
+        {
+            if (s.IsSuccess)
+                return new(OutcomeKind.Delivered, s.ToString());
+            return new(s.IsTransientFailure ? OutcomeKind.Transient : OutcomeKind.Permanent, s.ToString());
+        }
+        return new(OutcomeKind.Permanent, "not sent: " + result.NotSentReason);
+    }
+
+    /// <summary>
+    /// Classifies a transport failure. Only a permanent association rejection is permanent; everything else (refused,
+    /// timeout, abort, TLS) is retried — a hospital would rather wait for a fixed certificate than lose a study.
+    /// </summary>
+    public static SendOutcome From(DicomNetworkException e) => e switch
+    {
+        DicomAssociationRejectedException { Reject.Result: RejectResult.Permanent } r => new(OutcomeKind.Permanent, r.Message),
+        _ => new(OutcomeKind.Transient, e.Message),
+    };
+}

@@ -1,0 +1,201 @@
+using Gateway.Acquisition.Forwarding;
+using Gateway.Dicom;
+using Gateway.Dicom.Network;
+using Gateway.Spool;
+using Gateway.Testing;
+using Microsoft.Extensions.Time.Testing;
+using Xunit;
+
+namespace Gateway.Acquisition.Tests;
+
+public sealed class ForwarderTests : IDisposable
+{
+    private readonly TempDirectory _dir = new("forwarder");
+
+    public void Dispose() => _dir.Dispose();
+
+    private DurableSpool NewSpool(TimeProvider? time = null)
+    {
+        var spool = new DurableSpool(new SpoolOptions { Directory = Path.Combine(_dir.Path, "spool"), MinFreeBytes = 0 }, time: time);
+        spool.Recover();
+        return spool;
+    }
+
+    /// <summary>Writes small SC objects and enqueues them; returns their SOP Instance UIDs.</summary>
+    private List<string> Enqueue(DurableSpool spool, int count, IReadOnlyList<string> destinations, string sopClass = DicomUids.SecondaryCaptureImageStorage, string modality = "OT")
+    {
+        var uids = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var ds = new DicomDataset();
+            ds.Set(DicomTags.SOPClassUID, DicomVR.UI, sopClass);
+            var uid = DicomUidGenerator.Default.NewUid();
+            ds.Set(DicomTags.SOPInstanceUID, uid);
+            ds.Set(DicomTags.Modality, modality);
+            ds.Set(DicomTags.PatientName, "Test^Forward");
+            ds.SetBytes(DicomTags.PixelData, DicomVR.OB, DicomBuffer.From(new byte[64]));
+            var file = Path.Combine(_dir.Path, uid + ".dcm");
+            new DicomFile(ds, DicomTransferSyntax.ExplicitVRLittleEndian).Save(file);
+            spool.Enqueue(file, new SpoolObjectInfo(sopClass, uid, modality, "test"), destinations);
+            uids.Add(uid);
+        }
+        return uids;
+    }
+
+    private static Destination To(int port, string name = "PACS", string ae = "STORESCP") => new()
+    {
+        Name = name,
+        Client = new DicomClientOptions { Host = "127.0.0.1", Port = port, CalledAE = ae, ConnectTimeout = TimeSpan.FromSeconds(2) },
+        RetryMin = TimeSpan.FromMilliseconds(200),
+        RetryMax = TimeSpan.FromSeconds(1),
+        IdleRelease = TimeSpan.FromMilliseconds(500),
+    };
+
+    private static async Task Until(Func<bool> condition, TimeSpan timeout, Func<string> why)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException(why());
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public void Backoff_doubles_from_the_minimum_up_to_the_cap_with_jitter_of_20_percent()
+    {
+        var d = new Destination { Name = "x", Client = new DicomClientOptions { Host = "h", Port = 1, CalledAE = "A" } };
+        Assert.Equal(TimeSpan.FromSeconds(5), Forwarder.Backoff(d, 0, 0.5));
+        Assert.Equal(TimeSpan.FromSeconds(10), Forwarder.Backoff(d, 1, 0.5));
+        Assert.Equal(TimeSpan.FromSeconds(40), Forwarder.Backoff(d, 3, 0.5));
+        Assert.Equal(TimeSpan.FromMinutes(10), Forwarder.Backoff(d, 12, 0.5));
+        Assert.Equal(TimeSpan.FromMinutes(10), Forwarder.Backoff(d, 1000, 0.5));
+        Assert.Equal(TimeSpan.FromSeconds(4), Forwarder.Backoff(d, 0, 0.0));
+        Assert.Equal(TimeSpan.FromSeconds(6), Forwarder.Backoff(d, 0, 1.0));
+    }
+
+    /// <summary>A sender that fails transiently a number of times, then delivers, recording when it was called.</summary>
+    private sealed class FlakySender(TimeProvider time, int failures) : IObjectSender
+    {
+        public List<DateTimeOffset> Calls { get; } = [];
+        public Task<SendOutcome> SendAsync(string path, string sopClassUid, string transferSyntaxUid, CancellationToken ct)
+        {
+            lock (Calls)
+                Calls.Add(time.GetUtcNow());
+            return Task.FromResult(Calls.Count <= failures
+                ? new SendOutcome(OutcomeKind.Transient, "connection refused")
+                : new SendOutcome(OutcomeKind.Delivered, "0000 (success)"));
+        }
+        public Task CloseAsync() => Task.CompletedTask;
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    [Fact]
+    public async Task A_PACS_that_is_down_is_retried_on_the_back_off_schedule_without_sleeping()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero));
+        var spool = NewSpool(time);
+        var sender = new FlakySender(time, failures: 5);
+        var destination = To(1) with { RetryMin = TimeSpan.FromSeconds(5), RetryMax = TimeSpan.FromSeconds(60), IdleRelease = TimeSpan.FromHours(1) };
+        Enqueue(spool, 1, ["PACS"]);
+        var forwarder = new Forwarder(spool, [destination], _ => sender, time);
+        using var stop = new CancellationTokenSource();
+        var run = forwarder.RunAsync(stop.Token);
+        for (var attempt = 1; attempt <= 6; attempt++)
+        {
+            await Until(() => { lock (sender.Calls) return sender.Calls.Count >= attempt; }, TimeSpan.FromSeconds(10), () => $"attempt {attempt} never came");
+            if (attempt < 6)
+            {
+                await Until(() => spool.Entries.Single().Deliveries["PACS"].Attempts == attempt, TimeSpan.FromSeconds(10), () => "retry not recorded");
+                var next = spool.Entries.Single().Deliveries["PACS"].NextAttempt;
+                time.Advance(next - time.GetUtcNow());
+            }
+        }
+        await Until(() => spool.Entries.Count == 0, TimeSpan.FromSeconds(10), () => "not delivered after the sixth attempt");
+        await stop.CancelAsync();
+        await run;
+        var gaps = sender.Calls.Zip(sender.Calls.Skip(1), (a, b) => (b - a).TotalSeconds).ToList();
+        double[] expected = [5, 10, 20, 40, 60];
+        for (var i = 0; i < gaps.Count; i++)
+            Assert.InRange(gaps[i], expected[i] * 0.8 - 0.001, expected[i] * 1.2 + 0.001);
+    }
+
+    [Fact]
+    public async Task Objects_are_forwarded_to_storescp_and_leave_the_spool()
+    {
+        using var scp = new DcmtkStoreScp();
+        var spool = NewSpool();
+        var uids = Enqueue(spool, 20, ["PACS"]);
+        var forwarder = new Forwarder(spool, [To(scp.Port)]);
+        using var stop = new CancellationTokenSource();
+        var run = forwarder.RunAsync(stop.Token);
+        await Until(() => spool.Entries.Count == 0, TimeSpan.FromSeconds(30), () => $"{spool.Entries.Count} still spooled");
+        await stop.CancelAsync();
+        await run;
+        var received = scp.ReceivedFiles.Select(f => DicomFile.Open(f).Dataset.GetString(DicomTags.SOPInstanceUID)).ToHashSet();
+        Assert.True(uids.ToHashSet().SetEquals(received));
+    }
+
+    [Fact]
+    public async Task Objects_wait_while_the_PACS_is_down_and_all_arrive_when_it_comes_up()
+    {
+        var port = FreePort.Get();
+        var spool = NewSpool();
+        var uids = Enqueue(spool, 10, ["PACS"]);
+        var forwarder = new Forwarder(spool, [To(port)]);
+        using var stop = new CancellationTokenSource();
+        var run = forwarder.RunAsync(stop.Token);
+        await Until(() => spool.Entries.Any(e => e.Deliveries["PACS"].Attempts >= 2), TimeSpan.FromSeconds(20), () => "no retries while down");
+        Assert.Contains("connection refused", spool.Entries.First().Deliveries["PACS"].LastError);
+        Assert.Equal(10, spool.Entries.Count);
+
+        var scp = new DcmtkStoreScpOnPort(port);
+        await Until(() => spool.Entries.Count == 0, TimeSpan.FromSeconds(30), () => $"{spool.Entries.Count} still spooled after the PACS came up");
+        await stop.CancelAsync();
+        await run;
+        Assert.Equal(uids.Count, scp.Inner.ReceivedFiles.Count);
+        scp.Inner.Dispose();
+    }
+
+    /// <summary>storescp on a given port (the one the forwarder was already trying).</summary>
+    private sealed record DcmtkStoreScpOnPort(int Port)
+    {
+        public DcmtkStoreScp Inner { get; } = new(port: Port);
+    }
+
+    [Fact]
+    public async Task A_refused_SOP_class_is_dead_lettered_with_the_reason_and_the_others_keep_flowing()
+    {
+        using var scp = new DcmtkStoreScp();
+        var spool = NewSpool();
+        var good = Enqueue(spool, 3, ["PACS"]);
+        Enqueue(spool, 1, ["PACS"], sopClass: "1.2.826.0.1.3680043.10.999.1");
+        good.AddRange(Enqueue(spool, 3, ["PACS"]));
+        var forwarder = new Forwarder(spool, [To(scp.Port)]);
+        using var stop = new CancellationTokenSource();
+        var run = forwarder.RunAsync(stop.Token);
+        await Until(() => spool.Entries.Count == 1 && spool.Entries[0].HasDeadLetters, TimeSpan.FromSeconds(30), () => string.Join("; ", spool.Entries.Select(e => e.Deliveries["PACS"])));
+        var dead = spool.Entries.Single().Deliveries["PACS"];
+        Assert.Equal(DeliveryState.Dead, dead.State);
+        Assert.Contains("SOP class not supported", dead.LastError);
+        Assert.Equal(good.Count, scp.ReceivedFiles.Count);
+        // `gateway spool retry` puts it back; it fails the same way and is dead again.
+        Assert.Equal(1, spool.Retry());
+        forwarder.WakeAll();
+        await Until(() => spool.Entries.Single().Deliveries["PACS"].Attempts == 2, TimeSpan.FromSeconds(30), () => "retry not attempted");
+        await stop.CancelAsync();
+        await run;
+    }
+
+    [Fact]
+    public void Routing_sends_each_object_where_its_filters_say()
+    {
+        var spool = NewSpool();
+        var pacs = To(1) with { Route = new RouteFilter { Modalities = ["DX", "CR"] } };
+        var archive = To(2, "ARCHIVE");
+        var forwarder = new Forwarder(spool, [pacs, archive]);
+        Assert.Equal(["PACS", "ARCHIVE"], forwarder.Route(new SpoolObjectInfo(DicomUids.DigitalXRayImageStorageForPresentation, "1", "DX", "detector")));
+        Assert.Equal(["ARCHIVE"], forwarder.Route(new SpoolObjectInfo(DicomUids.SecondaryCaptureImageStorage, "2", "OT", "folder")));
+    }
+}
