@@ -261,9 +261,32 @@ public sealed class DurableSpool
         return false;
     }
 
-    public void MarkDone(string id, string destination) =>
+    /// <summary>
+    /// Records that <paramref name="destination"/> confirmed the object. When that was the last delivery and delivered
+    /// objects are not kept, the entry is deleted straight away: the deletion is the durable record, and writing a
+    /// "done" state first would cost two more fsyncs for nothing.
+    /// </summary>
+    public void MarkDone(string id, string destination)
+    {
+        SpoolEntry? finished = null;
+        lock (_lock)
+        {
+            if (_entries.TryGetValue(id, out var entry) && entry.Deliveries.TryGetValue(destination, out var d)
+                && _options.KeepDelivered <= TimeSpan.Zero
+                && entry.Deliveries.All(kv => kv.Key == destination || kv.Value.State == DeliveryState.Done))
+            {
+                finished = entry.With(destination, d with { State = DeliveryState.Done, Attempts = d.Attempts + 1, LastError = null });
+                Remove(entry);
+            }
+        }
+        if (finished is not null)
+        {
+            Raise(new SpoolEvent(SpoolEvent.Sent, id, destination));
+            return;
+        }
         Update(id, destination, d => d with { State = DeliveryState.Done, Attempts = d.Attempts + 1, LastError = null },
             new SpoolEvent(SpoolEvent.Sent, id, destination));
+    }
 
     public void MarkRetry(string id, string destination, string error, DateTimeOffset nextAttempt) =>
         Update(id, destination, d => d with { Attempts = d.Attempts + 1, NextAttempt = nextAttempt, LastError = error },
