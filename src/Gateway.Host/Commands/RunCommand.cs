@@ -1,0 +1,147 @@
+using System.Net;
+using System.Runtime.InteropServices;
+using Gateway.Acquisition.Forwarding;
+using Gateway.Dicom;
+using Gateway.Dicom.Network;
+using Gateway.Host.Configuration;
+using Gateway.Spool;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Host.Commands;
+
+/// <summary>
+/// `gateway run [--config FILE]`: the daemon. Recovers the spool, starts the forwarder and the local storage SCP, and
+/// runs until SIGTERM/SIGINT. An object received by the SCP is answered "success" only once it is durable in the
+/// spool. (systemd notify, watchdog, telemetry and the web page join this in issues #7 and #8.)
+/// </summary>
+internal static class RunCommand
+{
+    public const string DefaultConfig = "/etc/gateway/gateway.json";
+
+    public static int Run(CommandArgs args, TextWriter stdout, TextWriter stderr)
+    {
+        var path = args.Option("config") ?? DefaultConfig;
+        args.RejectUnknown();
+        args.ExpectPositional(0, "no positional arguments");
+        GatewayConfig config;
+        try
+        {
+            config = ConfigValidator.Load(path);
+        }
+        catch (ConfigException e)
+        {
+            stderr.WriteLine($"gateway run: {e.Message}");
+            return Cli.BadInput;
+        }
+        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
+            .SetMinimumLevel(LogLevel.Information));
+        var log = loggers.CreateLogger("gateway");
+        try
+        {
+            return RunAsync(config, loggers, log, stdout).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or UnauthorizedAccessException or DicomNetworkException)
+        {
+            // Fatal: say why and exit non-zero so that systemd's Restart=on-failure acts.
+            HostLog.Fatal(log, e, e.Message);
+            stderr.WriteLine($"gateway run: {e.Message}");
+            return Cli.Failed;
+        }
+    }
+
+    private static async Task<int> RunAsync(GatewayConfig config, ILoggerFactory loggers, ILogger log, TextWriter stdout)
+    {
+        var spool = new DurableSpool(new SpoolOptions
+        {
+            Directory = config.Spool.Path,
+            QuotaBytes = config.Spool.QuotaBytes,
+            MinFreeBytes = config.Spool.MinFreeBytes,
+            KeepDelivered = TimeSpan.FromDays(config.Spool.KeepDeliveredDays),
+        });
+        var report = spool.Recover();
+        HostLog.Recovered(log, config.Spool.Path, report.Entries, report.TempFilesRemoved, report.OrphansRemoved, report.Quarantined.Count);
+        foreach (var q in report.Quarantined)
+            HostLog.QuarantinedAtRecovery(log, q);
+
+        var destinations = config.Destinations.Select(ToDestination).ToList();
+        var forwarder = new Forwarder(spool, destinations, logger: loggers.CreateLogger("gateway.forwarder"));
+        using var stop = new CancellationTokenSource();
+        var forwarding = forwarder.RunAsync(stop.Token);
+
+        DicomServer? scp = null;
+        if (config.LocalScp is { } local)
+        {
+            var incoming = Path.Combine(config.Spool.Path, "incoming");
+            scp = DicomServer.Start(new DicomServerOptions
+            {
+                AeTitle = local.AeTitle,
+                Port = local.Port,
+                Address = IPAddress.Parse(local.Bind),
+                AllowedCallingAEs = local.AllowedCallingAeTitles?.ToHashSet(StringComparer.Ordinal),
+                OutputDirectory = incoming,
+                OnStored = (received, _) => ValueTask.FromResult(Enqueue(spool, forwarder, received, log)),
+            }, loggers.CreateLogger("gateway.scp"));
+        }
+        stdout.WriteLine($"gateway {config.Box.Id} running: spool {config.Spool.Path} ({spool.Entries.Count} entries), " +
+            $"{destinations.Count} destination(s){(scp is null ? "" : $", storage SCP {config.LocalScp!.AeTitle} on port {scp.Port}")}");
+        stdout.Flush();
+
+        using var stopped = new ManualResetEventSlim();
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stopped.Set(); });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stopped.Set(); });
+        await Task.Run(stopped.Wait).ConfigureAwait(false);
+
+        HostLog.Stopping(log);
+        if (scp is not null)
+            await scp.DisposeAsync().ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false);
+        await forwarding.ConfigureAwait(false);
+        stdout.WriteLine("gateway stopped");
+        return Cli.Ok;
+    }
+
+    /// <summary>Routes a received object and makes it durable in the spool; the SCU hears "success" only after that.</summary>
+    private static DicomStatus Enqueue(DurableSpool spool, Forwarder forwarder, ReceivedObject received, ILogger log)
+    {
+        var header = DicomFile.Open(received.Path, new DicomReadOptions { StopBefore = new DicomTag(0x0008, 0x0061) });
+        var info = new SpoolObjectInfo(received.SopClassUid, received.SopInstanceUid,
+            header.Dataset.TryGetString(DicomTags.Modality) ?? "", "scp:" + received.CallingAE);
+        var routes = forwarder.Route(info);
+        if (routes.Count == 0)
+        {
+            File.Delete(received.Path);
+            return new DicomStatus(0xA700, "no destination takes this object (check the routing of the destinations)");
+        }
+        try
+        {
+            spool.Enqueue(received.Path, info, routes);
+        }
+        catch (SpoolFullException e)
+        {
+            HostLog.Refused(log, received.SopInstanceUid, e.Message);
+            return new DicomStatus(0xA700, e.Message.Length > 64 ? "spool full" : e.Message);
+        }
+        finally
+        {
+            File.Delete(received.Path);
+        }
+        return DicomStatus.Success;
+    }
+
+    private static Destination ToDestination(DestinationConfig d) => new()
+    {
+        Name = d.Name,
+        Client = new DicomClientOptions
+        {
+            Host = d.Host,
+            Port = d.Port,
+            CalledAE = d.AeTitle,
+            CallingAE = d.CallingAeTitle,
+            Tls = d.Tls is { CaFile: { } ca } tls ? new DicomTlsOptions { CaFile = ca, CertificateFile = tls.CertificateFile, KeyFile = tls.KeyFile } : null,
+        },
+        Route = new RouteFilter { SopClasses = d.Route.SopClasses, Modalities = d.Route.Modalities, Sources = d.Route.Sources },
+        Associations = d.Associations,
+        RetryMin = TimeSpan.FromSeconds(d.RetryMinSeconds),
+        RetryMax = TimeSpan.FromSeconds(d.RetryMaxSeconds),
+    };
+}

@@ -1,0 +1,113 @@
+using System.Net;
+using System.Text.Json;
+using Gateway.Dicom;
+
+namespace Gateway.Host.Configuration;
+
+/// <summary>A configuration that cannot be used; <see cref="Problems"/> lists every problem, each naming its key.</summary>
+public sealed class ConfigException(string file, IReadOnlyList<string> problems)
+    : Exception($"{file}: {problems.Count} problem(s):\n  " + string.Join("\n  ", problems))
+{
+    public IReadOnlyList<string> Problems { get; } = problems;
+}
+
+/// <summary>Loads and validates the configuration: all problems at once (a technician fixes them in one go).</summary>
+public static class ConfigValidator
+{
+    public static GatewayConfig Load(string path)
+    {
+        if (!File.Exists(path))
+            throw new ConfigException(path, ["the file does not exist"]);
+        GatewayConfig? config;
+        try
+        {
+            config = JsonSerializer.Deserialize<GatewayConfig>(File.ReadAllText(path), GatewayConfig.Json);
+        }
+        catch (JsonException e)
+        {
+            // System.Text.Json names the JSON path of the fault, e.g. "$.destinations[0].port".
+            throw new ConfigException(path, [$"{e.Path?.TrimStart('$', '.') ?? "(root)"}: {Plain(e.Message)}"]);
+        }
+        if (config is null)
+            throw new ConfigException(path, ["the file is empty"]);
+        var problems = Validate(config);
+        if (problems.Count > 0)
+            throw new ConfigException(path, problems);
+        return config;
+    }
+
+    private static string Plain(string message)
+    {
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+
+    public static List<string> Validate(GatewayConfig c)
+    {
+        var p = new List<string>();
+        if (c.Box.Id.Length is 0 or > 64 || !c.Box.Id.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_'))
+            p.Add($"box.id: '{c.Box.Id}' must be 1 to 64 letters, digits, '-' or '_'");
+        if (DicomUid.Validate(c.Box.UidRoot) is { } uidProblem)
+            p.Add($"box.uidRoot: {uidProblem}");
+        if (string.IsNullOrWhiteSpace(c.Spool.Path))
+            p.Add("spool.path: is empty");
+        if (c.Spool.QuotaBytes < 0)
+            p.Add($"spool.quotaBytes: {c.Spool.QuotaBytes} is negative");
+        if (c.Spool.MinFreeBytes < 0)
+            p.Add($"spool.minFreeBytes: {c.Spool.MinFreeBytes} is negative");
+        if (c.Spool.KeepDeliveredDays < 0)
+            p.Add($"spool.keepDeliveredDays: {c.Spool.KeepDeliveredDays} is negative");
+        if (c.LocalScp is { } scp)
+        {
+            AeTitle(p, "localScp.aeTitle", scp.AeTitle);
+            Port(p, "localScp.port", scp.Port);
+            if (!IPAddress.TryParse(scp.Bind, out _))
+                p.Add($"localScp.bind: '{scp.Bind}' is not an IP address");
+            for (var i = 0; i < (scp.AllowedCallingAeTitles?.Count ?? 0); i++)
+                AeTitle(p, $"localScp.allowedCallingAeTitles[{i}]", scp.AllowedCallingAeTitles![i]);
+        }
+        if (c.Destinations.Count == 0)
+            p.Add("destinations: at least one destination is needed (where should the objects go?)");
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < c.Destinations.Count; i++)
+        {
+            var d = c.Destinations[i];
+            var key = $"destinations[{i}]";
+            if (d.Name.Length == 0)
+                p.Add($"{key}.name: is empty");
+            else if (!names.Add(d.Name))
+                p.Add($"{key}.name: '{d.Name}' is used by another destination");
+            AeTitle(p, $"{key}.aeTitle", d.AeTitle);
+            AeTitle(p, $"{key}.callingAeTitle", d.CallingAeTitle);
+            if (string.IsNullOrWhiteSpace(d.Host))
+                p.Add($"{key}.host: is empty");
+            Port(p, $"{key}.port", d.Port);
+            if (d.Associations is < 1 or > 16)
+                p.Add($"{key}.associations: {d.Associations} is not between 1 and 16");
+            if (d.RetryMinSeconds <= 0 || d.RetryMaxSeconds < d.RetryMinSeconds)
+                p.Add($"{key}.retryMinSeconds/retryMaxSeconds: need 0 < min ≤ max, got {d.RetryMinSeconds} and {d.RetryMaxSeconds}");
+            if (d.Tls is { } tls)
+            {
+                if (tls.CaFile is null)
+                    p.Add($"{key}.tls.caFile: is required with TLS");
+                else if (!File.Exists(tls.CaFile))
+                    p.Add($"{key}.tls.caFile: {tls.CaFile} does not exist");
+                if ((tls.CertificateFile is null) != (tls.KeyFile is null))
+                    p.Add($"{key}.tls: certificateFile and keyFile go together");
+            }
+        }
+        return p;
+    }
+
+    private static void AeTitle(List<string> p, string key, string value)
+    {
+        if (value.Trim().Length == 0 || value.Length > 16 || value.Contains('\\', StringComparison.Ordinal) || value.Any(char.IsControl))
+            p.Add($"{key}: '{value}' is not an AE title (1 to 16 characters, no backslash or control characters)");
+    }
+
+    private static void Port(List<string> p, string key, int port)
+    {
+        if (port is < 1 or > 65535)
+            p.Add($"{key}: {port} is not a port");
+    }
+}

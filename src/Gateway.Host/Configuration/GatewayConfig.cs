@@ -1,0 +1,77 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Gateway.Host.Configuration;
+
+/// <summary>
+/// The gateway's one configuration file (default /etc/gateway/gateway.json). Every key is documented in the README;
+/// <see cref="ConfigValidator"/> lists all problems at once, each naming its key.
+/// </summary>
+public sealed record GatewayConfig
+{
+    public BoxConfig Box { get; init; } = new();
+    public SpoolConfig Spool { get; init; } = new();
+    public LocalScpConfig? LocalScp { get; init; }
+    public IReadOnlyList<DestinationConfig> Destinations { get; init; } = [];
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        WriteIndented = true,
+    };
+}
+
+public sealed record BoxConfig
+{
+    /// <summary>Names this box in telemetry and logs (letters, digits, '-', '_').</summary>
+    public string Id { get; init; } = "gateway";
+    /// <summary>UID root for created objects; "2.25" (UUID-derived) by default.</summary>
+    public string UidRoot { get; init; } = "2.25";
+}
+
+public sealed record SpoolConfig
+{
+    public string Path { get; init; } = "/var/lib/gateway/spool";
+    public long QuotaBytes { get; init; }
+    public long MinFreeBytes { get; init; } = 256L << 20;
+    public double KeepDeliveredDays { get; init; }
+}
+
+public sealed record LocalScpConfig
+{
+    public string AeTitle { get; init; } = "GATEWAY";
+    public int Port { get; init; } = 11112;
+    public string Bind { get; init; } = "0.0.0.0";
+    public IReadOnlyList<string>? AllowedCallingAeTitles { get; init; }
+}
+
+public sealed record TlsConfig
+{
+    public string? CaFile { get; init; }
+    public string? CertificateFile { get; init; }
+    public string? KeyFile { get; init; }
+}
+
+public sealed record RouteConfig
+{
+    public IReadOnlyList<string> SopClasses { get; init; } = [];
+    public IReadOnlyList<string> Modalities { get; init; } = [];
+    public IReadOnlyList<string> Sources { get; init; } = [];
+}
+
+public sealed record DestinationConfig
+{
+    public string Name { get; init; } = "";
+    public string AeTitle { get; init; } = "";
+    public string Host { get; init; } = "";
+    public int Port { get; init; }
+    public string CallingAeTitle { get; init; } = "GATEWAY";
+    public TlsConfig? Tls { get; init; }
+    public RouteConfig Route { get; init; } = new();
+    public int Associations { get; init; } = 1;
+    public double RetryMinSeconds { get; init; } = 5;
+    public double RetryMaxSeconds { get; init; } = 600;
+}

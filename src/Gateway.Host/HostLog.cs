@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Host;
+
+/// <summary>Structured log events of the daemon (stable ids 3001…; UIDs and paths, never patient data).</summary>
+internal static partial class HostLog
+{
+    [LoggerMessage(3001, LogLevel.Information, "Spool {Path}: {Entries} entries recovered, {Temp} half-written files and {Orphans} uncommitted payloads removed, {Quarantined} quarantined")]
+    public static partial void Recovered(ILogger logger, string path, int entries, int temp, int orphans, int quarantined);
+
+    [LoggerMessage(3002, LogLevel.Error, "Quarantined at recovery: {Entry}")]
+    public static partial void QuarantinedAtRecovery(ILogger logger, string entry);
+
+    [LoggerMessage(3003, LogLevel.Information, "Stopping: no new associations; finishing the objects in flight")]
+    public static partial void Stopping(ILogger logger);
+
+    [LoggerMessage(3004, LogLevel.Error, "Refused {SopInstanceUid}: {Reason}")]
+    public static partial void Refused(ILogger logger, string sopInstanceUid, string reason);
+
+    [LoggerMessage(3005, LogLevel.Critical, "Gateway stopped: {Reason}")]
+    public static partial void Fatal(ILogger logger, Exception exception, string reason);
+}
