@@ -1,0 +1,46 @@
+using System.Globalization;
+using Gateway.Testing;
+
+namespace Gateway.IntegrationTests;
+
+/// <summary>The real `gateway run` with a configuration written by the test; can be killed and started again.</summary>
+internal sealed class GatewayProcess : IDisposable
+{
+    private readonly string _config;
+    private PeerProcess? _process;
+
+    public GatewayProcess(string directory, int scpPort, string destinationJson)
+    {
+        Directory = directory;
+        ScpPort = scpPort;
+        SpoolPath = Path.Combine(directory, "spool");
+        _config = Path.Combine(directory, "gateway.json");
+        File.WriteAllText(_config, $$"""
+        {
+          "box": { "id": "it-box" },
+          "spool": { "path": "{{SpoolPath}}", "minFreeBytes": 0 },
+          "localScp": { "aeTitle": "GATEWAY", "port": {{scpPort.ToString(CultureInfo.InvariantCulture)}}, "bind": "127.0.0.1" },
+          "destinations": [ {{destinationJson}} ]
+        }
+        """);
+    }
+
+    public string Directory { get; }
+    public int ScpPort { get; }
+    public string SpoolPath { get; }
+    public string Output => _process?.Output ?? "";
+
+    public void Start()
+    {
+        _process?.Dispose();
+        _process = new PeerProcess(GatewayExecutable.Path, ["run", "--config", _config]);
+        _process.WaitForOutput("running", TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>SIGKILL: no chance to finish anything.</summary>
+    public void Kill() => _process?.Kill();
+
+    public int SpoolEntries => System.IO.Directory.Exists(Path.Combine(SpoolPath, "state")) ? System.IO.Directory.GetFiles(Path.Combine(SpoolPath, "state")).Length : 0;
+
+    public void Dispose() => _process?.Dispose();
+}
