@@ -19,7 +19,7 @@ public static class Cli
         ["dump"] = ("gateway dump FILE", DumpCommand.Run),
         ["convert"] = ("gateway convert IN OUT --ts implicit|explicit|deflated", ConvertCommand.Run),
         ["wrap"] = ("gateway wrap INPUT... --iod sc|sc-mf-gray8|sc-mf-gray16|sc-mf-color|dx|dx-proc|us|us-mf|vl-endo|vl-photo --meta META.json --out OUT.dcm [--ts explicit|implicit|deflated] [--raw WxH --bits 8|16 --samples 1|3]", WrapCommand.Run),
-        ["spool"] = ("gateway spool list|retry|purge --spool DIR [--id ENTRY] [--destination NAME] [--yes]", SpoolCommand.Run),
+        ["spool"] = ("gateway spool list|retry|purge [--config FILE | --spool DIR] [--id ENTRY] [--destination NAME] [--yes]", SpoolCommand.Run),
         ["echo"] = ("gateway echo --to HOST:PORT --called AET [--calling AET] [--user NAME [--password-file FILE]] [--tls --tls-ca FILE [--tls-cert FILE --tls-key FILE]]", EchoCommand.Run),
         ["send"] = ("gateway send PATH... --to HOST:PORT --called AET [--calling AET] [--user NAME [--password-file FILE]] [TLS options]", SendCommand.Run),
         ["store-scp"] = ("gateway store-scp --port N --aet AET --out DIR [--bind ADDR] [--allow AET,AET...] [--tls --tls-ca FILE --tls-cert FILE --tls-key FILE [--tls-require-client-cert]]", StoreScpCommand.Run),

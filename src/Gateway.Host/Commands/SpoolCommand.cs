@@ -13,7 +13,7 @@ internal static class SpoolCommand
     {
         if (args.Positional.Count != 1 || args.Positional[0] is not ("list" or "retry" or "purge"))
             throw new UsageException("give one action: list, retry or purge");
-        var dir = args.Required("spool");
+        var dir = args.Option("spool") ?? SpoolPathFromConfig(args.Option("config") ?? RunCommand.DefaultConfig);
         if (!Directory.Exists(dir))
             throw new UsageException($"--spool {dir}: no such directory");
         var id = args.Option("id");
@@ -43,6 +43,18 @@ internal static class SpoolCommand
                 }
                 stdout.WriteLine($"{spool.PurgeDeadLetters(id)} entr(ies) deleted");
                 return Cli.Ok;
+        }
+    }
+
+    private static string SpoolPathFromConfig(string configPath)
+    {
+        try
+        {
+            return Configuration.ConfigValidator.Load(configPath).Spool.Path;
+        }
+        catch (Configuration.ConfigException e)
+        {
+            throw new UsageException($"give --spool DIR, or a valid --config: {e.Message}");
         }
     }
 
