@@ -96,7 +96,7 @@ internal sealed class IncomingObject : Stream
             DicomFile.Open(_tempPath);
             var final = System.IO.Path.Combine(_directory, Guid.NewGuid().ToString("N") + ".dcm");
             File.Move(_tempPath, final);
-            DirectorySync.Flush(_directory);
+            Gateway.Shared.DirectoryFsync.Flush(_directory);
             return new ReceivedObject(final, SopClass, SopInstance, TransferSyntax, CallingAE, _length);
         }
         catch (DicomFormatException e)

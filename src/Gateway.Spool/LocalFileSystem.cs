@@ -1,9 +1,7 @@
-using System.Runtime.InteropServices;
-
 namespace Gateway.Spool;
 
 /// <summary>The real file system, with fsync of files and directories (.NET has no directory fsync: libc's).</summary>
-public sealed partial class LocalFileSystem : ISpoolFileSystem
+public sealed class LocalFileSystem : ISpoolFileSystem
 {
     public static readonly LocalFileSystem Instance = new();
 
@@ -18,30 +16,5 @@ public sealed partial class LocalFileSystem : ISpoolFileSystem
     public long Length(string path) => new FileInfo(path).Length;
     public long AvailableBytes(string directory) => new DriveInfo(Path.GetFullPath(directory)).AvailableFreeSpace;
 
-    public void FlushDirectory(string directory)
-    {
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
-            return;
-        var fd = Open(directory, 0);
-        if (fd < 0)
-            throw new IOException($"cannot open {directory} to fsync it (errno {Marshal.GetLastPInvokeError()})");
-        try
-        {
-            if (Fsync(fd) != 0)
-                throw new IOException($"fsync of directory {directory} failed (errno {Marshal.GetLastPInvokeError()})");
-        }
-        finally
-        {
-            _ = Close(fd);
-        }
-    }
-
-    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    private static partial int Fsync(int fd);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
+    public void FlushDirectory(string directory) => Gateway.Shared.DirectoryFsync.Flush(directory);
 }
