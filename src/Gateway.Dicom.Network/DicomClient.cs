@@ -100,6 +100,8 @@ public static class DicomClient
                 };
                 throw new DicomNetworkException($"{peer}: {what}", e);
             }
+            // Bulk data is written with blocking sends: a PACS that stops reading must not hold a sender forever.
+            socket.SendTimeout = (int)Math.Min(int.MaxValue, options.DimseTimeout.TotalMilliseconds);
             Stream stream = new QuickAckStream(socket, options.QuickAck);
             if (options.Tls is { } tls)
                 stream = await StartTlsAsync(stream, tls, options, peer, ct).ConfigureAwait(false);

@@ -79,6 +79,7 @@ public sealed class DicomServer : IAsyncDisposable
         try
         {
             TcpTuning.Apply(socket, _options.QuickAck);
+            socket.SendTimeout = (int)Math.Min(int.MaxValue, _options.DimseTimeout.TotalMilliseconds);
             Accepted?.Invoke(socket);
             Stream stream = new QuickAckStream(socket, _options.QuickAck);
             if (_options.Tls is { } tls)

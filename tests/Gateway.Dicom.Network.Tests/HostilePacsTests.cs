@@ -119,6 +119,29 @@ public sealed class HostilePacsTests
     }
 
     [Fact]
+    public async Task A_PACS_that_stops_reading_mid_transfer_cannot_block_the_sender_forever()
+    {
+        var (port, done) = FakePacs(async s =>
+        {
+            await s.WriteAsync(Accept(await ReadPdu(s)));
+            await Task.Delay(TimeSpan.FromSeconds(8)); // reads nothing more: our socket buffers fill up
+        });
+        using var temp = new Gateway.Testing.TempDirectory();
+        var big = temp.File("big.dcm");
+        var ds = new DicomDataset();
+        ds.Set(DicomTags.SOPClassUID, DicomUids.CTImageStorage);
+        ds.Set(DicomTags.SOPInstanceUID, "1.2.3.4.5");
+        ds.SetBytes(DicomTags.PixelData, DicomVR.OW, DicomBuffer.From(new byte[64 << 20]));
+        new DicomFile(ds, DicomTransferSyntax.ExplicitVRLittleEndian).Save(big);
+        await using var association = await DicomClient.OpenAsync(Options(port, shortDimse: true), Contexts);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var e = await Assert.ThrowsAnyAsync<DicomNetworkException>(() => association.StoreAsync(big));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(7), $"blocked for {clock.Elapsed}");
+        Assert.Contains("sending", e.Message);
+        await done;
+    }
+
+    [Fact]
     public async Task A_response_to_another_message_is_a_protocol_error()
     {
         var (port, done) = FakePacs(async s =>
