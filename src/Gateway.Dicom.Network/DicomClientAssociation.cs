@@ -84,16 +84,19 @@ public sealed class DicomClientAssociation : IAsyncDisposable
     /// stored transfer syntax; otherwise it is converted between uncompressed syntaxes on the way, or not sent (with
     /// the reason) when it is compressed and the peer did not accept that compression.
     /// </summary>
-    /// <summary>Sends the Part 10 file at <paramref name="path"/>: its header is read, then its bytes streamed, from one open file.</summary>
-    public async Task<DicomStoreResult> StoreAsync(string path, CancellationToken ct = default)
+    /// <summary>
+    /// Sends the Part 10 file at <paramref name="path"/>: its header is read, then its bytes streamed, from one open file.
+    /// <paramref name="progress"/> is called after each chunk sent (a sign of life for the service watchdog).
+    /// </summary>
+    public async Task<DicomStoreResult> StoreAsync(string path, Action? progress = null, CancellationToken ct = default)
     {
         using var source = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        return await StoreAsync(DicomFile.ReadHeader(source, Path.GetFullPath(path)), source, ct).ConfigureAwait(false);
+        return await StoreAsync(DicomFile.ReadHeader(source, Path.GetFullPath(path)), source, progress, ct).ConfigureAwait(false);
     }
 
-    public Task<DicomStoreResult> StoreAsync(DicomFile file, CancellationToken ct = default) => StoreAsync(file, null, ct);
+    public Task<DicomStoreResult> StoreAsync(DicomFile file, CancellationToken ct = default) => StoreAsync(file, null, null, ct);
 
-    private async Task<DicomStoreResult> StoreAsync(DicomFile file, FileStream? open, CancellationToken ct)
+    private async Task<DicomStoreResult> StoreAsync(DicomFile file, FileStream? open, Action? progress, CancellationToken ct)
     {
         // The command must name what the data set says it is; the file meta can disagree (pydicom's rtplan.dcm does).
         var sopClass = SopClassOf(file);
@@ -129,7 +132,7 @@ public sealed class DicomClientAssociation : IAsyncDisposable
             {
                 if (convertTo is not null && !file.IsComplete)
                     file = DicomFile.Open(file.Path!);
-                await WriteDatasetAsync(file, open, DicomTransferSyntax.FromUid(chosen.TransferSyntax), convertTo is not null, data, ct).ConfigureAwait(false);
+                await WriteDatasetAsync(file, open, DicomTransferSyntax.FromUid(chosen.TransferSyntax), convertTo is not null, data, progress, ct).ConfigureAwait(false);
                 await data.CompleteAsync(flush: true).ConfigureAwait(false);
             }
             var response = await ReceiveResponseAsync(id, CommandField.CStoreResponse, ct).ConfigureAwait(false);
@@ -145,7 +148,7 @@ public sealed class DicomClientAssociation : IAsyncDisposable
     public static string SopClassOf(DicomFile file) =>
         file.Dataset.TryGetString(DicomTags.SOPClassUID) ?? file.Meta.TryGetString(DicomTags.MediaStorageSOPClassUID) ?? "";
 
-    private static async Task WriteDatasetAsync(DicomFile file, FileStream? open, DicomTransferSyntax target, bool convert, Stream data, CancellationToken ct)
+    private static async Task WriteDatasetAsync(DicomFile file, FileStream? open, DicomTransferSyntax target, bool convert, Stream data, Action? progress, CancellationToken ct)
     {
         if (!convert && file.Path is { } path && file.DatasetOffset >= 0)
         {
@@ -162,6 +165,7 @@ public sealed class DicomClientAssociation : IAsyncDisposable
                 {
                     ct.ThrowIfCancellationRequested();
                     data.Write(chunk.AsSpan(0, n));
+                    progress?.Invoke();
                 }
             }
             finally

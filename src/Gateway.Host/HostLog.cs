@@ -17,6 +17,9 @@ internal static partial class HostLog
     [LoggerMessage(3004, LogLevel.Error, "Refused {SopInstanceUid}: {Reason}")]
     public static partial void Refused(ILogger logger, string sopInstanceUid, string reason);
 
+    [LoggerMessage(3006, LogLevel.Error, "A forwarder worker has shown no progress for {Seconds} s: the systemd watchdog is no longer fed")]
+    public static partial void Wedged(ILogger logger, int seconds);
+
     [LoggerMessage(3005, LogLevel.Critical, "Gateway stopped: {Reason}")]
     public static partial void Fatal(ILogger logger, Exception exception, string reason);
 }

@@ -8,16 +8,18 @@ internal sealed class GatewayProcess : IDisposable
 {
     private readonly string _config;
     private PeerProcess? _process;
+    private readonly IDictionary<string, string>? _environment;
 
-    public GatewayProcess(string directory, int scpPort, string destinationJson)
+    public GatewayProcess(string directory, int scpPort, string destinationJson, string extraConfig = "", IDictionary<string, string>? environment = null)
     {
+        _environment = environment;
         Directory = directory;
         ScpPort = scpPort;
         SpoolPath = Path.Combine(directory, "spool");
         _config = Path.Combine(directory, "gateway.json");
         File.WriteAllText(_config, $$"""
         {
-          "box": { "id": "it-box" },
+          "box": { "id": "it-box" },{{extraConfig}}
           "spool": { "path": "{{SpoolPath}}", "minFreeBytes": 0 },
           "localScp": { "aeTitle": "GATEWAY", "port": {{scpPort.ToString(CultureInfo.InvariantCulture)}}, "bind": "127.0.0.1" },
           "destinations": [ {{destinationJson}} ]
@@ -33,9 +35,11 @@ internal sealed class GatewayProcess : IDisposable
     public void Start()
     {
         _process?.Dispose();
-        _process = new PeerProcess(GatewayExecutable.Path, ["run", "--config", _config]);
+        _process = new PeerProcess(GatewayExecutable.Path, ["run", "--config", _config], _environment);
         _process.WaitForOutput("running", TimeSpan.FromSeconds(30));
     }
+
+    public int Pid => _process?.Id ?? 0;
 
     /// <summary>SIGKILL: no chance to finish anything.</summary>
     public void Kill() => _process?.Kill();

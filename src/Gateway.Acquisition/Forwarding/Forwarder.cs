@@ -21,11 +21,16 @@ public sealed class Forwarder
     private readonly ILogger _logger;
     private readonly Dictionary<string, HashSet<string>> _busy;
     private readonly Dictionary<string, SemaphoreSlim> _wake;
-    private long _lastProgressTicks;
+    private readonly long[] _beats;
 
+    /// <summary>An idle worker wakes at least this often, so that its heartbeat shows it is alive.</summary>
+    private readonly TimeSpan _heartbeat;
+
+    /// <param name="heartbeat">How often an idle worker shows it is alive (default 5 s); keep it well below any stall threshold.</param>
     public Forwarder(DurableSpool spool, IReadOnlyList<Destination> destinations, Func<Destination, IObjectSender>? senders = null,
-        TimeProvider? time = null, ILogger? logger = null)
+        TimeProvider? time = null, ILogger? logger = null, TimeSpan? heartbeat = null)
     {
+        _heartbeat = heartbeat ?? TimeSpan.FromSeconds(5);
         _spool = spool;
         _destinations = destinations;
         _senders = senders ?? (d => new DicomObjectSender(d.Client));
@@ -33,7 +38,8 @@ public sealed class Forwarder
         _logger = logger ?? NullLogger.Instance;
         _busy = destinations.ToDictionary(d => d.Name, _ => new HashSet<string>(StringComparer.Ordinal));
         _wake = destinations.ToDictionary(d => d.Name, _ => new SemaphoreSlim(0));
-        _lastProgressTicks = _time.GetUtcNow().UtcTicks;
+        _beats = new long[destinations.Sum(d => Math.Max(1, d.Associations))];
+        Array.Fill(_beats, _time.GetUtcNow().UtcTicks);
         spool.Changed += e =>
         {
             if (e.Kind == SpoolEvent.Stored)
@@ -41,8 +47,11 @@ public sealed class Forwarder
         };
     }
 
-    /// <summary>When a worker last finished an attempt (or found nothing to do): the watchdog's sign of life.</summary>
-    public DateTimeOffset LastProgress => new(Interlocked.Read(ref _lastProgressTicks), TimeSpan.Zero);
+    /// <summary>
+    /// The oldest of the workers' last signs of life (an attempt finished, bytes sent, an idle heartbeat): when it is
+    /// old, some worker is wedged, and the service watchdog must stop being fed.
+    /// </summary>
+    public DateTimeOffset LastProgress => new(_beats.Min(b => Interlocked.Read(ref b)), TimeSpan.Zero);
 
     /// <summary>The destinations an object is routed to.</summary>
     public IReadOnlyList<string> Route(SpoolObjectInfo info) =>
@@ -66,10 +75,21 @@ public sealed class Forwarder
         return TimeSpan.FromSeconds(capped * (0.8 + 0.4 * jitter));
     }
 
-    public Task RunAsync(CancellationToken ct) =>
-        Task.WhenAll(_destinations.SelectMany(d => Enumerable.Range(0, Math.Max(1, d.Associations)).Select(_ => WorkerAsync(d, ct))));
+    public Task RunAsync(CancellationToken ct)
+    {
+        var workers = new List<Task>();
+        var slot = 0;
+        foreach (var d in _destinations)
+        {
+            for (var i = 0; i < Math.Max(1, d.Associations); i++)
+                workers.Add(WorkerAsync(d, slot++, ct));
+        }
+        return Task.WhenAll(workers);
+    }
 
-    private async Task WorkerAsync(Destination destination, CancellationToken ct)
+    private void Beat(int slot) => Interlocked.Exchange(ref _beats[slot], _time.GetUtcNow().UtcTicks);
+
+    private async Task WorkerAsync(Destination destination, int slot, CancellationToken ct)
     {
         var sender = _senders(destination);
         await using var _ = sender.ConfigureAwait(false);
@@ -84,7 +104,7 @@ public sealed class Forwarder
                 if (entry is not null)
                     busy.Add(entry.Id);
             }
-            Interlocked.Exchange(ref _lastProgressTicks, _time.GetUtcNow().UtcTicks);
+            Beat(slot);
             if (entry is null)
             {
                 if (_time.GetUtcNow() - lastSend > destination.IdleRelease)
@@ -94,7 +114,7 @@ public sealed class Forwarder
             }
             try
             {
-                await AttemptAsync(destination, sender, entry, ct).ConfigureAwait(false);
+                await AttemptAsync(destination, sender, entry, () => Beat(slot), ct).ConfigureAwait(false);
                 lastSend = _time.GetUtcNow();
             }
             finally
@@ -114,6 +134,8 @@ public sealed class Forwarder
             delay = TimeSpan.FromMilliseconds(50); // due but claimed by a sibling worker
         if (delay > destination.IdleRelease)
             delay = destination.IdleRelease;
+        if (delay > _heartbeat)
+            delay = _heartbeat;
         // Sleep until the next attempt is due (on the injected clock) or a new object wakes us, whichever comes first.
         using var either = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var wake = _wake[destination.Name].WaitAsync(either.Token);
@@ -132,7 +154,7 @@ public sealed class Forwarder
         }
     }
 
-    private async Task AttemptAsync(Destination destination, IObjectSender sender, SpoolEntry entry, CancellationToken ct)
+    private async Task AttemptAsync(Destination destination, IObjectSender sender, SpoolEntry entry, Action progress, CancellationToken ct)
     {
         if (!_spool.Verify(entry))
         {
@@ -144,7 +166,7 @@ public sealed class Forwarder
         try
         {
             var header = DicomFile.OpenHeader(path);
-            outcome = await sender.SendAsync(path, entry.SopClassUid, header.TransferSyntax.Uid, ct).ConfigureAwait(false);
+            outcome = await sender.SendAsync(path, entry.SopClassUid, header.TransferSyntax.Uid, progress, ct).ConfigureAwait(false);
         }
         catch (DicomFormatException e)
         {

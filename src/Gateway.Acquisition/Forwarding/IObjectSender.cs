@@ -9,7 +9,8 @@ namespace Gateway.Acquisition.Forwarding;
 /// </summary>
 public interface IObjectSender : IAsyncDisposable
 {
-    Task<SendOutcome> SendAsync(string path, string sopClassUid, string transferSyntaxUid, CancellationToken ct);
+    /// <param name="progress">Called while bytes flow (a sign of life for the watchdog).</param>
+    Task<SendOutcome> SendAsync(string path, string sopClassUid, string transferSyntaxUid, Action progress, CancellationToken ct);
     /// <summary>Releases the association if one is open.</summary>
     Task CloseAsync();
 }
@@ -20,7 +21,7 @@ public sealed class DicomObjectSender(DicomClientOptions options) : IObjectSende
     private DicomClientAssociation? _association;
     private readonly HashSet<(string, string)> _proposed = [];
 
-    public async Task<SendOutcome> SendAsync(string path, string sopClassUid, string transferSyntaxUid, CancellationToken ct)
+    public async Task<SendOutcome> SendAsync(string path, string sopClassUid, string transferSyntaxUid, Action progress, CancellationToken ct)
     {
         try
         {
@@ -30,7 +31,7 @@ public sealed class DicomObjectSender(DicomClientOptions options) : IObjectSende
                 _proposed.Add((sopClassUid, transferSyntaxUid));
                 _association = await DicomClient.OpenAsync(options, PresentationContextPlanner.Plan(_proposed), ct).ConfigureAwait(false);
             }
-            return SendOutcome.From(await _association.StoreAsync(path, ct).ConfigureAwait(false));
+            return SendOutcome.From(await _association.StoreAsync(path, progress, ct).ConfigureAwait(false));
         }
         catch (DicomNetworkException e)
         {

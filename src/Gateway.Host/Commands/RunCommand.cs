@@ -64,7 +64,10 @@ internal static class RunCommand
             HostLog.QuarantinedAtRecovery(log, q);
 
         var destinations = config.Destinations.Select(ToDestination).ToList();
-        var forwarder = new Forwarder(spool, destinations, logger: loggers.CreateLogger("gateway.forwarder"));
+        // Idle workers beat four times per stall threshold (at most every 5 s), so only a wedged one falls silent.
+        var stall = TimeSpan.FromSeconds(config.Service.WatchdogStallSeconds);
+        var heartbeat = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, stall.Ticks / 4));
+        var forwarder = new Forwarder(spool, destinations, logger: loggers.CreateLogger("gateway.forwarder"), heartbeat: heartbeat);
         using var stop = new CancellationTokenSource();
         var forwarding = forwarder.RunAsync(stop.Token);
 
@@ -86,11 +89,21 @@ internal static class RunCommand
             $"{destinations.Count} destination(s){(scp is null ? "" : $", storage SCP {config.LocalScp!.AeTitle} on port {scp.Port}")}");
         stdout.Flush();
 
+        // systemd: READY only now (spool recovered, listeners up); status lines and a watchdog fed only by progress.
+        using var systemd = new SystemdNotifier();
+        systemd.Status(Status(spool, destinations.Count));
+        systemd.Ready();
+        using var supervision = new CancellationTokenSource();
+        var supervising = SuperviseAsync(systemd, spool, forwarder, destinations.Count, stall, log, supervision.Token);
+
         using var stopped = new ManualResetEventSlim();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stopped.Set(); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stopped.Set(); });
         await Task.Run(stopped.Wait).ConfigureAwait(false);
 
+        systemd.Stopping();
+        await supervision.CancelAsync().ConfigureAwait(false);
+        await supervising.ConfigureAwait(false);
         HostLog.Stopping(log);
         if (scp is not null)
             await scp.DisposeAsync().ConfigureAwait(false);
@@ -98,6 +111,50 @@ internal static class RunCommand
         await forwarding.ConfigureAwait(false);
         stdout.WriteLine("gateway stopped");
         return Cli.Ok;
+    }
+
+    private static string Status(DurableSpool spool, int destinations)
+    {
+        var entries = spool.Entries;
+        var pending = entries.Count(e => !e.IsFinished);
+        var dead = entries.Count(e => e.HasDeadLetters);
+        var oldest = entries.Where(e => !e.IsFinished).Select(e => (DateTimeOffset?)e.Created).Min();
+        var age = oldest is { } o ? $", oldest {(int)(DateTimeOffset.UtcNow - o).TotalSeconds} s" : "";
+        return $"{pending} object(s) waiting{age}, {dead} dead letter(s), {destinations} destination(s)";
+    }
+
+    /// <summary>
+    /// Feeds the systemd watchdog every half interval while every forwarder worker shows progress, and refreshes the
+    /// STATUS line. A wedged worker stops the pings, so systemd restarts the service (Restart=on-failure).
+    /// </summary>
+    private static async Task SuperviseAsync(SystemdNotifier systemd, DurableSpool spool, Forwarder forwarder, int destinations,
+        TimeSpan stall, ILogger log, CancellationToken ct)
+    {
+        var interval = SystemdNotifier.WatchdogPingInterval() ?? TimeSpan.FromSeconds(10);
+        using var timer = new PeriodicTimer(interval < TimeSpan.FromSeconds(10) ? interval : TimeSpan.FromSeconds(10));
+        var wedged = false;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
+            {
+                var silent = DateTimeOffset.UtcNow - forwarder.LastProgress;
+                if (silent < stall)
+                {
+                    if (SystemdNotifier.WatchdogPingInterval() is not null)
+                        systemd.Watchdog();
+                    wedged = false;
+                }
+                else if (!wedged)
+                {
+                    wedged = true;
+                    HostLog.Wedged(log, (int)silent.TotalSeconds);
+                }
+                systemd.Status(wedged ? $"forwarder silent for {(int)silent.TotalSeconds} s; watchdog not fed" : Status(spool, destinations));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     /// <summary>Routes a received object and makes it durable in the spool; the SCU hears "success" only after that.</summary>

@@ -49,6 +49,8 @@ public static class ConfigValidator
             p.Add($"box.id: '{c.Box.Id}' must be 1 to 64 letters, digits, '-' or '_'");
         if (DicomUid.Validate(c.Box.UidRoot) is { } uidProblem)
             p.Add($"box.uidRoot: {uidProblem}");
+        if (c.Service.WatchdogStallSeconds <= 0)
+            p.Add($"service.watchdogStallSeconds: {c.Service.WatchdogStallSeconds} must be positive");
         if (string.IsNullOrWhiteSpace(c.Spool.Path))
             p.Add("spool.path: is empty");
         if (c.Spool.QuotaBytes < 0)

@@ -10,6 +10,7 @@ namespace Gateway.Host.Configuration;
 public sealed record GatewayConfig
 {
     public BoxConfig Box { get; init; } = new();
+    public ServiceConfig Service { get; init; } = new();
     public SpoolConfig Spool { get; init; } = new();
     public LocalScpConfig? LocalScp { get; init; }
     public IReadOnlyList<DestinationConfig> Destinations { get; init; } = [];
@@ -30,6 +31,15 @@ public sealed record BoxConfig
     public string Id { get; init; } = "gateway";
     /// <summary>UID root for created objects; "2.25" (UUID-derived) by default.</summary>
     public string UidRoot { get; init; } = "2.25";
+}
+
+public sealed record ServiceConfig
+{
+    /// <summary>
+    /// The systemd watchdog is fed only while every forwarder worker showed a sign of life this recently. Every
+    /// network wait is bounded by its timeout (60 s at most by default), so a longer silence means a wedged worker.
+    /// </summary>
+    public double WatchdogStallSeconds { get; init; } = 180;
 }
 
 public sealed record SpoolConfig

@@ -1,0 +1,132 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Gateway.Dicom.Network;
+using Gateway.Testing;
+using Xunit;
+
+namespace Gateway.IntegrationTests;
+
+/// <summary>
+/// Issue #7: the sd_notify protocol against a datagram socket the test owns — READY=1 after start-up, WATCHDOG=1
+/// periodically and no more once the forwarder is wedged, STOPPING=1 on SIGTERM.
+/// </summary>
+public sealed class SystemdNotifyTests
+{
+    private sealed class NotifySocket : IDisposable
+    {
+        private readonly Socket _socket = new(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        private readonly List<(DateTime At, string Message)> _received = [];
+        private readonly Task _reader;
+
+        public NotifySocket(string path)
+        {
+            Path = path;
+            _socket.Bind(new UnixDomainSocketEndPoint(path));
+            _reader = Task.Run(() =>
+            {
+                var buffer = new byte[4096];
+                while (true)
+                {
+                    int n;
+                    try
+                    {
+                        n = _socket.Receive(buffer);
+                    }
+                    catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                    {
+                        return;
+                    }
+                    lock (_received)
+                        _received.Add((DateTime.UtcNow, Encoding.UTF8.GetString(buffer, 0, n)));
+                }
+            });
+        }
+
+        public string Path { get; }
+
+        public List<(DateTime At, string Message)> Received
+        {
+            get
+            {
+                lock (_received)
+                    return [.. _received];
+            }
+        }
+
+        public int Count(string message) => Received.Count(r => r.Message == message);
+
+        public void Dispose() => _socket.Dispose();
+    }
+
+    /// <summary>A PACS that accepts the association and then never answers a C-STORE (it keeps reading).</summary>
+    private static int SilentPacs()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        _ = Task.Run(async () =>
+        {
+            while (true)
+            {
+                var client = await listener.AcceptTcpClientAsync();
+                _ = Task.Run(async () =>
+                {
+                    var s = client.GetStream();
+                    var header = new byte[6];
+                    await s.ReadExactlyAsync(header);
+                    var body = new byte[(header[2] << 24) | (header[3] << 16) | (header[4] << 8) | header[5]];
+                    await s.ReadExactlyAsync(body);
+                    var rq = PduParser.ParseAssociateRequest(body);
+                    await s.WriteAsync(PduEncoder.AssociateAccept(new AssociateAccept(rq.CalledAE, rq.CallingAE,
+                        [.. rq.Contexts.Select(c => new PresentationContextAnswer(c.Id, PresentationContextResult.Acceptance, c.TransferSyntaxes[0]))],
+                        new UserInformation { MaxPduLength = 16384 })));
+                    var sink = new byte[65536];
+                    while (await s.ReadAsync(sink) > 0)
+                    {
+                    }
+                });
+            }
+        });
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [Fact]
+    public async Task Ready_watchdog_while_alive_silence_when_wedged_and_stopping()
+    {
+        using var dir = new TempDirectory("notify");
+        using var notify = new NotifySocket(Path.Combine(dir.Path, "notify.sock"));
+        var pacs = SilentPacs();
+        var destination = $$"""{ "name": "silent", "aeTitle": "SILENT", "host": "127.0.0.1", "port": {{pacs.ToString(CultureInfo.InvariantCulture)}} }""";
+        using var gateway = new GatewayProcess(dir.Path, FreePort.Get(), destination,
+            extraConfig: """ "service": { "watchdogStallSeconds": 2 },""",
+            environment: new Dictionary<string, string> { ["NOTIFY_SOCKET"] = notify.Path, ["WATCHDOG_USEC"] = "400000" });
+        gateway.Start();
+
+        await Until(() => notify.Count("READY=1") == 1 && notify.Count("WATCHDOG=1") >= 3, "READY=1 and watchdog pings", notify);
+        Assert.Contains(notify.Received, r => r.Message.StartsWith("STATUS=0 object(s) waiting", StringComparison.Ordinal));
+
+        // Wedge the forwarder: an object for a PACS that never answers.
+        Peers.RequirePydicom();
+        var send = GatewayExecutable.Run("send", Path.Combine(Peers.PydicomData, "test_files", "CT_small.dcm"), "--to", $"127.0.0.1:{gateway.ScpPort}", "--called", "GATEWAY");
+        Assert.True(send.ExitCode == 0, send.All);
+        await Until(() => notify.Received.Any(r => r.Message.Contains("watchdog not fed", StringComparison.Ordinal)), "the wedge to be noticed", notify);
+        var pingsAtWedge = notify.Count("WATCHDOG=1");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(pingsAtWedge, notify.Count("WATCHDOG=1"));
+
+        ProcessRunner.Run("/bin/kill", ["-TERM", gateway.Pid.ToString(CultureInfo.InvariantCulture)]);
+        await Until(() => notify.Count("STOPPING=1") == 1, "STOPPING=1", notify);
+    }
+
+    private static async Task Until(Func<bool> condition, string what, NotifySocket notify)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"waited for {what}; received: {string.Join(" | ", notify.Received.Select(r => r.Message))}");
+            await Task.Delay(50);
+        }
+    }
+}
