@@ -15,10 +15,19 @@ have systemd-analyze || need+=(systemd)
 /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
 /usr/bin/python3 -c 'import PIL' >/dev/null 2>&1 || need+=(python3-pil)
 
+# The arm64 proof: qemu-user-static and Debian's arm64 libraries (multiarch) run the linux-arm64 build on x86.
+have qemu-aarch64-static || need+=(qemu-user-static)
+if [ ! -e /lib/aarch64-linux-gnu/libc.so.6 ] && [ ! -e /usr/lib/aarch64-linux-gnu/libc.so.6 ]; then
+  need+=(libc6:arm64 libgcc-s1:arm64 libstdc++6:arm64 zlib1g:arm64 libssl3:arm64)
+fi
+
 if ((${#need[@]})); then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
   echo "installing test peers: ${need[*]}"
+  if printf '%s\n' "${need[@]}" | grep -q ':arm64'; then
+    $sudo dpkg --add-architecture arm64
+  fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
