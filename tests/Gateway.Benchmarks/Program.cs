@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Gateway.Benchmarks;
 
-// Usage: scripts/bench.sh dicom|network|wrap|spool [--quick]
+// Usage: scripts/bench.sh dicom|network|wrap|spool|service [--quick]
 //   dicom: in-process BenchmarkDotNet figures, then `gateway` vs dcmtk side by side on the same files.
 //   network: `gateway send` vs storescu and dcmsend into one storescp (with and without TCP_NODELAY=1).
 var suite = args.FirstOrDefault() ?? "dicom";
@@ -45,7 +45,13 @@ switch (suite)
         foreach (var row in SpoolBenchmarks.Run(quick))
             Console.WriteLine(row);
         return 0;
+    case "service":
+        Console.WriteLine("| measure | value |");
+        Console.WriteLine("|---|---|");
+        foreach (var row in ServiceBenchmarks.Run())
+            Console.WriteLine(row);
+        return 0;
     default:
-        Console.Error.WriteLine($"unknown suite '{suite}'; known: dicom, network, wrap, spool");
+        Console.Error.WriteLine($"unknown suite '{suite}'; known: dicom, network, wrap, spool, service");
         return 2;
 }

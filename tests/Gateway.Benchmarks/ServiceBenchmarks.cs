@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using Gateway.Testing;
+
+namespace Gateway.Benchmarks;
+
+/// <summary>Issue #7: start-up time to READY=1, idle RSS and CPU of `gateway run`, RSS while receiving and forwarding.</summary>
+public static class ServiceBenchmarks
+{
+    private static long Proc(int pid, string key) =>
+        long.Parse(File.ReadAllLines($"/proc/{pid}/status").First(l => l.StartsWith(key, StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+
+    private static double CpuSeconds(int pid)
+    {
+        var f = File.ReadAllText($"/proc/{pid}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)) / 100.0;
+    }
+
+    public static IReadOnlyList<string> Run()
+    {
+        var rows = new List<string>();
+        var dir = Path.Combine(BenchmarkFiles.Folder, "service");
+        if (Directory.Exists(dir))
+            Directory.Delete(dir, true);
+        Directory.CreateDirectory(dir);
+        using var pacs = new DcmtkStoreScp(tcpNoDelay: true, extraArgs: ["--ignore"]);
+        var scpPort = FreePort.Get();
+        var config = Path.Combine(dir, "gateway.json");
+        File.WriteAllText(config, $$"""
+        { "box": { "id": "bench" }, "spool": { "path": "{{Path.Combine(dir, "spool")}}", "minFreeBytes": 0 },
+          "localScp": { "aeTitle": "GATEWAY", "port": {{scpPort}}, "bind": "127.0.0.1" },
+          "destinations": [ { "name": "pacs", "aeTitle": "{{pacs.AeTitle}}", "host": "127.0.0.1", "port": {{pacs.Port}} } ] }
+        """);
+        var notifyPath = Path.Combine(dir, "notify.sock");
+        using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        notify.Bind(new UnixDomainSocketEndPoint(notifyPath));
+        notify.ReceiveTimeout = 30_000;
+
+        var clock = Stopwatch.StartNew();
+        using var gateway = new PeerProcess(GatewayExecutable.Path, ["run", "--config", config],
+            new Dictionary<string, string> { ["NOTIFY_SOCKET"] = notifyPath, ["WATCHDOG_USEC"] = "10000000" });
+        var buffer = new byte[1024];
+        while (System.Text.Encoding.UTF8.GetString(buffer, 0, notify.Receive(buffer)) != "READY=1")
+        {
+        }
+        var ready = clock.Elapsed.TotalMilliseconds;
+        rows.Add(string.Create(CultureInfo.InvariantCulture, $"| start-up to READY=1 (process start → spool recovered, SCP listening) | {ready:F0} ms |"));
+
+        Thread.Sleep(2000);
+        var cpu0 = CpuSeconds(gateway.Id);
+        Thread.Sleep(10_000);
+        var cpu1 = CpuSeconds(gateway.Id);
+        rows.Add(string.Create(CultureInfo.InvariantCulture, $"| idle RSS after 12 s | {Proc(gateway.Id, "VmRSS:") / 1024} MB |"));
+        rows.Add(string.Create(CultureInfo.InvariantCulture, $"| idle CPU over 10 s | {(cpu1 - cpu0) / 10 * 100:F2} % of one core |"));
+
+        var medium = Path.Combine(BenchmarkFiles.Folder, "net-525k");
+        if (!Directory.Exists(medium))
+            throw new InvalidOperationException("run `scripts/bench.sh network` first: it writes the 525 KB objects this uses");
+        clock.Restart();
+        var send = ProcessRunner.Run(GatewayExecutable.Path, ["send", medium, "--to", $"127.0.0.1:{scpPort}", "--called", "GATEWAY"], TimeSpan.FromMinutes(10));
+        if (send.ExitCode != 0)
+            throw new InvalidOperationException(send.All);
+        while (Directory.GetFiles(Path.Combine(dir, "spool", "state")).Length > 0)
+            Thread.Sleep(20);
+        var seconds = clock.Elapsed.TotalSeconds;
+        var count = Directory.GetFiles(medium).Length;
+        rows.Add(string.Create(CultureInfo.InvariantCulture,
+            $"| receive {count} × 525 KB on the SCP (fsync'd, enqueued durably) and forward them to storescp | {seconds:F1} s ({count / seconds:F0} objects/s end to end), peak RSS {Proc(gateway.Id, "VmHWM:") / 1024} MB |"));
+        return rows;
+    }
+}
