@@ -182,6 +182,40 @@ public sealed class DurableSpool
         return Enqueue(s, s.Length, info, destinations);
     }
 
+    /// <summary>
+    /// Takes a file that is already durable (written and fsync'd by its producer, e.g. the storage SCP) into the spool
+    /// by renaming it, instead of copying it and syncing it again. It must be on the spool's file system. The entry is
+    /// committed exactly as in <see cref="Enqueue(Stream, long, SpoolObjectInfo, IReadOnlyList{string})"/>: a crash
+    /// before the state rename leaves an orphan payload that recovery removes (the producer was not yet told "stored").
+    /// </summary>
+    public SpoolEntry EnqueueByMove(string durableFile, SpoolObjectInfo info, IReadOnlyList<string> destinations)
+    {
+        if (destinations.Count == 0)
+            throw new ArgumentException("an object must be routed to at least one destination", nameof(destinations));
+        var size = _fs.Length(durableFile);
+        CheckRoom(size);
+        string sha;
+        using (var source = _fs.OpenRead(durableFile))
+            sha = Convert.ToHexStringLower(SHA256.HashData(source));
+        var now = _time.GetUtcNow();
+        var id = NewId(now);
+        var entry = new SpoolEntry(id, now, size, sha, info.SopClassUid, info.SopInstanceUid, info.Modality, info.Source,
+            destinations.Distinct(StringComparer.Ordinal).ToDictionary(d => d, _ => new Delivery(DeliveryState.Pending, 0, now, null), StringComparer.Ordinal));
+        var tmpState = Path.Combine(TempDir, id + ".json");
+        WriteJson(tmpState, entry);
+        _fs.Move(durableFile, PayloadPath(id));
+        _fs.FlushDirectory(ObjectsDir);
+        _fs.Move(tmpState, StatePath(id));
+        _fs.FlushDirectory(StateDir);
+        lock (_lock)
+        {
+            _entries[id] = entry;
+            _usedBytes += size;
+        }
+        Raise(new SpoolEvent(SpoolEvent.Stored, id, Detail: string.Join(',', entry.Deliveries.Keys)));
+        return entry;
+    }
+
     private void CheckRoom(long length)
     {
         var used = UsedBytes;

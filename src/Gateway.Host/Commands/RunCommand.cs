@@ -171,16 +171,14 @@ internal static class RunCommand
         }
         try
         {
-            spool.Enqueue(received.Path, info, routes);
+            // The SCP already fsync'd the object into <spool>/incoming (same file system): the spool takes it by rename.
+            spool.EnqueueByMove(received.Path, info, routes);
         }
         catch (SpoolFullException e)
         {
+            File.Delete(received.Path);
             HostLog.Refused(log, received.SopInstanceUid, e.Message);
             return new DicomStatus(0xA700, e.Message.Length > 64 ? "spool full" : e.Message);
-        }
-        finally
-        {
-            File.Delete(received.Path);
         }
         return DicomStatus.Success;
     }
