@@ -138,7 +138,6 @@ public sealed class DurableSpool
         var now = _time.GetUtcNow();
         var id = NewId(now);
         var tmpPayload = Path.Combine(TempDir, id + ".dcm");
-        var tmpState = Path.Combine(TempDir, id + ".json");
         string sha;
         long size;
         // 1. payload → tmp, fsync
@@ -157,22 +156,7 @@ public sealed class DurableSpool
             _fs.FlushToDisk(target);
             sha = Convert.ToHexStringLower(hash.GetHashAndReset());
         }
-        var entry = new SpoolEntry(id, now, size, sha, info.SopClassUid, info.SopInstanceUid, info.Modality, info.Source,
-            destinations.Distinct(StringComparer.Ordinal).ToDictionary(d => d, _ => new Delivery(DeliveryState.Pending, 0, now, null), StringComparer.Ordinal));
-        // 2. state → tmp, fsync
-        WriteJson(tmpState, entry);
-        // 3. payload into place, then the state (the commit point), then make both renames durable.
-        _fs.Move(tmpPayload, PayloadPath(id));
-        _fs.FlushDirectory(ObjectsDir);
-        _fs.Move(tmpState, StatePath(id));
-        _fs.FlushDirectory(StateDir);
-        lock (_lock)
-        {
-            _entries[id] = entry;
-            _usedBytes += size;
-        }
-        Raise(new SpoolEvent(SpoolEvent.Stored, id, Detail: string.Join(',', entry.Deliveries.Keys)));
-        return entry;
+        return Commit(id, now, size, sha, info, destinations, tmpPayload);
     }
 
     /// <summary>Stores a copy of a file.</summary>
@@ -198,12 +182,20 @@ public sealed class DurableSpool
         using (var source = _fs.OpenRead(durableFile))
             sha = Convert.ToHexStringLower(SHA256.HashData(source));
         var now = _time.GetUtcNow();
-        var id = NewId(now);
+        return Commit(NewId(now), now, size, sha, info, destinations, durableFile);
+    }
+
+    /// <summary>
+    /// The end of every enqueue, given a durable payload file: state → tmp and fsync, payload into place, then the
+    /// state (the commit point), each rename made durable by a directory fsync; then the entry becomes visible.
+    /// </summary>
+    private SpoolEntry Commit(string id, DateTimeOffset now, long size, string sha, SpoolObjectInfo info, IReadOnlyList<string> destinations, string payload)
+    {
         var entry = new SpoolEntry(id, now, size, sha, info.SopClassUid, info.SopInstanceUid, info.Modality, info.Source,
             destinations.Distinct(StringComparer.Ordinal).ToDictionary(d => d, _ => new Delivery(DeliveryState.Pending, 0, now, null), StringComparer.Ordinal));
         var tmpState = Path.Combine(TempDir, id + ".json");
         WriteJson(tmpState, entry);
-        _fs.Move(durableFile, PayloadPath(id));
+        _fs.Move(payload, PayloadPath(id));
         _fs.FlushDirectory(ObjectsDir);
         _fs.Move(tmpState, StatePath(id));
         _fs.FlushDirectory(StateDir);

@@ -7,19 +7,9 @@ namespace Gateway.Host.Tests;
 /// <summary>`gateway dump` and `gateway convert` as a user runs them: exit codes 0/1/2, messages that name the problem, dcmdump's verdict on what we write.</summary>
 public sealed class DumpAndConvertCommandTests
 {
-    private static readonly string Sample = Path.Combine(RepositoryRoot(), "samples", "sc-gradient.dcm");
+    private static readonly string Sample = Path.Combine(Repository.Root, "samples", "sc-gradient.dcm");
     private static readonly string CtSmall = Path.Combine(Peers.PydicomData, "test_files", "CT_small.dcm");
     private static readonly string JpegBaseline = Path.Combine(Peers.PydicomData, "test_files", "SC_rgb_jpeg_dcmtk.dcm");
-
-    private static string RepositoryRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            if (File.Exists(Path.Combine(d.FullName, "Gateway.sln")))
-                return d.FullName;
-        }
-        throw new InvalidOperationException("repository root not found");
-    }
 
     [Fact]
     public void Dump_prints_every_element_with_keyword_and_value()

@@ -10,23 +10,13 @@ namespace Gateway.IntegrationTests;
 /// </summary>
 public sealed class Arm64Tests
 {
-    private static string RepositoryRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            if (File.Exists(Path.Combine(d.FullName, "Gateway.sln")))
-                return d.FullName;
-        }
-        throw new InvalidOperationException("repository root not found");
-    }
-
     [Fact]
     public void The_arm64_build_wraps_and_sends_under_qemu()
     {
         var qemu = Peers.Require("qemu-aarch64-static", "qemu-user-static");
         if (!File.Exists("/lib/aarch64-linux-gnu/libc.so.6") && !File.Exists("/usr/lib/aarch64-linux-gnu/libc.so.6"))
             throw new PeerMissingException("Debian's arm64 libraries are missing: dpkg --add-architecture arm64 and install libc6:arm64 libstdc++6:arm64 zlib1g:arm64 libssl3:arm64 (scripts/test.sh does)");
-        var root = RepositoryRoot();
+        var root = Repository.Root;
         var publish = ProcessRunner.Run(Path.Combine(root, "deploy", "publish.sh"), ["linux-arm64"], TimeSpan.FromMinutes(15));
         Assert.True(publish.ExitCode == 0, publish.All);
         var exe = Path.Combine(root, "deploy", "out", "linux-arm64", "gateway");

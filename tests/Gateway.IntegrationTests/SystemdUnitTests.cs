@@ -8,16 +8,7 @@ namespace Gateway.IntegrationTests;
 /// <summary>Issue #7: the unit file passes `systemd-analyze verify` and scores at most 2.5 in `systemd-analyze security --offline=yes`.</summary>
 public sealed partial class SystemdUnitTests
 {
-    private static string Unit()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            var unit = Path.Combine(d.FullName, "systemd", "gateway.service");
-            if (File.Exists(unit))
-                return unit;
-        }
-        throw new FileNotFoundException("systemd/gateway.service not found above the test folder");
-    }
+    private static string Unit() => Path.Combine(Repository.Root, "systemd", "gateway.service");
 
     [Fact]
     public void The_unit_verifies_cleanly()

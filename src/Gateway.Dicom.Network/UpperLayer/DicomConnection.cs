@@ -105,18 +105,14 @@ internal sealed class DicomConnection(Stream stream, string peer, System.Net.Soc
         return true;
     }
 
-    /// <summary>Sends a PDU now.</summary>
-    public ValueTask SendAsync(ReadOnlyMemory<byte> pdu, CancellationToken ct) => SendAsync(pdu, flush: true, ct);
-
-    /// <summary>Queues a PDU; with <paramref name="flush"/> it and everything queued before reach the socket now.</summary>
-    public async ValueTask SendAsync(ReadOnlyMemory<byte> pdu, bool flush, CancellationToken ct)
+    /// <summary>Sends a PDU now, with anything queued before it (association, release and abort PDUs).</summary>
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> pdu, CancellationToken ct)
     {
         await _writeLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             await _writer.WriteAsync(pdu, ct).ConfigureAwait(false);
-            if (flush)
-                await _writer.FlushAsync(ct).ConfigureAwait(false);
+            await _writer.FlushAsync(ct).ConfigureAwait(false);
         }
         catch (IOException e)
         {

@@ -55,7 +55,8 @@ public sealed class IodBuilder(TimeProvider? time = null)
                 DigitalXRay(ds, format, kind == IodKind.DxForPresentation, metadata);
                 break;
             case IodKind.Ultrasound or IodKind.UltrasoundMultiFrame:
-                Ultrasound(ds, format, kind == IodKind.UltrasoundMultiFrame, frames.Count);
+                if (kind == IodKind.UltrasoundMultiFrame)
+                    MultiFrame(ds, frames.Count);
                 break;
             case IodKind.VlEndoscopic or IodKind.VlPhotographic:
                 VisibleLight(ds);
@@ -239,13 +240,6 @@ public sealed class IodBuilder(TimeProvider? time = null)
             ds.Set(DicomTags.WindowCenter, levels / 2);
             ds.Set(DicomTags.WindowWidth, levels);
         }
-    }
-
-    private static void Ultrasound(DicomDataset ds, ImageFormat f, bool multiFrame, int frames)
-    {
-        if (multiFrame)
-            MultiFrame(ds, frames);
-        _ = f;
     }
 
     private static void VisibleLight(DicomDataset ds) => ds.SetSequence(DicomTags.AcquisitionContextSequence);
