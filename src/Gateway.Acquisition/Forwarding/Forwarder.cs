@@ -140,7 +140,10 @@ public sealed class Forwarder
         using var either = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var wake = _wake[destination.Name].WaitAsync(either.Token);
         var sleep = Task.Delay(delay, _time, either.Token);
-        await Task.WhenAny(wake, sleep).ConfigureAwait(false);
+        // The clock may have moved between reading it above and starting the timer: if something fell due in that
+        // window, don't sleep past it (the timer was set from the stale reading).
+        if (_spool.NextAttemptTime(destination.Name) is not { } due || due > _time.GetUtcNow())
+            await Task.WhenAny(wake, sleep).ConfigureAwait(false);
         await either.CancelAsync().ConfigureAwait(false);
         foreach (var t in new[] { wake, sleep })
         {
