@@ -24,6 +24,9 @@ public abstract class DicomBuffer
     public static DicomBuffer From(ReadOnlyMemory<byte> bytes) => new MemoryDicomBuffer(bytes);
 
     /// <summary>Several buffers one after the other (e.g. the frames of a multi-frame image), never concatenated in memory.</summary>
+    /// <summary>A range of a file, read when written (multi-frame pixel data collected on disk frame by frame).</summary>
+    public static DicomBuffer FromFile(string path, long offset, long length) => new FileDicomBuffer(path, offset, length, 1);
+
     public static DicomBuffer Concat(IReadOnlyList<DicomBuffer> parts) => new CompositeDicomBuffer(parts);
 }
 

@@ -44,6 +44,9 @@ public sealed class DurableSpool
     public string StateDir { get; }
     public string QuarantineDir { get; }
 
+    /// <summary>Where producers (the storage SCP, acquisition) write their durable files before <see cref="EnqueueByMove"/>: the spool's file system.</summary>
+    public string IncomingDir => Path.Combine(_options.Directory, "incoming");
+
     /// <summary>Raised after each event (outside the spool's lock). Handlers must not block.</summary>
     public event Action<SpoolEvent>? Changed;
 

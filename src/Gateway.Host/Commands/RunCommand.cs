@@ -1,6 +1,8 @@
 using System.Net;
 using System.Runtime.InteropServices;
 using Gateway.Acquisition.Forwarding;
+using Gateway.Acquisition.Sessions;
+using Gateway.Dicom.Iod;
 using Gateway.Dicom;
 using Gateway.Dicom.Network;
 using Gateway.Host.Configuration;
@@ -74,7 +76,7 @@ internal static class RunCommand
         DicomServer? scp = null;
         if (config.LocalScp is { } local)
         {
-            var incoming = Path.Combine(config.Spool.Path, "incoming");
+            var incoming = spool.IncomingDir;
             scp = DicomServer.Start(new DicomServerOptions
             {
                 AeTitle = local.AeTitle,
@@ -85,8 +87,22 @@ internal static class RunCommand
                 OnStored = (received, _) => ValueTask.FromResult(Enqueue(spool, forwarder, received, log)),
             }, loggers.CreateLogger("gateway.scp"));
         }
+        DeviceRuntime? device = null;
+        var acquiring = Task.CompletedTask;
+        if (config.Device is { } deviceConfig)
+        {
+            var profile = ConfigValidator.LoadProfile(deviceConfig);
+            var exam = new ExamContext();
+            if (config.Exam is { } examJson)
+                exam.Set(MetadataJson.Parse(examJson.GetRawText(), "exam"));
+            var session = new AcquisitionSession(profile, spool, forwarder.Route, exam, loggers.CreateLogger("gateway.acquisition"),
+                new DicomUidGenerator(config.Box.UidRoot));
+            device = new DeviceRuntime(profile, session, loggers);
+            acquiring = device.RunAsync(stop.Token);
+        }
         stdout.WriteLine($"gateway {config.Box.Id} running: spool {config.Spool.Path} ({spool.Entries.Count} entries), " +
-            $"{destinations.Count} destination(s){(scp is null ? "" : $", storage SCP {config.LocalScp!.AeTitle} on port {scp.Port}")}");
+            $"{destinations.Count} destination(s){(scp is null ? "" : $", storage SCP {config.LocalScp!.AeTitle} on port {scp.Port}")}" +
+            $"{(device is null ? "" : $", device {device.Profile.Name}{(device.Profile.Serial is { } sp ? $" on {sp.Device}" : "")}{(device.Profile.WatchFolder is { } wf ? $" watching {wf.Path}" : "")}")}");
         stdout.Flush();
 
         // systemd: READY only now (spool recovered, listeners up); status lines and a watchdog fed only by progress.
@@ -108,6 +124,8 @@ internal static class RunCommand
         if (scp is not null)
             await scp.DisposeAsync().ConfigureAwait(false);
         await stop.CancelAsync().ConfigureAwait(false);
+        await acquiring.ConfigureAwait(false);
+        device?.Dispose();
         await forwarding.ConfigureAwait(false);
         stdout.WriteLine("gateway stopped");
         return Cli.Ok;

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using Gateway.Dicom;
+using Gateway.Dicom.Iod;
+using Gateway.Hardware.Profiles;
 
 namespace Gateway.Host.Configuration;
 
@@ -98,7 +100,48 @@ public static class ConfigValidator
                     p.Add($"{key}.tls: certificateFile and keyFile go together");
             }
         }
+        if (c.Device is { } device)
+        {
+            if (device.Profile.Length == 0)
+                p.Add("device.profile: is empty (a file of hardware/profiles)");
+            else
+            {
+                try
+                {
+                    LoadProfile(device);
+                }
+                catch (ProfileException e)
+                {
+                    p.AddRange(e.Problems.Select(problem => $"device.profile ({device.Profile}): {problem}"));
+                }
+            }
+        }
+        if (c.Exam is { } exam)
+        {
+            try
+            {
+                MetadataJson.Parse(exam.GetRawText(), "exam");
+            }
+            catch (DicomValueException e)
+            {
+                p.Add(e.Message);
+            }
+        }
         return p;
+    }
+
+    /// <summary>The configured profile with this box's overrides (serial port, watch folder, GPIO off), validated.</summary>
+    public static DeviceProfile LoadProfile(DeviceConfig device)
+    {
+        var profile = ProfileLoader.Load(device.Profile);
+        profile = profile with
+        {
+            Serial = device.SerialPort is { } port && profile.Serial is { } serial ? serial with { Device = port } : profile.Serial,
+            WatchFolder = device.WatchFolder is { } folder && profile.WatchFolder is { } watch ? watch with { Path = folder } : profile.WatchFolder,
+            Gpio = device.Gpio ? profile.Gpio : null,
+        };
+        var problems = ProfileLoader.Validate(profile);
+        return problems.Count == 0 ? profile : throw new ProfileException(device.Profile, problems);
     }
 
     private static void AeTitle(List<string> p, string key, string value)

@@ -14,6 +14,9 @@ public sealed record GatewayConfig
     public SpoolConfig Spool { get; init; } = new();
     public LocalScpConfig? LocalScp { get; init; }
     public IReadOnlyList<DestinationConfig> Destinations { get; init; } = [];
+    public DeviceConfig? Device { get; init; }
+    /// <summary>Patient and study for the next acquisitions until the technician (web page) or the worklist says otherwise: DICOM keywords → values.</summary>
+    public JsonElement? Exam { get; init; }
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -84,4 +87,16 @@ public sealed record DestinationConfig
     public int Associations { get; init; } = 1;
     public double RetryMinSeconds { get; init; } = 5;
     public double RetryMaxSeconds { get; init; } = 600;
+}
+
+public sealed record DeviceConfig
+{
+    /// <summary>A device profile (hardware/profiles/*.json; installed under /etc/gateway/profiles).</summary>
+    public string Profile { get; init; } = "";
+    /// <summary>Overrides the profile's serial.device (this box's port or udev symlink).</summary>
+    public string? SerialPort { get; init; }
+    /// <summary>Overrides the profile's watchFolder.path.</summary>
+    public string? WatchFolder { get; init; }
+    /// <summary>false: ignore the profile's GPIO section (a box without the wiring).</summary>
+    public bool Gpio { get; init; } = true;
 }

@@ -1,0 +1,16 @@
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Acquisition.Sessions;
+
+/// <summary>Acquisition log messages with stable event ids (2101–2199). UIDs only, never patient data.</summary>
+internal static partial class AcquisitionLog
+{
+    [LoggerMessage(2101, LogLevel.Information, "acquired {SopInstanceUid}: {Frames} frame(s) of {Format}, spool entry {EntryId}")]
+    public static partial void Acquired(ILogger logger, string sopInstanceUid, int frames, string format, string entryId);
+
+    [LoggerMessage(2102, LogLevel.Warning, "acquisition failed: {Reason}")]
+    public static partial void Failed(ILogger logger, string reason);
+
+    [LoggerMessage(2103, LogLevel.Information, "series {SeriesInstanceUid} ended ({Why})")]
+    public static partial void SeriesEnded(ILogger logger, string seriesInstanceUid, string why);
+}

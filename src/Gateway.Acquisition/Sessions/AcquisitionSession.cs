@@ -1,0 +1,280 @@
+using Gateway.Dicom;
+using Gateway.Dicom.Imaging;
+using Gateway.Dicom.Iod;
+using Gateway.Hardware.Framing;
+using Gateway.Hardware.Profiles;
+using Gateway.Hardware.WatchFolder;
+using Gateway.Spool;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Acquisition.Sessions;
+
+/// <summary>
+/// Frames + device metadata + exam context → IOD → spool. One session is one series: it ends at the end-series
+/// trigger, after seriesIdleSeconds without a frame, or when the exam changes. Object per frame, or one multi-frame
+/// object per series (frames are collected in an fsync'd file beside the spool, not in memory). A frame is answered
+/// "stored" only once its object (or, multi-frame, its pixels) is on disk; the network is never waited for: when the
+/// PACS is down the objects wait in the spool. Thread-safe: serial, watch-folder, GPIO and timer threads call in.
+/// </summary>
+public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
+{
+    private readonly DeviceProfile _profile;
+    private readonly IodInfo _iod;
+    private readonly DicomDataset _attributes;
+    private readonly DurableSpool _spool;
+    private readonly Func<SpoolObjectInfo, IReadOnlyList<string>> _route;
+    private readonly ExamContext _exam;
+    private readonly DicomUidGenerator _uids;
+    private readonly string _incoming;
+    private readonly string _source;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly IodBuilder _builder;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, string> _pending = new(StringComparer.Ordinal);
+    private readonly ITimer _idle;
+    private bool _recordEnded;
+    private SeriesContext? _series;
+    private int _seriesNumber;
+    private int _examVersion;
+    private long _lastFrame;
+    private MultiFrameFile? _collecting;
+
+    public AcquisitionSession(DeviceProfile profile, DurableSpool spool, Func<SpoolObjectInfo, IReadOnlyList<string>> route, ExamContext exam,
+        ILogger logger, DicomUidGenerator? uids = null, TimeProvider? time = null)
+    {
+        _profile = profile;
+        _iod = IodInfo.Find(profile.Output.Iod) ?? throw new ArgumentException($"output.iod '{profile.Output.Iod}' is unknown", nameof(profile));
+        _attributes = profile.Output.Attributes is { } a ? MetadataJson.Parse(a.GetRawText(), "output.attributes") : new DicomDataset();
+        _spool = spool;
+        _route = route;
+        _exam = exam;
+        _uids = uids ?? DicomUidGenerator.Default;
+        _logger = logger;
+        _time = time ?? TimeProvider.System;
+        _builder = new IodBuilder(_time);
+        _incoming = spool.IncomingDir;
+        Directory.CreateDirectory(_incoming);
+        _source = "device:" + profile.Name;
+        _idle = _time.CreateTimer(_ => EndSeries("idle"), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Raised after every object stored or acquisition that failed (on the caller's thread).</summary>
+    public event Action<AcquisitionEvent>? Happened;
+
+    public DateTimeOffset? LastAcquired { get; private set; }
+    /// <summary>The spool entry of the newest object (its payload is the thumbnail's source).</summary>
+    public string? LastEntryId { get; private set; }
+    public long Acquired { get; private set; }
+    public long Failures { get; private set; }
+
+    /// <summary>A value from the device's text report (null: the report ended). It goes into the next object.</summary>
+    public void OnDeviceValue(DeviceValue? value)
+    {
+        lock (_lock)
+        {
+            if (value is null)
+            {
+                _recordEnded = true;
+                return;
+            }
+            if (_recordEnded)
+            {
+                // A new report replaces the one that was never used.
+                _pending.Clear();
+                _recordEnded = false;
+            }
+            _pending[value.Keyword] = value.Value;
+        }
+    }
+
+    public string? Store(DecodedFrame frame)
+    {
+        lock (_lock)
+        {
+            StartSeriesIfNeeded();
+            if (_profile.Output.Grouping == "multi-frame")
+                return Collect(frame);
+            return Write([new Frame(frame.Format, DicomBuffer.From(frame.Pixels))], frame.Values, null);
+        }
+    }
+
+    public (ImportResult Result, string? Reason) Import(IImageSource image, DicomDataset? sidecar)
+    {
+        lock (_lock)
+        {
+            StartSeriesIfNeeded();
+            var problem = Write([new Frame(image.Format, new DecodedFrameBuffer(image))], [], sidecar, out var permanent);
+            return problem is null ? (ImportResult.Stored, null) : (permanent ? ImportResult.Rejected : ImportResult.Deferred, problem);
+        }
+    }
+
+    /// <summary>Ends the series (GPIO end-series, idle, a new exam): a multi-frame series is written as one object now.</summary>
+    public string? EndSeries(string why)
+    {
+        lock (_lock)
+        {
+            string? problem = null;
+            if (_collecting is { Count: > 0 })
+                problem = Flush();
+            if (_series is { } s && problem is null)
+            {
+                AcquisitionLog.SeriesEnded(_logger, s.SeriesInstanceUid, why);
+                Happened?.Invoke(new AcquisitionEvent(AcquisitionEvent.SeriesEnded, why));
+                _series = null;
+            }
+            return problem;
+        }
+    }
+
+    private void StartSeriesIfNeeded()
+    {
+        var idle = TimeSpan.FromSeconds(_profile.Output.SeriesIdleSeconds);
+        if (_series is not null && (_exam.Version != _examVersion || _time.GetElapsedTime(_lastFrame) > idle))
+            EndSeries(_exam.Version != _examVersion ? "new exam" : "idle");
+        _lastFrame = _time.GetTimestamp();
+        if (_series is not null)
+            return;
+        _examVersion = _exam.Version;
+        var study = _exam.Snapshot().TryGetString(DicomTags.StudyInstanceUID);
+        _series = new SeriesContext(_uids, study is { Length: > 0 } ? study : null, ++_seriesNumber);
+    }
+
+    private string? Collect(DecodedFrame frame)
+    {
+        try
+        {
+            _collecting ??= new MultiFrameFile(Path.Combine(_incoming, $"series-{Guid.NewGuid():N}.frames"), frame.Format);
+            if (frame.Format != _collecting.Format)
+            {
+                // A different layout cannot join this object: the series so far becomes an object, this frame starts the next.
+                var problem = Flush();
+                if (problem is not null)
+                    return problem;
+                _collecting = new MultiFrameFile(Path.Combine(_incoming, $"series-{Guid.NewGuid():N}.frames"), frame.Format);
+            }
+            _collecting.Append(frame.Pixels, frame.Values);
+        }
+        catch (IOException e)
+        {
+            return Fail($"cannot keep the frame on disk: {e.Message}");
+        }
+        _idle.Change(TimeSpan.FromSeconds(_profile.Output.SeriesIdleSeconds), Timeout.InfiniteTimeSpan);
+        if (_profile.Output.FramesPerObject > 0 && _collecting.Count >= _profile.Output.FramesPerObject)
+            return Flush();
+        return null;
+    }
+
+    private string? Flush()
+    {
+        var collected = _collecting!;
+        var frames = Enumerable.Range(0, collected.Count)
+            .Select(i => new Frame(collected.Format, DicomBuffer.FromFile(collected.Path, i * collected.Format.FrameLength, collected.Format.FrameLength)))
+            .ToList();
+        var problem = Write(frames, collected.Values, null);
+        if (problem is null)
+        {
+            collected.Delete();
+            _collecting = null;
+        }
+        return problem;
+    }
+
+    private string? Write(IReadOnlyList<Frame> frames, IReadOnlyList<DeviceValue> values, DicomDataset? sidecar) =>
+        Write(frames, values, sidecar, out _);
+
+    /// <summary>Builds the object, makes it durable and hands it to the spool; null on success, else why not.</summary>
+    private string? Write(IReadOnlyList<Frame> frames, IReadOnlyList<DeviceValue> values, DicomDataset? sidecar, out bool permanent)
+    {
+        permanent = false;
+        var path = Path.Combine(_incoming, $"acq-{Guid.NewGuid():N}.dcm");
+        try
+        {
+            var metadata = Metadata(values, sidecar);
+            var identity = _series!.NextInstance();
+            DicomDataset ds;
+            try
+            {
+                ds = _builder.Build(_iod.Kind, frames, metadata, identity);
+                new DicomFile(ds, DicomTransferSyntax.ExplicitVRLittleEndian).Save(path, durable: true);
+            }
+            catch (Exception e) when (e is DicomValueException or ImageFormatException)
+            {
+                permanent = true;
+                return Fail(e.Message);
+            }
+            var info = new SpoolObjectInfo(_iod.SopClassUid, identity.SopInstanceUid, ds.TryGetString(DicomTags.Modality) ?? _iod.Modality, _source);
+            var routes = _route(info);
+            if (routes.Count == 0)
+                return Fail($"no destination takes {_iod.Name} objects from {_source} (check the destinations' routing)");
+            var entry = _spool.EnqueueByMove(path, info, routes);
+            _pending.Clear();
+            _recordEnded = false;
+            Acquired++;
+            LastAcquired = _time.GetUtcNow();
+            LastEntryId = entry.Id;
+            AcquisitionLog.Acquired(_logger, identity.SopInstanceUid, frames.Count, frames[0].Format.ToString(), entry.Id);
+            Happened?.Invoke(new AcquisitionEvent(AcquisitionEvent.Acquired, identity.SopInstanceUid));
+            return null;
+        }
+        catch (SpoolFullException e)
+        {
+            return Fail(e.Message);
+        }
+        catch (IOException e)
+        {
+            return Fail($"cannot write the object: {e.Message}");
+        }
+        finally
+        {
+            if (File.Exists(path))
+                File.Delete(path);
+        }
+    }
+
+    private string Fail(string reason)
+    {
+        Failures++;
+        AcquisitionLog.Failed(_logger, reason);
+        Happened?.Invoke(new AcquisitionEvent(AcquisitionEvent.Failed, reason));
+        return reason;
+    }
+
+    /// <summary>Profile attributes, then the device's values, then the exam's (technician, worklist) where it has one.</summary>
+    private DicomDataset Metadata(IReadOnlyList<DeviceValue> frameValues, DicomDataset? sidecar)
+    {
+        var ds = new DicomDataset();
+        foreach (var item in _attributes)
+            ds.AddOrUpdate(item);
+        foreach (var (keyword, value) in _pending.Select(p => (p.Key, p.Value)).Concat(frameValues.Select(v => (v.Keyword, v.Value))))
+        {
+            var entry = DicomDictionary.Find(keyword)!;
+            try
+            {
+                ds.Set(entry.Tag, entry.VR, value.Split('\\'));
+            }
+            catch (DicomValueException e)
+            {
+                // One bad value from the device must not cost the image: it is left out, and said.
+                AcquisitionLog.Failed(_logger, $"device value for {keyword} left out: {e.Message}");
+            }
+        }
+        if (sidecar is not null)
+        {
+            foreach (var item in sidecar)
+                ds.AddOrUpdate(item);
+        }
+        foreach (var item in _exam.Snapshot())
+        {
+            if (item is not DicomElement { Length: 0 })
+                ds.AddOrUpdate(item);
+        }
+        return ds;
+    }
+
+    public void Dispose()
+    {
+        _idle.Dispose();
+        _collecting?.Dispose();
+    }
+}

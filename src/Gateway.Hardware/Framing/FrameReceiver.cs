@@ -1,0 +1,109 @@
+using Gateway.Hardware.Serial;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Hardware.Framing;
+
+/// <summary>Where received frames go. Called on the link's reader thread; the device waits for the answer.</summary>
+public interface IFrameSink
+{
+    /// <summary>Stores the frame durably; null when stored (the device hears ACK), else why not (it hears NAK and resends).</summary>
+    string? Store(DecodedFrame frame);
+}
+
+/// <summary>
+/// The gateway's side of a frame protocol on a serial link: decodes, hands complete frames to the sink and answers
+/// ACK only once the sink has them durably, NAK for a corrupt, impossible or stalled frame (the device resends).
+/// A frame whose number repeats the last one stored is a resend after a lost ACK: acknowledged again, stored once.
+/// </summary>
+public sealed class FrameReceiver : ISerialProtocol
+{
+    private readonly FrameFormat _format;
+    private readonly SerialLink _link;
+    private readonly IFrameSink _sink;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly FrameDecoder _decoder;
+    private readonly List<FrameEvent> _events = [];
+    private readonly TimeSpan _byteTimeout;
+    private long _lastByte;
+    private long? _lastStored;
+
+    public FrameReceiver(FrameFormat format, SerialLink link, IFrameSink sink, ILogger logger, TimeProvider? time = null)
+    {
+        _format = format;
+        _link = link;
+        _sink = sink;
+        _logger = logger;
+        _time = time ?? TimeProvider.System;
+        _decoder = new FrameDecoder(format);
+        _byteTimeout = TimeSpan.FromMilliseconds(format.Settings.ByteTimeoutMs);
+    }
+
+    public FrameDecoderStats Stats => _decoder.Stats;
+    public long Duplicates { get; private set; }
+
+    /// <summary>Raised on the reader thread for every frame that was NAK'd.</summary>
+    public event Action<FrameRejected>? Rejected;
+
+    /// <summary>Asks the device for a frame (its request command); false when the link is down or the device streams on its own.</summary>
+    public bool RequestFrame() => _format.Request.Length > 0 && _link.TryWrite(_format.Request);
+
+    public void OnData(ReadOnlySpan<byte> data)
+    {
+        _lastByte = _time.GetTimestamp();
+        _decoder.Feed(data, _events);
+        Handle(answer: true);
+    }
+
+    public void OnIdle()
+    {
+        if (_decoder.InFrame && _time.GetElapsedTime(_lastByte) >= _byteTimeout)
+        {
+            _decoder.Abandon(_events);
+            Handle(answer: true);
+        }
+    }
+
+    public void OnLinkLost()
+    {
+        _decoder.Abandon(_events);
+        Handle(answer: false);
+    }
+
+    private void Handle(bool answer)
+    {
+        foreach (var e in _events)
+        {
+            switch (e)
+            {
+                case FrameReceived { Frame: var frame }:
+                    if (frame.FrameNumber is { } n && n == _lastStored)
+                    {
+                        Duplicates++;
+                        HardwareLog.Duplicate(_logger, n);
+                        _link.TryWrite(_format.Ack);
+                        break;
+                    }
+                    var problem = _sink.Store(frame);
+                    if (problem is null)
+                    {
+                        _lastStored = frame.FrameNumber;
+                        _link.TryWrite(_format.Ack);
+                    }
+                    else
+                    {
+                        HardwareLog.NotStored(_logger, problem);
+                        _link.TryWrite(_format.Nak);
+                    }
+                    break;
+                case FrameRejected rejected:
+                    HardwareLog.FrameRejected(_logger, rejected.Fault.ToString(), _link.Name, rejected.Reason);
+                    if (answer)
+                        _link.TryWrite(_format.Nak);
+                    Rejected?.Invoke(rejected);
+                    break;
+            }
+        }
+        _events.Clear();
+    }
+}

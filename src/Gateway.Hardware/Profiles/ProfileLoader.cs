@@ -1,0 +1,283 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Gateway.Dicom;
+using Gateway.Dicom.Iod;
+using Gateway.Hardware.Framing;
+
+namespace Gateway.Hardware.Profiles;
+
+/// <summary>A profile that cannot be used; every problem names its field (e.g. "frames.header.fields[2].type").</summary>
+public sealed class ProfileException(string file, IReadOnlyList<string> problems)
+    : Exception($"{file}: {problems.Count} problem(s):\n  " + string.Join("\n  ", problems))
+{
+    public IReadOnlyList<string> Problems { get; } = problems;
+}
+
+/// <summary>Reads and validates device profiles: all problems at once, each naming the field at fault.</summary>
+public static class ProfileLoader
+{
+    public const int MaxBaud = 12_000_000;
+    private static readonly string[] FieldTypes = ["u8", "u16", "u32", "i16", "i32", "f32"];
+    private static readonly string[] Endians = ["little", "big"];
+
+    public static DeviceProfile Load(string path)
+    {
+        if (!File.Exists(path))
+            throw new ProfileException(path, ["the file does not exist"]);
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    public static DeviceProfile Parse(string json, string source)
+    {
+        DeviceProfile? profile;
+        try
+        {
+            profile = JsonSerializer.Deserialize<DeviceProfile>(json, DeviceProfile.Json);
+        }
+        catch (JsonException e)
+        {
+            var message = e.Message;
+            var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+            throw new ProfileException(source, [$"{e.Path?.TrimStart('$', '.') ?? "(root)"}: {(cut > 0 ? message[..cut] : message)}"]);
+        }
+        if (profile is null)
+            throw new ProfileException(source, ["the file is empty"]);
+        var problems = Validate(profile);
+        if (problems.Count > 0)
+            throw new ProfileException(source, problems);
+        return profile;
+    }
+
+    public static List<string> Validate(DeviceProfile p)
+    {
+        var problems = new List<string>();
+        void Check(bool ok, string message)
+        {
+            if (!ok)
+                problems.Add(message);
+        }
+
+        Check(p.Schema == 1, $"schema: {p.Schema} is not a profile version this gateway reads (1)");
+        Check(p.Name.Length > 0, "name: is empty");
+        Check(p.Serial is not null || p.WatchFolder is not null, "serial, watchFolder: a profile needs at least one source of images or metadata");
+        if (p.Serial is { } s)
+        {
+            Check(s.Device.Length > 0, "serial.device: is empty (a path such as /dev/ttyUSB0, better a udev symlink such as /dev/gateway-detector)");
+            Check(s.Baud is > 0 and <= MaxBaud, $"serial.baud: {s.Baud} is not between 1 and {MaxBaud}");
+            Check(s.DataBits is >= 5 and <= 8, $"serial.dataBits: {s.DataBits} is not 5, 6, 7 or 8");
+            Check(s.Parity is "none" or "odd" or "even" or "mark" or "space", $"serial.parity: '{s.Parity}' is not none, odd, even, mark or space");
+            Check(s.StopBits is "1" or "1.5" or "2", $"serial.stopBits: '{s.StopBits}' is not 1, 1.5 or 2");
+            Check(s.Handshake is "none" or "rts-cts" or "xon-xoff", $"serial.handshake: '{s.Handshake}' is not none, rts-cts or xon-xoff");
+            Check(s.ReopenMs is >= 50 and <= 60_000, $"serial.reopenMs: {s.ReopenMs} is not between 50 and 60000");
+            Check((p.Frames is null) != (p.Text is null), "frames, text: a serial port carries either binary frames or text reports; declare exactly one");
+        }
+        else
+        {
+            Check(p.Frames is null, "frames: binary frames need a serial port (serial)");
+            Check(p.Text is null, "text: text reports need a serial port (serial)");
+        }
+        if (p.Frames is { } f)
+            ValidateFrames(f, problems);
+        if (p.Text is { } t)
+            ValidateText(t, problems);
+        if (p.WatchFolder is { } w)
+        {
+            Check(w.Path.Length > 0, "watchFolder.path: is empty");
+            Check(w.StableMs is >= 0 and <= 600_000, $"watchFolder.stableMs: {w.StableMs} is not between 0 and 600000");
+            Check(w.PollMs is >= 10 and <= 60_000, $"watchFolder.pollMs: {w.PollMs} is not between 10 and 60000");
+            ValidateFixed(w.Raw, "watchFolder.raw", problems);
+        }
+        if (p.Gpio is { } g)
+            ValidateGpio(g, problems);
+        ValidateOutput(p, problems);
+        Check(p.Simulator.Width is > 0 and <= ushort.MaxValue && p.Simulator.Height is > 0 and <= ushort.MaxValue,
+            $"simulator.width, simulator.height: {p.Simulator.Width}×{p.Simulator.Height} is not an image size");
+        ValidateFixed(new FixedImageSettings { BitsStored = p.Simulator.BitsStored, Samples = p.Simulator.Samples }, "simulator", problems);
+        Check(p.Simulator.IntervalMs is >= 0 and <= 3_600_000, $"simulator.intervalMs: {p.Simulator.IntervalMs} is not between 0 and 3600000");
+        return problems;
+    }
+
+    private static void ValidateFrames(FrameProtocolSettings f, List<string> problems)
+    {
+        void Check(bool ok, string message)
+        {
+            if (!ok)
+                problems.Add(message);
+        }
+        Check(Hex.TryParse(f.Sync, out var sync) && sync.Length is >= 1 and <= 16, $"frames.sync: '{f.Sync}' is not 1 to 16 bytes of hex (e.g. \"A5 5A 5A A5\")");
+        Check(f.Header.Length is >= 0 and <= 4096, $"frames.header.length: {f.Header.Length} is not between 0 and 4096");
+        Check(Endians.Contains(f.Header.Endian), $"frames.header.endian: '{f.Header.Endian}' is not little or big");
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < f.Header.Fields.Count; i++)
+        {
+            var field = f.Header.Fields[i];
+            var at = $"frames.header.fields[{i}]";
+            Check(names.Add(field.Name), $"{at}.name: '{field.Name}' is declared twice");
+            Check(field.Name.Length > 0, $"{at}.name: is empty");
+            var size = FieldTypes.Contains(field.Type) ? HeaderLayout.SizeOf(field.Type) : 0;
+            Check(size > 0, $"{at}.type: '{field.Type}' is not one of {string.Join(", ", FieldTypes)}");
+            Check(field.Offset >= 0 && field.Offset + size <= f.Header.Length,
+                $"{at}.offset: {field.Offset} + {size} byte(s) does not fit in the {f.Header.Length}-byte header");
+            Check(field.Endian is null || Endians.Contains(field.Endian), $"{at}.endian: '{field.Endian}' is not little or big");
+            if (HeaderLayout.KnownNames.Contains(field.Name))
+                Check(field.Keyword is null, $"{at}.keyword: {field.Name} describes the frame itself; it cannot also be {field.Keyword}");
+            else if (field.Keyword is null)
+                problems.Add($"{at}.name: '{field.Name}' is not one of {string.Join(", ", HeaderLayout.KnownNames)}; give a DICOM keyword to carry it into the object");
+            else
+                ValidateKeyword(field.Keyword, $"{at}.keyword", problems);
+            Check(double.IsFinite(field.Scale) && field.Scale != 0, $"{at}.scale: {field.Scale} is not a usable factor");
+        }
+        foreach (var (name, value) in new (string, int?)[] { ("width", f.Image.Width), ("height", f.Image.Height), ("bitsStored", f.Image.BitsStored), ("samples", f.Image.Samples) })
+            Check(names.Contains(name) || value is not null, $"frames.image.{name}: the header has no '{name}' field, so the profile must give it");
+        ValidateFixed(f.Image, "frames.image", problems);
+        Check(Endians.Contains(f.PixelEndian), $"frames.pixelEndian: '{f.PixelEndian}' is not little or big");
+        Check(f.MaxWidth is > 0 and <= ushort.MaxValue, $"frames.maxWidth: {f.MaxWidth} is not between 1 and 65535");
+        Check(f.MaxHeight is > 0 and <= ushort.MaxValue, $"frames.maxHeight: {f.MaxHeight} is not between 1 and 65535");
+        Check(f.MaxPayloadBytes is > 0 and <= int.MaxValue - 64, $"frames.maxPayloadBytes: {f.MaxPayloadBytes} is not between 1 and {int.MaxValue - 64}");
+        Check(ChecksumKinds.TryParse(f.Checksum.Type, out _), $"frames.checksum.type: '{f.Checksum.Type}' is not none, sum8, crc16-ccitt or crc32");
+        Check(f.Checksum.Covers is "payload" or "header+payload" or "sync+header+payload", $"frames.checksum.covers: '{f.Checksum.Covers}' is not payload, header+payload or sync+header+payload");
+        Check(Endians.Contains(f.Checksum.Endian), $"frames.checksum.endian: '{f.Checksum.Endian}' is not little or big");
+        Check(Hex.TryParse(f.Ack, out _), $"frames.ack: '{f.Ack}' is not hex");
+        Check(Hex.TryParse(f.Nak, out _), $"frames.nak: '{f.Nak}' is not hex");
+        Check(Hex.TryParse(f.Request, out _), $"frames.request: '{f.Request}' is not hex");
+        Check(f.ByteTimeoutMs is >= 10 and <= 600_000, $"frames.byteTimeoutMs: {f.ByteTimeoutMs} is not between 10 and 600000");
+        Check(f.AckTimeoutMs is >= 10 and <= 600_000, $"frames.ackTimeoutMs: {f.AckTimeoutMs} is not between 10 and 600000");
+    }
+
+    private static void ValidateFixed(FixedImageSettings image, string at, List<string> problems)
+    {
+        if (image.Width is { } w && w is < 1 or > ushort.MaxValue)
+            problems.Add($"{at}.width: {w} is not between 1 and 65535");
+        if (image.Height is { } h && h is < 1 or > ushort.MaxValue)
+            problems.Add($"{at}.height: {h} is not between 1 and 65535");
+        if (image.BitsStored is { } b && b is < 1 or > 16)
+            problems.Add($"{at}.bitsStored: {b} is not between 1 and 16");
+        if (image.Samples is { } s && s is not (1 or 3))
+            problems.Add($"{at}.samples: {s} is not 1 (grey) or 3 (RGB)");
+    }
+
+    private static void ValidateText(TextProtocolSettings t, List<string> problems)
+    {
+        if (t.Encoding is not ("latin1" or "ascii" or "utf-8"))
+            problems.Add($"text.encoding: '{t.Encoding}' is not latin1, ascii or utf-8");
+        if (t.EndOfRecord is { } end)
+            ValidatePattern(end, "text.endOfRecord", false, problems);
+        if (t.MaxLineLength is < 16 or > 65536)
+            problems.Add($"text.maxLineLength: {t.MaxLineLength} is not between 16 and 65536");
+        if (t.Fields.Count == 0)
+            problems.Add("text.fields: no patterns: nothing would be read from the reports");
+        for (var i = 0; i < t.Fields.Count; i++)
+        {
+            ValidatePattern(t.Fields[i].Pattern, $"text.fields[{i}].pattern", true, problems);
+            ValidateKeyword(t.Fields[i].Keyword, $"text.fields[{i}].keyword", problems);
+            if (t.Fields[i].Scale is { } scale && (!double.IsFinite(scale) || scale == 0))
+                problems.Add($"text.fields[{i}].scale: {scale} is not a usable factor");
+        }
+    }
+
+    private static void ValidatePattern(string pattern, string at, bool needsGroup, List<string> problems)
+    {
+        try
+        {
+            var regex = new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+            if (needsGroup && regex.GetGroupNumbers().Length < 2)
+                problems.Add($"{at}: '{pattern}' has no group ( ) around the value");
+        }
+        catch (ArgumentException e)
+        {
+            problems.Add($"{at}: '{pattern}' is not a regular expression: {e.Message}");
+        }
+    }
+
+    private static void ValidateKeyword(string keyword, string at, List<string> problems)
+    {
+        var entry = DicomDictionary.Find(keyword);
+        if (entry is null)
+            problems.Add($"{at}: '{keyword}' is not a DICOM keyword (they are case-sensitive, e.g. KVP, PatientID)");
+        else if (IodBuilder.Derived.Contains(entry.Tag))
+            problems.Add($"{at}: {keyword} is derived from the image; it cannot come from the device");
+        else if (entry.VR == DicomVR.SQ || entry.VR.Kind == DicomVRKind.Bulk)
+            problems.Add($"{at}: {keyword} is a {entry.VR.Code} element; a device value cannot fill it");
+    }
+
+    private static void ValidateGpio(GpioSettings g, List<string> problems)
+    {
+        if (g.Driver is not ("libgpiod" or "sysfs"))
+            problems.Add($"gpio.driver: '{g.Driver}' is not libgpiod or sysfs");
+        if (g.Chip is < 0 or > 63)
+            problems.Add($"gpio.chip: {g.Chip} is not between 0 and 63");
+        var lines = new HashSet<int>();
+        void Line(int line, string at)
+        {
+            if (line is < 0 or > 1023)
+                problems.Add($"{at}.line: {line} is not between 0 and 1023");
+            else if (!lines.Add(line))
+                problems.Add($"{at}.line: line {line} is used twice");
+        }
+        for (var i = 0; i < g.Inputs.Count; i++)
+        {
+            var input = g.Inputs[i];
+            var at = $"gpio.inputs[{i}]";
+            if (input.Name.Length == 0)
+                problems.Add($"{at}.name: is empty");
+            Line(input.Line, at);
+            if (input.Edge is not ("rising" or "falling"))
+                problems.Add($"{at}.edge: '{input.Edge}' is not rising or falling");
+            if (input.DebounceMs is < 0 or > 10_000)
+                problems.Add($"{at}.debounceMs: {input.DebounceMs} is not between 0 and 10000");
+            if (input.Bias is not ("pull-up" or "pull-down" or "none"))
+                problems.Add($"{at}.bias: '{input.Bias}' is not pull-up, pull-down or none");
+            if (input.Action is not ("capture" or "end-series"))
+                problems.Add($"{at}.action: '{input.Action}' is not capture or end-series");
+        }
+        foreach (var (name, output) in new[] { ("ready", g.Outputs.Ready), ("busy", g.Outputs.Busy), ("error", g.Outputs.Error) })
+        {
+            if (output is not null)
+                Line(output.Line, $"gpio.outputs.{name}");
+        }
+    }
+
+    private static void ValidateOutput(DeviceProfile p, List<string> problems)
+    {
+        var o = p.Output;
+        var info = IodInfo.Find(o.Iod);
+        if (info is null)
+            problems.Add($"output.iod: '{o.Iod}' is not one of {string.Join(", ", IodInfo.All.Select(i => i.Name))}");
+        if (o.Grouping is not ("object-per-frame" or "multi-frame"))
+            problems.Add($"output.grouping: '{o.Grouping}' is not object-per-frame or multi-frame");
+        else if (info is not null && (o.Grouping == "multi-frame") != info.MultiFrame)
+            problems.Add($"output.grouping: {o.Grouping} does not fit output.iod {info.Name} ({(info.MultiFrame ? "a multi-frame IOD" : "a single-frame IOD")})");
+        if (o.FramesPerObject < 0 || (o.FramesPerObject > 0 && o.Grouping != "multi-frame"))
+            problems.Add($"output.framesPerObject: {o.FramesPerObject} applies only to multi-frame grouping, and cannot be negative");
+        if (o.SeriesIdleSeconds is < 1 or > 86_400)
+            problems.Add($"output.seriesIdleSeconds: {o.SeriesIdleSeconds} is not between 1 and 86400");
+        if (o.Attributes is { } attributes)
+        {
+            try
+            {
+                var metadata = MetadataJson.Parse(attributes.GetRawText(), "output.attributes");
+                if (info is not null && p.Frames is not null)
+                    CheckIodNeeds(info, metadata, p, problems);
+            }
+            catch (DicomValueException e)
+            {
+                problems.Add(e.Message);
+            }
+        }
+        else if (info is { Kind: IodKind.DxForPresentation or IodKind.DxForProcessing } && p.Frames is not null)
+            problems.Add("output.attributes: DX needs ImagerPixelSpacing and PatientOrientation from the profile");
+    }
+
+    private static void CheckIodNeeds(IodInfo info, DicomDataset metadata, DeviceProfile p, List<string> problems)
+    {
+        if (info.Kind is not (IodKind.DxForPresentation or IodKind.DxForProcessing))
+            return;
+        if (!metadata.Contains(DicomTags.ImagerPixelSpacing) && !FromDevice(p, "ImagerPixelSpacing"))
+            problems.Add("output.attributes: DX needs ImagerPixelSpacing (the detector's pixel pitch in mm) from the profile");
+        if (!metadata.Contains(DicomTags.PatientOrientation) && !FromDevice(p, "PatientOrientation"))
+            problems.Add("output.attributes: DX needs PatientOrientation (e.g. [\"L\", \"F\"]) from the profile");
+    }
+
+    private static bool FromDevice(DeviceProfile p, string keyword) =>
+        p.Frames?.Header.Fields.Any(f => f.Keyword == keyword) == true || p.Text?.Fields.Any(f => f.Keyword == keyword) == true;
+}
