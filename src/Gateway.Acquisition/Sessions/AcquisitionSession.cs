@@ -68,6 +68,16 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
     public long Acquired { get; private set; }
     public long Failures { get; private set; }
 
+    /// <summary>The device's values waiting for the next object (from its last text report).</summary>
+    public IReadOnlyDictionary<string, string> PendingDeviceValues
+    {
+        get
+        {
+            lock (_lock)
+                return new Dictionary<string, string>(_pending, StringComparer.Ordinal);
+        }
+    }
+
     /// <summary>A value from the device's text report (null: the report ended). It goes into the next object.</summary>
     public void OnDeviceValue(DeviceValue? value)
     {

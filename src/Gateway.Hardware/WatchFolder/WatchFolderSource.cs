@@ -67,8 +67,6 @@ public sealed class WatchFolderSource
             {
                 if (!ready)
                 {
-                    Directory.CreateDirectory(DoneDir);
-                    Directory.CreateDirectory(FailedDir);
                     LoadJournal();
                     ready = true;
                 }
@@ -87,6 +85,8 @@ public sealed class WatchFolderSource
     /// <summary>One look at the folder: imports every file that has been stable long enough. Public for tests.</summary>
     public void Poll()
     {
+        Directory.CreateDirectory(DoneDir);
+        Directory.CreateDirectory(FailedDir);
         var now = _time.GetUtcNow();
         var present = new HashSet<string>(StringComparer.Ordinal);
         foreach (var path in Directory.EnumerateFiles(_settings.Path))
