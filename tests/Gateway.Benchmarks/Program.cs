@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Gateway.Benchmarks;
 
-// Usage: scripts/bench.sh dicom|network|wrap|spool|service [--quick]
+// Usage: scripts/bench.sh dicom|network|wrap|spool|service|acquisition [--quick]
 //   dicom: in-process BenchmarkDotNet figures, then `gateway` vs dcmtk side by side on the same files.
 //   network: `gateway send` vs storescu and dcmsend into one storescp (with and without TCP_NODELAY=1).
 var suite = args.FirstOrDefault() ?? "dicom";
@@ -45,6 +45,12 @@ switch (suite)
         foreach (var row in SpoolBenchmarks.Run(quick))
             Console.WriteLine(row);
         return 0;
+    case "acquisition":
+        Console.WriteLine("| scenario | figure | reference |");
+        Console.WriteLine("|---|---|---|");
+        foreach (var row in AcquisitionBenchmarks.Run(quick))
+            Console.WriteLine(row);
+        return 0;
     case "service":
         Console.WriteLine("| measure | value |");
         Console.WriteLine("|---|---|");
@@ -52,6 +58,6 @@ switch (suite)
             Console.WriteLine(row);
         return 0;
     default:
-        Console.Error.WriteLine($"unknown suite '{suite}'; known: dicom, network, wrap, spool, service");
+        Console.Error.WriteLine($"unknown suite '{suite}'; known: dicom, network, wrap, spool, service, acquisition");
         return 2;
 }

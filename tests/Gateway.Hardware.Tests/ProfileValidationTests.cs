@@ -18,6 +18,7 @@ public sealed class ProfileValidationTests
     [InlineData("fpd-1417-usb", "serial.parity", "sometimes", "serial.parity: 'sometimes' is not none, odd, even, mark or space")]
     [InlineData("fpd-1417-usb", "serial.stopBits", "3", "serial.stopBits: '3' is not 1, 1.5 or 2")]
     [InlineData("fpd-1417-usb", "serial.handshake", "dtr", "serial.handshake: 'dtr' is not none, rts-cts or xon-xoff")]
+    [InlineData("fpd-1417-usb", "serial.handshake", "xon-xoff", "serial.handshake: xon-xoff cannot carry binary frames")]
     [InlineData("fpd-1417-usb", "serial.device", "", "serial.device: is empty")]
     [InlineData("fpd-1417-usb", "frames.sync", "A5 5G", "frames.sync: 'A5 5G' is not 1 to 16 bytes of hex")]
     [InlineData("fpd-1417-usb", "frames.header.fields.1.type", "u24", "frames.header.fields[1].type: 'u24' is not one of u8, u16, u32, i16, i32, f32")]

@@ -69,6 +69,7 @@ public static class ProfileLoader
             Check(s.StopBits is "1" or "1.5" or "2", $"serial.stopBits: '{s.StopBits}' is not 1, 1.5 or 2");
             Check(s.Handshake is "none" or "rts-cts" or "xon-xoff", $"serial.handshake: '{s.Handshake}' is not none, rts-cts or xon-xoff");
             Check(s.ReopenMs is >= 50 and <= 60_000, $"serial.reopenMs: {s.ReopenMs} is not between 50 and 60000");
+            Check(!(s.Handshake == "xon-xoff" && p.Frames is not null), "serial.handshake: xon-xoff cannot carry binary frames (0x11 and 0x13 occur in pixel data); use rts-cts or none");
             Check((p.Frames is null) != (p.Text is null), "frames, text: a serial port carries either binary frames or text reports; declare exactly one");
         }
         else
