@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Gateway.Hardware.Profiles;
 
@@ -21,15 +20,6 @@ public sealed record DeviceProfile
     public GpioSettings? Gpio { get; init; }
     public OutputSettings Output { get; init; } = new();
     public SimulatorSettings Simulator { get; init; } = new();
-
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        WriteIndented = true,
-    };
 }
 
 /// <summary>A serial port (RS-232 or USB-serial): its path (better a udev symlink, see hardware/udev) and line settings.</summary>

@@ -1,8 +1,8 @@
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Gateway.Dicom;
 using Gateway.Dicom.Iod;
 using Gateway.Hardware.Framing;
+using Gateway.Shared;
 
 namespace Gateway.Hardware.Profiles;
 
@@ -29,19 +29,7 @@ public static class ProfileLoader
 
     public static DeviceProfile Parse(string json, string source)
     {
-        DeviceProfile? profile;
-        try
-        {
-            profile = JsonSerializer.Deserialize<DeviceProfile>(json, DeviceProfile.Json);
-        }
-        catch (JsonException e)
-        {
-            var message = e.Message;
-            var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-            throw new ProfileException(source, [$"{e.Path?.TrimStart('$', '.') ?? "(root)"}: {(cut > 0 ? message[..cut] : message)}"]);
-        }
-        if (profile is null)
-            throw new ProfileException(source, ["the file is empty"]);
+        var profile = StrictJson.Read<DeviceProfile>(json, out var problem) ?? throw new ProfileException(source, [problem!]);
         var problems = Validate(profile);
         if (problems.Count > 0)
             throw new ProfileException(source, problems);

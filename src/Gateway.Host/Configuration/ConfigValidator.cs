@@ -1,8 +1,8 @@
 using System.Net;
-using System.Text.Json;
 using Gateway.Dicom;
 using Gateway.Dicom.Iod;
 using Gateway.Hardware.Profiles;
+using Gateway.Shared;
 
 namespace Gateway.Host.Configuration;
 
@@ -20,28 +20,11 @@ public static class ConfigValidator
     {
         if (!File.Exists(path))
             throw new ConfigException(path, ["the file does not exist"]);
-        GatewayConfig? config;
-        try
-        {
-            config = JsonSerializer.Deserialize<GatewayConfig>(File.ReadAllText(path), GatewayConfig.Json);
-        }
-        catch (JsonException e)
-        {
-            // System.Text.Json names the JSON path of the fault, e.g. "$.destinations[0].port".
-            throw new ConfigException(path, [$"{e.Path?.TrimStart('$', '.') ?? "(root)"}: {Plain(e.Message)}"]);
-        }
-        if (config is null)
-            throw new ConfigException(path, ["the file is empty"]);
+        var config = StrictJson.Read<GatewayConfig>(File.ReadAllText(path), out var problem) ?? throw new ConfigException(path, [problem!]);
         var problems = Validate(config);
         if (problems.Count > 0)
             throw new ConfigException(path, problems);
         return config;
-    }
-
-    private static string Plain(string message)
-    {
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
     }
 
     public static List<string> Validate(GatewayConfig c)
