@@ -20,6 +20,15 @@ internal static partial class HostLog
     [LoggerMessage(3006, LogLevel.Error, "A forwarder worker has shown no progress for {Seconds} s: the systemd watchdog is no longer fed")]
     public static partial void Wedged(ILogger logger, int seconds);
 
+    [LoggerMessage(3007, LogLevel.Information, "Configuration changed: {Sections} applied without restart")]
+    public static partial void ConfigApplied(ILogger logger, string sections);
+
+    [LoggerMessage(3008, LogLevel.Error, "Configuration change refused, the running configuration stays: {Problems}")]
+    public static partial void ConfigRejected(ILogger logger, string problems);
+
+    [LoggerMessage(3009, LogLevel.Warning, "Configuration changed: {Sections} take effect at the next restart")]
+    public static partial void RestartNeeded(ILogger logger, string sections);
+
     [LoggerMessage(3005, LogLevel.Critical, "Gateway stopped: {Reason}")]
     public static partial void Fatal(ILogger logger, Exception exception, string reason);
 }

@@ -41,6 +41,13 @@ internal sealed class GatewayProcess : IDisposable
 
     public int Pid => _process?.Id ?? 0;
 
+    /// <summary>SIGTERM, as systemd stops the service; waits until the process has exited.</summary>
+    public void Terminate()
+    {
+        ProcessRunner.Run("/bin/kill", ["-TERM", Pid.ToString(CultureInfo.InvariantCulture)]);
+        _process?.WaitForExit(TimeSpan.FromSeconds(30));
+    }
+
     /// <summary>SIGKILL: no chance to finish anything.</summary>
     public void Kill() => _process?.Kill();
 

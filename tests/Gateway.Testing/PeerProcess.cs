@@ -46,6 +46,9 @@ public sealed class PeerProcess : IDisposable
         throw new TimeoutException($"peer did not print '{text}' within {timeout}: {Output}");
     }
 
+    /// <summary>True when the process ended within <paramref name="timeout"/>.</summary>
+    public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
+
     public void Kill()
     {
         try

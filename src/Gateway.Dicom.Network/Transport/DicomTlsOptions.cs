@@ -44,16 +44,5 @@ public sealed record DicomTlsOptions
 
     /// <summary>Validates a peer certificate against our CA only (not the system store).</summary>
     internal static RemoteCertificateValidationCallback Validator(X509Certificate2Collection ca, bool requireName) =>
-        (_, certificate, _, errors) =>
-        {
-            if (certificate is null)
-                return false;
-            if (requireName && (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
-                return false;
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.AddRange(ca);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            return chain.Build(certificate as X509Certificate2 ?? new X509Certificate2(certificate));
-        };
+        (_, certificate, _, errors) => Gateway.Shared.CaPinning.Validate(certificate, errors, ca, requireName);
 }

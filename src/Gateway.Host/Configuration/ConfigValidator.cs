@@ -73,15 +73,7 @@ public static class ConfigValidator
                 p.Add($"{key}.associations: {d.Associations} is not between 1 and 16");
             if (d.RetryMinSeconds <= 0 || d.RetryMaxSeconds < d.RetryMinSeconds)
                 p.Add($"{key}.retryMinSeconds/retryMaxSeconds: need 0 < min ≤ max, got {d.RetryMinSeconds} and {d.RetryMaxSeconds}");
-            if (d.Tls is { } tls)
-            {
-                if (tls.CaFile is null)
-                    p.Add($"{key}.tls.caFile: is required with TLS");
-                else if (!File.Exists(tls.CaFile))
-                    p.Add($"{key}.tls.caFile: {tls.CaFile} does not exist");
-                if ((tls.CertificateFile is null) != (tls.KeyFile is null))
-                    p.Add($"{key}.tls: certificateFile and keyFile go together");
-            }
+            Tls(p, $"{key}.tls", d.Tls);
         }
         if (c.Device is { } device)
         {
@@ -98,6 +90,21 @@ public static class ConfigValidator
                     p.AddRange(e.Problems.Select(problem => $"device.profile ({device.Profile}): {problem}"));
                 }
             }
+        }
+        if (c.Mqtt is { } mqtt)
+        {
+            if (string.IsNullOrWhiteSpace(mqtt.Host))
+                p.Add("mqtt.host: is empty");
+            Port(p, "mqtt.port", mqtt.Port);
+            if (mqtt.HealthIntervalSeconds is < 1 or > 3600)
+                p.Add($"mqtt.healthIntervalSeconds: {mqtt.HealthIntervalSeconds} is not between 1 and 3600");
+            if (mqtt.Password is not null && mqtt.Username is null)
+                p.Add("mqtt.password: a password needs mqtt.username");
+            if (mqtt.TopicPrefix.Length == 0 || mqtt.TopicPrefix.IndexOfAny(['+', '#']) >= 0 || mqtt.TopicPrefix.EndsWith('/'))
+                p.Add($"mqtt.topicPrefix: '{mqtt.TopicPrefix}' must be a topic without wildcards or a trailing '/'");
+            if (mqtt.ClientId is { Length: 0 or > 23 })
+                p.Add($"mqtt.clientId: '{mqtt.ClientId}' must be 1 to 23 characters");
+            Tls(p, "mqtt.tls", mqtt.Tls);
         }
         if (c.Exam is { } exam)
         {
@@ -125,6 +132,18 @@ public static class ConfigValidator
         };
         var problems = ProfileLoader.Validate(profile);
         return problems.Count == 0 ? profile : throw new ProfileException(device.Profile, problems);
+    }
+
+    private static void Tls(List<string> p, string key, TlsConfig? tls)
+    {
+        if (tls is null)
+            return;
+        if (tls.CaFile is null)
+            p.Add($"{key}.caFile: is required with TLS");
+        else if (!File.Exists(tls.CaFile))
+            p.Add($"{key}.caFile: {tls.CaFile} does not exist");
+        if ((tls.CertificateFile is null) != (tls.KeyFile is null))
+            p.Add($"{key}: certificateFile and keyFile go together");
     }
 
     private static void AeTitle(List<string> p, string key, string value)

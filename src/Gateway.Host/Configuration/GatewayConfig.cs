@@ -14,6 +14,7 @@ public sealed record GatewayConfig
     public LocalScpConfig? LocalScp { get; init; }
     public IReadOnlyList<DestinationConfig> Destinations { get; init; } = [];
     public DeviceConfig? Device { get; init; }
+    public MqttConfig? Mqtt { get; init; }
     /// <summary>Patient and study for the next acquisitions until the technician (web page) or the worklist says otherwise: DICOM keywords → values.</summary>
     public JsonElement? Exam { get; init; }
 }
@@ -89,4 +90,18 @@ public sealed record DeviceConfig
     public string? WatchFolder { get; init; }
     /// <summary>false: ignore the profile's GPIO section (a box without the wiring).</summary>
     public bool Gpio { get; init; } = true;
+}
+
+/// <summary>Health telemetry to an MQTT broker (topics gateway/&lt;box.id&gt;/status, health, events).</summary>
+public sealed record MqttConfig
+{
+    public string Host { get; init; } = "";
+    public int Port { get; init; } = 1883;
+    public string? ClientId { get; init; }
+    public string? Username { get; init; }
+    /// <summary>Never logged, never published; keep the file readable by root and the gateway only.</summary>
+    public string? Password { get; init; }
+    public TlsConfig? Tls { get; init; }
+    public double HealthIntervalSeconds { get; init; } = 30;
+    public string TopicPrefix { get; init; } = "gateway";
 }

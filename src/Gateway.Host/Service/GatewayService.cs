@@ -1,0 +1,383 @@
+using System.Net;
+using System.Text.Json;
+using Gateway.Acquisition.Forwarding;
+using Gateway.Acquisition.Sessions;
+using Gateway.Dicom;
+using Gateway.Dicom.Iod;
+using Gateway.Dicom.Network;
+using Gateway.Hardware.Serial;
+using Gateway.Host.Configuration;
+using Gateway.Shared;
+using Gateway.Spool;
+using Gateway.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Host.Service;
+
+/// <summary>
+/// The daemon's body (`gateway run`, and `gateway demo` on embedded defaults): recovers the spool, runs the forwarder,
+/// the local storage SCP, the device and the MQTT telemetry, tells systemd when it is ready and alive, and applies
+/// changes of the configuration file to destinations, MQTT and the exam without a restart (other sections are
+/// reported as needing one). An object received by the SCP or acquired from the device is acknowledged only once it
+/// is durable in the spool.
+/// </summary>
+internal sealed class GatewayService(string configPath, GatewayConfig config, ILoggerFactory loggers, TextWriter stdout) : IDisposable
+{
+    private static readonly TimeSpan ConfigPoll = TimeSpan.FromSeconds(2);
+    private readonly ILogger _log = loggers.CreateLogger("gateway");
+    private readonly DeliveryStats _stats = new();
+    private GatewayConfig _config = config;
+    private DurableSpool _spool = null!;
+    private Forwarder _forwarder = null!;
+    private CancellationTokenSource _forwarderStop = new();
+    private Task _forwarding = Task.CompletedTask;
+    private TelemetryPublisher? _telemetry;
+    private CancellationTokenSource _telemetryStop = new();
+    private Task _publishing = Task.CompletedTask;
+    private DeviceRuntime? _device;
+    private readonly ExamContext _exam = new();
+    private HealthCollector _health = null!;
+
+    /// <summary>Printed once everything listens: tests and people wait for it.</summary>
+    public int? ScpPort { get; private set; }
+
+    public DurableSpool Spool => _spool;
+    public DeviceRuntime? Device => _device;
+    public ExamContext Exam => _exam;
+    public TelemetryPublisher? Telemetry => _telemetry;
+    public HealthMessage Health() => _health.Collect();
+
+    public async Task<int> RunAsync(CancellationToken stop)
+    {
+        _spool = new DurableSpool(new SpoolOptions
+        {
+            Directory = _config.Spool.Path,
+            QuotaBytes = _config.Spool.QuotaBytes,
+            MinFreeBytes = _config.Spool.MinFreeBytes,
+            KeepDelivered = TimeSpan.FromDays(_config.Spool.KeepDeliveredDays),
+        });
+        var report = _spool.Recover();
+        HostLog.Recovered(_log, _config.Spool.Path, report.Entries, report.TempFilesRemoved, report.OrphansRemoved, report.Quarantined.Count);
+        foreach (var q in report.Quarantined)
+            HostLog.QuarantinedAtRecovery(_log, q);
+        _spool.Changed += OnSpoolEvent;
+        _health = new HealthCollector(_config.Box.Id, _spool, () => [.. _config.Destinations.Select(d => d.Name)], _stats, () => _device,
+            _config.Spool.Path, TimeProvider.System);
+
+        StartForwarder();
+        await using var scp = StartScp();
+        ScpPort = scp?.Port;
+        using var acquisition = new CancellationTokenSource();
+        var acquiring = StartDevice(acquisition.Token);
+        StartTelemetry();
+
+        stdout.WriteLine($"gateway {_config.Box.Id} running: spool {_config.Spool.Path} ({_spool.Entries.Count} entries), " +
+            $"{_config.Destinations.Count} destination(s){(scp is null ? "" : $", storage SCP {_config.LocalScp!.AeTitle} on port {scp.Port}")}" +
+            $"{(_device is null ? "" : $", device {_device.Profile.Name}{(_device.Profile.Serial is { } sp ? $" on {sp.Device}" : "")}{(_device.Profile.WatchFolder is { } wf ? $" watching {wf.Path}" : "")}")}" +
+            $"{(_config.Mqtt is { } m ? $", MQTT {m.Host}:{m.Port} topics {m.TopicPrefix}/{_config.Box.Id}/#" : "")}");
+        stdout.Flush();
+
+        // systemd: READY only now (spool recovered, listeners up); status lines and a watchdog fed only by progress.
+        using var systemd = new SystemdNotifier();
+        systemd.Status(Status());
+        systemd.Ready();
+        using var supervision = new CancellationTokenSource();
+        var supervising = SuperviseAsync(systemd, supervision.Token);
+        var watching = WatchConfigAsync(supervision.Token);
+
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        systemd.Stopping();
+        await supervision.CancelAsync().ConfigureAwait(false);
+        await supervising.ConfigureAwait(false);
+        await watching.ConfigureAwait(false);
+        HostLog.Stopping(_log);
+        if (scp is not null)
+            await scp.DisposeAsync().ConfigureAwait(false);
+        await acquisition.CancelAsync().ConfigureAwait(false);
+        await acquiring.ConfigureAwait(false);
+        await StopForwarderAsync().ConfigureAwait(false);
+        await StopTelemetryAsync().ConfigureAwait(false);
+        stdout.WriteLine("gateway stopped");
+        return Cli.Ok;
+    }
+
+    private void StartForwarder()
+    {
+        var destinations = _config.Destinations.Select(ToDestination).ToList();
+        // Idle workers beat four times per stall threshold (at most every 5 s), so only a wedged one falls silent.
+        var stall = TimeSpan.FromSeconds(_config.Service.WatchdogStallSeconds);
+        var heartbeat = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, stall.Ticks / 4));
+        _forwarder = new Forwarder(_spool, destinations, logger: loggers.CreateLogger("gateway.forwarder"), heartbeat: heartbeat);
+        _forwarderStop = new CancellationTokenSource();
+        _forwarding = _forwarder.RunAsync(_forwarderStop.Token);
+    }
+
+    private async Task StopForwarderAsync()
+    {
+        await _forwarderStop.CancelAsync().ConfigureAwait(false);
+        await _forwarding.ConfigureAwait(false);
+        _forwarderStop.Dispose();
+    }
+
+    private DicomServer? StartScp()
+    {
+        if (_config.LocalScp is not { } local)
+            return null;
+        return DicomServer.Start(new DicomServerOptions
+        {
+            AeTitle = local.AeTitle,
+            Port = local.Port,
+            Address = IPAddress.Parse(local.Bind),
+            AllowedCallingAEs = local.AllowedCallingAeTitles?.ToHashSet(StringComparer.Ordinal),
+            OutputDirectory = _spool.IncomingDir,
+            OnStored = (received, _) => ValueTask.FromResult(Enqueue(received)),
+        }, loggers.CreateLogger("gateway.scp"));
+    }
+
+    private Task StartDevice(CancellationToken ct)
+    {
+        if (_config.Exam is { } examJson)
+            _exam.Set(MetadataJson.Parse(examJson.GetRawText(), "exam"));
+        if (_config.Device is not { } deviceConfig)
+            return Task.CompletedTask;
+        var profile = ConfigValidator.LoadProfile(deviceConfig);
+        var session = new AcquisitionSession(profile, _spool, info => _forwarder.Route(info), _exam, loggers.CreateLogger("gateway.acquisition"),
+            new DicomUidGenerator(_config.Box.UidRoot));
+        session.Happened += e => _telemetry?.Publish(new TelemetryEvent(
+            e.Kind == AcquisitionEvent.Acquired ? TelemetryEvent.Acquired : e.Kind == AcquisitionEvent.Failed ? TelemetryEvent.AcquisitionFailed : e.Kind, e.Detail));
+        _device = new DeviceRuntime(profile, session, loggers);
+        _device.LinkChanged += state =>
+        {
+            _telemetry?.Publish(new TelemetryEvent(state == LinkState.Connected ? TelemetryEvent.DeviceConnected : TelemetryEvent.DeviceDisconnected,
+                state == LinkState.Connected ? profile.Serial!.Device : _device.LinkError ?? ""));
+            _telemetry?.Nudge();
+        };
+        return _device.RunAsync(ct);
+    }
+
+    private void StartTelemetry()
+    {
+        if (_config.Mqtt is not { } m)
+            return;
+        _telemetry = new TelemetryPublisher(new TelemetryOptions
+        {
+            BoxId = _config.Box.Id,
+            Host = m.Host,
+            Port = m.Port,
+            ClientId = m.ClientId,
+            Username = m.Username,
+            Password = m.Password,
+            TlsCaFile = m.Tls?.CaFile,
+            TlsCertificateFile = m.Tls?.CertificateFile,
+            TlsKeyFile = m.Tls?.KeyFile,
+            HealthInterval = TimeSpan.FromSeconds(m.HealthIntervalSeconds),
+            TopicPrefix = m.TopicPrefix,
+        }, _health.Collect, loggers.CreateLogger("gateway.telemetry"));
+        _telemetryStop = new CancellationTokenSource();
+        _publishing = _telemetry.RunAsync(_telemetryStop.Token);
+    }
+
+    private async Task StopTelemetryAsync()
+    {
+        await _telemetryStop.CancelAsync().ConfigureAwait(false);
+        await _publishing.ConfigureAwait(false);
+        _telemetryStop.Dispose();
+        _telemetry = null;
+    }
+
+    private void OnSpoolEvent(SpoolEvent e)
+    {
+        _stats.Observe(e, DateTimeOffset.UtcNow);
+        var kind = e.Kind switch
+        {
+            SpoolEvent.Sent => TelemetryEvent.Sent,
+            SpoolEvent.RetryScheduled => TelemetryEvent.Retrying,
+            SpoolEvent.DeadLettered => TelemetryEvent.DeadLettered,
+            SpoolEvent.QuotaReached => TelemetryEvent.QuotaReached,
+            _ => null,
+        };
+        if (kind is not null)
+            _telemetry?.Publish(new TelemetryEvent(kind, e.Detail ?? e.EntryId, e.Destination));
+    }
+
+    /// <summary>Routes a received object and makes it durable in the spool; the SCU hears "success" only after that.</summary>
+    private DicomStatus Enqueue(ReceivedObject received)
+    {
+        var header = DicomFile.Open(received.Path, new DicomReadOptions { StopBefore = new DicomTag(0x0008, 0x0061) });
+        var info = new SpoolObjectInfo(received.SopClassUid, received.SopInstanceUid,
+            header.Dataset.TryGetString(DicomTags.Modality) ?? "", "scp:" + received.CallingAE);
+        var routes = _forwarder.Route(info);
+        if (routes.Count == 0)
+        {
+            File.Delete(received.Path);
+            return new DicomStatus(0xA700, "no destination takes this object (check the routing of the destinations)");
+        }
+        try
+        {
+            // The SCP already fsync'd the object into <spool>/incoming (same file system): the spool takes it by rename.
+            _spool.EnqueueByMove(received.Path, info, routes);
+        }
+        catch (SpoolFullException e)
+        {
+            File.Delete(received.Path);
+            HostLog.Refused(_log, received.SopInstanceUid, e.Message);
+            return new DicomStatus(0xA700, e.Message.Length > 64 ? "spool full" : e.Message);
+        }
+        return DicomStatus.Success;
+    }
+
+    private string Status()
+    {
+        var entries = _spool.Entries;
+        var pending = entries.Count(e => !e.IsFinished);
+        var dead = entries.Count(e => e.HasDeadLetters);
+        var oldest = entries.Where(e => !e.IsFinished).Select(e => (DateTimeOffset?)e.Created).Min();
+        var age = oldest is { } o ? $", oldest {(int)(DateTimeOffset.UtcNow - o).TotalSeconds} s" : "";
+        var device = _device is { Link: { } link } ? $", device {link.ToString().ToLowerInvariant()}" : "";
+        return $"{pending} object(s) waiting{age}, {dead} dead letter(s), {_config.Destinations.Count} destination(s){device}";
+    }
+
+    /// <summary>
+    /// Feeds the systemd watchdog every half interval while every forwarder worker shows progress, and refreshes the
+    /// STATUS line. A wedged worker stops the pings, so systemd restarts the service (Restart=on-failure).
+    /// </summary>
+    private async Task SuperviseAsync(SystemdNotifier systemd, CancellationToken ct)
+    {
+        var stall = TimeSpan.FromSeconds(_config.Service.WatchdogStallSeconds);
+        var interval = SystemdNotifier.WatchdogPingInterval() ?? TimeSpan.FromSeconds(10);
+        using var timer = new PeriodicTimer(interval < TimeSpan.FromSeconds(10) ? interval : TimeSpan.FromSeconds(10));
+        var wedged = false;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
+            {
+                var silent = DateTimeOffset.UtcNow - _forwarder.LastProgress;
+                if (silent < stall)
+                {
+                    if (SystemdNotifier.WatchdogPingInterval() is not null)
+                        systemd.Watchdog();
+                    wedged = false;
+                }
+                else if (!wedged)
+                {
+                    wedged = true;
+                    HostLog.Wedged(_log, (int)silent.TotalSeconds);
+                }
+                systemd.Status(wedged ? $"forwarder silent for {(int)silent.TotalSeconds} s; watchdog not fed" : Status());
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Looks at the configuration file every 2 s; a valid change to destinations, MQTT or the exam is applied at once.</summary>
+    private async Task WatchConfigAsync(CancellationToken ct)
+    {
+        var stamp = Stamp();
+        using var timer = new PeriodicTimer(ConfigPoll);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
+            {
+                var now = Stamp();
+                if (now == stamp)
+                    continue;
+                stamp = now;
+                await ReloadAsync().ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private (long, long) Stamp()
+    {
+        var info = new FileInfo(configPath);
+        return info.Exists ? (info.Length, info.LastWriteTimeUtc.Ticks) : (-1, -1);
+    }
+
+    private async Task ReloadAsync()
+    {
+        GatewayConfig next;
+        try
+        {
+            next = ConfigValidator.Load(configPath);
+        }
+        catch (ConfigException e)
+        {
+            HostLog.ConfigRejected(_log, string.Join("; ", e.Problems));
+            _telemetry?.Publish(new TelemetryEvent(TelemetryEvent.ConfigRejected, $"{e.Problems.Count} problem(s); the running configuration stays"));
+            return;
+        }
+        var old = _config;
+        static string Json<T>(T value) => JsonSerializer.Serialize(value, StrictJson.Options);
+        var applied = new List<string>();
+        _config = next;
+        if (Json(old.Destinations) != Json(next.Destinations) || old.Service != next.Service)
+        {
+            await StopForwarderAsync().ConfigureAwait(false);
+            StartForwarder();
+            applied.Add("destinations");
+        }
+        if (Json(old.Mqtt) != Json(next.Mqtt) || old.Box.Id != next.Box.Id)
+        {
+            await StopTelemetryAsync().ConfigureAwait(false);
+            StartTelemetry();
+            applied.Add("mqtt");
+        }
+        if (Json(old.Exam) != Json(next.Exam))
+        {
+            _exam.Set(next.Exam is { } exam ? MetadataJson.Parse(exam.GetRawText(), "exam") : new DicomDataset());
+            applied.Add("exam");
+        }
+        var restart = new List<string>();
+        if (Json(old.Spool) != Json(next.Spool))
+            restart.Add("spool");
+        if (Json(old.LocalScp) != Json(next.LocalScp))
+            restart.Add("localScp");
+        if (Json(old.Device) != Json(next.Device))
+            restart.Add("device");
+        if (old.Box.UidRoot != next.Box.UidRoot)
+            restart.Add("box.uidRoot");
+        if (applied.Count > 0)
+        {
+            HostLog.ConfigApplied(_log, string.Join(", ", applied));
+            _telemetry?.Publish(new TelemetryEvent(TelemetryEvent.ConfigChanged, "applied: " + string.Join(", ", applied)));
+        }
+        if (restart.Count > 0)
+            HostLog.RestartNeeded(_log, string.Join(", ", restart));
+    }
+
+    public void Dispose()
+    {
+        _forwarderStop.Dispose();
+        _telemetryStop.Dispose();
+        _device?.Dispose();
+    }
+
+    private static Destination ToDestination(DestinationConfig d) => new()
+    {
+        Name = d.Name,
+        Client = new DicomClientOptions
+        {
+            Host = d.Host,
+            Port = d.Port,
+            CalledAE = d.AeTitle,
+            CallingAE = d.CallingAeTitle,
+            Tls = d.Tls is { CaFile: { } ca } tls ? new DicomTlsOptions { CaFile = ca, CertificateFile = tls.CertificateFile, KeyFile = tls.KeyFile } : null,
+        },
+        Route = new RouteFilter { SopClasses = d.Route.SopClasses, Modalities = d.Route.Modalities, Sources = d.Route.Sources },
+        Associations = d.Associations,
+        RetryMin = TimeSpan.FromSeconds(d.RetryMinSeconds),
+        RetryMax = TimeSpan.FromSeconds(d.RetryMaxSeconds),
+    };
+}

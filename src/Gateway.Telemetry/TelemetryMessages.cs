@@ -1,0 +1,58 @@
+using System.Text.Json.Serialization;
+
+namespace Gateway.Telemetry;
+
+/// <summary>gateway/&lt;boxId&gt;/status (retained): "online" once connected, "offline" from the broker's last will or a clean stop.</summary>
+public sealed record StatusMessage(int Schema, string BoxId, string State, DateTimeOffset Time);
+
+/// <summary>gateway/&lt;boxId&gt;/events: one thing that happened. Never patient data: UIDs, names of destinations, reasons.</summary>
+public sealed record TelemetryEvent(string Kind, string Detail, string? Destination = null)
+{
+    public const string Acquired = "acquired";
+    public const string Sent = "sent";
+    public const string Retrying = "retrying";
+    public const string DeadLettered = "dead-lettered";
+    public const string QuotaReached = "quota-reached";
+    public const string ConfigChanged = "config-changed";
+    public const string ConfigRejected = "config-rejected";
+    public const string DeviceConnected = "device-connected";
+    public const string DeviceDisconnected = "device-disconnected";
+    public const string AcquisitionFailed = "acquisition-failed";
+}
+
+/// <summary>The event as published: with the schema version, the box and the time it happened.</summary>
+public sealed record EventMessage(int Schema, string BoxId, DateTimeOffset Time, string Kind, string Detail, string? Destination);
+
+/// <summary>gateway/&lt;boxId&gt;/health, every healthInterval and on every (re)connect.</summary>
+public sealed record HealthMessage
+{
+    public int Schema { get; init; } = 1;
+    public string BoxId { get; init; } = "";
+    public DateTimeOffset Time { get; init; }
+    public string Version { get; init; } = "";
+    public long UptimeSeconds { get; init; }
+    public DeviceHealth? Device { get; init; }
+    public SpoolHealth Spool { get; init; } = new();
+    public IReadOnlyList<DestinationHealth> Destinations { get; init; } = [];
+    public long? DiskFreeBytes { get; init; }
+    public long MemoryBytes { get; init; }
+    public double? CpuTemperatureC { get; init; }
+    /// <summary>Events dropped because the broker was unreachable longer than the buffer lasts.</summary>
+    public long EventsDropped { get; init; }
+}
+
+public sealed record DeviceHealth(string Profile, string Link, DateTimeOffset? LastAcquired, long Acquired, long Failures, string? Problem);
+
+public sealed record SpoolHealth
+{
+    public int Entries { get; init; }
+    public long Bytes { get; init; }
+}
+
+public sealed record DestinationHealth(string Name, int Pending, long? OldestSeconds, int DeadLetters, DateTimeOffset? LastSuccess, long Failures);
+
+[JsonSerializable(typeof(StatusMessage))]
+[JsonSerializable(typeof(EventMessage))]
+[JsonSerializable(typeof(HealthMessage))]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+internal sealed partial class TelemetryJson : JsonSerializerContext;
