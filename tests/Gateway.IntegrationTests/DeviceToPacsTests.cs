@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Gateway.Testing;
 using Xunit;
 
@@ -6,25 +7,31 @@ namespace Gateway.IntegrationTests;
 
 /// <summary>
 /// Issue #6 with the real processes: `gateway simulate` plays the flat-panel detector on one end of a socat pty pair,
-/// `gateway run` acquires from the other end with the shipped profile, and Orthanc receives the objects.
+/// `gateway run` acquires from the other end with the shipped profile, Orthanc receives the objects, and mosquitto
+/// carries the box's health and events (issue #7's acceptance: device, PACS and broker all real).
 /// </summary>
 public sealed class DeviceToPacsTests
 {
     [Fact]
-    public async Task Frames_from_the_simulated_detector_arrive_in_Orthanc_with_device_and_exam_data()
+    public async Task Frames_from_the_simulated_detector_arrive_in_Orthanc_with_device_and_exam_data_and_the_broker_hears_it()
     {
         using var dir = new TempDirectory("device-pacs");
         using var cable = new SocatPair(dir.Path);
         using var orthanc = new OrthancPeer();
+        using var broker = new MosquittoPeer();
         var profile = Path.Combine(Repository.Root, "hardware", "profiles", "fpd-1417-usb.json");
         var destination = $$"""{ "name": "orthanc", "aeTitle": "ORTHANC", "host": "127.0.0.1", "port": {{orthanc.DicomPort.ToString(CultureInfo.InvariantCulture)}}, "retryMinSeconds": 1 }""";
         var device = $$"""
             "device": { "profile": "{{profile}}", "serialPort": "{{cable.GatewayEnd}}", "gpio": false },
             "exam": { "PatientID": "IT-0001", "PatientName": "Test^Device", "AccessionNumber": "ACC-6" },
+            "mqtt": { "host": "127.0.0.1", "port": {{broker.Port.ToString(CultureInfo.InvariantCulture)}}, "healthIntervalSeconds": 1 },
             """;
         using var gateway = new GatewayProcess(dir.Path, FreePort.Get(), destination, device);
         gateway.Start();
         Assert.Contains($"device fpd-1417-usb on {cable.GatewayEnd}", gateway.Output, StringComparison.Ordinal);
+        broker.WaitFor("gateway/it-box/health", h => h.GetProperty("device").GetProperty("link").GetString() == "connected", TimeSpan.FromSeconds(20));
+        var events = Task.Run(() => broker.Subscribe("gateway/it-box/events", 20, TimeSpan.FromSeconds(60)));
+        await Task.Delay(500);
 
         var simulate = await Task.Run(() => GatewayExecutable.Run("simulate", "--profile", profile, "--device", cable.DeviceEnd,
             "--frames", "10", "--corrupt-every", "3", "--noise"));
@@ -47,6 +54,13 @@ public sealed class DeviceToPacsTests
         }
         Assert.DoesNotContain("IT-0001", gateway.Output, StringComparison.Ordinal); // no patient data in the logs
         Assert.DoesNotContain("Test^Device", gateway.Output, StringComparison.Ordinal);
+
+        var kinds = (await events).Select(e => JsonDocument.Parse(e.Payload).RootElement.GetProperty("kind").GetString()).ToList();
+        Assert.Equal(10, kinds.Count(k => k == "acquired"));
+        Assert.Equal(10, kinds.Count(k => k == "sent"));
+        Assert.All((await events).Select(e => e.Payload), p => Assert.DoesNotContain("IT-0001", p, StringComparison.Ordinal));
+        broker.WaitFor("gateway/it-box/health", h => h.GetProperty("device").GetProperty("acquired").GetInt64() == 10
+            && h.GetProperty("destinations")[0].GetProperty("pending").GetInt32() == 0, TimeSpan.FromSeconds(10));
     }
 
     [Fact]
