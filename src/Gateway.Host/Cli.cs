@@ -16,6 +16,7 @@ public static class Cli
     private static readonly Dictionary<string, (string Usage, Func<CommandArgs, TextWriter, TextWriter, int> Run)> Verbs = new(StringComparer.Ordinal)
     {
         ["run"] = ("gateway run [--config FILE]   (default /etc/gateway/gateway.json)", RunCommand.Run),
+        ["demo"] = ("gateway demo [--dir DIR] [--seconds N] [--cable auto|socat|memory]   (the whole pipeline on loopback: simulated device, spool, built-in PACS, embedded MQTT broker)", DemoCommand.Run),
         ["dump"] = ("gateway dump FILE", DumpCommand.Run),
         ["convert"] = ("gateway convert IN OUT --ts implicit|explicit|deflated", ConvertCommand.Run),
         ["wrap"] = ("gateway wrap INPUT... --iod sc|sc-mf-gray8|sc-mf-gray16|sc-mf-color|dx|dx-proc|us|us-mf|vl-endo|vl-photo --meta META.json --out OUT.dcm [--ts explicit|implicit|deflated] [--raw WxH --bits 8|16 --samples 1|3]", WrapCommand.Run),

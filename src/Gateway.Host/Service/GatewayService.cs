@@ -21,7 +21,7 @@ namespace Gateway.Host.Service;
 /// reported as needing one). An object received by the SCP or acquired from the device is acknowledged only once it
 /// is durable in the spool.
 /// </summary>
-internal sealed class GatewayService(string configPath, GatewayConfig config, ILoggerFactory loggers, TextWriter stdout) : IDisposable
+internal sealed class GatewayService(string configPath, GatewayConfig config, ILoggerFactory loggers, TextWriter stdout, DeviceSeams? seams = null) : IDisposable
 {
     private static readonly TimeSpan ConfigPoll = TimeSpan.FromSeconds(2);
     private readonly ILogger _log = loggers.CreateLogger("gateway");
@@ -152,7 +152,7 @@ internal sealed class GatewayService(string configPath, GatewayConfig config, IL
             new DicomUidGenerator(_config.Box.UidRoot));
         session.Happened += e => _telemetry?.Publish(new TelemetryEvent(
             e.Kind == AcquisitionEvent.Acquired ? TelemetryEvent.Acquired : e.Kind == AcquisitionEvent.Failed ? TelemetryEvent.AcquisitionFailed : e.Kind, e.Detail));
-        _device = new DeviceRuntime(profile, session, loggers);
+        _device = new DeviceRuntime(profile, session, loggers, seams);
         _device.LinkChanged += state =>
         {
             _telemetry?.Publish(new TelemetryEvent(state == LinkState.Connected ? TelemetryEvent.DeviceConnected : TelemetryEvent.DeviceDisconnected,
