@@ -15,7 +15,7 @@ public static class Cli
 
     private static readonly Dictionary<string, (string Usage, Func<CommandArgs, TextWriter, TextWriter, int> Run)> Verbs = new(StringComparer.Ordinal)
     {
-        ["run"] = ("gateway run [--config FILE]   (default /etc/gateway/gateway.json)", RunCommand.Run),
+        ["run"] = ("gateway run [--config FILE] [--check]   (default /etc/gateway/gateway.json; --check: validate and exit)", RunCommand.Run),
         ["demo"] = ("gateway demo [--dir DIR] [--seconds N] [--cable auto|socat|memory]   (the whole pipeline on loopback: simulated device, spool, built-in PACS, embedded MQTT broker)", DemoCommand.Run),
         ["dump"] = ("gateway dump FILE", DumpCommand.Run),
         ["convert"] = ("gateway convert IN OUT --ts implicit|explicit|deflated", ConvertCommand.Run),
