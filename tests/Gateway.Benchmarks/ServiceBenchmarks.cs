@@ -5,7 +5,10 @@ using Gateway.Testing;
 
 namespace Gateway.Benchmarks;
 
-/// <summary>Issue #7: start-up time to READY=1, idle RSS and CPU of `gateway run`, RSS while receiving and forwarding.</summary>
+/// <summary>
+/// Issue #7: start-up time to READY=1, idle RSS and CPU of `gateway run` (with a device on a serial port and MQTT
+/// telemetry, as installed), RSS while receiving and forwarding.
+/// </summary>
 public static class ServiceBenchmarks
 {
     private static long Proc(int pid, string key) =>
@@ -25,12 +28,18 @@ public static class ServiceBenchmarks
             Directory.Delete(dir, true);
         Directory.CreateDirectory(dir);
         using var pacs = new DcmtkStoreScp(tcpNoDelay: true, extraArgs: ["--ignore"]);
+        // The box as installed: a device on its serial port (idle: nothing sent), MQTT telemetry to a real broker.
+        using var broker = new MosquittoPeer();
+        using var cable = new SocatPair(dir);
+        var profile = Path.Combine(Repository.Root, "hardware", "profiles", "fpd-1417-usb.json");
         var scpPort = FreePort.Get();
         var config = Path.Combine(dir, "gateway.json");
         File.WriteAllText(config, $$"""
         { "box": { "id": "bench" }, "spool": { "path": "{{Path.Combine(dir, "spool")}}", "minFreeBytes": 0 },
           "localScp": { "aeTitle": "GATEWAY", "port": {{scpPort}}, "bind": "127.0.0.1" },
-          "destinations": [ { "name": "pacs", "aeTitle": "{{pacs.AeTitle}}", "host": "127.0.0.1", "port": {{pacs.Port}} } ] }
+          "destinations": [ { "name": "pacs", "aeTitle": "{{pacs.AeTitle}}", "host": "127.0.0.1", "port": {{pacs.Port}} } ],
+          "device": { "profile": "{{profile}}", "serialPort": "{{cable.GatewayEnd}}", "gpio": false },
+          "mqtt": { "host": "127.0.0.1", "port": {{broker.Port}}, "healthIntervalSeconds": 30 } }
         """);
         var notifyPath = Path.Combine(dir, "notify.sock");
         using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);

@@ -42,8 +42,10 @@ public sealed class SystemSerialPortOpener(SerialSettings settings) : ISerialPor
         };
         try
         {
+            // System.IO.Ports configures the line (baud up to 12 Mbaud, parity, handshake); the bytes go through our own
+            // descriptor (TtyStream), whose reads sleep in the kernel instead of polling.
             port.Open();
-            return new PortStream(port);
+            return new PortStream(port, TtyStream.Open(settings.Device, readTimeout));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
         {
@@ -52,10 +54,10 @@ public sealed class SystemSerialPortOpener(SerialSettings settings) : ISerialPor
         }
     }
 
-    /// <summary>The port's stream, which also closes the port when disposed.</summary>
-    private sealed class PortStream(SerialPort port) : Stream
+    /// <summary>The tty's stream, which also closes the configured port when disposed.</summary>
+    private sealed class PortStream(SerialPort port, Stream inner) : Stream
     {
-        private readonly Stream _inner = port.BaseStream;
+        private readonly Stream _inner = inner;
 
         public override bool CanRead => true;
         public override bool CanSeek => false;
@@ -76,6 +78,7 @@ public sealed class SystemSerialPortOpener(SerialSettings settings) : ISerialPor
         {
             if (disposing)
             {
+                _inner.Dispose();
                 try
                 {
                     port.Dispose();
