@@ -8,7 +8,7 @@ using Gateway.Dicom.Network;
 using Gateway.Hardware.Profiles;
 using Gateway.Hardware.Serial;
 using Gateway.Hardware.Simulation;
-using Gateway.Host.Configuration;
+using Gateway.Configuration;
 using Gateway.Host.Service;
 using Gateway.Telemetry;
 using Microsoft.Extensions.Logging;

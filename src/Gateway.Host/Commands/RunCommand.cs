@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using Gateway.Dicom.Network;
-using Gateway.Host.Configuration;
+using Gateway.Configuration;
 using Gateway.Host.Service;
 using Microsoft.Extensions.Logging;
 

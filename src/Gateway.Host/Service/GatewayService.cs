@@ -6,8 +6,7 @@ using Gateway.Dicom;
 using Gateway.Dicom.Iod;
 using Gateway.Dicom.Network;
 using Gateway.Hardware.Serial;
-using Gateway.Host.Configuration;
-using Gateway.Shared;
+using Gateway.Configuration;
 using Gateway.Spool;
 using Gateway.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -319,7 +318,7 @@ internal sealed class GatewayService(string configPath, GatewayConfig config, IL
             return;
         }
         var old = _config;
-        static string Json<T>(T value) => JsonSerializer.Serialize(value, StrictJson.Options);
+        static string Json<T>(T value) => GatewayConfig.ToJson(value);
         var applied = new List<string>();
         _config = next;
         if (Json(old.Destinations) != Json(next.Destinations) || old.Service != next.Service)

@@ -4,7 +4,7 @@ using Gateway.Dicom.Iod;
 using Gateway.Hardware.Profiles;
 using Gateway.Shared;
 
-namespace Gateway.Host.Configuration;
+namespace Gateway.Configuration;
 
 /// <summary>A configuration that cannot be used; <see cref="Problems"/> lists every problem, each naming its key.</summary>
 public sealed class ConfigException(string file, IReadOnlyList<string> problems)

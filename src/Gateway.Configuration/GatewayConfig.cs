@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Gateway.Host.Configuration;
+namespace Gateway.Configuration;
 
 /// <summary>
 /// The gateway's one configuration file (default /etc/gateway/gateway.json). Every key is documented in the README;
@@ -17,6 +17,9 @@ public sealed record GatewayConfig
     public MqttConfig? Mqtt { get; init; }
     /// <summary>Patient and study for the next acquisitions until the technician (web page) or the worklist says otherwise: DICOM keywords → values.</summary>
     public JsonElement? Exam { get; init; }
+
+    /// <summary>A section as the file holds it (to tell whether it changed).</summary>
+    public static string ToJson<T>(T section) => JsonSerializer.Serialize(section, Gateway.Shared.StrictJson.Options);
 }
 
 public sealed record BoxConfig

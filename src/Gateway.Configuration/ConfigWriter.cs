@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Gateway.Shared;
 
-namespace Gateway.Host.Configuration;
+namespace Gateway.Configuration;
 
 /// <summary>
 /// Writes the configuration atomically (temp file, fsync, rename, directory fsync): a reader — the running service's
