@@ -20,10 +20,16 @@ public static class ConfigValidator
     {
         if (!File.Exists(path))
             throw new ConfigException(path, ["the file does not exist"]);
-        var config = StrictJson.Read<GatewayConfig>(File.ReadAllText(path), out var problem) ?? throw new ConfigException(path, [problem!]);
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    /// <summary>A configuration from its text (an uploaded backup, a file), validated; every problem at once.</summary>
+    public static GatewayConfig Parse(string json, string source)
+    {
+        var config = StrictJson.Read<GatewayConfig>(json, out var problem) ?? throw new ConfigException(source, [problem!]);
         var problems = Validate(config);
         if (problems.Count > 0)
-            throw new ConfigException(path, problems);
+            throw new ConfigException(source, problems);
         return config;
     }
 
@@ -105,6 +111,29 @@ public static class ConfigValidator
             if (mqtt.ClientId is { Length: 0 or > 23 })
                 p.Add($"mqtt.clientId: '{mqtt.ClientId}' must be 1 to 23 characters");
             Tls(p, "mqtt.tls", mqtt.Tls);
+        }
+        var web = c.Web;
+        if (web.Enabled)
+        {
+            if (!IPAddress.TryParse(web.Bind, out _))
+                p.Add($"web.bind: '{web.Bind}' is not an IP address");
+            if (!IPAddress.TryParse(web.BindBeforeSetup, out _))
+                p.Add($"web.bindBeforeSetup: '{web.BindBeforeSetup}' is not an IP address");
+            Port(p, "web.port", web.Port);
+            if (web.HttpRedirectPort != 0)
+                Port(p, "web.httpRedirectPort", web.HttpRedirectPort);
+            if (web.HttpRedirectPort == web.Port)
+                p.Add($"web.httpRedirectPort: {web.HttpRedirectPort} is also web.port");
+            if ((web.CertificateFile is null) != (web.KeyFile is null))
+                p.Add("web: certificateFile and keyFile go together");
+            else if (web.CertificateFile is { } cert && !File.Exists(cert))
+                p.Add($"web.certificateFile: {cert} does not exist");
+            else if (web.KeyFile is { } key && !File.Exists(key))
+                p.Add($"web.keyFile: {key} does not exist");
+            if (string.IsNullOrWhiteSpace(web.StateDirectory))
+                p.Add("web.stateDirectory: is empty");
+            if (web.IdleMinutes is < 1 or > 1440)
+                p.Add($"web.idleMinutes: {web.IdleMinutes} is not between 1 and 1440");
         }
         if (c.Exam is { } exam)
         {

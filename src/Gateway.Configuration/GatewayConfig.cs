@@ -15,6 +15,7 @@ public sealed record GatewayConfig
     public IReadOnlyList<DestinationConfig> Destinations { get; init; } = [];
     public DeviceConfig? Device { get; init; }
     public MqttConfig? Mqtt { get; init; }
+    public WebConfig Web { get; init; } = new();
     /// <summary>Patient and study for the next acquisitions until the technician (web page) or the worklist says otherwise: DICOM keywords → values.</summary>
     public JsonElement? Exam { get; init; }
 
@@ -107,4 +108,27 @@ public sealed record MqttConfig
     public TlsConfig? Tls { get; init; }
     public double HealthIntervalSeconds { get; init; } = 30;
     public string TopicPrefix { get; init; } = "gateway";
+}
+
+/// <summary>The technician's web page (issue #8).</summary>
+public sealed record WebConfig
+{
+    public bool Enabled { get; init; } = true;
+    /// <summary>Where the page listens once the admin password is set.</summary>
+    public string Bind { get; init; } = "0.0.0.0";
+    /// <summary>Until the admin password is set the page listens only here (the setup code must not be guessable from the ward).</summary>
+    public string BindBeforeSetup { get; init; } = "127.0.0.1";
+    /// <summary>HTTPS port (a self-signed certificate is made on first start unless a hospital certificate is given).</summary>
+    public int Port { get; init; } = 8443;
+    /// <summary>Plain HTTP port that only redirects to HTTPS; 0: none.</summary>
+    public int HttpRedirectPort { get; init; } = 8080;
+    /// <summary>PEM certificate and key from the hospital's CA; none: the self-signed one.</summary>
+    public string? CertificateFile { get; init; }
+    public string? KeyFile { get; init; }
+    /// <summary>Users, password hashes, the setup code and the self-signed certificate live here.</summary>
+    public string StateDirectory { get; init; } = "/var/lib/gateway/web";
+    /// <summary>A session unused this long is ended.</summary>
+    public int IdleMinutes { get; init; } = 15;
+    /// <summary>Where the device page finds profiles to offer.</summary>
+    public string ProfilesDirectory { get; init; } = "/etc/gateway/profiles";
 }

@@ -29,6 +29,9 @@ internal static partial class HostLog
     [LoggerMessage(3009, LogLevel.Warning, "Configuration changed: {Sections} take effect at the next restart")]
     public static partial void RestartNeeded(ILogger logger, string sections);
 
+    [LoggerMessage(3010, LogLevel.Error, "The web page cannot start: {Reason}; the gateway goes on without it")]
+    public static partial void WebFailed(ILogger logger, string reason);
+
     [LoggerMessage(3005, LogLevel.Critical, "Gateway stopped: {Reason}")]
     public static partial void Fatal(ILogger logger, Exception exception, string reason);
 }

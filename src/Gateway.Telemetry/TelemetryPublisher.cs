@@ -186,6 +186,31 @@ public sealed class TelemetryPublisher
             throw new MQTTnet.Exceptions.MqttCommunicationException($"the broker refused {leaf}: {result.ReasonCode} {result.ReasonString}");
     }
 
+    /// <summary>Connects once with these settings and disconnects (the web page's "test connection"): the outcome in plain words.</summary>
+    public static async Task<(bool Ok, string Message)> TestConnectAsync(TelemetryOptions options, CancellationToken ct)
+    {
+        using var client = new MqttClientFactory().CreateMqttClient();
+        try
+        {
+            var probe = new TelemetryPublisher(options with { ClientId = $"{options.ClientId ?? "gateway-" + options.BoxId}-test" }, () => new HealthMessage(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            var result = await client.ConnectAsync(probe.ClientOptions(), ct).ConfigureAwait(false);
+            await client.DisconnectAsync(new MqttClientDisconnectOptions(), ct).ConfigureAwait(false);
+            return (true, $"success: the broker at {options.Host}:{options.Port} accepted the connection ({result.ResultCode})");
+        }
+        catch (MQTTnet.Adapter.MqttConnectingFailedException e)
+        {
+            return (false, $"refused by the broker: {e.Message} (check user and password)");
+        }
+        catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException or IOException
+            or System.Net.Sockets.SocketException or System.Security.Authentication.AuthenticationException or System.Security.Cryptography.CryptographicException)
+        {
+            var inner = e.InnerException?.Message is { } m ? $" ({m})" : "";
+            return (false, e is System.Security.Authentication.AuthenticationException || e.InnerException is System.Security.Authentication.AuthenticationException
+                ? $"TLS failure: the broker's certificate is not trusted by the CA given{inner}"
+                : $"cannot reach {options.Host}:{options.Port}: {e.Message}{inner}");
+        }
+    }
+
     private MqttClientOptions ClientOptions()
     {
         var offline = JsonSerializer.SerializeToUtf8Bytes(Status("offline"), TelemetryJson.Default.StatusMessage);

@@ -19,7 +19,7 @@ internal sealed class GatewayProcess : IDisposable
         _config = Path.Combine(directory, "gateway.json");
         File.WriteAllText(_config, $$"""
         {
-          "box": { "id": "it-box" },{{extraConfig}}
+          "box": { "id": "it-box" },{{extraConfig}}{{(extraConfig.Contains("\"web\"", StringComparison.Ordinal) ? "" : "\n  \"web\": { \"enabled\": false },")}}
           "spool": { "path": "{{SpoolPath}}", "minFreeBytes": 0 },
           "localScp": { "aeTitle": "GATEWAY", "port": {{scpPort.ToString(CultureInfo.InvariantCulture)}}, "bind": "127.0.0.1" },
           "destinations": [ {{destinationJson}} ]

@@ -8,7 +8,6 @@ namespace Gateway.IntegrationTests;
 /// unit and udev rules; an upgrade keeps the configuration and the spool and keeps the previous binary; a new
 /// binary that refuses the existing configuration is rolled back before anything restarts.
 /// </summary>
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class InstallTests
 {
     private static readonly string Script = Path.Combine(Repository.Root, "deploy", "install.sh");

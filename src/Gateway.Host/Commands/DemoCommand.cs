@@ -41,8 +41,7 @@ internal static class DemoCommand
     {
         Directory.CreateDirectory(dir);
         var pacsDir = Directory.CreateDirectory(Path.Combine(dir, "pacs")).FullName;
-        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
-            .SetMinimumLevel(LogLevel.Warning));
+        using var loggers = RunCommand.CreateLoggers(console: LogLevel.Warning);
         var console = TextWriter.Synchronized(stdout);
 
         // The PACS: our own storage SCP, keeping every object it is sent.

@@ -42,8 +42,11 @@ internal static class RunCommand
         return RunUntilSignal(service, loggers, stderr);
     }
 
-    public static ILoggerFactory CreateLoggers() =>
+    public static ILoggerFactory CreateLoggers(LogLevel console = LogLevel.Information) =>
         LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
+            .AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(level => level >= console)
+            .AddProvider(RecentLog.Shared)
+            .AddFilter("Microsoft", LogLevel.Warning)
             .SetMinimumLevel(LogLevel.Information));
 
     /// <summary>Runs the service until SIGTERM or SIGINT; a fatal error is logged, printed and exits 1.</summary>
@@ -55,6 +58,7 @@ internal static class RunCommand
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
         try
         {
+            service.RestartRequested += stop.Cancel;
             return service.RunAsync(stop.Token).GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or UnauthorizedAccessException or DicomNetworkException

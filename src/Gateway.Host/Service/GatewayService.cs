@@ -9,6 +9,7 @@ using Gateway.Hardware.Serial;
 using Gateway.Configuration;
 using Gateway.Spool;
 using Gateway.Telemetry;
+using Gateway.Web;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Host.Service;
@@ -20,7 +21,7 @@ namespace Gateway.Host.Service;
 /// reported as needing one). An object received by the SCP or acquired from the device is acknowledged only once it
 /// is durable in the spool.
 /// </summary>
-internal sealed class GatewayService(string configPath, GatewayConfig config, ILoggerFactory loggers, TextWriter stdout, DeviceSeams? seams = null) : IDisposable
+internal sealed partial class GatewayService(string configPath, GatewayConfig config, ILoggerFactory loggers, TextWriter stdout, DeviceSeams? seams = null) : IDisposable
 {
     private static readonly TimeSpan ConfigPoll = TimeSpan.FromSeconds(2);
     private readonly ILogger _log = loggers.CreateLogger("gateway");
@@ -34,6 +35,10 @@ internal sealed class GatewayService(string configPath, GatewayConfig config, IL
     private CancellationTokenSource _telemetryStop = new();
     private Task _publishing = Task.CompletedTask;
     private DeviceRuntime? _device;
+    private CancellationTokenSource _deviceStop = new();
+    private Task _acquiring = Task.CompletedTask;
+    private GatewayWeb? _web;
+    private readonly SemaphoreSlim _reload = new(1, 1);
     private readonly ExamContext _exam = new();
     private HealthCollector _health = null!;
 
@@ -42,7 +47,6 @@ internal sealed class GatewayService(string configPath, GatewayConfig config, IL
 
     public DurableSpool Spool => _spool;
     public DeviceRuntime? Device => _device;
-    public ExamContext Exam => _exam;
     public TelemetryPublisher? Telemetry => _telemetry;
     public HealthMessage Health() => _health.Collect();
 
@@ -66,14 +70,17 @@ internal sealed class GatewayService(string configPath, GatewayConfig config, IL
         StartForwarder();
         await using var scp = StartScp();
         ScpPort = scp?.Port;
-        using var acquisition = new CancellationTokenSource();
-        var acquiring = StartDevice(acquisition.Token);
+        if (_config.Exam is { } examJson)
+            _exam.Set(MetadataJson.Parse(examJson.GetRawText(), "exam"));
+        StartDevice();
         StartTelemetry();
+        await StartWebAsync().ConfigureAwait(false);
 
         stdout.WriteLine($"gateway {_config.Box.Id} running: spool {_config.Spool.Path} ({_spool.Entries.Count} entries), " +
             $"{_config.Destinations.Count} destination(s){(scp is null ? "" : $", storage SCP {_config.LocalScp!.AeTitle} on port {scp.Port}")}" +
             $"{(_device is null ? "" : $", device {_device.Profile.Name}{(_device.Profile.Serial is { } sp ? $" on {sp.Device}" : "")}{(_device.Profile.WatchFolder is { } wf ? $" watching {wf.Path}" : "")}")}" +
-            $"{(_config.Mqtt is { } m ? $", MQTT {m.Host}:{m.Port} topics {m.TopicPrefix}/{_config.Box.Id}/#" : "")}");
+            $"{(_config.Mqtt is { } m ? $", MQTT {m.Host}:{m.Port} topics {m.TopicPrefix}/{_config.Box.Id}/#" : "")}" +
+            $"{(_web is null ? "" : $", web page https port {_web.Port}")}");
         stdout.Flush();
 
         // systemd: READY only now (spool recovered, listeners up); status lines and a watchdog fed only by progress.
@@ -97,14 +104,15 @@ internal sealed class GatewayService(string configPath, GatewayConfig config, IL
         await supervising.ConfigureAwait(false);
         await watching.ConfigureAwait(false);
         HostLog.Stopping(_log);
+        if (_web is not null)
+            await _web.DisposeAsync().ConfigureAwait(false);
         if (scp is not null)
             await scp.DisposeAsync().ConfigureAwait(false);
-        await acquisition.CancelAsync().ConfigureAwait(false);
-        await acquiring.ConfigureAwait(false);
+        await StopDeviceAsync().ConfigureAwait(false);
         await StopForwarderAsync().ConfigureAwait(false);
         await StopTelemetryAsync().ConfigureAwait(false);
-        stdout.WriteLine("gateway stopped");
-        return Cli.Ok;
+        stdout.WriteLine(_restart ? "gateway stopped for a restart" : "gateway stopped");
+        return _restart ? RestartExitCode : Cli.Ok;
     }
 
     private void StartForwarder()
@@ -140,48 +148,92 @@ internal sealed class GatewayService(string configPath, GatewayConfig config, IL
         }, loggers.CreateLogger("gateway.scp"));
     }
 
-    private Task StartDevice(CancellationToken ct)
+    private void StartDevice()
     {
-        if (_config.Exam is { } examJson)
-            _exam.Set(MetadataJson.Parse(examJson.GetRawText(), "exam"));
         if (_config.Device is not { } deviceConfig)
-            return Task.CompletedTask;
+            return;
         var profile = ConfigValidator.LoadProfile(deviceConfig);
         var session = new AcquisitionSession(profile, _spool, info => _forwarder.Route(info), _exam, loggers.CreateLogger("gateway.acquisition"),
             new DicomUidGenerator(_config.Box.UidRoot));
-        session.Happened += e => _telemetry?.Publish(new TelemetryEvent(
-            e.Kind == AcquisitionEvent.Acquired ? TelemetryEvent.Acquired : e.Kind == AcquisitionEvent.Failed ? TelemetryEvent.AcquisitionFailed : e.Kind, e.Detail));
-        _device = new DeviceRuntime(profile, session, loggers, seams);
-        _device.LinkChanged += state =>
+        session.Happened += e =>
+        {
+            _telemetry?.Publish(new TelemetryEvent(
+                e.Kind == AcquisitionEvent.Acquired ? TelemetryEvent.Acquired : e.Kind == AcquisitionEvent.Failed ? TelemetryEvent.AcquisitionFailed : e.Kind, e.Detail));
+            if (e.Kind == AcquisitionEvent.Acquired && session.LastEntryId is { } id)
+                RenderThumbnail(id);
+        };
+        var device = new DeviceRuntime(profile, session, loggers, seams);
+        device.LinkChanged += state =>
         {
             _telemetry?.Publish(new TelemetryEvent(state == LinkState.Connected ? TelemetryEvent.DeviceConnected : TelemetryEvent.DeviceDisconnected,
-                state == LinkState.Connected ? profile.Serial!.Device : _device.LinkError ?? ""));
+                state == LinkState.Connected ? profile.Serial!.Device : device.LinkError ?? ""));
             _telemetry?.Nudge();
         };
-        return _device.RunAsync(ct);
+        _device = device;
+        _deviceStop = new CancellationTokenSource();
+        _acquiring = device.RunAsync(_deviceStop.Token);
+    }
+
+    private async Task StopDeviceAsync()
+    {
+        await _deviceStop.CancelAsync().ConfigureAwait(false);
+        await _acquiring.ConfigureAwait(false);
+        _device?.Dispose();
+        _device = null;
+        _deviceStop.Dispose();
+    }
+
+    private async Task StartWebAsync()
+    {
+        if (!_config.Web.Enabled)
+            return;
+        try
+        {
+            _web = await GatewayWeb.StartAsync(_config.Web, this, loggers).ConfigureAwait(false);
+            _web.State.SetUp += () => _ = Task.Run(RestartWebAfterSetupAsync);
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or UnauthorizedAccessException
+            or System.Security.Cryptography.CryptographicException or InvalidOperationException)
+        {
+            // The page is for commissioning; acquisition and forwarding must go on without it.
+            HostLog.WebFailed(_log, e.Message);
+            _web = null;
+        }
+    }
+
+    /// <summary>After the first password: the page moves from its setup address (127.0.0.1) to its configured one.</summary>
+    private async Task RestartWebAfterSetupAsync()
+    {
+        if (_config.Web.Bind == _config.Web.BindBeforeSetup || _web is null)
+            return;
+        await Task.Delay(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        await _web.DisposeAsync().ConfigureAwait(false);
+        await StartWebAsync().ConfigureAwait(false);
     }
 
     private void StartTelemetry()
     {
         if (_config.Mqtt is not { } m)
             return;
-        _telemetry = new TelemetryPublisher(new TelemetryOptions
-        {
-            BoxId = _config.Box.Id,
-            Host = m.Host,
-            Port = m.Port,
-            ClientId = m.ClientId,
-            Username = m.Username,
-            Password = m.Password,
-            TlsCaFile = m.Tls?.CaFile,
-            TlsCertificateFile = m.Tls?.CertificateFile,
-            TlsKeyFile = m.Tls?.KeyFile,
-            HealthInterval = TimeSpan.FromSeconds(m.HealthIntervalSeconds),
-            TopicPrefix = m.TopicPrefix,
-        }, _health.Collect, loggers.CreateLogger("gateway.telemetry"));
+        _telemetry = new TelemetryPublisher(TelemetryOptionsOf(m), _health.Collect, loggers.CreateLogger("gateway.telemetry"));
         _telemetryStop = new CancellationTokenSource();
         _publishing = _telemetry.RunAsync(_telemetryStop.Token);
     }
+
+    private TelemetryOptions TelemetryOptionsOf(MqttConfig m) => new()
+    {
+        BoxId = _config.Box.Id,
+        Host = m.Host,
+        Port = m.Port,
+        ClientId = m.ClientId,
+        Username = m.Username,
+        Password = m.Password,
+        TlsCaFile = m.Tls?.CaFile,
+        TlsCertificateFile = m.Tls?.CertificateFile,
+        TlsKeyFile = m.Tls?.KeyFile,
+        HealthInterval = TimeSpan.FromSeconds(m.HealthIntervalSeconds),
+        TopicPrefix = m.TopicPrefix,
+    };
 
     private async Task StopTelemetryAsync()
     {
@@ -306,6 +358,19 @@ internal sealed class GatewayService(string configPath, GatewayConfig config, IL
 
     private async Task ReloadAsync()
     {
+        await _reload.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await ReloadLockedAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _reload.Release();
+        }
+    }
+
+    private async Task ReloadLockedAsync()
+    {
         GatewayConfig next;
         try
         {
@@ -338,13 +403,26 @@ internal sealed class GatewayService(string configPath, GatewayConfig config, IL
             _exam.Set(next.Exam is { } exam ? MetadataJson.Parse(exam.GetRawText(), "exam") : new DicomDataset());
             applied.Add("exam");
         }
+        if (Json(old.Device) != Json(next.Device))
+        {
+            await StopDeviceAsync().ConfigureAwait(false);
+            try
+            {
+                StartDevice();
+                applied.Add("device");
+            }
+            catch (Gateway.Hardware.Profiles.ProfileException e)
+            {
+                HostLog.ConfigRejected(_log, e.Message);
+            }
+        }
         var restart = new List<string>();
         if (Json(old.Spool) != Json(next.Spool))
             restart.Add("spool");
         if (Json(old.LocalScp) != Json(next.LocalScp))
             restart.Add("localScp");
-        if (Json(old.Device) != Json(next.Device))
-            restart.Add("device");
+        if (Json(old.Web) != Json(next.Web))
+            restart.Add("web");
         if (old.Box.UidRoot != next.Box.UidRoot)
             restart.Add("box.uidRoot");
         if (applied.Count > 0)
@@ -360,7 +438,9 @@ internal sealed class GatewayService(string configPath, GatewayConfig config, IL
     {
         _forwarderStop.Dispose();
         _telemetryStop.Dispose();
+        _deviceStop.Dispose();
         _device?.Dispose();
+        _reload.Dispose();
     }
 
     private static Destination ToDestination(DestinationConfig d) => new()

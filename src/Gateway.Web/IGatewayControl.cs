@@ -1,0 +1,55 @@
+using Gateway.Configuration;
+using Gateway.Dicom;
+using Gateway.Telemetry;
+
+namespace Gateway.Web;
+
+/// <summary>One spool entry as the spool page lists it (no patient data: UIDs, states, reasons).</summary>
+public sealed record SpoolRow(string Id, DateTimeOffset Created, string SopClass, string Modality, string Source, long Size,
+    IReadOnlyList<(string Destination, string State, int Attempts, string? LastError)> Deliveries);
+
+/// <summary>
+/// What the page may do with the running gateway: the service (Gateway.Host) implements it. Every method is
+/// thread-safe; none takes a path from the user. Configuration changes go through <see cref="SaveConfig"/>, which
+/// validates with the same code as the file at start and writes atomically; the service applies them as it applies
+/// an edited file.
+/// </summary>
+public interface IGatewayControl
+{
+    GatewayConfig Config { get; }
+
+    /// <summary>Validates and writes the configuration; the problems (each naming its key) when refused, nothing written.</summary>
+    IReadOnlyList<string> SaveConfig(GatewayConfig config);
+
+    HealthMessage Health();
+
+    bool MqttConnected { get; }
+
+    /// <summary>A C-ECHO to the destination as configured: the outcome in plain words and whether it succeeded.</summary>
+    Task<(bool Ok, string Message)> EchoAsync(DestinationConfig destination, CancellationToken ct);
+
+    /// <summary>Connects to the broker once: the outcome in plain words.</summary>
+    Task<(bool Ok, string Message)> TestMqttAsync(MqttConfig mqtt, CancellationToken ct);
+
+    IReadOnlyList<SpoolRow> SpoolEntries();
+
+    int Retry(string? id);
+
+    int PurgeDeadLetters(string? id);
+
+    /// <summary>The newest acquired image as a PNG thumbnail (rendered when it was acquired), with its spool entry id; null before the first.</summary>
+    (string Id, byte[] Png)? LastImage();
+
+    DicomDataset Exam();
+
+    void SetExam(DicomDataset exam);
+
+    /// <summary>Asks the device for a frame; false when the device cannot be asked (no request command, link down).</summary>
+    bool RequestCapture();
+
+    /// <summary>The newest log lines (they never hold patient data).</summary>
+    IReadOnlyList<string> RecentLogs();
+
+    /// <summary>Ends the process so that systemd starts it again (exit status 75, RestartForceExitStatus).</summary>
+    void RequestRestart();
+}

@@ -1,0 +1,169 @@
+using System.Globalization;
+using Gateway.Configuration;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Web.Pages;
+
+/// <summary>The destination form as posted (strings: the validator, not model binding, judges the values).</summary>
+public sealed class DestinationForm
+{
+    public string? OriginalName { get; set; }
+    public string Name { get; set; } = "";
+    public string AeTitle { get; set; } = "";
+    public string Host { get; set; } = "";
+    public string Port { get; set; } = "104";
+    public string CallingAeTitle { get; set; } = "GATEWAY";
+    public string Modalities { get; set; } = "";
+    public bool Tls { get; set; }
+}
+
+/// <summary>
+/// Add, edit, remove destinations and test them with a real C-ECHO. Every change is validated by the same code as the
+/// configuration file (messages name the field) and written atomically; the running service applies it at once.
+/// </summary>
+public sealed class DestinationsModel(IGatewayControl control, WebState state, ILoggerFactory loggers) : PageModel
+{
+    private readonly Dictionary<string, string> _fieldErrors = new(StringComparer.Ordinal);
+
+    [BindProperty]
+    public DestinationForm Form { get; set; } = new();
+
+    public IReadOnlyList<DestinationConfig> Destinations => control.Config.Destinations;
+    public List<string> GeneralProblems { get; } = [];
+    public string? Message { get; private set; }
+    public bool MessageOk { get; private set; }
+
+    public string? FieldError(string field) => _fieldErrors.GetValueOrDefault(field);
+
+    public void OnGet(string? edit)
+    {
+        if (edit is not null && Destinations.FirstOrDefault(d => d.Name == edit) is { } d)
+            Form = FromConfig(d);
+    }
+
+    public IActionResult OnPostSave(IFormFile? ca)
+    {
+        var destinations = control.Config.Destinations.ToList();
+        var index = Form.OriginalName is { } original ? destinations.FindIndex(d => d.Name == original) : -1;
+        var existing = index >= 0 ? destinations[index] : null;
+        var port = int.TryParse(Form.Port, NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) ? p : -1;
+        TlsConfig? tls = null;
+        if (Form.Tls)
+        {
+            var caFile = existing?.Tls?.CaFile;
+            if (ca is { Length: > 0 })
+            {
+                caFile = Uploads.SavePemCertificate(ca, state.Config.StateDirectory, out var problem);
+                if (problem is not null)
+                    _fieldErrors["tls"] = problem;
+            }
+            tls = new TlsConfig { CaFile = caFile, CertificateFile = existing?.Tls?.CertificateFile, KeyFile = existing?.Tls?.KeyFile };
+        }
+        var candidate = (existing ?? new DestinationConfig()) with
+        {
+            Name = Form.Name.Trim(),
+            AeTitle = Form.AeTitle,
+            Host = Form.Host.Trim(),
+            Port = port,
+            CallingAeTitle = Form.CallingAeTitle,
+            Tls = tls,
+            Route = (existing?.Route ?? new RouteConfig()) with
+            {
+                Modalities = [.. Form.Modalities.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
+            },
+        };
+        if (index >= 0)
+            destinations[index] = candidate;
+        else
+        {
+            destinations.Add(candidate);
+            index = destinations.Count - 1;
+        }
+        if (port < 0)
+            _fieldErrors["port"] = $"'{Form.Port}' is not a port number";
+        if (_fieldErrors.Count > 0)
+            return Page();
+        var problems = control.SaveConfig(control.Config with { Destinations = destinations });
+        if (problems.Count > 0)
+        {
+            Sort(problems, $"destinations[{index}].");
+            return Page();
+        }
+        WebLog.Changed(loggers.CreateLogger("gateway.web"), $"destination {candidate.Name} saved", User.Identity?.Name ?? "?");
+        Message = $"Saved {candidate.Name}: the gateway uses it from now on.";
+        MessageOk = true;
+        Form = new DestinationForm();
+        ModelState.Clear();
+        return Page();
+    }
+
+    public IActionResult OnPostRemove(string name)
+    {
+        var destinations = control.Config.Destinations.Where(d => d.Name != name).ToList();
+        var problems = control.SaveConfig(control.Config with { Destinations = destinations });
+        if (problems.Count > 0)
+        {
+            GeneralProblems.AddRange(problems);
+            return Page();
+        }
+        WebLog.Changed(loggers.CreateLogger("gateway.web"), $"destination {name} removed", User.Identity?.Name ?? "?");
+        Message = $"Removed {name}. Objects already waiting for it stay in the spool (see the spool page).";
+        MessageOk = true;
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostTestAsync(CancellationToken ct)
+    {
+        var configured = control.Config.Destinations.FirstOrDefault(d => d.Name == Form.OriginalName);
+        DestinationConfig target;
+        if (configured is not null && string.IsNullOrEmpty(Form.Host))
+            target = configured;
+        else
+        {
+            if (!int.TryParse(Form.Port, NumberStyles.Integer, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+            {
+                _fieldErrors["port"] = $"'{Form.Port}' is not a port number";
+                return Page();
+            }
+            target = (configured ?? new DestinationConfig()) with { Name = Form.Name, AeTitle = Form.AeTitle, Host = Form.Host.Trim(), Port = port, CallingAeTitle = Form.CallingAeTitle };
+        }
+        var (ok, message) = await control.EchoAsync(target, ct).ConfigureAwait(false);
+        Message = $"{target.Name} ({target.AeTitle} at {target.Host}:{target.Port}): {message}";
+        MessageOk = ok;
+        return Page();
+    }
+
+    /// <summary>Problems of this destination go beside their fields; the rest above the form.</summary>
+    private void Sort(IReadOnlyList<string> problems, string prefix)
+    {
+        foreach (var problem in problems)
+        {
+            if (problem.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                var rest = problem[prefix.Length..];
+                var colon = rest.IndexOf(':', StringComparison.Ordinal);
+                var field = colon > 0 ? rest[..colon] : rest;
+                var slash = field.IndexOf('/', StringComparison.Ordinal);
+                field = slash > 0 ? field[..slash] : field;
+                _fieldErrors[field] = _fieldErrors.TryGetValue(field, out var before) ? before + "; " + rest : rest;
+            }
+            else
+                GeneralProblems.Add(problem);
+        }
+    }
+
+    private static DestinationForm FromConfig(DestinationConfig d) => new()
+    {
+        OriginalName = d.Name,
+        Name = d.Name,
+        AeTitle = d.AeTitle,
+        Host = d.Host,
+        Port = d.Port.ToString(CultureInfo.InvariantCulture),
+        CallingAeTitle = d.CallingAeTitle,
+        Modalities = string.Join(", ", d.Route.Modalities),
+        Tls = d.Tls is not null,
+    };
+}

@@ -1,0 +1,48 @@
+using System.Security.Claims;
+using Gateway.Web.Security;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Web.Pages;
+
+/// <summary>Login with lockout: 10 wrong passwords for the account or from one address lock it for 15 minutes.</summary>
+public sealed class LoginModel(WebState state, LoginThrottle throttle, ILoggerFactory loggers) : PageModel
+{
+    private readonly ILogger _log = loggers.CreateLogger("gateway.web");
+
+    public string? Error { get; private set; }
+    public string ReturnUrl { get; private set; } = "/";
+
+    public void OnGet(string? returnUrl) => ReturnUrl = Local(returnUrl);
+
+    public async Task<IActionResult> OnPostAsync(string? user, string? password, string? returnUrl)
+    {
+        ReturnUrl = Local(returnUrl);
+        user = (user ?? "").Trim();
+        var remote = HttpContext.Connection.RemoteIpAddress?.ToString() ?? "?";
+        string[] keys = ["user:" + user, "ip:" + remote];
+        if (throttle.LockedUntil(keys) is { } until)
+        {
+            WebLog.LoginFailed(_log, user, remote, " (locked out)");
+            Error = $"Locked out after too many wrong passwords: try again after {until.ToLocalTime():HH:mm}.";
+            return Page();
+        }
+        if (!state.Users.Verify(user, password ?? ""))
+        {
+            throttle.Failed(keys);
+            WebLog.LoginFailed(_log, user, remote, "");
+            Error = "Wrong user or password.";
+            return Page();
+        }
+        throttle.Succeeded(keys);
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, user)], CookieAuthenticationDefaults.AuthenticationScheme);
+        await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity)).ConfigureAwait(false);
+        WebLog.LoggedIn(_log, user, remote);
+        return LocalRedirect(ReturnUrl);
+    }
+
+    private string Local(string? url) => url is { Length: > 0 } && Url.IsLocalUrl(url) ? url : "/";
+}

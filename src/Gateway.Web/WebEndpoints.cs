@@ -1,0 +1,44 @@
+using Gateway.Configuration;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Gateway.Web;
+
+/// <summary>The page's few non-HTML endpoints: the status JSON, the thumbnail, the configuration backup, CSS and script.</summary>
+internal static class WebEndpoints
+{
+    public static void Map(WebApplication app)
+    {
+        app.MapGet("/api/status", (IGatewayControl control, WebState state) => Results.Json(StatusView.Of(control, state)))
+            .RequireAuthorization();
+        app.MapGet("/thumbnail.png", (IGatewayControl control) =>
+            control.LastImage() is { } image ? Results.File(image.Png, "image/png") : Results.NotFound()).RequireAuthorization();
+        app.MapGet("/system/config.json", (IGatewayControl control) =>
+            Results.File(System.Text.Encoding.UTF8.GetBytes(GatewayConfig.ToJson(control.Config)), "application/json", "gateway.json"))
+            .RequireAuthorization();
+        app.MapGet("/site.css", () => Results.Text(Assets.Css, "text/css"));
+        app.MapGet("/status.js", () => Results.Text(Assets.StatusScript, "text/javascript")).RequireAuthorization();
+    }
+}
+
+/// <summary>The status page's figures, for the first render and for /api/status. No patient data.</summary>
+public sealed record StatusView(string Version, long UptimeSeconds, string DeviceProfile, string DeviceLink, string LastAcquired, long Acquired,
+    long AcquisitionFailures, string? DeviceProblem, IReadOnlyList<DestinationView> Destinations, int SpoolEntries, string Mqtt, string DiskFree,
+    string Memory, string? Temperature, string Fingerprint, string? LastEntry)
+{
+    public static StatusView Of(IGatewayControl control, WebState state)
+    {
+        var h = control.Health();
+        return new StatusView(h.Version, h.UptimeSeconds, h.Device?.Profile ?? "none", h.Device?.Link ?? "no device",
+            h.Device?.LastAcquired?.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) ?? "never",
+            h.Device?.Acquired ?? 0, h.Device?.Failures ?? 0, h.Device?.Problem,
+            [.. h.Destinations.Select(d => new DestinationView(d.Name, d.Pending, d.OldestSeconds, d.DeadLetters,
+                d.LastSuccess?.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) ?? "never", d.Failures))],
+            h.Spool.Entries, control.Config.Mqtt is null ? "not configured" : control.MqttConnected ? "connected" : "disconnected",
+            h.DiskFreeBytes is { } free ? $"{free / (1 << 20):N0} MB" : "unknown", $"{h.MemoryBytes / (1 << 20):N0} MB",
+            h.CpuTemperatureC is { } t ? $"{t:F1} °C" : null, state.Fingerprint, control.LastImage()?.Id);
+    }
+}
+
+public sealed record DestinationView(string Name, int Pending, long? OldestSeconds, int DeadLetters, string LastSuccess, long Failures);
