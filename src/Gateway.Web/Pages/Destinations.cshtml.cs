@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using Gateway.Configuration;
 using Microsoft.AspNetCore.Http;
@@ -7,15 +8,21 @@ using Microsoft.Extensions.Logging;
 
 namespace Gateway.Web.Pages;
 
-/// <summary>The destination form as posted (strings: the validator, not model binding, judges the values).</summary>
+/// <summary>The destination form as posted (strings: the validator, not model binding, judges the values; empty stays empty).</summary>
 public sealed class DestinationForm
 {
     public string? OriginalName { get; set; }
+    [DisplayFormat(ConvertEmptyStringToNull = false)]
     public string Name { get; set; } = "";
+    [DisplayFormat(ConvertEmptyStringToNull = false)]
     public string AeTitle { get; set; } = "";
+    [DisplayFormat(ConvertEmptyStringToNull = false)]
     public string Host { get; set; } = "";
+    [DisplayFormat(ConvertEmptyStringToNull = false)]
     public string Port { get; set; } = "104";
+    [DisplayFormat(ConvertEmptyStringToNull = false)]
     public string CallingAeTitle { get; set; } = "GATEWAY";
+    [DisplayFormat(ConvertEmptyStringToNull = false)]
     public string Modalities { get; set; } = "";
     public bool Tls { get; set; }
 }

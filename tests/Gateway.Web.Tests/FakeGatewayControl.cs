@@ -1,0 +1,47 @@
+using Gateway.Configuration;
+using Gateway.Dicom;
+using Gateway.Telemetry;
+using Gateway.Web;
+
+namespace Gateway.Web.Tests;
+
+/// <summary>
+/// The service as the page sees it, for the page's own tests (security, validation, forms): the configuration lives
+/// in a real file written by the real ConfigWriter; network answers are scripted. The whole product with a browser
+/// is tested in Gateway.IntegrationTests against real peers.
+/// </summary>
+internal sealed class FakeGatewayControl(string configPath, GatewayConfig config) : IGatewayControl
+{
+    public GatewayConfig Config { get; private set; } = config;
+    public List<string> Calls { get; } = [];
+    public DicomDataset ExamSet { get; private set; } = new();
+
+    public IReadOnlyList<string> SaveConfig(GatewayConfig config)
+    {
+        try
+        {
+            ConfigWriter.Save(configPath, config);
+        }
+        catch (ConfigException e)
+        {
+            return e.Problems;
+        }
+        Config = config;
+        Calls.Add("save");
+        return [];
+    }
+
+    public HealthMessage Health() => new() { BoxId = Config.Box.Id, Version = "test", Destinations = [.. Config.Destinations.Select(d => new DestinationHealth(d.Name, 0, null, 0, null, 0))] };
+    public bool MqttConnected => false;
+    public Task<(bool Ok, string Message)> EchoAsync(DestinationConfig destination, CancellationToken ct) => Task.FromResult((true, "success: scripted"));
+    public Task<(bool Ok, string Message)> TestMqttAsync(MqttConfig mqtt, CancellationToken ct) => Task.FromResult((false, "scripted"));
+    public IReadOnlyList<SpoolRow> SpoolEntries() => [];
+    public int Retry(string? id) { Calls.Add("retry"); return 0; }
+    public int PurgeDeadLetters(string? id) { Calls.Add("purge"); return 0; }
+    public (string Id, byte[] Png)? LastImage() => null;
+    public DicomDataset Exam() => ExamSet;
+    public void SetExam(DicomDataset exam) { ExamSet = exam; Calls.Add("exam"); }
+    public bool RequestCapture() { Calls.Add("capture"); return false; }
+    public IReadOnlyList<string> RecentLogs() => [];
+    public void RequestRestart() => Calls.Add("restart");
+}

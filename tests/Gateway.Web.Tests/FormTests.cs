@@ -1,0 +1,92 @@
+using System.Net;
+using System.Text;
+using Xunit;
+
+namespace Gateway.Web.Tests;
+
+/// <summary>Issue #8: invalid input gets field-level messages from the configuration's own validation, and changes nothing.</summary>
+public sealed class FormTests
+{
+    [Theory]
+    [InlineData("70000", "PACS2", "error-port", "70000 is not a port")]
+    [InlineData("104", "", "error-aeTitle", "is not an AE title")]
+    [InlineData("104", "ABCDEFGHIJKLMNOPQ", "error-aeTitle", "'ABCDEFGHIJKLMNOPQ' is not an AE title (1 to 16 characters")]
+    public async Task An_invalid_destination_gets_a_message_beside_its_field_and_the_file_is_unchanged(string port, string ae, string fieldId, string message)
+    {
+        await using var web = await new WebFixture().StartAsync();
+        using var client = await web.LoggedInAsync();
+        var before = await File.ReadAllBytesAsync(web.ConfigPath);
+        var page = await client.SubmitAsync("/destinations", new()
+        {
+            ["Form.Name"] = "archive", ["Form.AeTitle"] = ae, ["Form.Host"] = "10.1.2.3", ["Form.Port"] = port, ["Form.CallingAeTitle"] = "GATEWAY",
+        }, "Save");
+        var at = page.IndexOf($"id=\"{fieldId}\">", StringComparison.Ordinal);
+        Assert.True(at > 0, page);
+        Assert.Contains(message, WebUtility.HtmlDecode(page[at..(at + 200)]), StringComparison.Ordinal);
+        Assert.Equal(before, await File.ReadAllBytesAsync(web.ConfigPath));
+        Assert.DoesNotContain("save", web.Control.Calls);
+    }
+
+    [Fact]
+    public async Task A_valid_destination_is_written_atomically_and_listed()
+    {
+        await using var web = await new WebFixture().StartAsync();
+        using var client = await web.LoggedInAsync();
+        var page = await client.SubmitAsync("/destinations", new()
+        {
+            ["Form.Name"] = "archive", ["Form.AeTitle"] = "ARCHIVE", ["Form.Host"] = "10.1.2.3", ["Form.Port"] = "11112", ["Form.CallingAeTitle"] = "GW",
+        }, "Save");
+        Assert.Contains("Saved archive", page, StringComparison.Ordinal);
+        var written = Gateway.Configuration.ConfigValidator.Load(web.ConfigPath);
+        Assert.Equal(["pacs", "archive"], written.Destinations.Select(d => d.Name));
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(web.ConfigPath)!, ".gateway.json.*"));
+    }
+
+    [Fact]
+    public async Task A_configuration_upload_with_errors_is_refused_with_each_problem_and_the_old_one_stays()
+    {
+        await using var web = await new WebFixture().StartAsync();
+        using var client = await web.LoggedInAsync();
+        var before = await File.ReadAllBytesAsync(web.ConfigPath);
+        var bad = """{ "box": { "id": "bad box" }, "spool": { "path": "/x" }, "destinations": [ { "name": "p", "aeTitle": "", "host": "h", "port": 70000 } ] }""";
+        using var r = await client.PostMultipartAsync("/system", "Upload", "config", "gateway.json", Encoding.UTF8.GetBytes(bad));
+        var page = await r.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        Assert.Contains("Not restored: 3 problem(s)", page, StringComparison.Ordinal);
+        Assert.Contains("box.id: &#x27;bad box&#x27; must be", page, StringComparison.Ordinal);
+        Assert.Contains("destinations[0].port: 70000 is not a port", page, StringComparison.Ordinal);
+        Assert.Equal(before, await File.ReadAllBytesAsync(web.ConfigPath));
+
+        using var notJson = await client.PostMultipartAsync("/system", "Upload", "config", "gateway.json", Encoding.UTF8.GetBytes("{ nope"));
+        Assert.Contains("Not restored", await notJson.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(before, await File.ReadAllBytesAsync(web.ConfigPath));
+    }
+
+    [Fact]
+    public async Task The_next_exam_is_checked_against_its_VRs_and_never_logged()
+    {
+        await using var web = await new WebFixture().StartAsync();
+        using var client = await web.LoggedInAsync();
+        var page = await client.SubmitAsync("/exam", new() { ["PatientName"] = "Dupré^Hélène", ["PatientID"] = "P-778", ["PatientBirthDate"] = "1999-13-45" });
+        Assert.Contains("PatientBirthDate", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("exam", web.Control.Calls);
+        page = await client.SubmitAsync("/exam", new() { ["PatientName"] = "Dupré^Hélène", ["PatientID"] = "P-778", ["AccessionNumber"] = "ACC1" });
+        Assert.Contains("The next acquisitions will carry this patient", page, StringComparison.Ordinal);
+        Assert.Equal("P-778", web.Control.ExamSet.GetString(Gateway.Dicom.DicomTags.PatientID));
+        Assert.DoesNotContain("P-778", web.Log.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Dupré", web.Log.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("P-778", await File.ReadAllTextAsync(web.ConfigPath), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_device_value_that_is_not_offered_is_refused_and_no_path_is_taken_from_the_form()
+    {
+        await using var web = await new WebFixture().StartAsync();
+        using var client = await web.LoggedInAsync();
+        var page = await client.SubmitAsync("/device", new() { ["profile"] = "../../etc/passwd" }, "Save");
+        Assert.Contains("is not one of the profiles", page, StringComparison.Ordinal);
+        page = await client.SubmitAsync("/device", new() { ["profile"] = "fpd-1417-usb", ["port"] = "/etc/shadow" }, "Save");
+        Assert.Contains("is not a port of this box", page, StringComparison.Ordinal);
+        Assert.Null(web.Control.Config.Device);
+    }
+}
