@@ -59,8 +59,8 @@ public static class ConfigValidator
             for (var i = 0; i < (scp.AllowedCallingAeTitles?.Count ?? 0); i++)
                 AeTitle(p, $"localScp.allowedCallingAeTitles[{i}]", scp.AllowedCallingAeTitles![i]);
         }
-        if (c.Destinations.Count == 0)
-            p.Add("destinations: at least one destination is needed (where should the objects go?)");
+        // No destination is allowed: a box being commissioned starts without one (objects are refused until one is
+        // added; the service says so at start).
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < c.Destinations.Count; i++)
         {

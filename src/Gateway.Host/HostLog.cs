@@ -32,6 +32,9 @@ internal static partial class HostLog
     [LoggerMessage(3010, LogLevel.Error, "The web page cannot start: {Reason}; the gateway goes on without it")]
     public static partial void WebFailed(ILogger logger, string reason);
 
+    [LoggerMessage(3011, LogLevel.Warning, "No destination is configured: acquired and received objects are refused until one is added (web page or configuration file)")]
+    public static partial void NoDestination(ILogger logger);
+
     [LoggerMessage(3005, LogLevel.Critical, "Gateway stopped: {Reason}")]
     public static partial void Fatal(ILogger logger, Exception exception, string reason);
 }

@@ -104,7 +104,6 @@ public sealed class TelemetryPublisher
     /// <summary>One connection's life: online, health, events; returns (throws) when it breaks.</summary>
     private async Task SessionAsync(IMqttClient client, CancellationToken ct)
     {
-        await PublishAsync(client, "status", JsonSerializer.SerializeToUtf8Bytes(Status("online"), TelemetryJson.Default.StatusMessage), retain: true, ct).ConfigureAwait(false);
         var nextHealth = _time.GetUtcNow();
         var lastPing = _time.GetUtcNow();
         while (true)
@@ -116,6 +115,9 @@ public sealed class TelemetryPublisher
             if (now >= nextHealth || _healthRequested)
             {
                 _healthRequested = false;
+                // "online" again with every health message: a broker that lost its retained messages (restarted without
+                // persistence, or a subscriber that raced the first publish) learns the state within one interval.
+                await PublishAsync(client, "status", JsonSerializer.SerializeToUtf8Bytes(Status("online"), TelemetryJson.Default.StatusMessage), retain: true, ct).ConfigureAwait(false);
                 var health = _health() with { EventsDropped = EventsDropped };
                 await PublishAsync(client, "health", JsonSerializer.SerializeToUtf8Bytes(health, TelemetryJson.Default.HealthMessage), retain: true, ct).ConfigureAwait(false);
                 nextHealth = now + _options.HealthInterval;

@@ -27,7 +27,7 @@ public sealed partial class DemoTests
         demo.WaitForOutput("gateway demo running", TimeSpan.FromSeconds(30));
         var port = int.Parse(BrokerLine().Match(demo.Output).Groups[1].Value, CultureInfo.InvariantCulture);
         string Read(string topic) => ProcessRunner.Run(sub, ["-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-i", "demo-test",
-            "-t", topic, "-v", "-C", "1", "-W", "10"]).StdOut;
+            "-t", topic, "-v", "-C", "1", "-W", "15"]).StdOut;
         Assert.StartsWith("gateway/demo/status {\"schema\":1,\"boxId\":\"demo\",\"state\":\"online\"", Read("gateway/demo/status"), StringComparison.Ordinal);
         Assert.StartsWith("gateway/demo/health {\"schema\":1,\"boxId\":\"demo\"", Read("gateway/demo/health"), StringComparison.Ordinal);
         Assert.StartsWith("gateway/demo/events {\"schema\":1,\"boxId\":\"demo\"", Read("gateway/demo/events"), StringComparison.Ordinal);

@@ -10,10 +10,10 @@ public sealed class SocatPair : IDisposable
     private readonly string _socat;
     private PeerProcess? _process;
 
-    public SocatPair(string directory)
+    public SocatPair(string directory, string? gatewayEnd = null)
     {
         _socat = Peers.Require("socat", "socat");
-        GatewayEnd = Path.Combine(directory, "gateway-tty");
+        GatewayEnd = gatewayEnd ?? Path.Combine(directory, "gateway-tty");
         DeviceEnd = Path.Combine(directory, "device-tty");
         Plug();
     }

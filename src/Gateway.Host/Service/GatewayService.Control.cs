@@ -40,8 +40,8 @@ internal sealed partial class GatewayService : IGatewayControl
         {
             return [$"{configPath}: cannot write: {e.Message}"];
         }
-        // Applied at once (the file watcher would find it within 2 s anyway; the second look finds nothing new).
-        _ = Task.Run(ReloadAsync);
+        // Applied before the page answers, so what it shows next is what runs (the file watcher's later look finds nothing new).
+        ReloadAsync().GetAwaiter().GetResult();
         return [];
     }
 

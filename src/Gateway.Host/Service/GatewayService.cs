@@ -68,6 +68,8 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
             _config.Spool.Path, TimeProvider.System);
 
         StartForwarder();
+        if (_config.Destinations.Count == 0)
+            HostLog.NoDestination(_log);
         await using var scp = StartScp();
         ScpPort = scp?.Port;
         if (_config.Exam is { } examJson)

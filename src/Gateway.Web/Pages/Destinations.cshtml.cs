@@ -140,6 +140,12 @@ public sealed class DestinationsModel(IGatewayControl control, WebState state, I
         var (ok, message) = await control.EchoAsync(target, ct).ConfigureAwait(false);
         Message = $"{target.Name} ({target.AeTitle} at {target.Host}:{target.Port}): {message}";
         MessageOk = ok;
+        if (configured is not null && string.IsNullOrEmpty(Form.Host))
+        {
+            // Tested from the list: the form below stays an empty "add" form.
+            Form = new DestinationForm();
+            ModelState.Clear();
+        }
         return Page();
     }
 
