@@ -19,7 +19,4 @@ internal static partial class WebLog
 
     [LoggerMessage(6005, LogLevel.Information, "Web page: {What} by {User}")]
     public static partial void Changed(ILogger logger, string what, string user);
-
-    [LoggerMessage(6006, LogLevel.Error, "Web page cannot start: {Reason}; the gateway goes on without it")]
-    public static partial void CannotStart(ILogger logger, string reason);
 }

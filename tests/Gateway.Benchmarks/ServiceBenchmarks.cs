@@ -6,8 +6,8 @@ using Gateway.Testing;
 namespace Gateway.Benchmarks;
 
 /// <summary>
-/// Issue #7: start-up time to READY=1, idle RSS and CPU of `gateway run` (with a device on a serial port and MQTT
-/// telemetry, as installed), RSS while receiving and forwarding.
+/// Issue #7: start-up time to READY=1, idle RSS and CPU of `gateway run` (with a device on a serial port, MQTT
+/// telemetry and the web page, as installed), RSS while receiving and forwarding.
 /// </summary>
 public static class ServiceBenchmarks
 {
@@ -39,7 +39,8 @@ public static class ServiceBenchmarks
           "localScp": { "aeTitle": "GATEWAY", "port": {{scpPort}}, "bind": "127.0.0.1" },
           "destinations": [ { "name": "pacs", "aeTitle": "{{pacs.AeTitle}}", "host": "127.0.0.1", "port": {{pacs.Port}} } ],
           "device": { "profile": "{{profile}}", "serialPort": "{{cable.GatewayEnd}}", "gpio": false },
-          "mqtt": { "host": "127.0.0.1", "port": {{broker.Port}}, "healthIntervalSeconds": 30 } }
+          "mqtt": { "host": "127.0.0.1", "port": {{broker.Port}}, "healthIntervalSeconds": 30 },
+          "web": { "port": {{FreePort.Get()}}, "httpRedirectPort": 0, "bind": "127.0.0.1", "stateDirectory": "{{Path.Combine(dir, "web")}}" } }
         """);
         var notifyPath = Path.Combine(dir, "notify.sock");
         using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);

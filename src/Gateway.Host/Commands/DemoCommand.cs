@@ -63,7 +63,7 @@ internal static class DemoCommand
         await using var broker = await EmbeddedBroker.StartAsync(FreeLoopbackPort()).ConfigureAwait(false);
 
         // The device: the shipped flat-panel profile, one frame every 2 s, with line noise and every 5th frame corrupted once.
-        var profilePath = Path.Combine(dir, "fpd-1417-usb.json");
+        var profilePath = Path.Combine(Directory.CreateDirectory(Path.Combine(dir, "profiles")).FullName, "fpd-1417-usb.json");
         using (var resource = typeof(DemoCommand).Assembly.GetManifestResourceStream("profiles/fpd-1417-usb.json")!)
         using (var file = File.Create(profilePath))
             resource.CopyTo(file);
@@ -88,6 +88,15 @@ internal static class DemoCommand
             Device = new DeviceConfig { Profile = profilePath, SerialPort = socat is null ? null : gatewayEnd, Gpio = false },
             Exam = JsonDocument.Parse("""{ "PatientID": "DEMO-0001", "PatientName": "Demo^Patient", "AccessionNumber": "DEMO-ACC-1" }""").RootElement.Clone(),
             Mqtt = new MqttConfig { Host = "127.0.0.1", Port = broker.Port, HealthIntervalSeconds = 5 },
+            Web = new WebConfig
+            {
+                Port = FreeLoopbackPort(),
+                HttpRedirectPort = 0,
+                Bind = "127.0.0.1",
+                BindBeforeSetup = "127.0.0.1",
+                StateDirectory = Path.Combine(dir, "web"),
+                ProfilesDirectory = Path.GetDirectoryName(profilePath)!,
+            },
         };
         ConfigWriter.Save(configPath, config);
 
@@ -99,8 +108,8 @@ internal static class DemoCommand
               PACS     DEMO-PACS at 127.0.0.1:{pacs.Port} (built-in storage SCP), objects in {pacsDir}
               MQTT     embedded broker 127.0.0.1:{broker.Port}: topics gateway/demo/status, gateway/demo/health, gateway/demo/events
                        (e.g. mosquitto_sub -h 127.0.0.1 -p {broker.Port} -i watcher -t 'gateway/demo/#' -v)
-              gateway  storage SCP GATEWAY at 127.0.0.1:{config.LocalScp.Port}; configuration {configPath} (edit it: destinations, MQTT and exam apply live)
-              web page arrives with issue #8
+              gateway  storage SCP GATEWAY at 127.0.0.1:{config.LocalScp.Port}; configuration {configPath} (edit it: destinations, device, MQTT and exam apply live)
+              web page https://127.0.0.1:{config.Web.Port}/ (self-signed certificate; first visit asks for the setup code in {Path.Combine(config.Web.StateDirectory, "setup-code")})
             {(seconds > 0 ? $"running for {seconds} s" : "Ctrl-C to stop")}
             """);
         console.Flush();

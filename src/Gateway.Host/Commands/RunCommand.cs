@@ -47,6 +47,8 @@ internal static class RunCommand
             .AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(level => level >= console)
             .AddProvider(RecentLog.Shared)
             .AddFilter("Microsoft", LogLevel.Warning)
+            // Session keys are kept unencrypted in web.stateDirectory (mode 0700), on purpose: there is no key store on the box.
+            .AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error)
             .SetMinimumLevel(LogLevel.Information));
 
     /// <summary>Runs the service until SIGTERM or SIGINT; a fatal error is logged, printed and exits 1.</summary>
