@@ -43,6 +43,49 @@ internal static class Uploads
         return path;
     }
 
+    /// <summary>
+    /// The hospital's certificate for the page: PEM certificate (chain) and its private key, checked to belong
+    /// together, saved as https-hospital.pem/.key (0600); returns the two paths, or null with the problem.
+    /// </summary>
+    public static (string Certificate, string Key)? SaveHttpsCertificate(IFormFile certificate, IFormFile key, string stateDirectory, out string? problem)
+    {
+        var certText = ReadText(certificate, out problem);
+        if (problem is not null)
+            return null;
+        var keyText = ReadText(key, out problem);
+        if (problem is not null)
+            return null;
+        try
+        {
+            using var pair = X509Certificate2.CreateFromPem(certText, keyText);
+            if (!pair.HasPrivateKey)
+                problem = "the key does not belong to the certificate";
+        }
+        catch (CryptographicException e)
+        {
+            problem = $"certificate and key do not make a pair: {e.Message}";
+        }
+        if (problem is not null)
+            return null;
+        var certPath = Path.Combine(stateDirectory, "https-hospital.pem");
+        var keyPath = Path.Combine(stateDirectory, "https-hospital.key");
+        WritePrivate(certPath, certText);
+        WritePrivate(keyPath, keyText);
+        return (certPath, keyPath);
+    }
+
+    private static void WritePrivate(string path, string text)
+    {
+        using var s = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.Create,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
+        s.Write(System.Text.Encoding.UTF8.GetBytes(text));
+        s.Flush(flushToDisk: true);
+    }
+
     public static string ReadText(IFormFile file, out string? problem)
     {
         problem = file.Length > WebLimits.MaxUpload ? $"the file is larger than {WebLimits.MaxUpload} bytes" : null;

@@ -89,4 +89,23 @@ public sealed class FormTests
         Assert.Contains("is not a port of this box", page, StringComparison.Ordinal);
         Assert.Null(web.Control.Config.Device);
     }
+
+    [Fact]
+    public async Task A_hospital_certificate_is_taken_only_with_its_own_key_and_stored_privately()
+    {
+        await using var web = await new WebFixture().StartAsync();
+        using var certs = new Gateway.Testing.TestCertificates();
+        using var client = await web.LoggedInAsync();
+        using var wrong = await client.PostFilesAsync("/system", "Certificate",
+            ("certificate", "server.pem", await File.ReadAllBytesAsync(certs.ServerCert)), ("key", "client.key", await File.ReadAllBytesAsync(certs.ClientKey)));
+        Assert.Contains("web.certificateFile: certificate and key do not make a pair", WebUtility.HtmlDecode(await wrong.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        Assert.Null(web.Control.Config.Web.CertificateFile);
+
+        using var right = await client.PostFilesAsync("/system", "Certificate",
+            ("certificate", "server.pem", await File.ReadAllBytesAsync(certs.ServerCert)), ("key", "server.key", await File.ReadAllBytesAsync(certs.ServerKey)));
+        Assert.Contains("Certificate saved", await right.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var saved = web.Control.Config.Web.KeyFile!;
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(saved));
+        Assert.Equal(Path.Combine(web.Control.Config.Web.StateDirectory, "https-hospital.key"), saved); // our name, not the upload's
+    }
 }

@@ -141,14 +141,18 @@ internal sealed partial class PageClient : IDisposable
         return await _http.PostAsync(handler is null ? path : $"{path}?handler={handler}", content);
     }
 
-    public async Task<HttpResponseMessage> PostMultipartAsync(string path, string handler, string field, string fileName, byte[] bytes)
+    public Task<HttpResponseMessage> PostMultipartAsync(string path, string handler, string field, string fileName, byte[] bytes) =>
+        PostFilesAsync(path, handler, (field, fileName, bytes));
+
+    public async Task<HttpResponseMessage> PostFilesAsync(string path, string handler, params (string Field, string FileName, byte[] Bytes)[] files)
     {
         var page = await GetStringAsync(path);
         using var content = new MultipartFormDataContent
         {
             { new StringContent(WebUtility.HtmlDecode(TokenPattern().Match(page).Groups[1].Value)), "__RequestVerificationToken" },
-            { new ByteArrayContent(bytes), field, fileName },
         };
+        foreach (var (field, fileName, bytes) in files)
+            content.Add(new ByteArrayContent(bytes), field, fileName);
         return await _http.PostAsync($"{path}?handler={handler}", content);
     }
 

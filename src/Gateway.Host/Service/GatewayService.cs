@@ -204,12 +204,16 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
     }
 
     /// <summary>After the first password: the page moves from its setup address (127.0.0.1) to its configured one.</summary>
-    private async Task RestartWebAfterSetupAsync()
+    private Task RestartWebAfterSetupAsync() =>
+        _config.Web.Bind == _config.Web.BindBeforeSetup ? Task.CompletedTask : RestartWebAsync();
+
+    /// <summary>New web settings (address, port, certificate): the page stops and starts again once the current answer is out.</summary>
+    private async Task RestartWebAsync()
     {
-        if (_config.Web.Bind == _config.Web.BindBeforeSetup || _web is null)
-            return;
         await Task.Delay(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
-        await _web.DisposeAsync().ConfigureAwait(false);
+        if (_web is { } web)
+            await web.DisposeAsync().ConfigureAwait(false);
+        _web = null;
         await StartWebAsync().ConfigureAwait(false);
     }
 
@@ -424,7 +428,11 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         if (Json(old.LocalScp) != Json(next.LocalScp))
             restart.Add("localScp");
         if (Json(old.Web) != Json(next.Web))
-            restart.Add("web");
+        {
+            // The page may be serving the very request that saved this: it restarts a moment later, on its own.
+            _ = Task.Run(RestartWebAsync);
+            applied.Add("web");
+        }
         if (old.Box.UidRoot != next.Box.UidRoot)
             restart.Add("box.uidRoot");
         if (applied.Count > 0)

@@ -10,6 +10,7 @@ namespace Gateway.Web.Pages;
 public sealed class SystemModel(IGatewayControl control, WebState state, ILoggerFactory loggers) : PageModel
 {
     public IReadOnlyList<string> Logs => control.RecentLogs();
+    public string Fingerprint => state.Fingerprint;
     public List<string> Problems { get; } = [];
     public string? Message { get; private set; }
     public bool MessageOk { get; private set; }
@@ -47,6 +48,30 @@ public sealed class SystemModel(IGatewayControl control, WebState state, ILogger
         }
         WebLog.Changed(loggers.CreateLogger("gateway.web"), "configuration restored from a file", User.Identity?.Name ?? "?");
         Message = "Restored. Destinations, MQTT and device apply now; spool and storage SCP settings at the next restart.";
+        MessageOk = true;
+    }
+
+    public void OnPostCertificate(IFormFile? certificate, IFormFile? key)
+    {
+        if (certificate is null || key is null)
+        {
+            Message = "Choose the certificate and its key.";
+            return;
+        }
+        var saved = Uploads.SaveHttpsCertificate(certificate, key, state.Config.StateDirectory, out var problem);
+        if (saved is not { } files)
+        {
+            Message = $"web.certificateFile: {problem}";
+            return;
+        }
+        var problems = control.SaveConfig(control.Config with { Web = control.Config.Web with { CertificateFile = files.Certificate, KeyFile = files.Key } });
+        if (problems.Count > 0)
+        {
+            Problems.AddRange(problems);
+            return;
+        }
+        WebLog.Changed(loggers.CreateLogger("gateway.web"), "page certificate replaced", User.Identity?.Name ?? "?");
+        Message = "Certificate saved: the page restarts with it in a moment (reload the page).";
         MessageOk = true;
     }
 
