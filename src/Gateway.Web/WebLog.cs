@@ -20,3 +20,10 @@ internal static partial class WebLog
     [LoggerMessage(6005, LogLevel.Information, "Web page: {What} by {User}")]
     public static partial void Changed(ILogger logger, string what, string user);
 }
+
+/// <summary>The page's audit line: what a signed-in technician changed (never the values of patient fields).</summary>
+internal static class PageAudit
+{
+    public static void Audit(this Microsoft.AspNetCore.Mvc.RazorPages.PageModel page, ILoggerFactory loggers, string what) =>
+        WebLog.Changed(loggers.CreateLogger("gateway.web"), what, page.User.Identity?.Name ?? "?");
+}

@@ -99,7 +99,7 @@ public sealed class DestinationsModel(IGatewayControl control, WebState state, I
             Sort(problems, $"destinations[{index}].");
             return Page();
         }
-        WebLog.Changed(loggers.CreateLogger("gateway.web"), $"destination {candidate.Name} saved", User.Identity?.Name ?? "?");
+        this.Audit(loggers, $"destination {candidate.Name} saved");
         Message = $"Saved {candidate.Name}: the gateway uses it from now on.";
         MessageOk = true;
         Form = new DestinationForm();
@@ -116,7 +116,7 @@ public sealed class DestinationsModel(IGatewayControl control, WebState state, I
             GeneralProblems.AddRange(problems);
             return Page();
         }
-        WebLog.Changed(loggers.CreateLogger("gateway.web"), $"destination {name} removed", User.Identity?.Name ?? "?");
+        this.Audit(loggers, $"destination {name} removed");
         Message = $"Removed {name}. Objects already waiting for it stay in the spool (see the spool page).";
         MessageOk = true;
         return Page();

@@ -46,7 +46,7 @@ public sealed class DeviceModel(IGatewayControl control, WebState state, ILogger
             Message = string.Join("; ", problems);
             return;
         }
-        WebLog.Changed(loggers.CreateLogger("gateway.web"), $"device set to {profile ?? "none"}", User.Identity?.Name ?? "?");
+        this.Audit(loggers, $"device set to {profile ?? "none"}");
         Message = device is null ? "No device: acquisition stopped." : $"Acquiring from {profile} now.";
         MessageOk = true;
     }

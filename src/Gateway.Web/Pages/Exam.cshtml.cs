@@ -44,7 +44,7 @@ public sealed class ExamModel(IGatewayControl control, ILoggerFactory loggers) :
         }
         control.SetExam(exam);
         // The log says that the exam changed, never what it holds.
-        WebLog.Changed(loggers.CreateLogger("gateway.web"), "next exam set", User.Identity?.Name ?? "?");
+        this.Audit(loggers, "next exam set");
         Message = "The next acquisitions will carry this patient and accession number.";
         MessageOk = true;
     }

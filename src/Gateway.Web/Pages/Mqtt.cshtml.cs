@@ -24,7 +24,7 @@ public sealed class MqttModel(IGatewayControl control, WebState state, ILoggerFa
             Message = string.Join("; ", problems);
             return;
         }
-        WebLog.Changed(loggers.CreateLogger("gateway.web"), "MQTT settings saved", User.Identity?.Name ?? "?");
+        this.Audit(loggers, "MQTT settings saved");
         Message = mqtt is null ? "Telemetry off." : "Saved: the gateway reconnects with these settings.";
         MessageOk = true;
     }

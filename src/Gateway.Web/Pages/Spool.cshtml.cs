@@ -38,7 +38,7 @@ public sealed class SpoolModel(IGatewayControl control, ILoggerFactory loggers) 
 
     private void Done(string message, string what)
     {
-        WebLog.Changed(loggers.CreateLogger("gateway.web"), what, User.Identity?.Name ?? "?");
+        this.Audit(loggers, what);
         Message = message;
         MessageOk = true;
         Entries = control.SpoolEntries();

@@ -46,7 +46,7 @@ public sealed class SystemModel(IGatewayControl control, WebState state, ILogger
             Problems.AddRange(refused);
             return;
         }
-        WebLog.Changed(loggers.CreateLogger("gateway.web"), "configuration restored from a file", User.Identity?.Name ?? "?");
+        this.Audit(loggers, "configuration restored from a file");
         Message = "Restored. Destinations, MQTT and device apply now; spool and storage SCP settings at the next restart.";
         MessageOk = true;
     }
@@ -70,7 +70,7 @@ public sealed class SystemModel(IGatewayControl control, WebState state, ILogger
             Problems.AddRange(problems);
             return;
         }
-        WebLog.Changed(loggers.CreateLogger("gateway.web"), "page certificate replaced", User.Identity?.Name ?? "?");
+        this.Audit(loggers, "page certificate replaced");
         Message = "Certificate saved: the page restarts with it in a moment (reload the page).";
         MessageOk = true;
     }
@@ -99,7 +99,7 @@ public sealed class SystemModel(IGatewayControl control, WebState state, ILogger
             Message = "Tick the box to confirm the restart.";
             return;
         }
-        WebLog.Changed(loggers.CreateLogger("gateway.web"), "restart requested", User.Identity?.Name ?? "?");
+        this.Audit(loggers, "restart requested");
         control.RequestRestart();
         Message = "Restarting: this page comes back in a few seconds.";
         MessageOk = true;
