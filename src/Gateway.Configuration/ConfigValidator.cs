@@ -153,14 +153,42 @@ public static class ConfigValidator
     public static DeviceProfile LoadProfile(DeviceConfig device)
     {
         var profile = ProfileLoader.Load(device.Profile);
+        var serial = profile.Serial is { } s
+            ? s with { Device = device.SerialPort ?? s.Device, Baud = device.Baud ?? s.Baud }
+            : null;
+        var problems = new List<string>();
         profile = profile with
         {
-            Serial = device.SerialPort is { } port && profile.Serial is { } serial ? serial with { Device = port } : profile.Serial,
+            Serial = serial,
             WatchFolder = device.WatchFolder is { } folder && profile.WatchFolder is { } watch ? watch with { Path = folder } : profile.WatchFolder,
-            Gpio = device.Gpio ? profile.Gpio : null,
+            Gpio = device.Gpio && profile.Gpio is { } gpio ? Wire(gpio, device, problems) : null,
         };
-        var problems = ProfileLoader.Validate(profile);
+        problems.AddRange(ProfileLoader.Validate(profile));
         return problems.Count == 0 ? profile : throw new ProfileException(device.Profile, problems);
+    }
+
+    /// <summary>The profile's GPIO section with this box's chip and line numbers.</summary>
+    private static GpioSettings Wire(GpioSettings gpio, DeviceConfig device, List<string> problems)
+    {
+        var lines = device.GpioLines ?? new Dictionary<string, int>();
+        foreach (var name in lines.Keys)
+        {
+            if (!gpio.Inputs.Any(i => i.Name == name) && name is not ("ready" or "busy" or "error"))
+                problems.Add($"device.gpioLines.{name}: the profile has no input or output of that name (inputs: {string.Join(", ", gpio.Inputs.Select(i => i.Name))}; outputs: ready, busy, error)");
+        }
+        GpioOutput? Output(string name, GpioOutput? output) =>
+            lines.TryGetValue(name, out var line) ? (output ?? new GpioOutput()) with { Line = line } : output;
+        return gpio with
+        {
+            Chip = device.GpioChip ?? gpio.Chip,
+            Inputs = [.. gpio.Inputs.Select(i => lines.TryGetValue(i.Name, out var line) ? i with { Line = line } : i)],
+            Outputs = new GpioOutputs
+            {
+                Ready = Output("ready", gpio.Outputs.Ready),
+                Busy = Output("busy", gpio.Outputs.Busy),
+                Error = Output("error", gpio.Outputs.Error),
+            },
+        };
     }
 
     private static void Tls(List<string> p, string key, TlsConfig? tls)

@@ -94,6 +94,12 @@ public sealed record DeviceConfig
     public string? WatchFolder { get; init; }
     /// <summary>false: ignore the profile's GPIO section (a box without the wiring).</summary>
     public bool Gpio { get; init; } = true;
+    /// <summary>Overrides the profile's serial.baud (the device was set to another rate).</summary>
+    public int? Baud { get; init; }
+    /// <summary>Overrides the profile's gpio.chip.</summary>
+    public int? GpioChip { get; init; }
+    /// <summary>This box's wiring: line numbers by input name (e.g. "footswitch") or output ("ready", "busy", "error").</summary>
+    public IReadOnlyDictionary<string, int>? GpioLines { get; init; }
 }
 
 /// <summary>Health telemetry to an MQTT broker (topics gateway/&lt;box.id&gt;/status, health, events).</summary>

@@ -44,10 +44,10 @@ internal static class Uploads
     }
 
     /// <summary>
-    /// The hospital's certificate for the page: PEM certificate (chain) and its private key, checked to belong
-    /// together, saved as https-hospital.pem/.key (0600); returns the two paths, or null with the problem.
+    /// A certificate with its private key (the page's own, or a client certificate for mutual TLS): PEM files checked
+    /// to belong together, saved as NAME.pem/.key (0600) where NAME is ours; returns the two paths, or null with the problem.
     /// </summary>
-    public static (string Certificate, string Key)? SaveHttpsCertificate(IFormFile certificate, IFormFile key, string stateDirectory, out string? problem)
+    public static (string Certificate, string Key)? SaveCertificatePair(IFormFile certificate, IFormFile key, string directory, string name, out string? problem)
     {
         var certText = ReadText(certificate, out problem);
         if (problem is not null)
@@ -67,8 +67,9 @@ internal static class Uploads
         }
         if (problem is not null)
             return null;
-        var certPath = Path.Combine(stateDirectory, "https-hospital.pem");
-        var keyPath = Path.Combine(stateDirectory, "https-hospital.key");
+        Directory.CreateDirectory(directory);
+        var certPath = Path.Combine(directory, name + ".pem");
+        var keyPath = Path.Combine(directory, name + ".key");
         WritePrivate(certPath, certText);
         WritePrivate(keyPath, keyText);
         return (certPath, keyPath);

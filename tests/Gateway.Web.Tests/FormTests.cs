@@ -108,4 +108,50 @@ public sealed class FormTests
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(saved));
         Assert.Equal(Path.Combine(web.Control.Config.Web.StateDirectory, "https-hospital.key"), saved); // our name, not the upload's
     }
+
+    [Fact]
+    public async Task The_device_page_takes_this_box_s_wiring_and_baud_and_names_what_does_not_fit()
+    {
+        await using var web = await new WebFixture().StartAsync();
+        using var client = await web.LoggedInAsync();
+        var page = WebUtility.HtmlDecode(await client.SubmitAsync("/device", new() { ["profile"] = "endoscope-footswitch", ["gpio"] = "true", ["gpioLines"] = "pedal=3" }, "Save"));
+        Assert.Contains("device.gpioLines.pedal: the profile has no input or output of that name (inputs: footswitch; outputs: ready, busy, error)", page, StringComparison.Ordinal);
+        page = WebUtility.HtmlDecode(await client.SubmitAsync("/device", new() { ["profile"] = "endoscope-footswitch", ["gpio"] = "true", ["gpioLines"] = "footswitch=22" }, "Save"));
+        Assert.Contains("gpio.outputs.ready.line: line 22 is used twice", page, StringComparison.Ordinal);
+        Assert.Null(web.Control.Config.Device);
+
+        page = await client.SubmitAsync("/device", new() { ["profile"] = "endoscope-footswitch", ["gpio"] = "true", ["baud"] = "115200", ["gpioChip"] = "1", ["gpioLines"] = "footswitch=5, error=26" }, "Save");
+        Assert.Contains("Acquiring from endoscope-footswitch", page, StringComparison.Ordinal);
+        var profile = Gateway.Configuration.ConfigValidator.LoadProfile(Gateway.Configuration.ConfigValidator.Load(web.ConfigPath).Device!);
+        Assert.Equal(115200, profile.Serial!.Baud);
+        Assert.Equal(1, profile.Gpio!.Chip);
+        Assert.Equal(5, profile.Gpio.Inputs[0].Line);
+        Assert.Equal(26, profile.Gpio.Outputs.Error!.Line);
+        Assert.Equal(22, profile.Gpio.Outputs.Ready!.Line);
+    }
+
+    [Fact]
+    public async Task A_TLS_destination_takes_the_PACS_CA_and_a_client_certificate_pair_under_names_the_gateway_makes()
+    {
+        await using var web = await new WebFixture().StartAsync();
+        using var certs = new Gateway.Testing.TestCertificates();
+        using var client = await web.LoggedInAsync();
+        Dictionary<string, string> form = new()
+        {
+            ["Form.Name"] = "secure", ["Form.AeTitle"] = "SECURE", ["Form.Host"] = "pacs.example", ["Form.Port"] = "2762", ["Form.CallingAeTitle"] = "GW", ["Form.Tls"] = "true",
+        };
+        using var r = await client.PostFilesAsync("/destinations", "Save", form,
+            ("ca", "../../ca.pem", await File.ReadAllBytesAsync(certs.CaFile)),
+            ("clientCertificate", "c.pem", await File.ReadAllBytesAsync(certs.ClientCert)), ("clientKey", "c.key", await File.ReadAllBytesAsync(certs.ClientKey)));
+        Assert.Contains("Saved secure", await r.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var tls = web.Control.Config.Destinations.Single(d => d.Name == "secure").Tls!;
+        var tlsDir = Path.Combine(web.Control.Config.Web.StateDirectory, "tls");
+        Assert.All(new[] { tls.CaFile!, tls.CertificateFile!, tls.KeyFile! }, f => Assert.Equal(tlsDir, Path.GetDirectoryName(f)));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(tls.KeyFile!));
+
+        using var bad = await client.PostFilesAsync("/destinations", "Save", new Dictionary<string, string>(form) { ["Form.Name"] = "bad" },
+            ("ca", "ca.pem", "not a certificate"u8.ToArray()));
+        Assert.Contains("the file holds no certificate", WebUtility.HtmlDecode(await bad.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        Assert.DoesNotContain(web.Control.Config.Destinations, d => d.Name == "bad");
+    }
 }

@@ -144,13 +144,18 @@ internal sealed partial class PageClient : IDisposable
     public Task<HttpResponseMessage> PostMultipartAsync(string path, string handler, string field, string fileName, byte[] bytes) =>
         PostFilesAsync(path, handler, (field, fileName, bytes));
 
-    public async Task<HttpResponseMessage> PostFilesAsync(string path, string handler, params (string Field, string FileName, byte[] Bytes)[] files)
+    public Task<HttpResponseMessage> PostFilesAsync(string path, string handler, params (string Field, string FileName, byte[] Bytes)[] files) =>
+        PostFilesAsync(path, handler, [], files);
+
+    public async Task<HttpResponseMessage> PostFilesAsync(string path, string handler, Dictionary<string, string> fields, params (string Field, string FileName, byte[] Bytes)[] files)
     {
         var page = await GetStringAsync(path);
         using var content = new MultipartFormDataContent
         {
             { new StringContent(WebUtility.HtmlDecode(TokenPattern().Match(page).Groups[1].Value)), "__RequestVerificationToken" },
         };
+        foreach (var (name, value) in fields)
+            content.Add(new StringContent(value), name);
         foreach (var (field, fileName, bytes) in files)
             content.Add(new ByteArrayContent(bytes), field, fileName);
         return await _http.PostAsync($"{path}?handler={handler}", content);

@@ -51,7 +51,7 @@ public sealed class DestinationsModel(IGatewayControl control, WebState state, I
             Form = FromConfig(d);
     }
 
-    public IActionResult OnPostSave(IFormFile? ca)
+    public IActionResult OnPostSave(IFormFile? ca, IFormFile? clientCertificate, IFormFile? clientKey)
     {
         var destinations = control.Config.Destinations.ToList();
         var index = Form.OriginalName is { } original ? destinations.FindIndex(d => d.Name == original) : -1;
@@ -67,7 +67,17 @@ public sealed class DestinationsModel(IGatewayControl control, WebState state, I
                 if (problem is not null)
                     _fieldErrors["tls"] = problem;
             }
-            tls = new TlsConfig { CaFile = caFile, CertificateFile = existing?.Tls?.CertificateFile, KeyFile = existing?.Tls?.KeyFile };
+            var (certificateFile, keyFile) = (existing?.Tls?.CertificateFile, existing?.Tls?.KeyFile);
+            if (clientCertificate is { Length: > 0 } || clientKey is { Length: > 0 })
+            {
+                if (clientCertificate is not { Length: > 0 } || clientKey is not { Length: > 0 })
+                    _fieldErrors["tls"] = "a client certificate needs its key, and a key its certificate";
+                else if (Uploads.SaveCertificatePair(clientCertificate, clientKey, Path.Combine(state.Config.StateDirectory, "tls"), $"{Guid.NewGuid():N}-client", out var problem) is { } pair)
+                    (certificateFile, keyFile) = pair;
+                else
+                    _fieldErrors["tls"] = problem!;
+            }
+            tls = new TlsConfig { CaFile = caFile, CertificateFile = certificateFile, KeyFile = keyFile };
         }
         var candidate = (existing ?? new DestinationConfig()) with
         {

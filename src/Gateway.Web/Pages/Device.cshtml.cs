@@ -15,6 +15,7 @@ public sealed class DeviceModel(IGatewayControl control, WebState state, ILogger
 
     public string ProfilesDirectory => state.Config.ProfilesDirectory;
     public DeviceConfig? Current => control.Config.Device;
+    public string CurrentLines => Current?.GpioLines is { } lines ? string.Join(", ", lines.Select(l => $"{l.Key}={l.Value}")) : "";
     public IReadOnlyList<(string Name, string Description)> Profiles { get; private set; } = [];
     public IReadOnlyList<string> Ports { get; private set; } = [];
     public string? Message { get; private set; }
@@ -22,7 +23,7 @@ public sealed class DeviceModel(IGatewayControl control, WebState state, ILogger
 
     public void OnGet() => Load();
 
-    public void OnPostSave(string? profile, string? port, bool gpio)
+    public void OnPostSave(string? profile, string? port, bool gpio, string? baud, string? gpioChip, string? gpioLines)
     {
         Load();
         DeviceConfig? device = null;
@@ -38,7 +39,17 @@ public sealed class DeviceModel(IGatewayControl control, WebState state, ILogger
                 Message = $"serial port: '{port}' is not a port of this box";
                 return;
             }
-            device = new DeviceConfig { Profile = Path.Combine(ProfilesDirectory, profile + ".json"), SerialPort = string.IsNullOrEmpty(port) ? null : port, Gpio = gpio };
+            if (!Number(baud, "device.baud", out var baudRate) || !Number(gpioChip, "device.gpioChip", out var chip) || !Lines(gpioLines, out var lines))
+                return;
+            device = new DeviceConfig
+            {
+                Profile = Path.Combine(ProfilesDirectory, profile + ".json"),
+                SerialPort = string.IsNullOrEmpty(port) ? null : port,
+                Gpio = gpio,
+                Baud = baudRate,
+                GpioChip = chip,
+                GpioLines = lines,
+            };
         }
         var problems = control.SaveConfig(control.Config with { Device = device });
         if (problems.Count > 0)
@@ -56,6 +67,40 @@ public sealed class DeviceModel(IGatewayControl control, WebState state, ILogger
         Load();
         MessageOk = control.RequestCapture();
         Message = MessageOk ? "Frame requested: watch the status page." : "The device cannot be asked for a frame (it streams on its own, or it is not connected).";
+    }
+
+    private bool Number(string? text, string key, out int? value)
+    {
+        value = null;
+        if (string.IsNullOrWhiteSpace(text))
+            return true;
+        if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))
+        {
+            value = n;
+            return true;
+        }
+        Message = $"{key}: '{text}' is not a number";
+        return false;
+    }
+
+    /// <summary>"name=line, name=line" → the wiring; the names are checked against the profile when it is saved.</summary>
+    private bool Lines(string? text, out Dictionary<string, int>? lines)
+    {
+        lines = null;
+        if (string.IsNullOrWhiteSpace(text))
+            return true;
+        lines = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var eq = part.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0 || !int.TryParse(part[(eq + 1)..].Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var line))
+            {
+                Message = $"device.gpioLines: '{part}' is not name=line (e.g. footswitch=17)";
+                return false;
+            }
+            lines[part[..eq].Trim()] = line;
+        }
+        return true;
     }
 
     private void Load()

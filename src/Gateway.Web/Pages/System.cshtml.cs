@@ -58,7 +58,7 @@ public sealed class SystemModel(IGatewayControl control, WebState state, ILogger
             Message = "Choose the certificate and its key.";
             return;
         }
-        var saved = Uploads.SaveHttpsCertificate(certificate, key, state.Config.StateDirectory, out var problem);
+        var saved = Uploads.SaveCertificatePair(certificate, key, state.Config.StateDirectory, "https-hospital", out var problem);
         if (saved is not { } files)
         {
             Message = $"web.certificateFile: {problem}";
