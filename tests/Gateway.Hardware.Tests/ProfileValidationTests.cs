@@ -39,6 +39,8 @@ public sealed class ProfileValidationTests
     [InlineData("fpd-1417-usb", "output.iod", "ct", "output.iod: 'ct' is not one of sc, sc-mf-gray8")]
     [InlineData("fpd-1417-usb", "output.grouping", "multi-frame", "output.grouping: multi-frame does not fit output.iod dx")]
     [InlineData("fpd-1417-usb", "output.attributes.KVP", "loud", "output.attributes: KVP")]
+    [InlineData("endoscope-footswitch", "output.photometric", "MONOCHROME1", "output.photometric: vl-endo does not allow MONOCHROME1 (sc, dx and dx-proc do)")]
+    [InlineData("fpd-1417-usb", "output.photometric", "MONOCHROME3", "output.photometric: 'MONOCHROME3' is not MONOCHROME2 or MONOCHROME1")]
     [InlineData("endoscope-footswitch", "frames.image.samples", 2, "frames.image.samples: 2 is not 1 (grey) or 3 (RGB)")]
     [InlineData("endoscope-footswitch", "frames.request", "CAP", "frames.request: 'CAP' is not hex")]
     [InlineData("legacy-xray-rs232", "text.fields.3.pattern", "^KV (", "text.fields[3].pattern: '^KV (' is not a regular expression")]

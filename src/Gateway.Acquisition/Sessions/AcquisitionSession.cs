@@ -105,7 +105,7 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
             StartSeriesIfNeeded();
             if (_profile.Output.Grouping == "multi-frame")
                 return Collect(frame);
-            return Write([new Frame(frame.Format, DicomBuffer.From(frame.Pixels))], frame.Values, null);
+            return Write([new Frame(Photometric(frame.Format), DicomBuffer.From(frame.Pixels))], frame.Values, null);
         }
     }
 
@@ -114,7 +114,7 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
         lock (_lock)
         {
             StartSeriesIfNeeded();
-            var problem = Write([new Frame(image.Format, new DecodedFrameBuffer(image))], [], sidecar, out var permanent);
+            var problem = Write([new Frame(Photometric(image.Format), new DecodedFrameBuffer(image))], [], sidecar, out var permanent);
             return problem is null ? (ImportResult.Stored, null) : (permanent ? ImportResult.Rejected : ImportResult.Deferred, problem);
         }
     }
@@ -150,18 +150,23 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
         _series = new SeriesContext(_uids, study is { Length: > 0 } ? study : null, ++_seriesNumber);
     }
 
+    /// <summary>The profile's photometric interpretation for grey frames (MONOCHROME1 detectors).</summary>
+    private ImageFormat Photometric(ImageFormat format) =>
+        format.SamplesPerPixel == 1 && _profile.Output.Photometric == "MONOCHROME1" ? format with { Inverted = true } : format;
+
     private string? Collect(DecodedFrame frame)
     {
         try
         {
-            _collecting ??= new MultiFrameFile(Path.Combine(_incoming, $"series-{Guid.NewGuid():N}.frames"), frame.Format);
-            if (frame.Format != _collecting.Format)
+            var format = Photometric(frame.Format);
+            _collecting ??= new MultiFrameFile(Path.Combine(_incoming, $"series-{Guid.NewGuid():N}.frames"), format);
+            if (format != _collecting.Format)
             {
                 // A different layout cannot join this object: the series so far becomes an object, this frame starts the next.
                 var problem = Flush();
                 if (problem is not null)
                     return problem;
-                _collecting = new MultiFrameFile(Path.Combine(_incoming, $"series-{Guid.NewGuid():N}.frames"), frame.Format);
+                _collecting = new MultiFrameFile(Path.Combine(_incoming, $"series-{Guid.NewGuid():N}.frames"), format);
             }
             _collecting.Append(frame.Pixels, frame.Values);
         }

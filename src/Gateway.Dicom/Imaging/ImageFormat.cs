@@ -9,10 +9,13 @@ public sealed record ImageFormat(int Columns, int Rows, int SamplesPerPixel, int
     /// <summary>Rows and Columns are US in DICOM; larger images cannot be encoded.</summary>
     public const int MaxDimension = 65535;
 
-    public string Photometric => SamplesPerPixel == 3 ? "RGB" : "MONOCHROME2";
+    /// <summary>Grey images whose minimum is white (MONOCHROME1, many CR/DR detectors); allowed by SC and DX only.</summary>
+    public bool Inverted { get; init; }
+
+    public string Photometric => SamplesPerPixel == 3 ? "RGB" : Inverted ? "MONOCHROME1" : "MONOCHROME2";
     public long FrameLength => (long)Columns * Rows * SamplesPerPixel * (BitsAllocated / 8);
 
-    public override string ToString() => $"{Columns}×{Rows}, {SamplesPerPixel} sample(s) of {BitsStored}/{BitsAllocated} bits";
+    public override string ToString() => $"{Columns}×{Rows}, {SamplesPerPixel} sample(s) of {BitsStored}/{BitsAllocated} bits{(Inverted ? ", MONOCHROME1" : "")}";
 }
 
 /// <summary>An input image that is not what it claims to be; the message names the file and the problem.</summary>

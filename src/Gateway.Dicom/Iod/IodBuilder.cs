@@ -109,6 +109,8 @@ public sealed class IodBuilder(TimeProvider? time = null)
             var allowed = string.Join(", ", info.Formats.Select(f => $"{(f.Samples == 3 ? "RGB" : "grey")} {f.BitsAllocated}-bit"));
             throw new DicomValueException($"{info.Name} does not allow {format}; it takes {allowed}");
         }
+        if (format.Inverted && (format.SamplesPerPixel != 1 || !info.AllowsMonochrome1))
+            throw new DicomValueException($"{info.Name} does not allow MONOCHROME1 (grey with white as the minimum): use sc, dx or dx-proc, or MONOCHROME2");
         if (format.BitsStored < info.MinBitsStored)
             throw new DicomValueException($"{info.Name} needs at least {info.MinBitsStored} bits stored, the image has {format.BitsStored}");
         if (info.Kind is IodKind.DxForPresentation or IodKind.DxForProcessing)
@@ -212,7 +214,7 @@ public sealed class IodBuilder(TimeProvider? time = null)
     {
         if (f.SamplesPerPixel != 1)
             return;
-        ds.Set(DicomTags.PresentationLUTShape, IodDefaults.PresentationLutShape);
+        ds.Set(DicomTags.PresentationLUTShape, f.Inverted ? IodDefaults.PresentationLutShapeInverse : IodDefaults.PresentationLutShape);
         ds.Set(DicomTags.RescaleIntercept, 0.0);
         ds.Set(DicomTags.RescaleSlope, 1.0);
         ds.Set(DicomTags.RescaleType, "US");
@@ -229,7 +231,8 @@ public sealed class IodBuilder(TimeProvider? time = null)
         ds.Set(DicomTags.RescaleIntercept, 0.0);
         ds.Set(DicomTags.RescaleSlope, 1.0);
         ds.Set(DicomTags.RescaleType, "US");
-        ds.Set(DicomTags.PresentationLUTShape, IodDefaults.PresentationLutShape);
+        // DX: IDENTITY for MONOCHROME2, INVERSE for MONOCHROME1 (PS3.3 C.8.11.6.1.2).
+        ds.Set(DicomTags.PresentationLUTShape, f.Inverted ? IodDefaults.PresentationLutShapeInverse : IodDefaults.PresentationLutShape);
         ds.Set(DicomTags.DetectorType, "");
         ds.SetSequence(DicomTags.AcquisitionContextSequence);
         ds.SetSequence(DicomTags.AnatomicRegionSequence);

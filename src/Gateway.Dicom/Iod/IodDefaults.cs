@@ -40,6 +40,7 @@ public static class IodDefaults
     public const string PixelIntensityRelationship = "LIN";
     public const int PixelIntensityRelationshipSign = 1;
     public const string PresentationLutShape = "IDENTITY";
+    public const string PresentationLutShapeInverse = "INVERSE";
     public const string LossyImageCompression = "00";
 
     /// <summary>US Image Type (type 2): ORIGINAL\PRIMARY only — value 3 names the anatomy (ABDOMINAL, CARDIAC …), which

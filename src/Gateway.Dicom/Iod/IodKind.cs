@@ -46,5 +46,8 @@ public sealed record IodInfo(IodKind Kind, string Name, string SopClassUid, stri
 
     public static IodInfo Of(IodKind kind) => All.First(i => i.Kind == kind);
 
+    /// <summary>MONOCHROME1 is allowed by the Image Pixel rules of SC (A.8.1) and DX (C.8.11.3.1.1); the others ask for MONOCHROME2 or colour.</summary>
+    public bool AllowsMonochrome1 => Kind is IodKind.SecondaryCapture or IodKind.DxForPresentation or IodKind.DxForProcessing;
+
     public static IodInfo? Find(string name) => All.FirstOrDefault(i => i.Name == name);
 }

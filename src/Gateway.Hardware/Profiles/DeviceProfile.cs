@@ -183,6 +183,8 @@ public sealed record OutputSettings
 {
     /// <summary>An IOD name of `gateway wrap --iod` (sc, sc-mf-gray16, dx, us, vl-endo …).</summary>
     public string Iod { get; init; } = "sc";
+    /// <summary>MONOCHROME2 (black is the minimum) or MONOCHROME1 (white is, as many CR/DR detectors deliver); grey images only.</summary>
+    public string Photometric { get; init; } = "MONOCHROME2";
     /// <summary>object-per-frame (every frame an object, one series per session) or multi-frame (one object per series).</summary>
     public string Grouping { get; init; } = "object-per-frame";
     /// <summary>multi-frame: the object is written after this many frames (0: at end-series or idle).</summary>

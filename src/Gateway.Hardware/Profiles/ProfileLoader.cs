@@ -232,6 +232,10 @@ public static class ProfileLoader
         var info = IodInfo.Find(o.Iod);
         if (info is null)
             problems.Add($"output.iod: '{o.Iod}' is not one of {string.Join(", ", IodInfo.All.Select(i => i.Name))}");
+        if (o.Photometric is not ("MONOCHROME2" or "MONOCHROME1"))
+            problems.Add($"output.photometric: '{o.Photometric}' is not MONOCHROME2 or MONOCHROME1");
+        else if (o.Photometric == "MONOCHROME1" && info is { AllowsMonochrome1: false })
+            problems.Add($"output.photometric: {info.Name} does not allow MONOCHROME1 (sc, dx and dx-proc do)");
         if (o.Grouping is not ("object-per-frame" or "multi-frame"))
             problems.Add($"output.grouping: '{o.Grouping}' is not object-per-frame or multi-frame");
         else if (info is not null && (o.Grouping == "multi-frame") != info.MultiFrame)
