@@ -43,13 +43,19 @@ internal static class RunCommand
     }
 
     public static ILoggerFactory CreateLoggers(LogLevel console = LogLevel.Information) =>
-        LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
-            .AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(level => level >= console)
-            .AddProvider(RecentLog.Shared)
-            .AddFilter("Microsoft", LogLevel.Warning)
-            // Session keys are kept unencrypted in web.stateDirectory (mode 0700), on purpose: there is no key store on the box.
-            .AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error)
-            .SetMinimumLevel(LogLevel.Information));
+        LoggerFactory.Create(b =>
+        {
+            b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; }).AddProvider(RecentLog.Shared).SetMinimumLevel(LogLevel.Information);
+            // ASP.NET Core's own chatter only from warnings up; session keys are kept unencrypted in web.stateDirectory
+            // (mode 0700) on purpose — there is no key store on the box — so that warning is not repeated at every start.
+            // Rules for the console name the provider: a provider's own rules win over general ones.
+            foreach (var (category, level) in new (string?, LogLevel)[]
+            {
+                (null, console), ("Microsoft", (LogLevel)Math.Max((int)console, (int)LogLevel.Warning)), ("Microsoft.AspNetCore.DataProtection", LogLevel.Error),
+            })
+                b.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(category, level);
+            b.AddFilter("Microsoft", LogLevel.Warning).AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+        });
 
     /// <summary>Runs the service until SIGTERM or SIGINT; a fatal error is logged, printed and exits 1.</summary>
     public static int RunUntilSignal(GatewayService service, ILoggerFactory loggers, TextWriter stderr)
