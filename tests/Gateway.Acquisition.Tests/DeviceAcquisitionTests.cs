@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Gateway.Acquisition.Sessions;
 using Gateway.Dicom;
 using Gateway.Dicom.Imaging;
+using Gateway.Hardware.Framing;
 using Gateway.Hardware.Gpio;
 using Gateway.Hardware.Profiles;
 using Gateway.Hardware.Serial;
@@ -225,5 +226,49 @@ public sealed class DeviceAcquisitionTests(ITestOutputHelper output) : IDisposab
         Assert.Equal(12, ds.GetInt(DicomTags.BitsStored));
         Assert.Empty(session.PendingDeviceValues); // used by this image, not carried into the next
         Assert.True(File.Exists(Path.Combine(folder, "done", "exposure-001.pgm")));
+    }
+}
+
+/// <summary>A multi-frame series whose frames were acknowledged but whose object was not written when the process died.</summary>
+public sealed class MultiFrameRecoveryTests : IDisposable
+{
+    private readonly TempDirectory _temp = new("mf-recovery");
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void Acknowledged_frames_of_an_unfinished_series_become_their_object_at_the_next_start_with_the_exam_they_were_taken_with()
+    {
+        var profile = ProfileLoader.Load(Path.Combine(Repository.Root, "hardware", "profiles", "fpd-1417-usb.json"));
+        profile = profile with { Gpio = null, Output = profile.Output with { Iod = "sc-mf-gray16", Grouping = "multi-frame", Attributes = null } };
+        Assert.Empty(ProfileLoader.Validate(profile));
+        var spool = new DurableSpool(new SpoolOptions { Directory = _temp.File("spool"), MinFreeBytes = 0 });
+        spool.Recover();
+        var exam = new ExamContext();
+        var patient = new DicomDataset();
+        patient.Set(DicomTags.PatientID, "BEFORE-CRASH");
+        exam.Set(patient);
+        var image = new ImageFormat(32, 16, 1, 16, 14);
+        var frames = Enumerable.Range(1, 3).Select(n => DeviceSimulator.Pixels(image, n)).ToList();
+        var first = new AcquisitionSession(profile, spool, _ => ["pacs"], exam, NullLogger.Instance);
+        foreach (var (pixels, n) in frames.Select((p, i) => (p, i + 1)))
+            Assert.Null(first.Store(new DecodedFrame(n, image, pixels, [new("KVP", "81")])));
+        first.Dispose(); // the process dies here: frames acknowledged, no object yet
+        Assert.Empty(spool.Entries);
+
+        var after = new DicomDataset();
+        after.Set(DicomTags.PatientID, "NEXT-PATIENT");
+        exam.Set(after);
+        using var second = new AcquisitionSession(profile, spool, _ => ["pacs"], exam, NullLogger.Instance);
+        Assert.Equal(1, second.RecoverCollectedSeries());
+        var path = spool.PayloadPath(Assert.Single(spool.Entries).Id);
+        Assert.Empty(Dciodvfy.Errors(path));
+        var ds = DicomFile.Open(path).Dataset;
+        Assert.Equal(3, ds.GetInt(DicomTags.NumberOfFrames));
+        Assert.Equal("BEFORE-CRASH", ds.GetString(DicomTags.PatientID));
+        Assert.Equal("81", ds.GetString(DicomTags.KVP));
+        Assert.Equal(frames.SelectMany(f => f).ToArray(), ds.GetBuffer(DicomTags.PixelData).Memory.ToArray());
+        Assert.Empty(Directory.GetFiles(spool.IncomingDir));
+        Assert.Equal(0, second.RecoverCollectedSeries());
     }
 }

@@ -11,6 +11,9 @@ internal static partial class AcquisitionLog
     [LoggerMessage(2102, LogLevel.Warning, "acquisition failed: {Reason}")]
     public static partial void Failed(ILogger logger, string reason);
 
+    [LoggerMessage(2104, LogLevel.Warning, "{Count} multi-frame series left unfinished by the previous run became objects")]
+    public static partial void Recovered(ILogger logger, int count);
+
     [LoggerMessage(2103, LogLevel.Information, "series {SeriesInstanceUid} ended ({Why})")]
     public static partial void SeriesEnded(ILogger logger, string seriesInstanceUid, string why);
 }

@@ -159,14 +159,14 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
         try
         {
             var format = Photometric(frame.Format);
-            _collecting ??= new MultiFrameFile(Path.Combine(_incoming, $"series-{Guid.NewGuid():N}.frames"), format);
+            _collecting ??= NewCollection(format, frame.Values);
             if (format != _collecting.Format)
             {
                 // A different layout cannot join this object: the series so far becomes an object, this frame starts the next.
                 var problem = Flush();
                 if (problem is not null)
                     return problem;
-                _collecting = new MultiFrameFile(Path.Combine(_incoming, $"series-{Guid.NewGuid():N}.frames"), format);
+                _collecting = NewCollection(format, frame.Values);
             }
             _collecting.Append(frame.Pixels, frame.Values);
         }
@@ -178,6 +178,45 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
         if (_profile.Output.FramesPerObject > 0 && _collecting.Count >= _profile.Output.FramesPerObject)
             return Flush();
         return null;
+    }
+
+    /// <summary>A new frames file, with a manifest that lets the next start finish it should the process die first.</summary>
+    private MultiFrameFile NewCollection(ImageFormat format, IReadOnlyList<DeviceValue> values) =>
+        MultiFrameFile.Create(Path.Combine(_incoming, $"series-{Guid.NewGuid():N}.frames"), format, new SeriesManifest(
+            _series!.StudyInstanceUid, _series.SeriesInstanceUid, _series.SeriesNumber,
+            MultiFrameFile.Texts(_exam.Snapshot()), values.Concat(_pending.Select(p => new DeviceValue(p.Key, p.Value))).ToList()));
+
+    /// <summary>
+    /// Start: multi-frame series whose frames were acknowledged to the device but whose object was not yet written when
+    /// the process stopped become objects now (same study and series, the exam and device values they were taken with).
+    /// Returns how many.
+    /// </summary>
+    public int RecoverCollectedSeries()
+    {
+        var recovered = 0;
+        lock (_lock)
+        {
+            foreach (var manifestPath in Directory.EnumerateFiles(_incoming, "series-*.frames.json"))
+            {
+                var framesPath = manifestPath[..^".json".Length];
+                if (MultiFrameFile.Open(framesPath) is not { } collected)
+                    continue;
+                if (collected.Count > 0)
+                {
+                    var metadata = Metadata([.. collected.Manifest.Values], null, exam: MultiFrameFile.Dataset(collected.Manifest.Exam));
+                    var frames = Enumerable.Range(0, collected.Count)
+                        .Select(i => new Frame(collected.Format, DicomBuffer.FromFile(framesPath, i * collected.Format.FrameLength, collected.Format.FrameLength))).ToList();
+                    var m = collected.Manifest;
+                    if (Store(frames, metadata, new InstanceIdentity(m.StudyInstanceUid, m.SeriesInstanceUid, _uids.NewUid(), m.SeriesNumber, 1), out _) is not null)
+                        continue;
+                    recovered++;
+                }
+                collected.Delete();
+            }
+        }
+        if (recovered > 0)
+            AcquisitionLog.Recovered(_logger, recovered);
+        return recovered;
     }
 
     private string? Flush()
@@ -201,12 +240,25 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
     /// <summary>Builds the object, makes it durable and hands it to the spool; null on success, else why not.</summary>
     private string? Write(IReadOnlyList<Frame> frames, IReadOnlyList<DeviceValue> values, DicomDataset? sidecar, out bool permanent)
     {
+        DicomDataset metadata;
+        try
+        {
+            metadata = Metadata(values, sidecar);
+        }
+        catch (DicomValueException e)
+        {
+            permanent = true;
+            return Fail(e.Message);
+        }
+        return Store(frames, metadata, _series!.NextInstance(), out permanent);
+    }
+
+    private string? Store(IReadOnlyList<Frame> frames, DicomDataset metadata, InstanceIdentity identity, out bool permanent)
+    {
         permanent = false;
         var path = Path.Combine(_incoming, $"acq-{Guid.NewGuid():N}.dcm");
         try
         {
-            var metadata = Metadata(values, sidecar);
-            var identity = _series!.NextInstance();
             DicomDataset ds;
             try
             {
@@ -256,7 +308,7 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
     }
 
     /// <summary>Profile attributes, then the device's values, then the exam's (technician, worklist) where it has one.</summary>
-    private DicomDataset Metadata(IReadOnlyList<DeviceValue> frameValues, DicomDataset? sidecar)
+    private DicomDataset Metadata(IReadOnlyList<DeviceValue> frameValues, DicomDataset? sidecar, DicomDataset? exam = null)
     {
         var ds = new DicomDataset();
         foreach (var item in _attributes)
@@ -279,7 +331,7 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
             foreach (var item in sidecar)
                 ds.AddOrUpdate(item);
         }
-        foreach (var item in _exam.Snapshot())
+        foreach (var item in exam ?? _exam.Snapshot())
         {
             if (item is not DicomElement { Length: 0 })
                 ds.AddOrUpdate(item);

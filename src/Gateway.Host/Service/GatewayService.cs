@@ -164,6 +164,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
             if (e.Kind == AcquisitionEvent.Acquired && session.LastEntryId is { } id)
                 RenderThumbnail(id);
         };
+        session.RecoverCollectedSeries();
         var device = new DeviceRuntime(profile, session, loggers, seams);
         device.LinkChanged += state =>
         {
