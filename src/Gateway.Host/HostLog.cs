@@ -35,6 +35,9 @@ internal static partial class HostLog
     [LoggerMessage(3011, LogLevel.Warning, "No destination is configured: acquired and received objects are refused until one is added (web page or configuration file)")]
     public static partial void NoDestination(ILogger logger);
 
+    [LoggerMessage(3012, LogLevel.Information, "{Count} file(s) never acknowledged to their sender removed from {Directory} (the sender sends them again)")]
+    public static partial void Swept(ILogger logger, int count, string directory);
+
     [LoggerMessage(3005, LogLevel.Critical, "Gateway stopped: {Reason}")]
     public static partial void Fatal(ILogger logger, Exception exception, string reason);
 }

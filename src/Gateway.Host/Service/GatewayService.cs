@@ -63,6 +63,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         HostLog.Recovered(_log, _config.Spool.Path, report.Entries, report.TempFilesRemoved, report.OrphansRemoved, report.Quarantined.Count);
         foreach (var q in report.Quarantined)
             HostLog.QuarantinedAtRecovery(_log, q);
+        SweepIncoming();
         _spool.Changed += OnSpoolEvent;
         _health = new HealthCollector(_config.Box.Id, _spool, () => [.. _config.Destinations.Select(d => d.Name)], _stats, () => _device,
             _config.Spool.Path, TimeProvider.System);
@@ -115,6 +116,29 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         await StopTelemetryAsync().ConfigureAwait(false);
         stdout.WriteLine(_restart ? "gateway stopped for a restart" : "gateway stopped");
         return _restart ? RestartExitCode : Cli.Ok;
+    }
+
+    /// <summary>
+    /// Start: objects the SCP or the device left in spool/incoming before their enqueue (the sender or the device was not
+    /// yet told "stored", so it sends them again) and the SCP's half-received parts go; unfinished multi-frame series
+    /// stay for <see cref="AcquisitionSession.RecoverCollectedSeries"/>.
+    /// </summary>
+    private void SweepIncoming()
+    {
+        var incoming = _spool.IncomingDir;
+        if (!Directory.Exists(incoming))
+            return;
+        var swept = 0;
+        foreach (var file in Directory.EnumerateFiles(incoming, "*", SearchOption.AllDirectories))
+        {
+            var name = Path.GetFileName(file);
+            if (name.StartsWith("series-", StringComparison.Ordinal))
+                continue;
+            File.Delete(file);
+            swept++;
+        }
+        if (swept > 0)
+            HostLog.Swept(_log, swept, incoming);
     }
 
     private void StartForwarder()
