@@ -24,7 +24,7 @@ internal sealed partial class GatewayService : IGatewayControl
 
     public bool MqttConnected => _telemetry?.Connected ?? false;
 
-    HealthMessage IGatewayControl.Health() => Health();
+    public HealthMessage Health() => _health.Collect();
 
     public IReadOnlyList<string> SaveConfig(GatewayConfig config)
     {

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using Gateway.Acquisition.Forwarding;
 using Gateway.Acquisition.Sessions;
 using Gateway.Dicom;
@@ -42,13 +41,8 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
     private readonly ExamContext _exam = new();
     private HealthCollector _health = null!;
 
-    /// <summary>Printed once everything listens: tests and people wait for it.</summary>
-    public int? ScpPort { get; private set; }
-
-    public DurableSpool Spool => _spool;
+    /// <summary>The device at work, if any (the demo counts its acquisitions).</summary>
     public DeviceRuntime? Device => _device;
-    public TelemetryPublisher? Telemetry => _telemetry;
-    public HealthMessage Health() => _health.Collect();
 
     public async Task<int> RunAsync(CancellationToken stop)
     {
@@ -72,9 +66,8 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         if (_config.Destinations.Count == 0)
             HostLog.NoDestination(_log);
         await using var scp = StartScp();
-        ScpPort = scp?.Port;
-        if (_config.Exam is { } examJson)
-            _exam.Set(MetadataJson.Parse(examJson.GetRawText(), "exam"));
+        if (_config.Exam is not null)
+            _exam.Set(ExamOf(_config));
         StartDevice();
         StartTelemetry();
         await StartWebAsync().ConfigureAwait(false);
@@ -141,6 +134,10 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
             HostLog.Swept(_log, swept, incoming);
     }
 
+    /// <summary>The configuration's exam section as a data set (empty when there is none).</summary>
+    private static DicomDataset ExamOf(GatewayConfig config) =>
+        config.Exam is { } exam ? MetadataJson.Parse(exam.GetRawText(), "exam") : new DicomDataset();
+
     private void StartForwarder()
     {
         var destinations = _config.Destinations.Select(ToDestination).ToList();
@@ -183,8 +180,8 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
             new DicomUidGenerator(_config.Box.UidRoot));
         session.Happened += e =>
         {
-            _telemetry?.Publish(new TelemetryEvent(
-                e.Kind == AcquisitionEvent.Acquired ? TelemetryEvent.Acquired : e.Kind == AcquisitionEvent.Failed ? TelemetryEvent.AcquisitionFailed : e.Kind, e.Detail));
+            // Acquisition's event kinds are telemetry's ("acquired", "acquisition-failed", "series-ended").
+            _telemetry?.Publish(new TelemetryEvent(e.Kind, e.Detail));
             if (e.Kind == AcquisitionEvent.Acquired && session.LastEntryId is { } id)
                 RenderThumbnail(id);
         };
@@ -431,7 +428,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         }
         if (Json(old.Exam) != Json(next.Exam))
         {
-            _exam.Set(next.Exam is { } exam ? MetadataJson.Parse(exam.GetRawText(), "exam") : new DicomDataset());
+            _exam.Set(ExamOf(next));
             applied.Add("exam");
         }
         if (Json(old.Device) != Json(next.Device))
