@@ -39,31 +39,25 @@ public static class ProfileLoader
     public static List<string> Validate(DeviceProfile p)
     {
         var problems = new List<string>();
-        void Check(bool ok, string message)
-        {
-            if (!ok)
-                problems.Add(message);
-        }
-
-        Check(p.Schema == 1, $"schema: {p.Schema} is not a profile version this gateway reads (1)");
-        Check(p.Name.Length > 0, "name: is empty");
-        Check(p.Serial is not null || p.WatchFolder is not null, "serial, watchFolder: a profile needs at least one source of images or metadata");
+        problems.Check(p.Schema == 1, $"schema: {p.Schema} is not a profile version this gateway reads (1)");
+        problems.Check(p.Name.Length > 0, "name: is empty");
+        problems.Check(p.Serial is not null || p.WatchFolder is not null, "serial, watchFolder: a profile needs at least one source of images or metadata");
         if (p.Serial is { } s)
         {
-            Check(s.Device.Length > 0, "serial.device: is empty (a path such as /dev/ttyUSB0, better a udev symlink such as /dev/gateway-detector)");
-            Check(s.Baud is > 0 and <= MaxBaud, $"serial.baud: {s.Baud} is not between 1 and {MaxBaud}");
-            Check(s.DataBits is >= 5 and <= 8, $"serial.dataBits: {s.DataBits} is not 5, 6, 7 or 8");
-            Check(s.Parity is "none" or "odd" or "even" or "mark" or "space", $"serial.parity: '{s.Parity}' is not none, odd, even, mark or space");
-            Check(s.StopBits is "1" or "1.5" or "2", $"serial.stopBits: '{s.StopBits}' is not 1, 1.5 or 2");
-            Check(s.Handshake is "none" or "rts-cts" or "xon-xoff", $"serial.handshake: '{s.Handshake}' is not none, rts-cts or xon-xoff");
-            Check(s.ReopenMs is >= 50 and <= 60_000, $"serial.reopenMs: {s.ReopenMs} is not between 50 and 60000");
-            Check(!(s.Handshake == "xon-xoff" && p.Frames is not null), "serial.handshake: xon-xoff cannot carry binary frames (0x11 and 0x13 occur in pixel data); use rts-cts or none");
-            Check((p.Frames is null) != (p.Text is null), "frames, text: a serial port carries either binary frames or text reports; declare exactly one");
+            problems.Check(s.Device.Length > 0, "serial.device: is empty (a path such as /dev/ttyUSB0, better a udev symlink such as /dev/gateway-detector)");
+            problems.Check(s.Baud is > 0 and <= MaxBaud, $"serial.baud: {s.Baud} is not between 1 and {MaxBaud}");
+            problems.Check(s.DataBits is >= 5 and <= 8, $"serial.dataBits: {s.DataBits} is not 5, 6, 7 or 8");
+            problems.Check(s.Parity is "none" or "odd" or "even" or "mark" or "space", $"serial.parity: '{s.Parity}' is not none, odd, even, mark or space");
+            problems.Check(s.StopBits is "1" or "1.5" or "2", $"serial.stopBits: '{s.StopBits}' is not 1, 1.5 or 2");
+            problems.Check(s.Handshake is "none" or "rts-cts" or "xon-xoff", $"serial.handshake: '{s.Handshake}' is not none, rts-cts or xon-xoff");
+            problems.Check(s.ReopenMs is >= 50 and <= 60_000, $"serial.reopenMs: {s.ReopenMs} is not between 50 and 60000");
+            problems.Check(!(s.Handshake == "xon-xoff" && p.Frames is not null), "serial.handshake: xon-xoff cannot carry binary frames (0x11 and 0x13 occur in pixel data); use rts-cts or none");
+            problems.Check((p.Frames is null) != (p.Text is null), "frames, text: a serial port carries either binary frames or text reports; declare exactly one");
         }
         else
         {
-            Check(p.Frames is null, "frames: binary frames need a serial port (serial)");
-            Check(p.Text is null, "text: text reports need a serial port (serial)");
+            problems.Check(p.Frames is null, "frames: binary frames need a serial port (serial)");
+            problems.Check(p.Text is null, "text: text reports need a serial port (serial)");
         }
         if (p.Frames is { } f)
             ValidateFrames(f, problems);
@@ -71,66 +65,61 @@ public static class ProfileLoader
             ValidateText(t, problems);
         if (p.WatchFolder is { } w)
         {
-            Check(w.Path.Length > 0, "watchFolder.path: is empty");
-            Check(w.StableMs is >= 0 and <= 600_000, $"watchFolder.stableMs: {w.StableMs} is not between 0 and 600000");
-            Check(w.PollMs is >= 10 and <= 60_000, $"watchFolder.pollMs: {w.PollMs} is not between 10 and 60000");
+            problems.Check(w.Path.Length > 0, "watchFolder.path: is empty");
+            problems.Check(w.StableMs is >= 0 and <= 600_000, $"watchFolder.stableMs: {w.StableMs} is not between 0 and 600000");
+            problems.Check(w.PollMs is >= 10 and <= 60_000, $"watchFolder.pollMs: {w.PollMs} is not between 10 and 60000");
             ValidateFixed(w.Raw, "watchFolder.raw", problems);
         }
         if (p.Gpio is { } g)
             ValidateGpio(g, problems);
         ValidateOutput(p, problems);
-        Check(p.Simulator.Width is > 0 and <= ushort.MaxValue && p.Simulator.Height is > 0 and <= ushort.MaxValue,
+        problems.Check(p.Simulator.Width is > 0 and <= ushort.MaxValue && p.Simulator.Height is > 0 and <= ushort.MaxValue,
             $"simulator.width, simulator.height: {p.Simulator.Width}×{p.Simulator.Height} is not an image size");
         ValidateFixed(new FixedImageSettings { BitsStored = p.Simulator.BitsStored, Samples = p.Simulator.Samples }, "simulator", problems);
-        Check(p.Simulator.IntervalMs is >= 0 and <= 3_600_000, $"simulator.intervalMs: {p.Simulator.IntervalMs} is not between 0 and 3600000");
+        problems.Check(p.Simulator.IntervalMs is >= 0 and <= 3_600_000, $"simulator.intervalMs: {p.Simulator.IntervalMs} is not between 0 and 3600000");
         return problems;
     }
 
     private static void ValidateFrames(FrameProtocolSettings f, List<string> problems)
     {
-        void Check(bool ok, string message)
-        {
-            if (!ok)
-                problems.Add(message);
-        }
-        Check(Hex.TryParse(f.Sync, out var sync) && sync.Length is >= 1 and <= 16, $"frames.sync: '{f.Sync}' is not 1 to 16 bytes of hex (e.g. \"A5 5A 5A A5\")");
-        Check(f.Header.Length is >= 0 and <= 4096, $"frames.header.length: {f.Header.Length} is not between 0 and 4096");
-        Check(Endians.Contains(f.Header.Endian), $"frames.header.endian: '{f.Header.Endian}' is not little or big");
+        problems.Check(Hex.TryParse(f.Sync, out var sync) && sync.Length is >= 1 and <= 16, $"frames.sync: '{f.Sync}' is not 1 to 16 bytes of hex (e.g. \"A5 5A 5A A5\")");
+        problems.Check(f.Header.Length is >= 0 and <= 4096, $"frames.header.length: {f.Header.Length} is not between 0 and 4096");
+        problems.Check(Endians.Contains(f.Header.Endian), $"frames.header.endian: '{f.Header.Endian}' is not little or big");
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < f.Header.Fields.Count; i++)
         {
             var field = f.Header.Fields[i];
             var at = $"frames.header.fields[{i}]";
-            Check(names.Add(field.Name), $"{at}.name: '{field.Name}' is declared twice");
-            Check(field.Name.Length > 0, $"{at}.name: is empty");
+            problems.Check(names.Add(field.Name), $"{at}.name: '{field.Name}' is declared twice");
+            problems.Check(field.Name.Length > 0, $"{at}.name: is empty");
             var size = FieldTypes.Contains(field.Type) ? HeaderLayout.SizeOf(field.Type) : 0;
-            Check(size > 0, $"{at}.type: '{field.Type}' is not one of {string.Join(", ", FieldTypes)}");
-            Check(field.Offset >= 0 && field.Offset + size <= f.Header.Length,
+            problems.Check(size > 0, $"{at}.type: '{field.Type}' is not one of {string.Join(", ", FieldTypes)}");
+            problems.Check(field.Offset >= 0 && field.Offset + size <= f.Header.Length,
                 $"{at}.offset: {field.Offset} + {size} byte(s) does not fit in the {f.Header.Length}-byte header");
-            Check(field.Endian is null || Endians.Contains(field.Endian), $"{at}.endian: '{field.Endian}' is not little or big");
+            problems.Check(field.Endian is null || Endians.Contains(field.Endian), $"{at}.endian: '{field.Endian}' is not little or big");
             if (HeaderLayout.KnownNames.Contains(field.Name))
-                Check(field.Keyword is null, $"{at}.keyword: {field.Name} describes the frame itself; it cannot also be {field.Keyword}");
+                problems.Check(field.Keyword is null, $"{at}.keyword: {field.Name} describes the frame itself; it cannot also be {field.Keyword}");
             else if (field.Keyword is null)
                 problems.Add($"{at}.name: '{field.Name}' is not one of {string.Join(", ", HeaderLayout.KnownNames)}; give a DICOM keyword to carry it into the object");
             else
                 ValidateKeyword(field.Keyword, $"{at}.keyword", problems);
-            Check(double.IsFinite(field.Scale) && field.Scale != 0, $"{at}.scale: {field.Scale} is not a usable factor");
+            problems.Check(double.IsFinite(field.Scale) && field.Scale != 0, $"{at}.scale: {field.Scale} is not a usable factor");
         }
         foreach (var (name, value) in new (string, int?)[] { ("width", f.Image.Width), ("height", f.Image.Height), ("bitsStored", f.Image.BitsStored), ("samples", f.Image.Samples) })
-            Check(names.Contains(name) || value is not null, $"frames.image.{name}: the header has no '{name}' field, so the profile must give it");
+            problems.Check(names.Contains(name) || value is not null, $"frames.image.{name}: the header has no '{name}' field, so the profile must give it");
         ValidateFixed(f.Image, "frames.image", problems);
-        Check(Endians.Contains(f.PixelEndian), $"frames.pixelEndian: '{f.PixelEndian}' is not little or big");
-        Check(f.MaxWidth is > 0 and <= ushort.MaxValue, $"frames.maxWidth: {f.MaxWidth} is not between 1 and 65535");
-        Check(f.MaxHeight is > 0 and <= ushort.MaxValue, $"frames.maxHeight: {f.MaxHeight} is not between 1 and 65535");
-        Check(f.MaxPayloadBytes is > 0 and <= int.MaxValue - 64, $"frames.maxPayloadBytes: {f.MaxPayloadBytes} is not between 1 and {int.MaxValue - 64}");
-        Check(ChecksumKinds.TryParse(f.Checksum.Type, out _), $"frames.checksum.type: '{f.Checksum.Type}' is not none, sum8, crc16-ccitt or crc32");
-        Check(f.Checksum.Covers is "payload" or "header+payload" or "sync+header+payload", $"frames.checksum.covers: '{f.Checksum.Covers}' is not payload, header+payload or sync+header+payload");
-        Check(Endians.Contains(f.Checksum.Endian), $"frames.checksum.endian: '{f.Checksum.Endian}' is not little or big");
-        Check(Hex.TryParse(f.Ack, out _), $"frames.ack: '{f.Ack}' is not hex");
-        Check(Hex.TryParse(f.Nak, out _), $"frames.nak: '{f.Nak}' is not hex");
-        Check(Hex.TryParse(f.Request, out _), $"frames.request: '{f.Request}' is not hex");
-        Check(f.ByteTimeoutMs is >= 10 and <= 600_000, $"frames.byteTimeoutMs: {f.ByteTimeoutMs} is not between 10 and 600000");
-        Check(f.AckTimeoutMs is >= 10 and <= 600_000, $"frames.ackTimeoutMs: {f.AckTimeoutMs} is not between 10 and 600000");
+        problems.Check(Endians.Contains(f.PixelEndian), $"frames.pixelEndian: '{f.PixelEndian}' is not little or big");
+        problems.Check(f.MaxWidth is > 0 and <= ushort.MaxValue, $"frames.maxWidth: {f.MaxWidth} is not between 1 and 65535");
+        problems.Check(f.MaxHeight is > 0 and <= ushort.MaxValue, $"frames.maxHeight: {f.MaxHeight} is not between 1 and 65535");
+        problems.Check(f.MaxPayloadBytes is > 0 and <= int.MaxValue - 64, $"frames.maxPayloadBytes: {f.MaxPayloadBytes} is not between 1 and {int.MaxValue - 64}");
+        problems.Check(ChecksumKinds.TryParse(f.Checksum.Type, out _), $"frames.checksum.type: '{f.Checksum.Type}' is not none, sum8, crc16-ccitt or crc32");
+        problems.Check(f.Checksum.Covers is "payload" or "header+payload" or "sync+header+payload", $"frames.checksum.covers: '{f.Checksum.Covers}' is not payload, header+payload or sync+header+payload");
+        problems.Check(Endians.Contains(f.Checksum.Endian), $"frames.checksum.endian: '{f.Checksum.Endian}' is not little or big");
+        problems.Check(Hex.TryParse(f.Ack, out _), $"frames.ack: '{f.Ack}' is not hex");
+        problems.Check(Hex.TryParse(f.Nak, out _), $"frames.nak: '{f.Nak}' is not hex");
+        problems.Check(Hex.TryParse(f.Request, out _), $"frames.request: '{f.Request}' is not hex");
+        problems.Check(f.ByteTimeoutMs is >= 10 and <= 600_000, $"frames.byteTimeoutMs: {f.ByteTimeoutMs} is not between 10 and 600000");
+        problems.Check(f.AckTimeoutMs is >= 10 and <= 600_000, $"frames.ackTimeoutMs: {f.AckTimeoutMs} is not between 10 and 600000");
     }
 
     private static void ValidateFixed(FixedImageSettings image, string at, List<string> problems)
@@ -259,6 +248,13 @@ public static class ProfileLoader
         }
         else if (info is { Kind: IodKind.DxForPresentation or IodKind.DxForProcessing } && p.Frames is not null)
             problems.Add("output.attributes: DX needs ImagerPixelSpacing and PatientOrientation from the profile");
+    }
+
+    /// <summary>Adds <paramref name="message"/> unless <paramref name="ok"/>.</summary>
+    private static void Check(this List<string> problems, bool ok, string message)
+    {
+        if (!ok)
+            problems.Add(message);
     }
 
     private static void CheckIodNeeds(IodInfo info, DicomDataset metadata, DeviceProfile p, List<string> problems)
