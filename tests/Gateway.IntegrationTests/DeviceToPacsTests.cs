@@ -30,8 +30,7 @@ public sealed class DeviceToPacsTests
         gateway.Start();
         Assert.Contains($"device fpd-1417-usb on {cable.GatewayEnd}", gateway.Output, StringComparison.Ordinal);
         broker.WaitFor("gateway/it-box/health", h => h.GetProperty("device").GetProperty("link").GetString() == "connected", TimeSpan.FromSeconds(20));
-        var events = Task.Run(() => broker.Subscribe("gateway/it-box/events", 20, TimeSpan.FromSeconds(60)));
-        await Task.Delay(500);
+        using var events = broker.Listen("gateway/it-box/events");
 
         var simulate = await Task.Run(() => GatewayExecutable.Run("simulate", "--profile", profile, "--device", cable.DeviceEnd,
             "--frames", "10", "--corrupt-every", "3", "--noise"));
@@ -55,10 +54,11 @@ public sealed class DeviceToPacsTests
         Assert.DoesNotContain("IT-0001", gateway.Output, StringComparison.Ordinal); // no patient data in the logs
         Assert.DoesNotContain("Test^Device", gateway.Output, StringComparison.Ordinal);
 
-        var kinds = (await events).Select(e => JsonDocument.Parse(e.Payload).RootElement.GetProperty("kind").GetString()).ToList();
+        var received = events.WaitFor(20, TimeSpan.FromSeconds(30));
+        var kinds = received.Select(e => JsonDocument.Parse(e.Payload).RootElement.GetProperty("kind").GetString()).ToList();
         Assert.Equal(10, kinds.Count(k => k == "acquired"));
         Assert.Equal(10, kinds.Count(k => k == "sent"));
-        Assert.All((await events).Select(e => e.Payload), p => Assert.DoesNotContain("IT-0001", p, StringComparison.Ordinal));
+        Assert.All(received.Select(e => e.Payload), p => Assert.DoesNotContain("IT-0001", p, StringComparison.Ordinal));
         broker.WaitFor("gateway/it-box/health", h => h.GetProperty("device").GetProperty("acquired").GetInt64() == 10
             && h.GetProperty("destinations")[0].GetProperty("pending").GetInt32() == 0, TimeSpan.FromSeconds(10));
     }

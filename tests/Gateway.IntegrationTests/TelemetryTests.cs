@@ -21,7 +21,7 @@ public sealed class TelemetryTests
         $$"""{ "name": "pacs", "aeTitle": "STORESCP", "host": "127.0.0.1", "port": {{port}}, "retryMinSeconds": 1 }""");
 
     [Fact]
-    public async Task Health_and_online_arrive_events_follow_a_sent_object_and_SIGKILL_leaves_offline_by_last_will()
+    public void Health_and_online_arrive_events_follow_a_sent_object_and_SIGKILL_leaves_offline_by_last_will()
     {
         using var dir = new TempDirectory("mqtt");
         using var broker = new MosquittoPeer();
@@ -38,12 +38,11 @@ public sealed class TelemetryTests
         Assert.True(health.GetProperty("memoryBytes").GetInt64() > 10_000_000);
 
         // An object through the SCP → the forwarder sends it → a "sent" event, and health shows the last success.
-        var events = Task.Run(() => broker.Subscribe("gateway/it-box/events", 1, TimeSpan.FromSeconds(30)));
-        Thread.Sleep(500);
+        using var events = broker.Listen("gateway/it-box/events");
         var sample = Path.Combine(Peers.PydicomData, "test_files", "CT_small.dcm");
         var send = GatewayExecutable.Run("send", sample, "--to", $"127.0.0.1:{gateway.ScpPort}", "--called", "GATEWAY");
         Assert.True(send.ExitCode == 0, send.All);
-        var sent = JsonDocument.Parse(Assert.Single(await events).Payload).RootElement;
+        var sent = JsonDocument.Parse(Assert.Single(events.WaitFor(1, TimeSpan.FromSeconds(30))).Payload).RootElement;
         Assert.Equal("sent", sent.GetProperty("kind").GetString());
         Assert.Equal("pacs", sent.GetProperty("destination").GetString());
         broker.WaitFor("gateway/it-box/health", h => h.GetProperty("destinations")[0].GetProperty("lastSuccess").ValueKind == JsonValueKind.String, TimeSpan.FromSeconds(10));
@@ -108,7 +107,7 @@ public sealed class TelemetryTests
     }
 
     [Fact]
-    public async Task Changing_the_destinations_in_the_file_applies_without_restart_and_a_bad_change_is_refused()
+    public void Changing_the_destinations_in_the_file_applies_without_restart_and_a_bad_change_is_refused()
     {
         using var dir = new TempDirectory("reload");
         using var broker = new MosquittoPeer();
@@ -119,8 +118,7 @@ public sealed class TelemetryTests
         broker.WaitFor("gateway/it-box/status", s => s.GetProperty("state").GetString() == "online", TimeSpan.FromSeconds(20));
 
         var config = Path.Combine(dir.Path, "gateway.json");
-        var events = Task.Run(() => broker.Subscribe("gateway/it-box/events", 2, TimeSpan.FromSeconds(30)));
-        Thread.Sleep(500);
+        using var events = broker.Listen("gateway/it-box/events");
         File.WriteAllText(config, File.ReadAllText(config).Replace($"\"port\": {first.Port}", $"\"port\": {second.Port}", StringComparison.Ordinal));
         var deadline = DateTime.UtcNow.AddSeconds(15);
         while (!gateway.Output.Contains("destinations applied", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
@@ -132,7 +130,7 @@ public sealed class TelemetryTests
             Thread.Sleep(100);
         Assert.Single(second.ReceivedFiles);
         Assert.Empty(first.ReceivedFiles);
-        var kinds = (await events).Select(e => JsonDocument.Parse(e.Payload).RootElement.GetProperty("kind").GetString()).ToList();
+        var kinds = events.WaitFor(2, TimeSpan.FromSeconds(30)).Select(e => JsonDocument.Parse(e.Payload).RootElement.GetProperty("kind").GetString()).ToList();
         Assert.Equal(["config-changed", "sent"], kinds);
 
         File.WriteAllText(config, File.ReadAllText(config).Replace($"\"port\": {second.Port}", "\"port\": 70000", StringComparison.Ordinal));

@@ -113,9 +113,69 @@ public sealed class MosquittoPeer : IDisposable
         }
     }
 
+    /// <summary>
+    /// A mosquitto_sub that keeps listening on <paramref name="topic"/>; returned only once its subscription is active
+    /// (a probe published with mosquitto_pub came back), so nothing published afterwards is missed.
+    /// </summary>
+    public BrokerListener Listen(string topic)
+    {
+        var args = new List<string> { "-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), "-t", topic, "-v" };
+        if (Username is not null)
+            args.AddRange(["-u", Username, "-P", Password ?? ""]);
+        if (Tls is not null)
+            args.AddRange(["--cafile", Tls.CaFile]);
+        var listener = new BrokerListener(new PeerProcess(Peers.Require("mosquitto_sub", "mosquitto-clients"), args));
+        var pub = Peers.Require("mosquitto_pub", "mosquitto-clients");
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        for (var probe = 0; ; probe++)
+        {
+            var marker = string.Create(CultureInfo.InvariantCulture, $"{BrokerListener.Probe}{probe}");
+            var pubArgs = new List<string>(args.Where((a, i) => a != "-v")) { "-m", marker };
+            ProcessRunner.Run(pub, pubArgs);
+            for (var i = 0; i < 10 && !listener.Output.Contains(marker, StringComparison.Ordinal); i++)
+                Thread.Sleep(20);
+            if (listener.Output.Contains(marker, StringComparison.Ordinal))
+                return listener;
+            if (DateTime.UtcNow > deadline)
+            {
+                listener.Dispose();
+                throw new TimeoutException($"mosquitto_sub did not receive on {topic}: {listener.Output}");
+            }
+        }
+    }
+
     public void Dispose()
     {
         Stop();
         _dir.Dispose();
+    }
+}
+
+/// <summary>A running mosquitto_sub (see <see cref="MosquittoPeer.Listen"/>): the messages it printed, probes left out.</summary>
+public sealed class BrokerListener(PeerProcess process) : IDisposable
+{
+    internal const string Probe = "gateway-test-probe-";
+
+    internal string Output => process.Output;
+
+    public IReadOnlyList<(string Topic, string Payload)> Messages =>
+        [.. process.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(' ', 2))
+            .Where(parts => parts.Length == 2 && !parts[1].StartsWith(Probe, StringComparison.Ordinal))
+            .Select(parts => (parts[0], parts[1]))];
+
+    /// <summary>The messages once there are at least <paramref name="count"/> of them (or all there are when time is up).</summary>
+    public IReadOnlyList<(string Topic, string Payload)> WaitFor(int count, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (Messages.Count < count && DateTime.UtcNow < deadline)
+            Thread.Sleep(50);
+        return Messages;
+    }
+
+    public void Dispose()
+    {
+        process.Kill();
+        process.Dispose();
     }
 }
