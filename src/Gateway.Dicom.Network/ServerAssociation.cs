@@ -293,11 +293,16 @@ internal sealed class ServerAssociation(DicomConnection connection, DicomServerO
         {
             status = options.OnStored is { } onStored ? await onStored(stored, stop).ConfigureAwait(false) : DicomStatus.Success;
         }
-        catch (Exception e) when (e is IOException or InvalidOperationException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // Whatever the receiver's failure (a full disk, an object it cannot read), the modality hears a failure
+            // status for this object and the association goes on.
             status = new DicomStatus(0x0110, e.Message);
         }
-        NetworkLog.Stored(logger, stored.SopInstanceUid, DicomUid.NameOf(stored.SopClassUid), _callingAE, status.ToString());
+        if (status.IsSuccess)
+            NetworkLog.Stored(logger, stored.SopInstanceUid, DicomUid.NameOf(stored.SopClassUid), _callingAE, status.ToString());
+        else
+            NetworkLog.StoreFailed(logger, stored.SopInstanceUid, _callingAE, status.ToString());
         return status;
     }
 }

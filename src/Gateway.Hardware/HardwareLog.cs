@@ -14,8 +14,11 @@ internal static partial class HardwareLog
     [LoggerMessage(4003, LogLevel.Warning, "frame rejected ({Fault}) on {Port}: {Reason}; NAK sent")]
     public static partial void FrameRejected(ILogger logger, string fault, string port, string reason);
 
-    [LoggerMessage(4004, LogLevel.Information, "frame {FrameNumber} repeated by the device (our ACK was lost); acknowledged again, not stored twice")]
-    public static partial void Duplicate(ILogger logger, long frameNumber);
+    [LoggerMessage(4004, LogLevel.Information, "frame {FrameNumber} resent identically by the device (our ACK was lost); acknowledged again, not stored twice")]
+    public static partial void Duplicate(ILogger logger, string frameNumber);
+
+    [LoggerMessage(4011, LogLevel.Warning, "the last stored frame could not be remembered on disk ({Reason}); a resend after a crash now could be stored twice")]
+    public static partial void MemoryNotKept(ILogger logger, string reason);
 
     [LoggerMessage(4005, LogLevel.Warning, "text line ignored on {Port}: {Reason}")]
     public static partial void LineIgnored(ILogger logger, string port, string reason);

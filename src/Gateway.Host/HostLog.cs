@@ -40,4 +40,13 @@ internal static partial class HostLog
 
     [LoggerMessage(3005, LogLevel.Critical, "Gateway stopped: {Reason}")]
     public static partial void Fatal(ILogger logger, Exception exception, string reason);
+
+    [LoggerMessage(3020, LogLevel.Error, "Spool control socket: {Reason}")]
+    public static partial void ControlFailed(ILogger logger, string reason);
+
+    [LoggerMessage(3021, LogLevel.Information, "Spool control: {Action} asked from the command line: {Result}")]
+    public static partial void ControlDone(ILogger logger, string action, string result);
+
+    [LoggerMessage(3022, LogLevel.Warning, "Corrected at recovery: {Entry}")]
+    public static partial void CorrectedAtRecovery(ILogger logger, string entry);
 }

@@ -78,22 +78,14 @@ public sealed class DurableSpool
             temp++;
         }
         var quarantined = new List<string>();
+        var corrected = new List<string>();
         var loaded = new Dictionary<string, SpoolEntry>(StringComparer.Ordinal);
+        var now = _time.GetUtcNow();
         foreach (var statePath in _fs.List(StateDir, "*.json"))
         {
             var id = Path.GetFileNameWithoutExtension(statePath);
-            SpoolEntry? entry = null;
-            string? problem = null;
-            try
-            {
-                using var s = _fs.OpenRead(statePath);
-                entry = JsonSerializer.Deserialize(s, SpoolJson.Default.SpoolEntry);
-            }
-            catch (JsonException e)
-            {
-                problem = "state file is not valid: " + e.Message;
-            }
-            if (entry is not null && problem is null)
+            var problem = Load(_fs, statePath, id, now, out var entry, out var notes);
+            if (entry is not null)
             {
                 var payload = PayloadPath(id);
                 if (!_fs.Exists(payload))
@@ -103,9 +95,31 @@ public sealed class DurableSpool
             }
             if (problem is not null || entry is null)
             {
-                Quarantine(id, problem ?? "state file is empty");
-                quarantined.Add($"{id}: {problem}");
+                try
+                {
+                    Quarantine(id, problem ?? "state file is empty");
+                    quarantined.Add($"{id}: {problem}");
+                }
+                catch (IOException e)
+                {
+                    // Not loaded either way; the next start tries again (a full disk must not stop the rest from flowing).
+                    quarantined.Add($"{id}: {problem} (could not be moved to quarantine: {e.Message})");
+                }
                 continue;
+            }
+            if (notes is not null)
+            {
+                // Made durable at once, so that the correction is what every later reader sees (or, on a full disk,
+                // kept in memory: the same correction is made again at the next start).
+                try
+                {
+                    WriteState(entry);
+                }
+                catch (IOException e)
+                {
+                    notes += $" (not yet written back: {e.Message})";
+                }
+                corrected.Add($"{id}: {notes}");
             }
             loaded[id] = entry;
         }
@@ -126,7 +140,67 @@ public sealed class DurableSpool
                 _entries[id] = e;
             _usedBytes = loaded.Values.Sum(e => e.Size);
         }
-        return new RecoveryReport(loaded.Count, temp, orphans, quarantined);
+        return new RecoveryReport(loaded.Count, temp, orphans, quarantined) { Corrected = corrected };
+    }
+
+    /// <summary>Reads and checks one state file (<see cref="SpoolEntryValidator"/>); the problem, or null with the entry to use.</summary>
+    private static string? Load(ISpoolFileSystem fs, string statePath, string id, DateTimeOffset now, out SpoolEntry? entry, out string? notes)
+    {
+        entry = null;
+        notes = null;
+        SpoolEntry? read;
+        try
+        {
+            using var s = fs.OpenRead(statePath);
+            read = JsonSerializer.Deserialize(s, SpoolJson.Default.SpoolEntry);
+        }
+        catch (JsonException e)
+        {
+            return "state file is not valid: " + SpoolEntryValidator.Printable(e.Message);
+        }
+        catch (NotSupportedException e)
+        {
+            return "state file is not valid: " + SpoolEntryValidator.Printable(e.Message);
+        }
+        var problem = SpoolEntryValidator.Check(id, read, now, out entry, out notes);
+        if (problem is not null)
+            entry = null;
+        return problem;
+    }
+
+    /// <summary>
+    /// What a spool directory holds, read without changing anything (issue #13 item 6: `gateway spool list` runs beside
+    /// the live service, which may be renaming files at that moment): no recovery, no deletion, no quarantine. State
+    /// files that vanish while being read (delivered meanwhile) are skipped; unusable ones are reported, not moved.
+    /// </summary>
+    public static (IReadOnlyList<SpoolEntry> Entries, IReadOnlyList<string> Problems) ReadEntries(string directory, ISpoolFileSystem? fileSystem = null, TimeProvider? time = null)
+    {
+        var fs = fileSystem ?? LocalFileSystem.Instance;
+        var now = (time ?? TimeProvider.System).GetUtcNow();
+        var entries = new List<SpoolEntry>();
+        var problems = new List<string>();
+        var stateDir = Path.Combine(directory, "state");
+        if (!Directory.Exists(stateDir))
+            return (entries, problems);
+        foreach (var statePath in fs.List(stateDir, "*.json").Order(StringComparer.Ordinal))
+        {
+            var id = Path.GetFileNameWithoutExtension(statePath);
+            string? problem;
+            SpoolEntry? entry;
+            try
+            {
+                problem = Load(fs, statePath, id, now, out entry, out _);
+            }
+            catch (FileNotFoundException)
+            {
+                continue; // delivered (or quarantined) between the listing and the read
+            }
+            if (entry is not null)
+                entries.Add(entry);
+            else
+                problems.Add($"{id}: {problem} (left as it is; the service quarantines it at its next start)");
+        }
+        return (entries, problems);
     }
 
     /// <summary>
@@ -232,12 +306,53 @@ public sealed class DurableSpool
         return string.Create(CultureInfo.InvariantCulture, $"{now.UtcTicks:D19}-{seq:D6}-{Random.Shared.Next(0x10000):x4}");
     }
 
+    /// <summary>
+    /// Writes <paramref name="entry"/> to a temporary file and makes it durable; when that fails (disk full, I/O error)
+    /// the temporary file is removed before the exception goes on, so a failed write leaves nothing half-written.
+    /// </summary>
     private void WriteJson(string tmpPath, SpoolEntry entry)
     {
-        using var s = _fs.Create(tmpPath);
-        JsonSerializer.Serialize(s, entry, SpoolJson.Default.SpoolEntry);
-        s.Flush();
-        _fs.FlushToDisk(s);
+        try
+        {
+            using var s = _fs.Create(tmpPath);
+            JsonSerializer.Serialize(s, entry, SpoolJson.Default.SpoolEntry);
+            s.Flush();
+            _fs.FlushToDisk(s);
+        }
+        catch
+        {
+            TryDelete(tmpPath);
+            throw;
+        }
+    }
+
+    /// <summary>Replaces an entry's state durably: write, fsync, rename, fsync directory. Throws <see cref="IOException"/>; the old state then stays.</summary>
+    private void WriteState(SpoolEntry entry)
+    {
+        var tmp = Path.Combine(TempDir, entry.Id + "." + Guid.NewGuid().ToString("N")[..8] + ".json");
+        WriteJson(tmp, entry);
+        try
+        {
+            _fs.Move(tmp, StatePath(entry.Id));
+        }
+        catch
+        {
+            TryDelete(tmp);
+            throw;
+        }
+        _fs.FlushDirectory(StateDir);
+    }
+
+    private void TryDelete(string path)
+    {
+        try
+        {
+            _fs.Delete(path);
+        }
+        catch (IOException)
+        {
+            // Recovery removes whatever is left in tmp/ at the next start.
+        }
     }
 
     /// <summary>The oldest entry due for <paramref name="destination"/> that is not in <paramref name="busy"/> (FIFO).</summary>
@@ -279,11 +394,12 @@ public sealed class DurableSpool
             using var s = _fs.OpenRead(PayloadPath(entry.Id));
             actual = Convert.ToHexStringLower(SHA256.HashData(s));
         }
-        catch (IOException e)
+        catch (FileNotFoundException)
         {
-            QuarantineEntry(entry, "payload cannot be read: " + e.Message);
+            QuarantineEntry(entry, "payload is missing");
             return false;
         }
+        // Any other I/O error (EIO, a stalled card) may pass: it goes to the caller, which backs off and tries again.
         if (actual == entry.Sha256)
             return true;
         QuarantineEntry(entry, $"checksum mismatch: stored {entry.Sha256}, found {actual}");
@@ -357,11 +473,7 @@ public sealed class DurableSpool
             if (!_entries.TryGetValue(id, out var entry) || !entry.Deliveries.TryGetValue(destination, out var d))
                 throw new KeyNotFoundException($"spool entry {id} has no delivery to {destination}");
             updated = entry.With(destination, change(d));
-            // Durable before visible: write, fsync, rename, fsync directory.
-            var tmp = Path.Combine(TempDir, id + "." + Guid.NewGuid().ToString("N")[..8] + ".json");
-            WriteJson(tmp, updated);
-            _fs.Move(tmp, StatePath(id));
-            _fs.FlushDirectory(StateDir);
+            WriteState(updated);
             _entries[id] = updated;
         }
         if (evt is not null)
@@ -410,17 +522,32 @@ public sealed class DurableSpool
         }
     }
 
+    /// <summary>
+    /// Moves an entry's files to quarantine/ with a reason file beside them. The reason is written first (tmp, fsync,
+    /// rename), so that a crash never leaves quarantined files without their reason, nor a reason under a temporary name.
+    /// </summary>
     private void Quarantine(string id, string reason)
     {
+        var tmp = Path.Combine(TempDir, id + ".reason." + Guid.NewGuid().ToString("N")[..6]);
+        try
+        {
+            using (var s = _fs.Create(tmp))
+            {
+                s.Write(System.Text.Encoding.UTF8.GetBytes(reason + "\n"));
+                s.Flush();
+                _fs.FlushToDisk(s);
+            }
+            _fs.Move(tmp, Path.Combine(QuarantineDir, id + ".reason.txt"));
+        }
+        catch
+        {
+            TryDelete(tmp);
+            throw;
+        }
         foreach (var (from, name) in new[] { (StatePath(id), id + ".json"), (PayloadPath(id), id + ".dcm") })
         {
             if (_fs.Exists(from))
                 _fs.Move(from, Path.Combine(QuarantineDir, name));
-        }
-        var why = Path.Combine(QuarantineDir, id + ".reason.txt");
-        using (var s = _fs.Create(why + "." + Guid.NewGuid().ToString("N")[..6]))
-        {
-            s.Write(System.Text.Encoding.UTF8.GetBytes(reason + "\n"));
         }
         _fs.FlushDirectory(QuarantineDir);
         _fs.FlushDirectory(StateDir);

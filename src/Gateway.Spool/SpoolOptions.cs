@@ -29,4 +29,8 @@ public sealed record SpoolEvent(string Kind, string EntryId, string? Destination
 }
 
 /// <summary>What recovery found and did at start.</summary>
-public sealed record RecoveryReport(int Entries, int TempFilesRemoved, int OrphansRemoved, IReadOnlyList<string> Quarantined);
+public sealed record RecoveryReport(int Entries, int TempFilesRemoved, int OrphansRemoved, IReadOnlyList<string> Quarantined)
+{
+    /// <summary>Entries whose state made sense but held an impossible value that was corrected (e.g. a next attempt in year 9999).</summary>
+    public IReadOnlyList<string> Corrected { get; init; } = [];
+}

@@ -51,7 +51,8 @@ public sealed class Forwarder
     /// The oldest of the workers' last signs of life (an attempt finished, bytes sent, an idle heartbeat): when it is
     /// old, some worker is wedged, and the service watchdog must stop being fed.
     /// </summary>
-    public DateTimeOffset LastProgress => new(_beats.Min(b => Interlocked.Read(ref b)), TimeSpan.Zero);
+    /// With no destination (a box being commissioned) there is no worker to wedge: progress is now.
+    public DateTimeOffset LastProgress => _beats.Length == 0 ? _time.GetUtcNow() : new(_beats.Min(b => Interlocked.Read(ref b)), TimeSpan.Zero);
 
     /// <summary>The destinations an object is routed to.</summary>
     public IReadOnlyList<string> Route(SpoolObjectInfo info) =>
@@ -95,7 +96,43 @@ public sealed class Forwarder
         await using var _ = sender.ConfigureAwait(false);
         var busy = _busy[destination.Name];
         var lastSend = _time.GetUtcNow();
+        var failures = 0;
         while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                lastSend = await ServeOneAsync(destination, sender, busy, slot, lastSend, ct).ConfigureAwait(false);
+                failures = 0;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                // Issue #13 item 5: a worker survives every error (a full disk that refuses the state write, an I/O
+                // error reading the payload, a bug): said at once, then a back-off, then on. The entry stays as it was
+                // on disk, so nothing is lost; a delivery whose "done" could not be recorded is sent again, identically.
+                failures++;
+                var delay = Backoff(destination, failures - 1, Random.Shared.NextDouble());
+                ForwarderLog.WorkerFailed(_logger, destination.Name, e.GetType().Name, e.Message, delay.TotalSeconds, e);
+                Beat(slot);
+                try
+                {
+                    await Task.Delay(delay, _time, ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+        await sender.CloseAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>One turn of a worker: the next due entry is attempted, or the worker waits for one. Returns when it last sent.</summary>
+    private async Task<DateTimeOffset> ServeOneAsync(Destination destination, IObjectSender sender, HashSet<string> busy, int slot, DateTimeOffset lastSend, CancellationToken ct)
+    {
         {
             SpoolEntry? entry;
             lock (busy)
@@ -110,12 +147,12 @@ public sealed class Forwarder
                 if (_time.GetUtcNow() - lastSend > destination.IdleRelease)
                     await sender.CloseAsync().ConfigureAwait(false);
                 await WaitAsync(destination, ct).ConfigureAwait(false);
-                continue;
+                return lastSend;
             }
             try
             {
                 await AttemptAsync(destination, sender, entry, () => Beat(slot), ct).ConfigureAwait(false);
-                lastSend = _time.GetUtcNow();
+                return _time.GetUtcNow();
             }
             finally
             {
@@ -123,7 +160,6 @@ public sealed class Forwarder
                     busy.Remove(entry.Id);
             }
         }
-        await sender.CloseAsync().ConfigureAwait(false);
     }
 
     private async Task WaitAsync(Destination destination, CancellationToken ct)
@@ -210,6 +246,9 @@ internal static partial class ForwarderLog
 
     [LoggerMessage(2003, LogLevel.Error, "Dead letter: {SopInstanceUid} refused by {Destination}: {Reason}")]
     public static partial void DeadLettered(ILogger logger, string sopInstanceUid, string destination, string reason);
+
+    [LoggerMessage(2005, LogLevel.Error, "Forwarder worker for {Destination} failed ({Kind}: {Reason}); the entry stays in the spool, next try in {DelaySeconds:0.0} s")]
+    public static partial void WorkerFailed(ILogger logger, string destination, string kind, string reason, double delaySeconds, Exception exception);
 
     [LoggerMessage(2004, LogLevel.Error, "Spool entry {EntryId} ({SopInstanceUid}) failed its checksum and was quarantined")]
     public static partial void Quarantined(ILogger logger, string entryId, string sopInstanceUid);

@@ -16,4 +16,7 @@ internal static partial class AcquisitionLog
 
     [LoggerMessage(2103, LogLevel.Information, "series {SeriesInstanceUid} ended ({Why})")]
     public static partial void SeriesEnded(ILogger logger, string seriesInstanceUid, string why);
+
+    [LoggerMessage(2105, LogLevel.Warning, "the exam's study {StudyInstanceUid} was used for one patient already; objects of another patient get a study of their own")]
+    public static partial void StudyNotShared(ILogger logger, string studyInstanceUid);
 }

@@ -37,6 +37,8 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
     private SeriesContext? _series;
     private int _seriesNumber;
     private int _examVersion;
+    private string? _seriesPatient;
+    private string? _examStudyPatient;
     private long _lastFrame;
     private MultiFrameFile? _collecting;
 
@@ -58,6 +60,12 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
         _source = "device:" + profile.Name;
         _idle = _time.CreateTimer(_ => EndSeries("idle"), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
+
+    /// <summary>Where the device's last stored frame is remembered across restarts (beside the spool, swept by nothing).</summary>
+    public string FrameMemoryPath => Path.Combine(_incoming, FrameMemoryFile);
+
+    /// <summary>The file name of <see cref="FrameMemoryPath"/> in spool/incoming.</summary>
+    public const string FrameMemoryFile = "device-last-frame.json";
 
     /// <summary>Raised after every object stored or acquisition that failed (on the caller's thread).</summary>
     public event Action<AcquisitionEvent>? Happened;
@@ -88,9 +96,13 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
                 _recordEnded = true;
                 return;
             }
-            if (_recordEnded)
+            // A new report replaces the one that was never used: after its end-of-record line, or — for devices
+            // without one — when it names another patient or accession than the waiting values (issue #13 item 3: the
+            // values of a report whose image never came must not mix into another patient's image).
+            var otherPatient = value.Keyword is "PatientID" or "PatientName" or "AccessionNumber" or "IssuerOfPatientID"
+                && _pending.TryGetValue(value.Keyword, out var waiting) && waiting != value.Value;
+            if (_recordEnded || otherPatient)
             {
-                // A new report replaces the one that was never used.
                 _pending.Clear();
                 _recordEnded = false;
             }
@@ -102,7 +114,8 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
     {
         lock (_lock)
         {
-            StartSeriesIfNeeded();
+            // A multi-frame series' earlier frames brought their device values (and the report they consumed) with them.
+            StartSeriesIfNeeded(PatientKey(_collecting?.Values ?? [], frame.Values, null));
             if (_profile.Output.Grouping == "multi-frame")
                 return Collect(frame);
             return Write([new Frame(Photometric(frame.Format), DicomBuffer.From(frame.Pixels))], frame.Values, null);
@@ -113,7 +126,7 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
     {
         lock (_lock)
         {
-            StartSeriesIfNeeded();
+            StartSeriesIfNeeded(PatientKey([], [], sidecar));
             var problem = Write([new Frame(Photometric(image.Format), new DecodedFrameBuffer(image))], [], sidecar, out var permanent);
             return problem is null ? (ImportResult.Stored, null) : (permanent ? ImportResult.Rejected : ImportResult.Deferred, problem);
         }
@@ -137,17 +150,74 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
         }
     }
 
-    private void StartSeriesIfNeeded()
+    /// <summary>
+    /// Ends the series when the exam changed, the device was idle, or the next object is of another patient (issue #13
+    /// item 3: a study belongs to one patient — a new PatientID, PatientName or AccessionNumber from any source, the
+    /// device's report, the technician or the worklist, ends the series and the study), then starts one if needed.
+    /// </summary>
+    private void StartSeriesIfNeeded(string patient)
     {
         var idle = TimeSpan.FromSeconds(_profile.Output.SeriesIdleSeconds);
-        if (_series is not null && (_exam.Version != _examVersion || _time.GetElapsedTime(_lastFrame) > idle))
-            EndSeries(_exam.Version != _examVersion ? "new exam" : "idle");
+        if (_series is not null)
+        {
+            var why = _exam.Version != _examVersion ? "new exam"
+                : patient != _seriesPatient ? "new patient"
+                : _time.GetElapsedTime(_lastFrame) > idle ? "idle" : null;
+            if (why is not null)
+                EndSeries(why);
+        }
         _lastFrame = _time.GetTimestamp();
         if (_series is not null)
             return;
+        if (_examVersion != _exam.Version)
+            _examStudyPatient = null;
         _examVersion = _exam.Version;
-        var study = _exam.Snapshot().TryGetString(DicomTags.StudyInstanceUID);
-        _series = new SeriesContext(_uids, study is { Length: > 0 } ? study : null, ++_seriesNumber);
+        var study = _exam.Snapshot().TryGetString(DicomTags.StudyInstanceUID) is { Length: > 0 } s ? s : null;
+        if (study is not null)
+        {
+            // The exam's study is the first patient's it was used with; another patient under it gets a study of its own.
+            _examStudyPatient ??= patient;
+            if (_examStudyPatient != patient)
+            {
+                AcquisitionLog.StudyNotShared(_logger, study);
+                study = null;
+            }
+        }
+        _seriesPatient = patient;
+        _series = new SeriesContext(_uids, study, ++_seriesNumber);
+    }
+
+    private static readonly DicomTag[] PatientTags = [DicomTags.PatientID, DicomTags.IssuerOfPatientID, DicomTags.PatientName, DicomTags.AccessionNumber];
+
+    /// <summary>Who the next object belongs to, by the same precedence as <see cref="Metadata"/>: profile, device, sidecar, exam.</summary>
+    private string PatientKey(IReadOnlyList<DeviceValue> collected, IReadOnlyList<DeviceValue> frameValues, DicomDataset? sidecar)
+    {
+        var exam = _exam.Snapshot();
+        var parts = new string[PatientTags.Length];
+        for (var i = 0; i < PatientTags.Length; i++)
+        {
+            var tag = PatientTags[i];
+            var keyword = DicomDictionary.Find(tag)!.Keyword;
+            string? value = _attributes.TryGetString(tag);
+            foreach (var v in collected)
+            {
+                if (v.Keyword == keyword)
+                    value = v.Value;
+            }
+            if (_pending.TryGetValue(keyword, out var p))
+                value = p;
+            foreach (var v in frameValues)
+            {
+                if (v.Keyword == keyword)
+                    value = v.Value;
+            }
+            if (sidecar?.TryGetString(tag) is { } fromSidecar)
+                value = fromSidecar;
+            if (exam.TryGetString(tag) is { Length: > 0 } fromExam)
+                value = fromExam;
+            parts[i] = (value ?? "").Trim();
+        }
+        return string.Join('\u001f', parts);
     }
 
     /// <summary>The profile's photometric interpretation for grey frames (MONOCHROME1 detectors).</summary>
@@ -181,10 +251,16 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
     }
 
     /// <summary>A new frames file, with a manifest that lets the next start finish it should the process die first.</summary>
-    private MultiFrameFile NewCollection(ImageFormat format, IReadOnlyList<DeviceValue> values) =>
-        MultiFrameFile.Create(Path.Combine(_incoming, $"series-{Guid.NewGuid():N}.frames"), format, new SeriesManifest(
+    /// The device's pending report goes into the manifest, and is used up: it belongs to this series.
+    private MultiFrameFile NewCollection(ImageFormat format, IReadOnlyList<DeviceValue> values)
+    {
+        var collection = MultiFrameFile.Create(Path.Combine(_incoming, $"series-{Guid.NewGuid():N}.frames"), format, new SeriesManifest(
             _series!.StudyInstanceUid, _series.SeriesInstanceUid, _series.SeriesNumber,
-            MultiFrameFile.Texts(_exam.Snapshot()), values.Concat(_pending.Select(p => new DeviceValue(p.Key, p.Value))).ToList()));
+            MultiFrameFile.Texts(_exam.Snapshot()), _pending.Select(p => new DeviceValue(p.Key, p.Value)).Concat(values).ToList()));
+        _pending.Clear();
+        _recordEnded = false;
+        return collection;
+    }
 
     /// <summary>
     /// Start: multi-frame series whose frames were acknowledged to the device but whose object was not yet written when
@@ -203,11 +279,11 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
                     continue;
                 if (collected.Count > 0)
                 {
-                    var metadata = Metadata([.. collected.Manifest.Values], null, exam: MultiFrameFile.Dataset(collected.Manifest.Exam));
+                    var metadata = Metadata([.. collected.Manifest.Values], null, exam: MultiFrameFile.Dataset(collected.Manifest.Exam), withPending: false);
                     var frames = Enumerable.Range(0, collected.Count)
                         .Select(i => new Frame(collected.Format, DicomBuffer.FromFile(framesPath, i * collected.Format.FrameLength, collected.Format.FrameLength))).ToList();
                     var m = collected.Manifest;
-                    if (Store(frames, metadata, new InstanceIdentity(m.StudyInstanceUid, m.SeriesInstanceUid, _uids.NewUid(), m.SeriesNumber, 1), out _) is not null)
+                    if (Store(frames, metadata, new InstanceIdentity(m.StudyInstanceUid, m.SeriesInstanceUid, _uids.NewUid(), m.SeriesNumber, 1), consumesPending: false, out _) is not null)
                         continue;
                     recovered++;
                 }
@@ -225,7 +301,17 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
         var frames = Enumerable.Range(0, collected.Count)
             .Select(i => new Frame(collected.Format, DicomBuffer.FromFile(collected.Path, i * collected.Format.FrameLength, collected.Format.FrameLength)))
             .ToList();
-        var problem = Write(frames, collected.Values, null);
+        // The series' own values and the exam it was taken with; a report that arrived since is the next series'.
+        string? problem;
+        try
+        {
+            var metadata = Metadata(collected.Values, null, exam: MultiFrameFile.Dataset(collected.Manifest.Exam), withPending: false);
+            problem = Store(frames, metadata, _series!.NextInstance(), consumesPending: false, out _);
+        }
+        catch (DicomValueException e)
+        {
+            problem = Fail(e.Message);
+        }
         if (problem is null)
         {
             collected.Delete();
@@ -250,10 +336,10 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
             permanent = true;
             return Fail(e.Message);
         }
-        return Store(frames, metadata, _series!.NextInstance(), out permanent);
+        return Store(frames, metadata, _series!.NextInstance(), consumesPending: true, out permanent);
     }
 
-    private string? Store(IReadOnlyList<Frame> frames, DicomDataset metadata, InstanceIdentity identity, out bool permanent)
+    private string? Store(IReadOnlyList<Frame> frames, DicomDataset metadata, InstanceIdentity identity, bool consumesPending, out bool permanent)
     {
         permanent = false;
         var path = Path.Combine(_incoming, $"acq-{Guid.NewGuid():N}.dcm");
@@ -275,8 +361,11 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
             if (routes.Count == 0)
                 return Fail($"no destination takes {_iod.Name} objects from {_source} (check the destinations' routing)");
             var entry = _spool.EnqueueByMove(path, info, routes);
-            _pending.Clear();
-            _recordEnded = false;
+            if (consumesPending)
+            {
+                _pending.Clear();
+                _recordEnded = false;
+            }
             Acquired++;
             LastAcquired = _time.GetUtcNow();
             LastEntryId = entry.Id;
@@ -308,12 +397,13 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
     }
 
     /// <summary>Profile attributes, then the device's values, then the exam's (technician, worklist) where it has one.</summary>
-    private DicomDataset Metadata(IReadOnlyList<DeviceValue> frameValues, DicomDataset? sidecar, DicomDataset? exam = null)
+    private DicomDataset Metadata(IReadOnlyList<DeviceValue> frameValues, DicomDataset? sidecar, DicomDataset? exam = null, bool withPending = true)
     {
         var ds = new DicomDataset();
         foreach (var item in _attributes)
             ds.AddOrUpdate(item);
-        foreach (var (keyword, value) in _pending.Select(p => (p.Key, p.Value)).Concat(frameValues.Select(v => (v.Keyword, v.Value))))
+        var pending = withPending ? _pending.Select(p => (p.Key, p.Value)) : [];
+        foreach (var (keyword, value) in pending.Concat(frameValues.Select(v => (v.Keyword, v.Value))))
         {
             var entry = DicomDictionary.Find(keyword)!;
             try
@@ -333,7 +423,8 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
         }
         foreach (var item in exam ?? _exam.Snapshot())
         {
-            if (item is not DicomElement { Length: 0 })
+            // The study is the series context's choice (the exam's, unless the patient changed under it).
+            if (item is not DicomElement { Length: 0 } && item.Tag != DicomTags.StudyInstanceUID)
                 ds.AddOrUpdate(item);
         }
         return ds;

@@ -52,7 +52,7 @@ public sealed class DeviceRuntime : IDisposable
             };
             if (profile.Frames is { } frames)
             {
-                _frames = new FrameReceiver(new FrameFormat(frames), _link, session, logger, _time);
+                _frames = new FrameReceiver(new FrameFormat(frames), _link, session, logger, _time, session.FrameMemoryPath);
                 _frames.Rejected += r => FrameRejected?.Invoke(r);
                 _protocol = _frames;
             }

@@ -104,6 +104,13 @@ internal sealed class DicomParser(DicomInput input, DicomReadOptions options)
             return ReadSequence(tag, explicitVR, bigEndian, input.Position + length, depth, context);
         }
 
+        if (explicitVR && vr == DicomVR.UN && KnownTextVR(tag, length) is { } known)
+        {
+            // PS3.5 §6.2.2: a UN value of a tag we know is the Implicit VR Little Endian encoding of its real VR. For text
+            // VRs those bytes are the text itself (no byte order), so the element is read as its real VR: its UIDs,
+            // codes and names mean what they say (a SOP Class UID encoded as UN names the right abstract syntax).
+            return new DicomElement(tag, known, ReadValue(length, known, false, tag, start));
+        }
         if ((length & 1) == 1 && vr.Kind != DicomVRKind.Text && vr != DicomVR.OB && vr != DicomVR.UN)
         {
             // Odd lengths are not allowed (PS3.5 §7.1.1); binary VRs cannot be read past this.
@@ -188,6 +195,17 @@ internal sealed class DicomParser(DicomInput input, DicomReadOptions options)
                 fragments.Add(value);
         }
         return new DicomFragmentSequence(tag, vr, offsetTable ?? DicomBuffer.Empty, fragments);
+    }
+
+    /// <summary>The dictionary's VR for a UN element when it is one text VR whose length field can hold the value, else null.</summary>
+    private static DicomVR? KnownTextVR(DicomTag tag, uint length)
+    {
+        if (tag.IsPrivate || DicomDictionary.Find(tag) is not { IsAmbiguous: false } entry)
+            return null;
+        var vr = entry.VR;
+        if (vr.Kind != DicomVRKind.Text || (!vr.HasLongLength && length > ushort.MaxValue))
+            return null;
+        return vr;
     }
 
     /// <summary>The VR of an element in Implicit VR: from the dictionary, with ambiguous ones resolved (PS3.5 Annex A.1 notes).</summary>

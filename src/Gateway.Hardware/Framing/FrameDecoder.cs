@@ -212,7 +212,7 @@ public sealed class FrameDecoder
         foreach (var field in _f.Fields)
         {
             if (field.Keyword is not null)
-                (_values ??= []).Add(new DeviceValue(field.Keyword, (field.Read(header) * field.Scale).ToString("R", CultureInfo.InvariantCulture)));
+                (_values ??= []).Add(new DeviceValue(field.Keyword, ScaledValue.FromHeader(field.Read(header), field.Type, field.Scale, field.Keyword)));
         }
         return null;
     }

@@ -13,7 +13,8 @@ public interface IFrameSink
 /// <summary>
 /// The gateway's side of a frame protocol on a serial link: decodes, hands complete frames to the sink and answers
 /// ACK only once the sink has them durably, NAK for a corrupt, impossible or stalled frame (the device resends).
-/// A frame whose number repeats the last one stored is a resend after a lost ACK: acknowledged again, stored once.
+/// A frame identical to the last one stored (same number, same content: see <see cref="FrameMemory"/>) is a resend after
+/// a lost ACK: acknowledged again, stored once. A repeated number with other content is a new exposure, and is stored.
 /// </summary>
 public sealed class FrameReceiver : ISerialProtocol
 {
@@ -25,11 +26,13 @@ public sealed class FrameReceiver : ISerialProtocol
     private readonly FrameDecoder _decoder;
     private readonly List<FrameEvent> _events = [];
     private readonly TimeSpan _byteTimeout;
+    private readonly FrameMemory _memory;
     private long _lastByte;
-    private long? _lastStored;
 
-    public FrameReceiver(FrameFormat format, SerialLink link, IFrameSink sink, ILogger logger, TimeProvider? time = null)
+    /// <param name="memoryPath">Where the last stored frame's fingerprint is kept across restarts (null: in memory only).</param>
+    public FrameReceiver(FrameFormat format, SerialLink link, IFrameSink sink, ILogger logger, TimeProvider? time = null, string? memoryPath = null)
     {
+        _memory = new FrameMemory(memoryPath);
         _format = format;
         _link = link;
         _sink = sink;
@@ -77,17 +80,26 @@ public sealed class FrameReceiver : ISerialProtocol
             switch (e)
             {
                 case FrameReceived { Frame: var frame }:
-                    if (frame.FrameNumber is { } n && n == _lastStored)
+                    var fingerprint = FrameFingerprint.Of(frame);
+                    if (_memory.IsRepeat(fingerprint))
                     {
                         Duplicates++;
-                        HardwareLog.Duplicate(_logger, n);
+                        HardwareLog.Duplicate(_logger, frame.FrameNumber?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(unnumbered)");
                         _link.TryWrite(_format.Ack);
                         break;
                     }
                     var problem = _sink.Store(frame);
                     if (problem is null)
                     {
-                        _lastStored = frame.FrameNumber;
+                        try
+                        {
+                            _memory.Remember(fingerprint);
+                        }
+                        catch (Exception io) when (io is IOException or UnauthorizedAccessException)
+                        {
+                            // The object is durable: ACK it. Only a resend after a crash in this window could be stored twice.
+                            HardwareLog.MemoryNotKept(_logger, io.Message);
+                        }
                         _link.TryWrite(_format.Ack);
                     }
                     else

@@ -92,12 +92,12 @@ public sealed class TextReportParser
                 var value = m.Groups[1].Value.Trim();
                 if (field.Scale is { } scale)
                 {
-                    if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+                    if (!decimal.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
                     {
                         events.Add(new TextLineIgnored($"{field.Keyword}: '{value}' is not a number"));
                         return;
                     }
-                    value = (number * scale).ToString("R", CultureInfo.InvariantCulture);
+                    value = ScaledValue.Format(number, scale, field.Keyword);
                 }
                 events.Add(new TextValue(new DeviceValue(field.Keyword, value)));
                 return;

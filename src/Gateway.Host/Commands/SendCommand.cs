@@ -39,7 +39,15 @@ internal static class SendCommand
             try
             {
                 var header = DicomFile.OpenHeader(path);
-                objects.Add((path, DicomClientAssociation.SopClassOf(header), header.TransferSyntax.Uid));
+                var sopClass = DicomClientAssociation.SopClassOf(header);
+                if (!DicomUid.IsValid(sopClass))
+                {
+                    // Never propose a garbled abstract syntax: this object is refused here, the others go.
+                    stderr.WriteLine($"{path}: not sent: its SOP Class UID '{Printable(sopClass)}' is not a valid UID");
+                    failed++;
+                    continue;
+                }
+                objects.Add((path, sopClass, header.TransferSyntax.Uid));
             }
             catch (DicomFormatException e)
             {
@@ -56,16 +64,29 @@ internal static class SendCommand
         var association = await DicomClient.OpenAsync(options, contexts).ConfigureAwait(false);
         await using (association.ConfigureAwait(false))
         {
+            string? lost = null;
             foreach (var (path, _, _) in objects)
             {
                 DicomStoreResult result;
                 try
                 {
-                    result = await association.StoreAsync(path).ConfigureAwait(false);
+                    result = lost is not null
+                        ? new DicomStoreResult("?", null, "not sent: " + lost)
+                        : await association.StoreAsync(path).ConfigureAwait(false);
                 }
                 catch (DicomFormatException e)
                 {
                     result = new DicomStoreResult("?", null, "not a valid DICOM file: " + e.Message);
+                }
+                catch (DicomNetworkException e)
+                {
+                    // The association is gone: this object and every one after it get their line, none is skipped silently.
+                    lost = "the association was lost: " + e.Message;
+                    result = new DicomStoreResult("?", null, lost);
+                }
+                catch (IOException e)
+                {
+                    result = new DicomStoreResult("?", null, "cannot read the file: " + e.Message);
                 }
                 stdout.WriteLine($"{path}: {result}");
                 if (!result.IsSuccess)
@@ -75,4 +96,6 @@ internal static class SendCommand
         stdout.WriteLine($"{paths.Count - failed} of {paths.Count} stored");
         return failed == 0 ? Cli.Ok : Cli.Failed;
     }
+
+    private static string Printable(string s) => new([.. s.Take(80).Select(c => char.IsControl(c) ? '?' : c)]);
 }

@@ -5,7 +5,9 @@ namespace Gateway.Host.Commands;
 
 /// <summary>
 /// `gateway spool list|retry|purge`: what is waiting, for whom, and why; put dead letters back in the queue; delete them.
-/// Works on the spool directory; with the service running, its next restart (or the web page, issue #8) sees the change.
+/// `list` only reads (safe beside the running service, issue #13 item 6). `retry` and `purge` change the spool, which
+/// only the process holding its lock may do: with the service running they are sent to it over its control socket;
+/// with it stopped, this command takes the lock and acts itself.
 /// </summary>
 internal static class SpoolCommand
 {
@@ -21,30 +23,51 @@ internal static class SpoolCommand
         var yes = args.Flag("yes");
         args.RejectUnknown();
 
+        var action = args.Positional[0];
+        if (action == "list")
+        {
+            var (entries, problems) = DurableSpool.ReadEntries(dir);
+            foreach (var p in problems)
+                stderr.WriteLine($"unusable state file: {p}");
+            List(entries, stdout);
+            return Cli.Ok;
+        }
+        if (action == "purge" && !yes)
+        {
+            var victims = DurableSpool.ReadEntries(dir).Entries.Count(e => (id is null || e.Id == id) && e.IsFinished && e.HasDeadLetters);
+            stdout.WriteLine($"{victims} entr(ies) with dead letters would be deleted; repeat with --yes to delete them");
+            return Cli.Ok;
+        }
+
+        using var held = SpoolLock.TryAcquire(dir);
+        if (held is null)
+        {
+            // The service runs: it does the change, with its own view of what is in flight.
+            var reply = Service.SpoolControlServer.Ask(dir, new Service.SpoolControlRequest(action, id, destination));
+            if (reply is null)
+            {
+                stderr.WriteLine($"gateway spool {action}: the spool {dir} is locked by a running gateway, but its control socket does not answer; try again, or use the web page's Spool page");
+                return Cli.Failed;
+            }
+            (reply.Ok ? stdout : stderr).WriteLine(reply.Message);
+            return reply.Ok ? Cli.Ok : Cli.Failed;
+        }
         var spool = new DurableSpool(new SpoolOptions { Directory = dir, MinFreeBytes = 0 });
         var report = spool.Recover();
         foreach (var q in report.Quarantined)
             stderr.WriteLine($"quarantined at recovery: {q}");
-        switch (args.Positional[0])
-        {
-            case "list":
-                List(spool, stdout);
-                return Cli.Ok;
-            case "retry":
-                var n = spool.Retry(id, destination);
-                stdout.WriteLine($"{n} dead letter(s) put back in the queue");
-                return Cli.Ok;
-            default:
-                var victims = spool.Entries.Count(e => (id is null || e.Id == id) && e.IsFinished && e.HasDeadLetters);
-                if (!yes)
-                {
-                    stdout.WriteLine($"{victims} entr(ies) with dead letters would be deleted; repeat with --yes to delete them");
-                    return Cli.Ok;
-                }
-                stdout.WriteLine($"{spool.PurgeDeadLetters(id)} entr(ies) deleted");
-                return Cli.Ok;
-        }
+        var answer = Apply(spool, action, id, destination);
+        stdout.WriteLine(answer.Message);
+        return answer.Ok ? Cli.Ok : Cli.Failed;
     }
+
+    /// <summary>Does a changing action on a spool this process holds (the command itself, or the service for its socket).</summary>
+    public static Service.SpoolControlReply Apply(DurableSpool spool, string action, string? id, string? destination) => action switch
+    {
+        "retry" => new(true, $"{spool.Retry(id, destination)} dead letter(s) put back in the queue"),
+        "purge" => new(true, $"{spool.PurgeDeadLetters(id)} entr(ies) deleted"),
+        _ => new(false, $"'{Spool.SpoolEntryValidator.Printable(action)}' is not a spool action (retry or purge)"),
+    };
 
     private static string SpoolPathFromConfig(string configPath)
     {
@@ -58,10 +81,9 @@ internal static class SpoolCommand
         }
     }
 
-    private static void List(DurableSpool spool, TextWriter stdout)
+    private static void List(IReadOnlyList<SpoolEntry> entries, TextWriter stdout)
     {
-        var entries = spool.Entries;
-        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{entries.Count} entries, {spool.UsedBytes} bytes"));
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{entries.Count} entries, {entries.Sum(e => e.Size)} bytes"));
         foreach (var group in entries.SelectMany(e => e.Deliveries.Select(d => (Destination: d.Key, Entry: e, Delivery: d.Value)))
                      .GroupBy(x => x.Destination).OrderBy(g => g.Key, StringComparer.Ordinal))
         {

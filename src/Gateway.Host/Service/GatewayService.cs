@@ -46,6 +46,9 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
 
     public async Task<int> RunAsync(CancellationToken stop)
     {
+        // Only the lock's holder recovers or changes the spool (issue #13 item 6); a second service is refused at once.
+        using var spoolLock = SpoolLock.TryAcquire(_config.Spool.Path)
+            ?? throw new SpoolInUseException($"spool {_config.Spool.Path} is in use by another running gateway (its lock {SpoolLock.PathOf(_config.Spool.Path)} is held)");
         _spool = new DurableSpool(new SpoolOptions
         {
             Directory = _config.Spool.Path,
@@ -57,7 +60,10 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         HostLog.Recovered(_log, _config.Spool.Path, report.Entries, report.TempFilesRemoved, report.OrphansRemoved, report.Quarantined.Count);
         foreach (var q in report.Quarantined)
             HostLog.QuarantinedAtRecovery(_log, q);
+        foreach (var c in report.Corrected)
+            HostLog.CorrectedAtRecovery(_log, c);
         SweepIncoming();
+        await using var control = SpoolControlServer.Start(_config.Spool.Path, OnControl, loggers.CreateLogger("gateway.spool"));
         _spool.Changed += OnSpoolEvent;
         _health = new HealthCollector(_config.Box.Id, _spool, () => [.. _config.Destinations.Select(d => d.Name)], _stats, () => _device,
             _config.Spool.Path, TimeProvider.System);
@@ -125,7 +131,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         foreach (var file in Directory.EnumerateFiles(incoming, "*", SearchOption.AllDirectories))
         {
             var name = Path.GetFileName(file);
-            if (name.StartsWith("series-", StringComparison.Ordinal))
+            if (name.StartsWith("series-", StringComparison.Ordinal) || name == AcquisitionSession.FrameMemoryFile)
                 continue;
             File.Delete(file);
             swept++;
@@ -284,6 +290,23 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         };
         if (kind is not null)
             _telemetry?.Publish(new TelemetryEvent(kind, e.Detail ?? e.EntryId, e.Destination));
+    }
+
+    /// <summary>A `gateway spool retry|purge` from the command line, done by this process (the lock's holder).</summary>
+    private SpoolControlReply OnControl(SpoolControlRequest request)
+    {
+        SpoolControlReply reply;
+        try
+        {
+            reply = Commands.SpoolCommand.Apply(_spool, request.Action, request.Id, request.Destination);
+        }
+        catch (IOException e)
+        {
+            reply = new SpoolControlReply(false, $"the spool could not be changed: {e.Message}");
+        }
+        _forwarder.WakeAll();
+        HostLog.ControlDone(_log, SpoolEntryValidator.Printable(request.Action), reply.Message);
+        return reply;
     }
 
     /// <summary>Routes a received object and makes it durable in the spool; the SCU hears "success" only after that.</summary>

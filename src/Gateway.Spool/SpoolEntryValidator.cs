@@ -1,0 +1,87 @@
+using System.Text.RegularExpressions;
+
+namespace Gateway.Spool;
+
+/// <summary>
+/// A state file is input from outside like any other (a flipped bit, a hand edit, a half-restored backup): before an
+/// entry is loaded every field is checked to make sense (issue #13 item 7). What cannot be trusted is quarantined with
+/// its reason; what is merely out of range and harmless to correct (a next attempt decades away) is corrected and said.
+/// </summary>
+public static partial class SpoolEntryValidator
+{
+    /// <summary>No back-off waits longer than this: a later next attempt is a corrupt date and is made due now.</summary>
+    public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// The problem that makes <paramref name="entry"/> unusable, or null; <paramref name="corrected"/> is the entry to
+    /// load (with impossible due times made due at <paramref name="now"/>) and <paramref name="notes"/> what was corrected.
+    /// </summary>
+    public static string? Check(string id, SpoolEntry? entry, DateTimeOffset now, out SpoolEntry? corrected, out string? notes)
+    {
+        corrected = null;
+        notes = null;
+        if (entry is null)
+            return "state file is empty (null)";
+        if (entry.Id != id)
+            return $"state file names entry '{Printable(entry.Id)}', but it is the state of {id}";
+        if (entry.Size < 0)
+            return $"size {entry.Size} is negative";
+        if (entry.Sha256 is null || !Sha256Pattern().IsMatch(entry.Sha256))
+            return "checksum is missing or not 64 hexadecimal digits";
+        if (!IsUid(entry.SopClassUid))
+            return $"SOP Class UID '{Printable(entry.SopClassUid)}' is not a UID";
+        if (!IsUid(entry.SopInstanceUid))
+            return $"SOP Instance UID '{Printable(entry.SopInstanceUid)}' is not a UID";
+        if (entry.Modality is null || entry.Source is null)
+            return "modality or source is missing";
+        if (entry.Deliveries is null)
+            return "Deliveries is missing (null): the destinations of the object are unknown";
+        if (entry.Deliveries.Count == 0)
+            return "Deliveries is empty: the object is routed to no destination";
+        var fixes = new List<string>();
+        var deliveries = new Dictionary<string, Delivery>(StringComparer.Ordinal);
+        foreach (var (destination, d) in entry.Deliveries)
+        {
+            if (string.IsNullOrWhiteSpace(destination))
+                return "a delivery has no destination name";
+            if (d is null)
+                return $"the delivery to '{Printable(destination)}' is missing (null)";
+            if (!Enum.IsDefined(d.State))
+                return $"the delivery to '{Printable(destination)}' has an unknown state {(int)d.State}";
+            if (d.Attempts < 0)
+                return $"the delivery to '{Printable(destination)}' has {d.Attempts} attempts";
+            var delivery = d;
+            if (d.State == DeliveryState.Pending && d.NextAttempt > now + MaxRetryDelay)
+            {
+                fixes.Add($"next attempt to '{Printable(destination)}' was {d.NextAttempt:O}, more than {MaxRetryDelay.TotalHours:0} h ahead: made due now");
+                delivery = d with { NextAttempt = now };
+            }
+            deliveries[destination] = delivery;
+        }
+        if (entry.Created > now + MaxRetryDelay)
+            fixes.Add($"creation time {entry.Created:O} is in the future (kept; the object is sent as usual)");
+        corrected = fixes.Count == 0 ? entry : entry with { Deliveries = deliveries };
+        notes = fixes.Count == 0 ? null : string.Join("; ", fixes);
+        return null;
+    }
+
+    private static bool IsUid(string? uid) => uid is { Length: > 0 and <= 64 } && UidPattern().IsMatch(uid);
+
+    /// <summary>A value from the file, safe to print in a log line or a reason file (control characters escaped, length bounded).</summary>
+    public static string Printable(string? value)
+    {
+        if (value is null)
+            return "(null)";
+        var s = value.Length > 80 ? value[..80] + "…" : value;
+        var b = new System.Text.StringBuilder(s.Length);
+        foreach (var c in s)
+            b.Append(char.IsControl(c) ? $"\\u{(int)c:x4}" : c);
+        return b.ToString();
+    }
+
+    [GeneratedRegex("^[0-9a-f]{64}$")]
+    private static partial Regex Sha256Pattern();
+
+    [GeneratedRegex(@"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")]
+    private static partial Regex UidPattern();
+}
