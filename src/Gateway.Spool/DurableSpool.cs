@@ -269,7 +269,7 @@ public sealed class DurableSpool
     private SpoolEntry Commit(string id, DateTimeOffset now, long size, string sha, SpoolObjectInfo info, IReadOnlyList<string> destinations, string payload)
     {
         var entry = new SpoolEntry(id, now, size, sha, info.SopClassUid, info.SopInstanceUid, info.Modality, info.Source,
-            destinations.Distinct(StringComparer.Ordinal).ToDictionary(d => d, _ => new Delivery(DeliveryState.Pending, 0, now, null), StringComparer.Ordinal));
+            destinations.Distinct(StringComparer.Ordinal).ToDictionary(d => d, _ => new Delivery(DeliveryState.Pending, 0, now, null), StringComparer.Ordinal), info.SourceKey);
         var tmpState = Path.Combine(TempDir, id + ".json");
         WriteJson(tmpState, entry);
         _fs.Move(payload, PayloadPath(id));

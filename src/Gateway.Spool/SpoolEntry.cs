@@ -23,7 +23,7 @@ public sealed record Delivery(DeliveryState State, int Attempts, DateTimeOffset 
 public sealed record SpoolEntry(
     string Id, DateTimeOffset Created, long Size, string Sha256,
     string SopClassUid, string SopInstanceUid, string Modality, string Source,
-    IReadOnlyDictionary<string, Delivery> Deliveries)
+    IReadOnlyDictionary<string, Delivery> Deliveries, string? SourceKey = null)
 {
     [JsonIgnore]
     public bool IsFinished => Deliveries.Values.All(d => d.State != DeliveryState.Pending);
@@ -36,7 +36,9 @@ public sealed record SpoolEntry(
 }
 
 /// <summary>The facts an enqueue needs besides the bytes (read from the object by the caller).</summary>
-public sealed record SpoolObjectInfo(string SopClassUid, string SopInstanceUid, string Modality, string Source);
+/// <param name="SourceKey">What the producer needs to recognise this object's input again after a restart (a device
+/// frame's fingerprint), committed atomically with the entry; opaque to the spool.</param>
+public sealed record SpoolObjectInfo(string SopClassUid, string SopInstanceUid, string Modality, string Source, string? SourceKey = null);
 
 [JsonSerializable(typeof(SpoolEntry))]
 [JsonSourceGenerationOptions(WriteIndented = true, UseStringEnumConverter = true)]

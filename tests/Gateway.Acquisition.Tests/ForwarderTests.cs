@@ -198,4 +198,73 @@ public sealed class ForwarderTests : IDisposable
         Assert.Equal(["PACS", "ARCHIVE"], forwarder.Route(new SpoolObjectInfo(DicomUids.DigitalXRayImageStorageForPresentation, "1", "DX", "detector")));
         Assert.Equal(["ARCHIVE"], forwarder.Route(new SpoolObjectInfo(DicomUids.SecondaryCaptureImageStorage, "2", "OT", "folder")));
     }
+
+    /// <summary>The real file system, except that while <see cref="Full"/> every write fails as ENOSPC would.</summary>
+    private sealed class FillableFileSystem : ISpoolFileSystem
+    {
+        private readonly LocalFileSystem _real = LocalFileSystem.Instance;
+        public volatile bool Full;
+        public int Refused;
+
+        private void Check()
+        {
+            if (Full)
+            {
+                Interlocked.Increment(ref Refused);
+                throw new IOException("No space left on device");
+            }
+        }
+
+        public Stream Create(string path)
+        {
+            Check();
+            return _real.Create(path);
+        }
+
+        public Stream OpenRead(string path) => _real.OpenRead(path);
+
+        public void FlushToDisk(Stream stream)
+        {
+            Check();
+            _real.FlushToDisk(stream);
+        }
+
+        public void Move(string source, string destination) => _real.Move(source, destination);
+        public void FlushDirectory(string directory) => _real.FlushDirectory(directory);
+        public void Delete(string path) => _real.Delete(path);
+        public bool Exists(string path) => _real.Exists(path);
+        public IEnumerable<string> List(string directory, string pattern) => _real.List(directory, pattern);
+        public void CreateDirectory(string path) => _real.CreateDirectory(path);
+        public long Length(string path) => _real.Length(path);
+        public long AvailableBytes(string directory) => Full ? 0 : _real.AvailableBytes(directory);
+    }
+
+    [Fact]
+    public async Task A_full_disk_while_the_PACS_is_down_does_not_stop_forwarding_for_good()
+    {
+        // Issue #13 item 5: MarkRetry could not write its state file, the IOException ended the worker, and nothing
+        // was sent again until a restart. Now the worker logs, backs off and goes on; no half-written state is left.
+        var fs = new FillableFileSystem();
+        var spool = new DurableSpool(new SpoolOptions { Directory = Path.Combine(_dir.Path, "spool"), MinFreeBytes = 0 }, fs);
+        spool.Recover();
+        var uids = Enqueue(spool, 1, ["PACS"]);
+        var port = FreePort.Get();
+        var logger = new Gateway.Testing.ListLogger();
+        var forwarder = new Forwarder(spool, [To(port)], logger: logger);
+        using var stop = new CancellationTokenSource();
+        var run = forwarder.RunAsync(stop.Token);
+        await Until(() => spool.Entries.Single().Deliveries["PACS"].Attempts >= 1, TimeSpan.FromSeconds(20), () => "no first attempt");
+        fs.Full = true;
+        await Until(() => fs.Refused >= 2, TimeSpan.FromSeconds(20), () => "the worker never tried to write while the disk was full");
+        Assert.Contains(logger.Lines, l => l.Contains("No space left on device", StringComparison.Ordinal) && l.Contains("[2005]", StringComparison.Ordinal));
+        Assert.False(run.IsCompleted, "the forwarder stopped");
+        fs.Full = false;
+        var scp = new DcmtkStoreScpOnPort(port);
+        await Until(() => spool.Entries.Count == 0, TimeSpan.FromSeconds(30), () => $"{spool.Entries.Count} still spooled after the disk was freed and the PACS came up");
+        await stop.CancelAsync();
+        await run;
+        Assert.Equal(uids, scp.Inner.ReceivedFiles.Select(f => DicomFile.Open(f).Dataset.GetString(DicomTags.SOPInstanceUID)).Distinct());
+        Assert.Empty(Directory.GetFiles(spool.TempDir));
+        scp.Inner.Dispose();
+    }
 }

@@ -113,6 +113,23 @@ public sealed class IntegrityRegressionTests : IDisposable
     }
 
     [Fact]
+    public void A_resend_after_a_crash_between_the_commit_and_the_memory_file_is_recognised_from_the_spool_entry()
+    {
+        var profile = Profile("fpd-1417-usb") with { Gpio = null };
+        var spool = Spool();
+        var session = new AcquisitionSession(profile, spool, _ => ["pacs"], new ExamContext(), NullLogger.Instance);
+        using (var bench = new Bench(profile, session))
+            Assert.Equal(0x06, bench.Send(Small, DeviceSimulator.Pixels(Small, 5), 5));
+        session.Dispose();
+        File.Delete(session.FrameMemoryPath); // the process died after the spool commit, before the memory file
+        using var again = new AcquisitionSession(profile, spool, _ => ["pacs"], new ExamContext(), NullLogger.Instance);
+        using var resend = new Bench(profile, again);
+        Assert.Equal(0x06, resend.Send(Small, DeviceSimulator.Pixels(Small, 5), 5));
+        Assert.Single(spool.Entries);
+        Assert.Equal(1, resend.Receiver.Duplicates);
+    }
+
+    [Fact]
     public void A_corrupt_frame_memory_file_is_ignored_and_frames_are_stored()
     {
         var profile = Profile("fpd-1417-usb") with { Gpio = null };

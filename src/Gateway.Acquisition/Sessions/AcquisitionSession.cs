@@ -39,6 +39,7 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
     private int _examVersion;
     private string? _seriesPatient;
     private string? _examStudyPatient;
+    private string? _sourceKey;
     private long _lastFrame;
     private MultiFrameFile? _collecting;
 
@@ -110,7 +111,9 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
         }
     }
 
-    public string? Store(DecodedFrame frame)
+    public string? Store(DecodedFrame frame) => Store(frame, FrameFingerprint.Of(frame));
+
+    public string? Store(DecodedFrame frame, FrameFingerprint fingerprint)
     {
         lock (_lock)
         {
@@ -118,8 +121,22 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
             StartSeriesIfNeeded(PatientKey(_collecting?.Values ?? [], frame.Values, null));
             if (_profile.Output.Grouping == "multi-frame")
                 return Collect(frame);
-            return Write([new Frame(Photometric(frame.Format), DicomBuffer.From(frame.Pixels))], frame.Values, null);
+            _sourceKey = fingerprint.ToString();
+            try
+            {
+                return Write([new Frame(Photometric(frame.Format), DicomBuffer.From(frame.Pixels))], frame.Values, null);
+            }
+            finally
+            {
+                _sourceKey = null;
+            }
         }
+    }
+
+    public (FrameFingerprint Fingerprint, string EntryId)? LastStoredFrame()
+    {
+        var newest = _spool.Entries.Where(e => e.Source == _source && e.SourceKey is not null).MaxBy(e => e.Id, StringComparer.Ordinal);
+        return newest is not null && FrameFingerprint.Parse(newest.SourceKey) is { } f ? (f, newest.Id) : null;
     }
 
     public (ImportResult Result, string? Reason) Import(IImageSource image, DicomDataset? sidecar)
@@ -356,7 +373,7 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
                 permanent = true;
                 return Fail(e.Message);
             }
-            var info = new SpoolObjectInfo(_iod.SopClassUid, identity.SopInstanceUid, ds.TryGetString(DicomTags.Modality) ?? _iod.Modality, _source);
+            var info = new SpoolObjectInfo(_iod.SopClassUid, identity.SopInstanceUid, ds.TryGetString(DicomTags.Modality) ?? _iod.Modality, _source, _sourceKey);
             var routes = _route(info);
             if (routes.Count == 0)
                 return Fail($"no destination takes {_iod.Name} objects from {_source} (check the destinations' routing)");

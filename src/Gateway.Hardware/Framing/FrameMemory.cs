@@ -26,18 +26,49 @@ public readonly record struct FrameFingerprint(long? Number, string Content)
         hash.Append(frame.Pixels);
         return new FrameFingerprint(frame.FrameNumber, Convert.ToHexStringLower(hash.GetCurrentHash()));
     }
+
+    /// <summary>"number:content" (number empty when the frame has none): how it is kept in a spool entry.</summary>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Number}:{Content}");
+
+    public static FrameFingerprint? Parse(string? text)
+    {
+        if (text is null || text.IndexOf(':') is var colon && colon < 0)
+            return null;
+        var number = text[..colon];
+        var content = text[(colon + 1)..];
+        if (content.Length != 32 || !content.All(char.IsAsciiHexDigitLower))
+            return null;
+        if (number.Length == 0)
+            return new FrameFingerprint(null, content);
+        return long.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? new FrameFingerprint(n, content) : null;
+    }
 }
 
 /// <summary>
 /// The last frame stored from a device, kept on disk so that it survives a restart (issue #13 item 1): a device that
 /// lost our ACK resends the frame byte for byte, and must hear ACK again without a second object — also when the
 /// process died between storing the object and sending the ACK. A new exposure that merely repeats the number (a
-/// counter that restarts at 1 every study) differs in content and is stored. The file is untrusted on reading: one
-/// that does not parse is ignored (at worst one resent frame is stored twice; nothing is lost).
+/// counter that restarts at 1 every study) differs in content and is stored.
+/// <para>Two records, because neither alone covers every crash point: the fingerprint is committed with the object's
+/// spool entry (atomic with the store), and written to this file right after (it outlives the entry, which leaves the
+/// spool once delivered). At start the newer of the two wins (spool entry ids are in enqueue order). The file is
+/// untrusted on reading: one that does not parse is ignored (at worst one resent frame is stored twice).</para>
 /// </summary>
-public sealed class FrameMemory(string? path)
+public sealed class FrameMemory
 {
-    private FrameFingerprint? _last = Load(path);
+    private readonly string? _path;
+    private FrameFingerprint? _last;
+
+    /// <param name="path">The file (null: in memory only).</param>
+    /// <param name="fromSpool">The newest fingerprint committed with a spool entry of this device, and that entry's id.</param>
+    public FrameMemory(string? path, (FrameFingerprint Fingerprint, string EntryId)? fromSpool = null)
+    {
+        _path = path;
+        var stored = Load(path);
+        _last = fromSpool is { } s && (stored is null || string.CompareOrdinal(s.EntryId, stored.Value.EntryId) > 0)
+            ? s.Fingerprint
+            : stored?.Fingerprint;
+    }
 
     public FrameFingerprint? Last => _last;
 
@@ -48,30 +79,30 @@ public sealed class FrameMemory(string? path)
     /// </summary>
     public bool IsRepeat(FrameFingerprint frame) => frame.Number is not null && _last is { } last && last == frame;
 
-    /// <summary>Remembers the frame just stored; durable (temp, fsync, rename) when a path is given. Throws <see cref="IOException"/>.</summary>
-    public void Remember(FrameFingerprint frame)
+    /// <summary>Remembers the frame just stored (as spool entry <paramref name="entryId"/>); durable (temp, fsync, rename). Throws <see cref="IOException"/>.</summary>
+    public void Remember(FrameFingerprint frame, string? entryId)
     {
         _last = frame;
-        if (path is null)
+        if (_path is null)
             return;
-        var tmp = path + ".tmp";
+        var tmp = _path + ".tmp";
         using (var s = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
-            JsonSerializer.Serialize(s, new Stored(frame.Number, frame.Content));
+            JsonSerializer.Serialize(s, new Stored(frame.ToString(), entryId ?? ""));
             s.Flush(flushToDisk: true);
         }
-        File.Move(tmp, path, overwrite: true);
+        File.Move(tmp, _path, overwrite: true);
     }
 
-    private static FrameFingerprint? Load(string? path)
+    private static (FrameFingerprint Fingerprint, string EntryId)? Load(string? path)
     {
         if (path is null || !File.Exists(path))
             return null;
         try
         {
             var stored = JsonSerializer.Deserialize<Stored>(File.ReadAllText(path));
-            if (stored is { Content: { Length: 32 } c } && c.All(char.IsAsciiHexDigitLower))
-                return new FrameFingerprint(stored.Number, c);
+            if (FrameFingerprint.Parse(stored?.Frame) is { } fingerprint)
+                return (fingerprint, stored!.EntryId ?? "");
         }
         catch (Exception e) when (e is JsonException or IOException or NotSupportedException)
         {
@@ -79,7 +110,5 @@ public sealed class FrameMemory(string? path)
         return null;
     }
 
-    private sealed record Stored(long? Number, string Content);
-
-    public override string ToString() => _last is { } l ? string.Create(CultureInfo.InvariantCulture, $"frame {l.Number} {l.Content}") : "none";
+    private sealed record Stored(string? Frame, string? EntryId);
 }

@@ -6,8 +6,17 @@ namespace Gateway.Hardware.Framing;
 /// <summary>Where received frames go. Called on the link's reader thread; the device waits for the answer.</summary>
 public interface IFrameSink
 {
-    /// <summary>Stores the frame durably; null when stored (the device hears ACK), else why not (it hears NAK and resends).</summary>
-    string? Store(DecodedFrame frame);
+    /// <summary>
+    /// Stores the frame durably; null when stored (the device hears ACK), else why not (it hears NAK and resends). The
+    /// sink commits <paramref name="fingerprint"/> with the object (see <see cref="FrameMemory"/>).
+    /// </summary>
+    string? Store(DecodedFrame frame, FrameFingerprint fingerprint);
+
+    /// <summary>The spool entry of the last stored object.</summary>
+    string? LastEntryId { get; }
+
+    /// <summary>The newest fingerprint committed with a stored object of this device, and its entry id (for a restart).</summary>
+    (FrameFingerprint Fingerprint, string EntryId)? LastStoredFrame();
 }
 
 /// <summary>
@@ -32,7 +41,7 @@ public sealed class FrameReceiver : ISerialProtocol
     /// <param name="memoryPath">Where the last stored frame's fingerprint is kept across restarts (null: in memory only).</param>
     public FrameReceiver(FrameFormat format, SerialLink link, IFrameSink sink, ILogger logger, TimeProvider? time = null, string? memoryPath = null)
     {
-        _memory = new FrameMemory(memoryPath);
+        _memory = new FrameMemory(memoryPath, sink.LastStoredFrame());
         _format = format;
         _link = link;
         _sink = sink;
@@ -88,12 +97,12 @@ public sealed class FrameReceiver : ISerialProtocol
                         _link.TryWrite(_format.Ack);
                         break;
                     }
-                    var problem = _sink.Store(frame);
+                    var problem = _sink.Store(frame, fingerprint);
                     if (problem is null)
                     {
                         try
                         {
-                            _memory.Remember(fingerprint);
+                            _memory.Remember(fingerprint, _sink.LastEntryId);
                         }
                         catch (Exception io) when (io is IOException or UnauthorizedAccessException)
                         {
