@@ -17,14 +17,22 @@ internal sealed class GatewayProcess : IDisposable
         ScpPort = scpPort;
         SpoolPath = Path.Combine(directory, "spool");
         _config = Path.Combine(directory, "gateway.json");
-        File.WriteAllText(_config, $$"""
+        Rewrite(destinationJson, extraConfig);
+    }
+
+    /// <summary>Writes the configuration (temporary file, then rename, as an operator's editor or the page would); a running service applies it live.</summary>
+    public void Rewrite(string destinationJson, string extraConfig = "")
+    {
+        var text = $$"""
         {
           "box": { "id": "it-box" },{{extraConfig}}{{(extraConfig.Contains("\"web\"", StringComparison.Ordinal) ? "" : "\n  \"web\": { \"enabled\": false },")}}
           "spool": { "path": "{{SpoolPath}}", "minFreeBytes": 0 },
-          "localScp": { "aeTitle": "GATEWAY", "port": {{scpPort.ToString(CultureInfo.InvariantCulture)}}, "bind": "127.0.0.1" },
+          "localScp": { "aeTitle": "GATEWAY", "port": {{ScpPort.ToString(CultureInfo.InvariantCulture)}}, "bind": "127.0.0.1" },
           "destinations": [ {{destinationJson}} ]
         }
-        """);
+        """;
+        File.WriteAllText(_config + ".tmp", text);
+        File.Move(_config + ".tmp", _config, overwrite: true);
     }
 
     public string Directory { get; }

@@ -10,13 +10,15 @@ namespace Gateway.Testing;
 /// </summary>
 public sealed class OrthancPeer : IDisposable
 {
-    private readonly PeerProcess _process;
+    private PeerProcess _process;
+    private readonly string _exe;
+    private readonly string _configPath;
     private readonly TempDirectory _dir = new("orthanc");
     private readonly HttpClient _http;
 
     public OrthancPeer(string aeTitle = "ORTHANC", bool checkCalledAe = true, int? dicomPort = null)
     {
-        var exe = Peers.Require("Orthanc", "orthanc");
+        _exe = Peers.Require("Orthanc", "orthanc");
         DicomPort = dicomPort ?? FreePort.Get();
         HttpPort = FreePort.Get();
         AeTitle = aeTitle;
@@ -36,9 +38,9 @@ public sealed class OrthancPeer : IDisposable
             ["StorageCompression"] = false,
             ["UnknownSopClassAccepted"] = false,
         };
-        var configPath = Path.Combine(_dir.Path, "orthanc.json");
-        System.IO.File.WriteAllText(configPath, JsonSerializer.Serialize(config));
-        _process = new PeerProcess(exe, [configPath]);
+        _configPath = Path.Combine(_dir.Path, "orthanc.json");
+        System.IO.File.WriteAllText(_configPath, JsonSerializer.Serialize(config));
+        _process = new PeerProcess(_exe, [_configPath]);
         _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}/"), Timeout = TimeSpan.FromSeconds(30) };
         WaitReady();
     }
@@ -69,6 +71,17 @@ public sealed class OrthancPeer : IDisposable
             Thread.Sleep(100);
         }
         throw new TimeoutException("Orthanc did not start: " + Output);
+    }
+
+    /// <summary>The PACS goes down (SIGKILL, as a crash would); what it stored stays in its folder.</summary>
+    public void Down() => _process.Kill();
+
+    /// <summary>The PACS comes back on the same ports with what it had stored.</summary>
+    public void Up()
+    {
+        _process.Dispose();
+        _process = new PeerProcess(_exe, [_configPath]);
+        WaitReady();
     }
 
     /// <summary>Orthanc's IDs of the instances it stored.</summary>

@@ -11,6 +11,8 @@ public sealed record SimulatorOptions
 {
     /// <summary>Frames (or text reports) to send; 0: until stopped.</summary>
     public int Frames { get; init; } = 10;
+    /// <summary>Pause between frames or reports; null: the profile's simulator.intervalMs.</summary>
+    public int? IntervalMs { get; init; }
     /// <summary>Random bytes (line noise) before every frame.</summary>
     public bool Noise { get; init; }
     /// <summary>Every K-th frame is sent with one payload byte flipped the first time (0: never).</summary>
@@ -101,8 +103,9 @@ public sealed class DeviceSimulator(DeviceProfile profile, ISerialPortOpener ope
 
     private void Pause(CancellationToken ct)
     {
-        if (profile.Simulator.IntervalMs > 0)
-            ct.WaitHandle.WaitOne(profile.Simulator.IntervalMs);
+        var interval = options.IntervalMs ?? profile.Simulator.IntervalMs;
+        if (interval > 0)
+            ct.WaitHandle.WaitOne(interval);
     }
 
     /// <summary>Sends one frame; true on ACK, false on NAK, null when no answer came (or the link broke).</summary>

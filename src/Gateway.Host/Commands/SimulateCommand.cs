@@ -7,7 +7,7 @@ using Gateway.Hardware.Simulation;
 namespace Gateway.Host.Commands;
 
 /// <summary>
-/// `gateway simulate --profile FILE --device PATH [--frames N] [--noise] [--corrupt-every K]`: plays the device's
+/// `gateway simulate --profile FILE --device PATH [--frames N] [--interval-ms N] [--noise] [--corrupt-every K]`: plays the device's
 /// side of a profile over a serial path (one end of `socat pty,raw,echo=0,link=A pty,raw,echo=0,link=B`), for the
 /// demo, the tests and a technician without the real device.
 /// </summary>
@@ -20,6 +20,7 @@ internal static class SimulateCommand
         var frames = Number(args.Option("frames") ?? "10", "--frames");
         var corrupt = Number(args.Option("corrupt-every") ?? "0", "--corrupt-every");
         var noise = args.Flag("noise");
+        var interval = args.Option("interval-ms") is { } ms ? Number(ms, "--interval-ms") : (int?)null;
         args.RejectUnknown();
         args.ExpectPositional(0, "no positional arguments");
         DeviceProfile profile;
@@ -38,7 +39,7 @@ internal static class SimulateCommand
             return Cli.BadInput;
         }
         var simulator = new DeviceSimulator(profile, new SystemSerialPortOpener(serial with { Device = device }),
-            new SimulatorOptions { Frames = frames, Noise = noise, CorruptEvery = corrupt }, stdout);
+            new SimulatorOptions { Frames = frames, Noise = noise, CorruptEvery = corrupt, IntervalMs = interval }, stdout);
         using var stop = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });

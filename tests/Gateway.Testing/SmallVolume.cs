@@ -1,0 +1,79 @@
+namespace Gateway.Testing;
+
+/// <summary>
+/// A small file system of its own — ext4 in an image file on a loop device, mounted by the test (it runs as root, as CI
+/// does) — so that "the disk is full" is real ENOSPC for every process writing there, and fsync costs what it costs on
+/// a real disk (tmpfs would make every crash window a few microseconds wide). No blocks are reserved for root.
+/// <see cref="Fill"/> takes every free byte; <see cref="Free"/> gives them back.
+/// </summary>
+public sealed class SmallVolume : IDisposable
+{
+    private readonly string _filler;
+    private readonly string _image;
+
+    public SmallVolume(string path, int megabytes)
+    {
+        if (Environment.UserName != "root" && !string.Equals(Environment.GetEnvironmentVariable("USER"), "root", StringComparison.Ordinal))
+            throw new InvalidOperationException("a small volume needs root to mount a tmpfs (tests run as root here and in CI)");
+        Path = path;
+        Directory.CreateDirectory(path);
+        _image = path + ".img";
+        using (var image = new FileStream(_image, FileMode.Create))
+            image.SetLength((long)megabytes << 20);
+        var mkfs = ProcessRunner.Run("/sbin/mkfs.ext4", ["-q", "-F", "-m", "0", _image]);
+        if (mkfs.ExitCode != 0)
+            throw new InvalidOperationException("mkfs.ext4 failed: " + mkfs.All);
+        var mount = ProcessRunner.Run("/bin/mount", ["-o", "loop", _image, path]);
+        if (mount.ExitCode != 0)
+            throw new InvalidOperationException("mount -o loop failed (a loop device is needed): " + mount.All);
+        _filler = System.IO.Path.Combine(path, "filler");
+    }
+
+    public string Path { get; }
+
+    public bool IsFull { get; private set; }
+
+    /// <summary>Writes one file until the volume refuses more (ENOSPC).</summary>
+    public void Fill()
+    {
+        var chunk = new byte[1 << 16];
+        using var s = new FileStream(_filler, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1);
+        try
+        {
+            while (true)
+                s.Write(chunk);
+        }
+        catch (IOException)
+        {
+        }
+        // Whatever a 64 KiB write could not take, single bytes can.
+        try
+        {
+            while (true)
+                s.Write(chunk.AsSpan(0, 1));
+        }
+        catch (IOException)
+        {
+        }
+        IsFull = true;
+    }
+
+    public void Free()
+    {
+        File.Delete(_filler);
+        IsFull = false;
+    }
+
+    public void Dispose()
+    {
+        ProcessRunner.Run("/bin/umount", ["-d", "-l", Path]);
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+            File.Delete(_image);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
