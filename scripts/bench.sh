@@ -1,8 +1,29 @@
 #!/usr/bin/env bash
-# Runs a benchmark suite side by side with dcmtk: `scripts/bench.sh dicom [--quick]`.
+# Runs a benchmark suite side by side with dcmtk: `scripts/bench.sh dicom [--quick]`; `scripts/bench.sh soak [STEPS] [SEED]` runs the
+# integrity invariant test with a long fault schedule.
 # Our side is the self-contained ReadyToRun publish of `gateway`, as it ships (deploy/), not a debug build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# `scripts/bench.sh soak [STEPS] [SEED]`: the integrity invariant test (issue #13) with a long random fault schedule.
+# Prints the seed, every step and the checker's verdict; a failing seed replays with the same two arguments.
+if [ "${1:-}" = soak ]; then
+  steps=${2:-200}
+  seed=${3:-$(( (RANDOM << 15 | RANDOM) % 1000000 + 1 ))}
+  dotnet build tests/Gateway.IntegrationTests -c Release >/dev/null
+  log=artifacts/bench/soak-$seed.log
+  mkdir -p artifacts/bench
+  start=$(date +%s)
+  status=0
+  GATEWAY_INVARIANT_STEPS=$steps GATEWAY_INVARIANT_SEED=$seed timeout 7200 dotnet test tests/Gateway.IntegrationTests -c Release --no-build \
+    --filter "FullyQualifiedName~InvariantTests" --logger "console;verbosity=detailed" >"$log" 2>&1 || status=$?
+  grep -E "invariant schedule|modality:|end:" "$log" | sed 's/^ *//'
+  echo "steps by kind:"
+  grep -oE "step [0-9]+: (SIGKILL|SIGSTOP|PACS down|spool volume full|spool list|spool retry|spool purge|configuration change|malformed files)" "$log" \
+    | sed -E 's/step [0-9]+: //' | sort | uniq -c | sed 's/^/  /'
+  echo "verdict: $([ $status = 0 ] && echo 'invariant held' || echo "VIOLATED (see $log)") after $(( $(date +%s) - start )) s"
+  exit $status
+fi
 command -v dcmdump >/dev/null || { echo "dcmtk is missing: run scripts/test.sh once, or apt-get install dcmtk" >&2; exit 2; }
 rid="linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')"
 out=artifacts/bench/gateway-$rid

@@ -23,7 +23,7 @@ public static class Cli
         ["spool"] = ("gateway spool list|retry|purge [--config FILE | --spool DIR] [--id ENTRY] [--destination NAME] [--yes]", SpoolCommand.Run),
         ["echo"] = ("gateway echo --to HOST:PORT --called AET [--calling AET] [--user NAME [--password-file FILE]] [--tls --tls-ca FILE [--tls-cert FILE --tls-key FILE]]", EchoCommand.Run),
         ["send"] = ("gateway send PATH... --to HOST:PORT --called AET [--calling AET] [--user NAME [--password-file FILE]] [TLS options]", SendCommand.Run),
-        ["simulate"] = ("gateway simulate --profile FILE --device PATH [--frames N (0: until stopped)] [--noise] [--corrupt-every K]", SimulateCommand.Run),
+        ["simulate"] = ("gateway simulate --profile FILE --device PATH [--frames N (0: until stopped)] [--interval-ms N] [--noise] [--corrupt-every K]", SimulateCommand.Run),
         ["store-scp"] = ("gateway store-scp --port N --aet AET --out DIR [--bind ADDR] [--allow AET,AET...] [--tls --tls-ca FILE --tls-cert FILE --tls-key FILE [--tls-require-client-cert]]", StoreScpCommand.Run),
     };
 
@@ -47,6 +47,11 @@ public static class Cli
         }
         try
         {
+            if (args.Skip(1).Any(a => a is "--help" or "-h"))
+            {
+                stdout.WriteLine($"usage: {verb.Usage}");
+                return Ok;
+            }
             return verb.Run(CommandArgs.Parse(args[1..]), stdout, stderr);
         }
         catch (UsageException e)

@@ -11,6 +11,15 @@ public sealed class CommandArgs
 
     public List<string> Positional { get; } = [];
 
+    /// <summary>
+    /// The options that take no value (issue #15 item 3): `--tls a.dcm b.dcm` must not take a.dcm as the value of
+    /// --tls. Every verb shares this list; an option not in it takes the next argument as its value.
+    /// </summary>
+    public static readonly IReadOnlySet<string> Flags = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "check", "help", "noise", "tls", "tls-require-client-cert", "yes", "json", "still",
+    };
+
     public static CommandArgs Parse(IReadOnlyList<string> args)
     {
         var result = new CommandArgs();
@@ -31,8 +40,10 @@ public sealed class CommandArgs
                 {
                     value = name[(eq + 1)..];
                     name = name[..eq];
+                    if (Flags.Contains(name))
+                        throw new UsageException($"--{name} takes no value");
                 }
-                else if (i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                else if (!Flags.Contains(name) && i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
                 {
                     value = args[++i];
                 }

@@ -49,4 +49,10 @@ internal static partial class HostLog
 
     [LoggerMessage(3022, LogLevel.Warning, "Corrected at recovery: {Entry}")]
     public static partial void CorrectedAtRecovery(ILogger logger, string entry);
+
+    [LoggerMessage(3023, LogLevel.Error, "{Part} failed ({Reason}); restarting it in {DelaySeconds:0.#} s")]
+    public static partial void SubsystemFailed(ILogger logger, Exception exception, string part, string reason, double delaySeconds);
+
+    [LoggerMessage(3024, LogLevel.Error, "Applying the configuration change failed ({Kind}: {Reason}); the file is looked at again at its next change")]
+    public static partial void ReloadFailed(ILogger logger, Exception exception, string kind, string reason);
 }

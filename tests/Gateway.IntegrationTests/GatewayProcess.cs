@@ -56,6 +56,9 @@ internal sealed class GatewayProcess : IDisposable
         _process?.WaitForExit(TimeSpan.FromSeconds(30));
     }
 
+    /// <summary>The exit status after <see cref="Terminate"/> (null while running).</summary>
+    public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
+
     /// <summary>SIGKILL: no chance to finish anything.</summary>
     public void Kill() => _process?.Kill();
 

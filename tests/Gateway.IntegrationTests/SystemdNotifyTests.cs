@@ -119,6 +119,23 @@ public sealed class SystemdNotifyTests
         await Until(() => notify.Count("STOPPING=1") == 1, "STOPPING=1", notify);
     }
 
+    [Fact]
+    public async Task A_box_without_destinations_feeds_the_watchdog_and_stops_cleanly()
+    {
+        // Issue #15 item 1: with no destination (commissioning) the watchdog loop died on Min() of nothing at its first
+        // tick, so WATCHDOG=1 never came (systemd killed the box every WatchdogSec) and SIGTERM ended in a crash.
+        using var dir = new TempDirectory("notify-empty");
+        using var notify = new NotifySocket(Path.Combine(dir.Path, "notify.sock"));
+        using var gateway = new GatewayProcess(dir.Path, FreePort.Get(), destinationJson: "",
+            environment: new Dictionary<string, string> { ["NOTIFY_SOCKET"] = notify.Path, ["WATCHDOG_USEC"] = "400000" });
+        gateway.Start();
+        await Until(() => notify.Count("READY=1") == 1 && notify.Count("WATCHDOG=1") >= 3, "READY=1 and watchdog pings with no destination", notify);
+        gateway.Terminate();
+        Assert.True(gateway.ExitCode == 0, $"exit {gateway.ExitCode}: {gateway.Output}");
+        Assert.Equal(1, notify.Count("STOPPING=1"));
+        Assert.DoesNotContain("Unhandled exception", gateway.Output, StringComparison.Ordinal);
+    }
+
     private static async Task Until(Func<bool> condition, string what, NotifySocket notify)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);

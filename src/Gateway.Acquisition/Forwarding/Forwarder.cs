@@ -12,7 +12,7 @@ namespace Gateway.Acquisition.Forwarding;
 /// the reason. An object leaves the spool when every destination it was routed to has it (the spool decides).
 /// Acquisition never waits for this: it only enqueues.
 /// </summary>
-public sealed class Forwarder
+public sealed class Forwarder : IDisposable
 {
     private readonly DurableSpool _spool;
     private readonly IReadOnlyList<Destination> _destinations;
@@ -40,11 +40,21 @@ public sealed class Forwarder
         _wake = destinations.ToDictionary(d => d.Name, _ => new SemaphoreSlim(0));
         _beats = new long[destinations.Sum(d => Math.Max(1, d.Associations))];
         Array.Fill(_beats, _time.GetUtcNow().UtcTicks);
-        spool.Changed += e =>
-        {
-            if (e.Kind == SpoolEvent.Stored)
-                WakeAll();
-        };
+        spool.Changed += OnSpoolChanged;
+    }
+
+    private void OnSpoolChanged(SpoolEvent e)
+    {
+        if (e.Kind == SpoolEvent.Stored)
+            WakeAll();
+    }
+
+    /// <summary>Lets go of the spool (a replaced forwarder must not stay subscribed: issue #15 item 2). Call after RunAsync ended.</summary>
+    public void Dispose()
+    {
+        _spool.Changed -= OnSpoolChanged;
+        foreach (var w in _wake.Values)
+            w.Dispose();
     }
 
     /// <summary>

@@ -137,7 +137,7 @@ internal static class DemoCommand
             result = Cli.Failed;
         }
         await playing.ConfigureAwait(false);
-        console.WriteLine($"demo stopped: {service.Device?.Session.Acquired ?? 0} frame(s) acquired, {stored} object(s) stored by the PACS in {pacsDir}");
+        console.WriteLine($"demo stopped: {service.Acquired} frame(s) acquired, {stored} object(s) stored by the PACS in {pacsDir}");
         return result == Cli.Ok && stored > 0 ? Cli.Ok : Cli.Failed;
     }
 

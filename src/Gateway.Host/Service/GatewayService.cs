@@ -25,7 +25,8 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
     private static readonly TimeSpan ConfigPoll = TimeSpan.FromSeconds(2);
     private readonly ILogger _log = loggers.CreateLogger("gateway");
     private readonly DeliveryStats _stats = new();
-    private GatewayConfig _config = config;
+    // Swapped whole by a reload, read without a lock: volatile, so every reader sees one complete configuration.
+    private volatile GatewayConfig _config = config;
     private DurableSpool _spool = null!;
     private Forwarder _forwarder = null!;
     private CancellationTokenSource _forwarderStop = new();
@@ -41,8 +42,13 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
     private readonly ExamContext _exam = new();
     private HealthCollector _health = null!;
 
-    /// <summary>The device at work, if any (the demo counts its acquisitions).</summary>
+    private long _acquired;
+
+    /// <summary>The device at work, if any.</summary>
     public DeviceRuntime? Device => _device;
+
+    /// <summary>Objects acquired from the device since start, across device restarts (the device is gone after stop).</summary>
+    public long Acquired => Interlocked.Read(ref _acquired);
 
     public async Task<int> RunAsync(CancellationToken stop)
     {
@@ -152,7 +158,8 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         var heartbeat = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, stall.Ticks / 4));
         _forwarder = new Forwarder(_spool, destinations, logger: loggers.CreateLogger("gateway.forwarder"), heartbeat: heartbeat);
         _forwarderStop = new CancellationTokenSource();
-        _forwarding = _forwarder.RunAsync(_forwarderStop.Token);
+        var forwarder = _forwarder;
+        _forwarding = Supervisor.RunAsync("forwarder", forwarder.RunAsync, _log, _forwarderStop.Token);
     }
 
     private async Task StopForwarderAsync()
@@ -160,6 +167,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         await _forwarderStop.CancelAsync().ConfigureAwait(false);
         await _forwarding.ConfigureAwait(false);
         _forwarderStop.Dispose();
+        _forwarder.Dispose();
     }
 
     private DicomServer? StartScp()
@@ -188,6 +196,8 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         {
             // Acquisition's event kinds are telemetry's ("acquired", "acquisition-failed", "series-ended").
             _telemetry?.Publish(new TelemetryEvent(e.Kind, e.Detail));
+            if (e.Kind == AcquisitionEvent.Acquired)
+                Interlocked.Increment(ref _acquired);
             if (e.Kind == AcquisitionEvent.Acquired && session.LastEntryId is { } id)
                 RenderThumbnail(id);
         };
@@ -201,7 +211,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         };
         _device = device;
         _deviceStop = new CancellationTokenSource();
-        _acquiring = device.RunAsync(_deviceStop.Token);
+        _acquiring = Supervisor.RunAsync("device", device.RunAsync, _log, _deviceStop.Token);
     }
 
     private async Task StopDeviceAsync()
@@ -251,7 +261,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
             return;
         _telemetry = new TelemetryPublisher(TelemetryOptionsOf(m), _health.Collect, loggers.CreateLogger("gateway.telemetry"));
         _telemetryStop = new CancellationTokenSource();
-        _publishing = _telemetry.RunAsync(_telemetryStop.Token);
+        _publishing = Supervisor.RunAsync("telemetry", _telemetry.RunAsync, _log, _telemetryStop.Token);
     }
 
     private TelemetryOptions TelemetryOptionsOf(MqttConfig m) => new()
@@ -413,6 +423,12 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         try
         {
             await ReloadLockedAsync().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // Issue #15 item 2: one unexpected failure must not end live reload for good. Said at once; the next change
+            // of the file is looked at as usual (what was applied before the failure stays applied).
+            HostLog.ReloadFailed(_log, e, e.GetType().Name, e.Message);
         }
         finally
         {
