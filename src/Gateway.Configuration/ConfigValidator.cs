@@ -79,6 +79,8 @@ public static class ConfigValidator
                 p.Add($"{key}.associations: {d.Associations} is not between 1 and 16");
             if (d.RetryMinSeconds <= 0 || d.RetryMaxSeconds < d.RetryMinSeconds)
                 p.Add($"{key}.retryMinSeconds/retryMaxSeconds: need 0 < min ≤ max, got {d.RetryMinSeconds} and {d.RetryMaxSeconds}");
+            else if (d.RetryMaxSeconds > 86400)
+                p.Add($"{key}.retryMaxSeconds: {d.RetryMaxSeconds} is more than a day (86400); the spool treats a later next attempt as corrupt");
             Tls(p, $"{key}.tls", d.Tls);
         }
         if (c.Device is { } device)

@@ -144,9 +144,18 @@ public sealed class DicomClientAssociation : IAsyncDisposable
         }
     }
 
-    /// <summary>The SOP class an object is sent as: its data set's, else its file meta's.</summary>
-    public static string SopClassOf(DicomFile file) =>
-        file.Dataset.TryGetString(DicomTags.SOPClassUID) ?? file.Meta.TryGetString(DicomTags.MediaStorageSOPClassUID) ?? "";
+    /// <summary>
+    /// The SOP class an object is sent as: its data set's (the command must name what the data set says it is — the
+    /// file meta can disagree, as in pydicom's rtplan.dcm), else its file meta's when the data set has none or one that
+    /// is not a UID.
+    /// </summary>
+    public static string SopClassOf(DicomFile file)
+    {
+        var own = file.Dataset.TryGetString(DicomTags.SOPClassUID);
+        if (own is not null && DicomUid.IsValid(own))
+            return own;
+        return file.Meta.TryGetString(DicomTags.MediaStorageSOPClassUID) is { } meta && DicomUid.IsValid(meta) ? meta : own ?? "";
+    }
 
     private static async Task WriteDatasetAsync(DicomFile file, FileStream? open, DicomTransferSyntax target, bool convert, Stream data, Action? progress, CancellationToken ct)
     {

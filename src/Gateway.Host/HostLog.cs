@@ -55,4 +55,10 @@ internal static partial class HostLog
 
     [LoggerMessage(3024, LogLevel.Error, "Applying the configuration change failed ({Kind}: {Reason}); the file is looked at again at its next change")]
     public static partial void ReloadFailed(ILogger logger, Exception exception, string kind, string reason);
+
+    [LoggerMessage(3025, LogLevel.Warning, "{Count} spooled object(s) wait only for destinations that are not configured ({Names}): add the destination back, or purge them")]
+    public static partial void StrandedEntries(ILogger logger, int count, string names);
+
+    [LoggerMessage(3026, LogLevel.Error, "Spool control socket not available ({Reason}): `gateway spool retry|purge` cannot reach this service; the web page's Spool page still can")]
+    public static partial void ControlUnavailable(ILogger logger, string reason);
 }

@@ -80,6 +80,8 @@ public sealed class DurableSpool
         var quarantined = new List<string>();
         var corrected = new List<string>();
         var loaded = new Dictionary<string, SpoolEntry>(StringComparer.Ordinal);
+        // Entries that have a state file but were not loaded (quarantine failed): their payload is no orphan.
+        var kept = new HashSet<string>(StringComparer.Ordinal);
         var now = _time.GetUtcNow();
         foreach (var statePath in _fs.List(StateDir, "*.json"))
         {
@@ -102,8 +104,9 @@ public sealed class DurableSpool
                 }
                 catch (IOException e)
                 {
-                    // Not loaded either way; the next start tries again (a full disk must not stop the rest from flowing).
-                    quarantined.Add($"{id}: {problem} (could not be moved to quarantine: {e.Message})");
+                    // Not loaded, not deleted: the next start tries again (a full disk must not stop the rest from flowing).
+                    kept.Add(id);
+                    quarantined.Add($"{id}: {problem} (could not be moved to quarantine, left in place: {e.Message})");
                 }
                 continue;
             }
@@ -126,7 +129,8 @@ public sealed class DurableSpool
         var orphans = 0;
         foreach (var payload in _fs.List(ObjectsDir, "*.dcm"))
         {
-            if (!loaded.ContainsKey(Path.GetFileNameWithoutExtension(payload)))
+            var payloadId = Path.GetFileNameWithoutExtension(payload);
+            if (!loaded.ContainsKey(payloadId) && !kept.Contains(payloadId))
             {
                 _fs.Delete(payload); // its enqueue never committed: nobody was told it was stored
                 orphans++;
@@ -143,6 +147,9 @@ public sealed class DurableSpool
         return new RecoveryReport(loaded.Count, temp, orphans, quarantined) { Corrected = corrected };
     }
 
+    /// <summary>A state file holds one entry: a few hundred bytes per destination. Anything far larger is not ours.</summary>
+    public const int MaxStateBytes = 64 * 1024;
+
     /// <summary>Reads and checks one state file (<see cref="SpoolEntryValidator"/>); the problem, or null with the entry to use.</summary>
     private static string? Load(ISpoolFileSystem fs, string statePath, string id, DateTimeOffset now, out SpoolEntry? entry, out string? notes)
     {
@@ -151,8 +158,18 @@ public sealed class DurableSpool
         SpoolEntry? read;
         try
         {
+            if (fs.Length(statePath) is var length && length > MaxStateBytes)
+                return $"state file is {length} bytes; a state file is never more than {MaxStateBytes}";
             using var s = fs.OpenRead(statePath);
             read = JsonSerializer.Deserialize(s, SpoolJson.Default.SpoolEntry);
+        }
+        catch (FileNotFoundException)
+        {
+            throw; // gone meanwhile: the caller decides
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "state file cannot be read: " + SpoolEntryValidator.Printable(e.Message);
         }
         catch (JsonException e)
         {
@@ -271,11 +288,23 @@ public sealed class DurableSpool
         var entry = new SpoolEntry(id, now, size, sha, info.SopClassUid, info.SopInstanceUid, info.Modality, info.Source,
             destinations.Distinct(StringComparer.Ordinal).ToDictionary(d => d, _ => new Delivery(DeliveryState.Pending, 0, now, null), StringComparer.Ordinal), info.SourceKey);
         var tmpState = Path.Combine(TempDir, id + ".json");
-        WriteJson(tmpState, entry);
-        _fs.Move(payload, PayloadPath(id));
-        _fs.FlushDirectory(ObjectsDir);
-        _fs.Move(tmpState, StatePath(id));
-        _fs.FlushDirectory(StateDir);
+        try
+        {
+            WriteJson(tmpState, entry);
+            _fs.Move(payload, PayloadPath(id));
+            _fs.FlushDirectory(ObjectsDir);
+            _fs.Move(tmpState, StatePath(id));
+            _fs.FlushDirectory(StateDir);
+        }
+        catch
+        {
+            // Not committed as far as the producer knows (it hears a failure and sends again): undo what is on disk,
+            // state first, so that nothing is delivered later under a second identity. Whatever remains, recovery removes.
+            TryDelete(StatePath(id));
+            TryDelete(tmpState);
+            TryDelete(PayloadPath(id));
+            throw;
+        }
         lock (_lock)
         {
             _entries[id] = entry;
@@ -459,10 +488,19 @@ public sealed class DurableSpool
     /// <summary>Deletes entries whose deliveries are all finished and that hold dead letters (all, or one entry); returns how many.</summary>
     public int PurgeDeadLetters(string? id = null)
     {
-        var victims = Entries.Where(e => (id is null || e.Id == id) && e.IsFinished && e.HasDeadLetters).ToList();
-        foreach (var e in victims)
-            Remove(e);
-        return victims.Count;
+        var removed = 0;
+        foreach (var e in Entries.Where(e => (id is null || e.Id == id) && e.IsFinished && e.HasDeadLetters))
+        {
+            lock (_lock)
+            {
+                // Looked at again under the lock: a retry from the page or the command line may have just put it back.
+                if (_entries.GetValueOrDefault(e.Id) is not { IsFinished: true, HasDeadLetters: true })
+                    continue;
+                Remove(e);
+                removed++;
+            }
+        }
+        return removed;
     }
 
     private void Update(string id, string destination, Func<Delivery, Delivery> change, SpoolEvent? evt)
@@ -544,7 +582,8 @@ public sealed class DurableSpool
             TryDelete(tmp);
             throw;
         }
-        foreach (var (from, name) in new[] { (StatePath(id), id + ".json"), (PayloadPath(id), id + ".dcm") })
+        // Payload first, state last: the state file is the entry, so until it moves the payload is never an orphan.
+        foreach (var (from, name) in new[] { (PayloadPath(id), id + ".dcm"), (StatePath(id), id + ".json") })
         {
             if (_fs.Exists(from))
                 _fs.Move(from, Path.Combine(QuarantineDir, name));

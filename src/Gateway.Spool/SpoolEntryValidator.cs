@@ -12,6 +12,9 @@ public static partial class SpoolEntryValidator
     /// <summary>No back-off waits longer than this: a later next attempt is a corrupt date and is made due now.</summary>
     public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromDays(1);
 
+    /// <summary>More attempts than any back-off schedule makes in decades; a larger count is corrupt (and would overflow).</summary>
+    public const int MaxAttempts = 10_000_000;
+
     /// <summary>
     /// The problem that makes <paramref name="entry"/> unusable, or null; <paramref name="corrected"/> is the entry to
     /// load (with impossible due times made due at <paramref name="now"/>) and <paramref name="notes"/> what was corrected.
@@ -51,10 +54,15 @@ public static partial class SpoolEntryValidator
             if (d.Attempts < 0)
                 return $"the delivery to '{Printable(destination)}' has {d.Attempts} attempts";
             var delivery = d;
+            if (d.Attempts > MaxAttempts)
+            {
+                fixes.Add($"the delivery to '{Printable(destination)}' had {d.Attempts} attempts: counted as {MaxAttempts}");
+                delivery = delivery with { Attempts = MaxAttempts };
+            }
             if (d.State == DeliveryState.Pending && d.NextAttempt > now + MaxRetryDelay)
             {
                 fixes.Add($"next attempt to '{Printable(destination)}' was {d.NextAttempt:O}, more than {MaxRetryDelay.TotalHours:0} h ahead: made due now");
-                delivery = d with { NextAttempt = now };
+                delivery = delivery with { NextAttempt = now };
             }
             deliveries[destination] = delivery;
         }

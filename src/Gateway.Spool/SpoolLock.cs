@@ -18,12 +18,26 @@ public sealed class SpoolLock : IDisposable
     public static SpoolLock? TryAcquire(string spoolDirectory)
     {
         Directory.CreateDirectory(spoolDirectory);
+        var path = PathOf(spoolDirectory);
         try
         {
-            // On Unix, .NET implements FileShare.None with flock(LOCK_EX | LOCK_NB) on the descriptor.
-            return new SpoolLock(new FileStream(PathOf(spoolDirectory), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+            // Created by whoever comes first (the service, or root running `gateway spool retry`), read by everyone:
+            // opened read-only, so a lock file owned by another user still locks. On Unix, .NET implements
+            // FileShare.None with flock(LOCK_EX | LOCK_NB) on the descriptor; flock needs no write access.
+            if (!File.Exists(path))
+            {
+                using (new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite))
+                {
+                }
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            }
+            return new SpoolLock(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None));
         }
-        catch (IOException) when (File.Exists(PathOf(spoolDirectory)))
+        catch (UnauthorizedAccessException e)
+        {
+            throw new IOException($"{path}: {e.Message} (the spool directory must be writable by the service's user)", e);
+        }
+        catch (IOException) when (File.Exists(path))
         {
             return null;
         }

@@ -122,7 +122,11 @@ public sealed class IntegrityRegressionTests : IDisposable
             Assert.Equal(0x06, bench.Send(Small, DeviceSimulator.Pixels(Small, 5), 5));
         session.Dispose();
         File.Delete(session.FrameMemoryPath); // the process died after the spool commit, before the memory file
-        using var again = new AcquisitionSession(profile, spool, _ => ["pacs"], new ExamContext(), NullLogger.Instance);
+        // As the service does at start, before the forwarder may deliver (and delete) the entry.
+        using var again = new AcquisitionSession(profile, spool, _ => ["pacs"], new ExamContext(), NullLogger.Instance)
+        {
+            KeyAtStart = AcquisitionSession.NewestKey(spool, "device:" + profile.Name),
+        };
         using var resend = new Bench(profile, again);
         Assert.Equal(0x06, resend.Send(Small, DeviceSimulator.Pixels(Small, 5), 5));
         Assert.Single(spool.Entries);
@@ -203,7 +207,7 @@ public sealed class IntegrityRegressionTests : IDisposable
     }
 
     [Fact]
-    public void Another_patient_under_the_exams_study_uid_gets_a_study_of_its_own()
+    public void The_exams_study_uid_is_used_only_when_the_exam_also_names_the_patient()
     {
         var profile = Profile("fpd-1417-usb") with { Gpio = null };
         var spool = Spool();
@@ -212,17 +216,54 @@ public sealed class IntegrityRegressionTests : IDisposable
         ds.Set(DicomTags.StudyInstanceUID, "2.25.424242");
         exam.Set(ds);
         using var session = new AcquisitionSession(profile, spool, _ => ["pacs"], exam, NullLogger.Instance);
+        // A study without its patient: the device's patients each get a study of their own (never two in one study,
+        // also not after a restart, when nothing could remember whose the exam's study was).
         session.OnDeviceValue(new DeviceValue("PatientID", "P-1"));
         Assert.Null(session.Store(new DecodedFrame(1, Small, DeviceSimulator.Pixels(Small, 1), [])));
-        session.OnDeviceValue(new DeviceValue("PatientID", "P-1"));
-        Assert.Null(session.Store(new DecodedFrame(2, Small, DeviceSimulator.Pixels(Small, 2), [])));
         session.OnDeviceValue(new DeviceValue("PatientID", "P-2"));
+        Assert.Null(session.Store(new DecodedFrame(2, Small, DeviceSimulator.Pixels(Small, 2), [])));
+        var first = spool.Entries.Select(e => Object(spool, e)).ToList();
+        Assert.DoesNotContain(first, o => o.GetString(DicomTags.StudyInstanceUID) == "2.25.424242");
+        Assert.Equal(2, first.Select(o => o.GetString(DicomTags.StudyInstanceUID)).Distinct().Count());
+
+        // The exam names both: its study, its patient, whatever the device reports.
+        var both = new DicomDataset();
+        both.Set(DicomTags.StudyInstanceUID, "2.25.434343");
+        both.Set(DicomTags.PatientID, "EXAM-P");
+        exam.Set(both);
+        session.OnDeviceValue(new DeviceValue("PatientID", "P-3"));
         Assert.Null(session.Store(new DecodedFrame(3, Small, DeviceSimulator.Pixels(Small, 3), [])));
-        var studies = spool.Entries.Select(e => (Object(spool, e).GetString(DicomTags.PatientID), Object(spool, e).GetString(DicomTags.StudyInstanceUID))).ToList();
-        Assert.Equal(("P-1", "2.25.424242"), studies[0]);
-        Assert.Equal(("P-1", "2.25.424242"), studies[1]);
-        Assert.Equal("P-2", studies[2].Item1);
-        Assert.NotEqual("2.25.424242", studies[2].Item2);
+        var last = Object(spool, spool.Entries[^1]);
+        Assert.Equal(("EXAM-P", "2.25.434343"), (last.GetString(DicomTags.PatientID), last.GetString(DicomTags.StudyInstanceUID)));
+    }
+
+    [Fact]
+    public void A_flush_that_fails_at_a_new_patient_seals_the_old_series_and_never_mixes_the_frames()
+    {
+        // Review of #13: when the spool refused the old series' object at a patient change, the next patient's frame
+        // joined the old collection and was delivered under the old patient.
+        var profile = Profile("fpd-1417-usb");
+        profile = profile with { Gpio = null, Output = profile.Output with { Iod = "sc-mf-gray16", Grouping = "multi-frame", Attributes = null } };
+        var spool = new DurableSpool(new SpoolOptions { Directory = _temp.File("spool"), MinFreeBytes = 0, QuotaBytes = 1 });
+        spool.Recover();
+        using var session = new AcquisitionSession(profile, spool, _ => ["pacs"], new ExamContext(), NullLogger.Instance);
+        session.OnDeviceValue(new DeviceValue("PatientID", "P-1"));
+        Assert.Null(session.Store(new DecodedFrame(1, Small, DeviceSimulator.Pixels(Small, 1), [])));
+        session.OnDeviceValue(new DeviceValue("PatientID", "P-2"));
+        // The spool is full (quota): P-1's object cannot be written, but P-2's frame is durable on disk: ACK.
+        Assert.Null(session.Store(new DecodedFrame(2, Small, DeviceSimulator.Pixels(Small, 2), [])));
+        Assert.Empty(spool.Entries);
+
+        // Room again: the sealed series is written at the next frame, the open one at its end; each with its patient.
+        var roomy = new DurableSpool(new SpoolOptions { Directory = _temp.File("spool"), MinFreeBytes = 0 });
+        roomy.Recover();
+        using var later = new AcquisitionSession(profile, roomy, _ => ["pacs"], new ExamContext(), NullLogger.Instance);
+        Assert.Equal(2, later.RecoverCollectedSeries());
+        var objects = roomy.Entries.Select(e => Object(roomy, e)).OrderBy(o => o.GetString(DicomTags.PatientID), StringComparer.Ordinal).ToList();
+        Assert.Equal(["P-1", "P-2"], objects.Select(o => o.GetString(DicomTags.PatientID)));
+        Assert.Equal([1, 1], objects.Select(o => o.GetInt(DicomTags.NumberOfFrames)));
+        Assert.Equal(DeviceSimulator.Pixels(Small, 1), objects[0].GetBuffer(DicomTags.PixelData).Memory.ToArray());
+        Assert.Equal(DeviceSimulator.Pixels(Small, 2), objects[1].GetBuffer(DicomTags.PixelData).Memory.ToArray());
     }
 
     [Fact]

@@ -40,8 +40,15 @@ internal sealed class GatewayProcess : IDisposable
     public string SpoolPath { get; }
     public string Output => _process?.Output ?? "";
 
+    /// <summary>The output of every process started so far (a kill and restart starts a new one).</summary>
+    public string AllOutput => _history + Output;
+
+    private string _history = "";
+
     public void Start()
     {
+        if (_process is not null)
+            _history += _process.Output + "\n--- restarted ---\n";
         _process?.Dispose();
         _process = new PeerProcess(GatewayExecutable.Path, ["run", "--config", _config], _environment);
         _process.WaitForOutput("running", TimeSpan.FromSeconds(30));

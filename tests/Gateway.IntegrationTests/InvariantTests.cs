@@ -24,6 +24,8 @@ public sealed class InvariantTests(ITestOutputHelper output)
 {
     private const int ModalityObjects = 120;
     private const int DeviceFrames = 30;
+    /// <summary>What one step takes on average (its pause and its action, measured: 150 steps in ~300 s): arrivals are spread over the schedule.</summary>
+    private const int StepMs = 1800;
     private static readonly string[] Patients = ["INV-P1", "INV-P2", "INV-P3"];
 
     private sealed record Sent(string File, string SopInstanceUid, string PatientId, string StudyUid, byte[] PixelHash);
@@ -83,11 +85,13 @@ public sealed class InvariantTests(ITestOutputHelper output)
 
         var profile = Path.Combine(Repository.Root, "hardware", "profiles", "fpd-1417-usb.json");
         string Destination(int retryMax) => $$"""{ "name": "orthanc", "aeTitle": "{{orthanc.AeTitle}}", "host": "127.0.0.1", "port": {{orthanc.DicomPort.ToString(CultureInfo.InvariantCulture)}}, "retryMinSeconds": 0.2, "retryMaxSeconds": {{retryMax.ToString(CultureInfo.InvariantCulture)}} }""";
-        var device = $$"""
+        // The device's patient comes from the exam, which the configuration changes switch between two patients.
+        string Device(string patient) => $$"""
             "device": { "profile": "{{profile}}", "serialPort": "{{cable.GatewayEnd}}", "gpio": false },
-            "exam": { "PatientID": "INV-DEV", "PatientName": "Device^Patient" },
+            "exam": { "PatientID": "{{patient}}", "PatientName": "Device^{{patient}}" },
             """;
-        using var gateway = new GatewayProcess(volume.Path, FreePort.Get(), Destination(1), device);
+        string[] devicePatients = ["INV-DEV-A", "INV-DEV-B"];
+        using var gateway = new GatewayProcess(volume.Path, FreePort.Get(), Destination(1), Device(devicePatients[0]));
         gateway.Start();
 
         // The modality: sends each object until the gateway acknowledges it (success), reconnecting after failures.
@@ -100,7 +104,7 @@ public sealed class InvariantTests(ITestOutputHelper output)
             var pace = new Random(seed + 1);
             foreach (var o in sent)
             {
-                await Task.Delay(pace.Next(0, 2 * steps * 900 / ModalityObjects));
+                await Task.Delay(pace.Next(0, 2 * steps * StepMs / ModalityObjects));
                 while (!finish.IsCancellationRequested)
                 {
                     try
@@ -133,13 +137,15 @@ public sealed class InvariantTests(ITestOutputHelper output)
         // The device: `gateway simulate` plays the detector; it resends what was not acknowledged, as a device would.
         var simulator = Task.Run(() => ProcessRunner.Run(GatewayExecutable.Path,
             ["simulate", "--profile", profile, "--device", cable.DeviceEnd, "--frames", DeviceFrames.ToString(CultureInfo.InvariantCulture),
-                "--interval-ms", (steps * 900 / DeviceFrames).ToString(CultureInfo.InvariantCulture)], TimeSpan.FromMinutes(8 + steps / 10)));
+                "--interval-ms", (steps * StepMs / DeviceFrames).ToString(CultureInfo.InvariantCulture)], TimeSpan.FromMinutes(8 + steps / 10)));
 
         var junk = 0;
         var retryMax = 1;
         for (var step = 1; step <= steps; step++)
         {
             await Task.Delay(random.Next(300, 1500));
+            // A gateway that died on its own would be hidden by the next restart: it must be alive before every step.
+            Assert.True(gateway.ExitCode is null, $"the gateway exited by itself ({gateway.ExitCode}) before step {step}\n{Story()}\n{gateway.AllOutput}");
             var action = random.Next(9);
             switch (action)
             {
@@ -190,8 +196,9 @@ public sealed class InvariantTests(ITestOutputHelper output)
                     break;
                 case 7:
                     retryMax = retryMax == 1 ? 2 : 1;
-                    Note($"step {step}: configuration change (retryMaxSeconds {retryMax}) applied live");
-                    gateway.Rewrite(Destination(retryMax), device);
+                    var patient = devicePatients[retryMax - 1];
+                    Note($"step {step}: configuration change (retryMaxSeconds {retryMax}, exam patient {patient}) applied live");
+                    gateway.Rewrite(Destination(retryMax), Device(patient));
                     break;
                 default:
                     junk++;
@@ -216,11 +223,13 @@ public sealed class InvariantTests(ITestOutputHelper output)
         while ((gateway.SpoolEntries > 0 || orthanc.Instances().Count < ModalityObjects + DeviceFrames) && DateTime.UtcNow < deadline)
             await Task.Delay(500);
         Note($"end: {gateway.SpoolEntries} in the spool, {orthanc.Instances().Count} in Orthanc");
+        Assert.True(orthanc.Instances().Count == ModalityObjects + DeviceFrames,
+            $"Orthanc holds {orthanc.Instances().Count} instances, {ModalityObjects + DeviceFrames} were acknowledged\n{Story()}");
 
         // The checker: what Orthanc holds against what was acknowledged.
         var stored = orthanc.InstancesBySopInstanceUid();
         var missing = sent.Where(o => !stored.ContainsKey(o.SopInstanceUid)).Select(o => o.SopInstanceUid).ToList();
-        Assert.True(missing.Count == 0, $"{missing.Count} acknowledged modality objects missing in the PACS\n{Story()}\n{gateway.Output}");
+        Assert.True(missing.Count == 0, $"{missing.Count} acknowledged modality objects missing in the PACS\n{Story()}\n{gateway.AllOutput}");
         var copy = Path.Combine(work.Path, "check.dcm");
         foreach (var o in sent)
         {
@@ -233,6 +242,7 @@ public sealed class InvariantTests(ITestOutputHelper output)
         var image = new ImageFormat(512, 512, 1, 16, 14);
         var frames = Enumerable.Range(1, DeviceFrames).ToDictionary(f => Convert.ToHexString(SHA256.HashData(DeviceSimulator.Pixels(image, f))), f => f);
         var seen = new Dictionary<int, string>();
+        var studyPatient = sent.DistinctBy(o => o.StudyUid).ToDictionary(o => o.StudyUid, o => o.PatientId, StringComparer.Ordinal);
         foreach (var (uid, id) in stored.Where(kv => !sent.Any(o => o.SopInstanceUid == kv.Key)))
         {
             File.WriteAllBytes(copy, orthanc.File(id));
@@ -240,14 +250,19 @@ public sealed class InvariantTests(ITestOutputHelper output)
             var hash = Convert.ToHexString(SHA256.HashData(ds.GetBuffer(DicomTags.PixelData).Memory.Span));
             Assert.True(frames.TryGetValue(hash, out var frame), $"{uid}: an object whose pixels are no frame the device sent\n{Story()}");
             Assert.True(seen.TryAdd(frame, uid), $"frame {frame} is in the PACS twice, as {seen.GetValueOrDefault(frame)} and {uid}\n{Story()}");
-            Assert.Equal("INV-DEV", ds.GetString(DicomTags.PatientID));
+            var devicePatient = ds.GetString(DicomTags.PatientID);
+            Assert.Contains(devicePatient, devicePatients);
+            // A study belongs to one patient, across the modality's objects and the device's.
+            var study = ds.GetString(DicomTags.StudyInstanceUID);
+            Assert.True(studyPatient.TryAdd(study, devicePatient) || studyPatient[study] == devicePatient,
+                $"study {study} holds {studyPatient[study]} and {devicePatient}\n{Story()}");
         }
-        Assert.True(seen.Count == DeviceFrames, $"{DeviceFrames - seen.Count} acknowledged device frames missing in the PACS: {string.Join(",", frames.Values.Except(seen.Keys))}\n{Story()}\n{gateway.Output}");
+        Assert.True(seen.Count == DeviceFrames, $"{DeviceFrames - seen.Count} acknowledged device frames missing in the PACS: {string.Join(",", frames.Values.Except(seen.Keys))}\n{Story()}\n{gateway.AllOutput}");
         Assert.True(gateway.SpoolEntries == 0, $"{gateway.SpoolEntries} left in the spool\n{Story()}");
         // Only the junk was quarantined, never a real entry.
         var quarantined = Directory.GetFiles(Path.Combine(gateway.SpoolPath, "quarantine"), "*.json").Select(Path.GetFileNameWithoutExtension).ToList();
         Assert.True(quarantined.All(q => q!.StartsWith("0000000000000000", StringComparison.Ordinal)), $"real entries quarantined: {string.Join(", ", quarantined)}\n{Story()}");
-        Assert.DoesNotContain("Unhandled exception", gateway.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", gateway.AllOutput, StringComparison.Ordinal);
     }
 
     /// <summary>State files that make no sense, a half-written temp file and an orphan payload, as a bad disk or a bad hand would leave.</summary>

@@ -129,4 +129,47 @@ public sealed class UntrustedStateTests : IDisposable
         using var again = SpoolLock.TryAcquire(_dir.Path);
         Assert.NotNull(again);
     }
+
+    /// <summary>The real file system, but no new file can be created (a disk full to the last byte).</summary>
+    private sealed class NoRoomFileSystem : ISpoolFileSystem
+    {
+        private readonly LocalFileSystem _real = LocalFileSystem.Instance;
+        public Stream Create(string path) => throw new IOException("No space left on device");
+        public Stream OpenRead(string path) => _real.OpenRead(path);
+        public void FlushToDisk(Stream stream) => _real.FlushToDisk(stream);
+        public void Move(string source, string destination) => _real.Move(source, destination);
+        public void FlushDirectory(string directory) => _real.FlushDirectory(directory);
+        public void Delete(string path) => _real.Delete(path);
+        public bool Exists(string path) => _real.Exists(path);
+        public IEnumerable<string> List(string directory, string pattern) => _real.List(directory, pattern);
+        public void CreateDirectory(string path) => _real.CreateDirectory(path);
+        public long Length(string path) => _real.Length(path);
+        public long AvailableBytes(string directory) => 0;
+    }
+
+    [Fact]
+    public void An_entry_that_cannot_be_quarantined_on_a_full_disk_keeps_its_payload_for_the_next_start()
+    {
+        // Review of #13: the orphan sweep deleted the payload of an entry whose quarantine had just failed.
+        var spool = Spool();
+        var entry = spool.Enqueue(Payload(1), 100, Info, ["orthanc"]);
+        Edit(spool, entry.Id, j => j["Deliveries"] = null);
+        var full = new DurableSpool(new SpoolOptions { Directory = _dir.Path, MinFreeBytes = 0 }, new NoRoomFileSystem(), _time);
+        var report = full.Recover();
+        Assert.Contains("could not be moved to quarantine", Assert.Single(report.Quarantined), StringComparison.Ordinal);
+        Assert.True(File.Exists(spool.PayloadPath(entry.Id)));
+        Assert.True(File.Exists(Path.Combine(spool.StateDir, entry.Id + ".json")));
+        // Room again: quarantined with everything.
+        Spool().Recover();
+        Assert.True(File.Exists(Path.Combine(spool.QuarantineDir, entry.Id + ".dcm")));
+    }
+
+    [Fact]
+    public void An_oversized_state_file_is_refused_before_it_is_read()
+    {
+        var spool = Spool();
+        var entry = spool.Enqueue(Payload(1), 100, Info, ["orthanc"]);
+        File.WriteAllText(Path.Combine(spool.StateDir, entry.Id + ".json"), "[" + new string(' ', DurableSpool.MaxStateBytes) + "]");
+        Assert.Contains("bytes; a state file is never more than", Assert.Single(Spool().Recover().Quarantined), StringComparison.Ordinal);
+    }
 }

@@ -88,14 +88,19 @@ public sealed class OrthancPeer : IDisposable
     public IReadOnlyList<string> Instances() =>
         _http.GetFromJsonAsync<List<string>>("instances").GetAwaiter().GetResult() ?? [];
 
-    /// <summary>SOP Instance UID → Orthanc instance ID.</summary>
+    /// <summary>
+    /// SOP Instance UID → Orthanc instance ID. Orthanc's instance ID hashes patient, study, series and SOP Instance UID,
+    /// so one SOP Instance UID under two patients or studies is two instances: that is refused here, never hidden.
+    /// </summary>
     public Dictionary<string, string> InstancesBySopInstanceUid()
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var id in Instances())
         {
             var tags = _http.GetFromJsonAsync<JsonElement>($"instances/{id}/simplified-tags").GetAwaiter().GetResult();
-            result[tags.GetProperty("SOPInstanceUID").GetString()!] = id;
+            var sop = tags.GetProperty("SOPInstanceUID").GetString()!;
+            if (!result.TryAdd(sop, id))
+                throw new InvalidOperationException($"SOP Instance UID {sop} is stored twice in Orthanc (instances {result[sop]} and {id}: another patient, study or series)");
         }
         return result;
     }

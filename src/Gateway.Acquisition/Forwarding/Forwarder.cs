@@ -20,6 +20,10 @@ public sealed class Forwarder : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Dictionary<string, HashSet<string>> _busy;
+    // Per destination (guarded by its busy set): entries whose attempt threw, kept back for their own back-off so that
+    // one entry that always fails (a bad sector under its payload) cannot block the ones behind it (FIFO).
+    private readonly Dictionary<string, Dictionary<string, (DateTimeOffset NotBefore, int Failures)>> _deferred;
+    private readonly string?[] _attempting;
     private readonly Dictionary<string, SemaphoreSlim> _wake;
     private readonly long[] _beats;
 
@@ -37,8 +41,10 @@ public sealed class Forwarder : IDisposable
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
         _busy = destinations.ToDictionary(d => d.Name, _ => new HashSet<string>(StringComparer.Ordinal));
+        _deferred = destinations.ToDictionary(d => d.Name, _ => new Dictionary<string, (DateTimeOffset, int)>(StringComparer.Ordinal));
         _wake = destinations.ToDictionary(d => d.Name, _ => new SemaphoreSlim(0));
         _beats = new long[destinations.Sum(d => Math.Max(1, d.Associations))];
+        _attempting = new string?[_beats.Length];
         Array.Fill(_beats, _time.GetUtcNow().UtcTicks);
         spool.Changed += OnSpoolChanged;
     }
@@ -125,6 +131,18 @@ public sealed class Forwarder : IDisposable
                 // on disk, so nothing is lost; a delivery whose "done" could not be recorded is sent again, identically.
                 failures++;
                 var delay = Backoff(destination, failures - 1, Random.Shared.NextDouble());
+                if (Interlocked.Exchange(ref _attempting[slot], null) is { } failed)
+                {
+                    // The entry that failed waits out its own back-off; the worker goes on with the others soon.
+                    lock (busy)
+                    {
+                        var deferred = _deferred[destination.Name];
+                        var count = deferred.GetValueOrDefault(failed).Failures + 1;
+                        deferred[failed] = (_time.GetUtcNow() + Backoff(destination, count - 1, Random.Shared.NextDouble()), count);
+                    }
+                    if (delay > destination.RetryMin)
+                        delay = destination.RetryMin;
+                }
                 ForwarderLog.WorkerFailed(_logger, destination.Name, e.GetType().Name, e.Message, delay.TotalSeconds, e);
                 Beat(slot);
                 try
@@ -143,41 +161,56 @@ public sealed class Forwarder : IDisposable
     /// <summary>One turn of a worker: the next due entry is attempted, or the worker waits for one. Returns when it last sent.</summary>
     private async Task<DateTimeOffset> ServeOneAsync(Destination destination, IObjectSender sender, HashSet<string> busy, int slot, DateTimeOffset lastSend, CancellationToken ct)
     {
+        SpoolEntry? entry;
+        DateTimeOffset? deferredUntil;
+        lock (busy)
         {
-            SpoolEntry? entry;
+            var now = _time.GetUtcNow();
+            var deferred = _deferred[destination.Name];
+            foreach (var expired in deferred.Where(kv => kv.Value.NotBefore <= now).Select(kv => kv.Key).ToList())
+                deferred[expired] = (DateTimeOffset.MinValue, deferred[expired].Failures);
+            var exclude = deferred.Count == 0 ? busy : [.. busy, .. deferred.Where(kv => kv.Value.NotBefore > now).Select(kv => kv.Key)];
+            entry = _spool.NextDue(destination.Name, now, exclude);
+            if (entry is not null)
+                busy.Add(entry.Id);
+            deferredUntil = deferred.Values.Where(v => v.NotBefore > now).Select(v => (DateTimeOffset?)v.NotBefore).Min();
+        }
+        Beat(slot);
+        if (entry is null)
+        {
+            if (_time.GetUtcNow() - lastSend > destination.IdleRelease)
+                await sender.CloseAsync().ConfigureAwait(false);
+            await WaitAsync(destination, deferredUntil, ct).ConfigureAwait(false);
+            return lastSend;
+        }
+        try
+        {
+            _attempting[slot] = entry.Id;
+            await AttemptAsync(destination, sender, entry, () => Beat(slot), ct).ConfigureAwait(false);
+            _attempting[slot] = null;
             lock (busy)
-            {
-                entry = _spool.NextDue(destination.Name, _time.GetUtcNow(), busy);
-                if (entry is not null)
-                    busy.Add(entry.Id);
-            }
-            Beat(slot);
-            if (entry is null)
-            {
-                if (_time.GetUtcNow() - lastSend > destination.IdleRelease)
-                    await sender.CloseAsync().ConfigureAwait(false);
-                await WaitAsync(destination, ct).ConfigureAwait(false);
-                return lastSend;
-            }
-            try
-            {
-                await AttemptAsync(destination, sender, entry, () => Beat(slot), ct).ConfigureAwait(false);
-                return _time.GetUtcNow();
-            }
-            finally
-            {
-                lock (busy)
-                    busy.Remove(entry.Id);
-            }
+                _deferred[destination.Name].Remove(entry.Id);
+            return _time.GetUtcNow();
+        }
+        finally
+        {
+            lock (busy)
+                busy.Remove(entry.Id);
         }
     }
 
-    private async Task WaitAsync(Destination destination, CancellationToken ct)
+    private async Task WaitAsync(Destination destination, DateTimeOffset? deferredUntil, CancellationToken ct)
     {
         var next = _spool.NextAttemptTime(destination.Name);
         var delay = next is { } n ? n - _time.GetUtcNow() : destination.IdleRelease;
         if (delay <= TimeSpan.Zero)
-            delay = TimeSpan.FromMilliseconds(50); // due but claimed by a sibling worker
+        {
+            // Due, but claimed by a sibling worker or kept back after a failure: look again soon, or when the
+            // kept-back entry may be tried again.
+            delay = TimeSpan.FromMilliseconds(50);
+            if (deferredUntil is { } d && d - _time.GetUtcNow() > delay)
+                delay = d - _time.GetUtcNow();
+        }
         if (delay > destination.IdleRelease)
             delay = destination.IdleRelease;
         if (delay > _heartbeat)

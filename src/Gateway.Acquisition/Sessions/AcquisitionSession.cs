@@ -38,7 +38,8 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
     private int _seriesNumber;
     private int _examVersion;
     private string? _seriesPatient;
-    private string? _examStudyPatient;
+    private bool _warnedStudyWithoutPatient;
+    private readonly List<string> _sealed = [];
     private string? _sourceKey;
     private long _lastFrame;
     private MultiFrameFile? _collecting;
@@ -111,17 +112,19 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
         }
     }
 
-    public string? Store(DecodedFrame frame) => Store(frame, FrameFingerprint.Of(frame));
+    public string? Store(DecodedFrame frame) => Store(frame, null);
 
-    public string? Store(DecodedFrame frame, FrameFingerprint fingerprint)
+    /// <param name="key">The frame's key (<see cref="FrameMemory"/>), committed with its object; null: none.</param>
+    public string? Store(DecodedFrame frame, string? key)
     {
         lock (_lock)
         {
+            RetrySealed();
             // A multi-frame series' earlier frames brought their device values (and the report they consumed) with them.
             StartSeriesIfNeeded(PatientKey(_collecting?.Values ?? [], frame.Values, null));
             if (_profile.Output.Grouping == "multi-frame")
                 return Collect(frame);
-            _sourceKey = fingerprint.ToString();
+            _sourceKey = key;
             try
             {
                 return Write([new Frame(Photometric(frame.Format), DicomBuffer.From(frame.Pixels))], frame.Values, null);
@@ -133,11 +136,17 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
         }
     }
 
-    public (FrameFingerprint Fingerprint, string EntryId)? LastStoredFrame()
-    {
-        var newest = _spool.Entries.Where(e => e.Source == _source && e.SourceKey is not null).MaxBy(e => e.Id, StringComparer.Ordinal);
-        return newest is not null && FrameFingerprint.Parse(newest.SourceKey) is { } f ? (f, newest.Id) : null;
-    }
+    /// <summary>This device's source name in the spool ("device:PROFILE").</summary>
+    public string Source => _source;
+
+    /// <summary>Set by the service from the spool right after recovery, before the forwarder may deliver and delete anything.</summary>
+    public string? KeyAtStart { get; set; }
+
+    /// <summary>The newest frame key a source committed in <paramref name="spool"/> (by the key's own sequence number).</summary>
+    public static string? NewestKey(DurableSpool spool, string source) =>
+        spool.Entries.Where(e => e.Source == source && e.SourceKey is not null)
+            .Select(e => (e.SourceKey, Parsed: FrameMemory.ParseKey(e.SourceKey)))
+            .Where(k => k.Parsed is not null).MaxBy(k => k.Parsed!.Value.Sequence).SourceKey;
 
     public (ImportResult Result, string? Reason) Import(IImageSource image, DicomDataset? sidecar)
     {
@@ -157,7 +166,9 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
             string? problem = null;
             if (_collecting is { Count: > 0 })
                 problem = Flush();
-            if (_series is { } s && problem is null)
+            // Even when the flush failed the series ends: its frames are sealed on disk and become their object later
+            // (RetrySealed), so nothing of the next series — another patient's, perhaps — can join them.
+            if (_series is { } s)
             {
                 AcquisitionLog.SeriesEnded(_logger, s.SeriesInstanceUid, why);
                 Happened?.Invoke(new AcquisitionEvent(AcquisitionEvent.SeriesEnded, why));
@@ -186,19 +197,18 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
         _lastFrame = _time.GetTimestamp();
         if (_series is not null)
             return;
-        if (_examVersion != _exam.Version)
-            _examStudyPatient = null;
         _examVersion = _exam.Version;
-        var study = _exam.Snapshot().TryGetString(DicomTags.StudyInstanceUID) is { Length: > 0 } s ? s : null;
-        if (study is not null)
+        var exam = _exam.Snapshot();
+        var study = exam.TryGetString(DicomTags.StudyInstanceUID) is { Length: > 0 } s ? s : null;
+        if (study is not null && exam.TryGetString(DicomTags.PatientID) is not { Length: > 0 })
         {
-            // The exam's study is the first patient's it was used with; another patient under it gets a study of its own.
-            _examStudyPatient ??= patient;
-            if (_examStudyPatient != patient)
-            {
+            // The exam names a study but not its patient: the device decides who is imaged, and a study belongs to one
+            // patient — so the exam's study cannot be trusted for any of them (across restarts no memory could say
+            // whose it was). Every series gets a study of its own.
+            if (!_warnedStudyWithoutPatient)
                 AcquisitionLog.StudyNotShared(_logger, study);
-                study = null;
-            }
+            _warnedStudyWithoutPatient = true;
+            study = null;
         }
         _seriesPatient = patient;
         _series = new SeriesContext(_uids, study, ++_seriesNumber);
@@ -250,9 +260,7 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
             if (format != _collecting.Format)
             {
                 // A different layout cannot join this object: the series so far becomes an object, this frame starts the next.
-                var problem = Flush();
-                if (problem is not null)
-                    return problem;
+                _ = Flush(); // on failure the frames so far are sealed on disk and written later: this frame starts anew
                 _collecting = NewCollection(format, frame.Values);
             }
             _collecting.Append(frame.Pixels, frame.Values);
@@ -263,7 +271,7 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
         }
         _idle.Change(TimeSpan.FromSeconds(_profile.Output.SeriesIdleSeconds), Timeout.InfiniteTimeSpan);
         if (_profile.Output.FramesPerObject > 0 && _collecting.Count >= _profile.Output.FramesPerObject)
-            return Flush();
+            _ = Flush(); // this frame is durable either way (written, or sealed with the others): the device hears ACK
         return null;
     }
 
@@ -292,24 +300,51 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
             foreach (var manifestPath in Directory.EnumerateFiles(_incoming, "series-*.frames.json"))
             {
                 var framesPath = manifestPath[..^".json".Length];
-                if (MultiFrameFile.Open(framesPath) is not { } collected)
-                    continue;
-                if (collected.Count > 0)
-                {
-                    var metadata = Metadata([.. collected.Manifest.Values], null, exam: MultiFrameFile.Dataset(collected.Manifest.Exam), withPending: false);
-                    var frames = Enumerable.Range(0, collected.Count)
-                        .Select(i => new Frame(collected.Format, DicomBuffer.FromFile(framesPath, i * collected.Format.FrameLength, collected.Format.FrameLength))).ToList();
-                    var m = collected.Manifest;
-                    if (Store(frames, metadata, new InstanceIdentity(m.StudyInstanceUid, m.SeriesInstanceUid, _uids.NewUid(), m.SeriesNumber, 1), consumesPending: false, out _) is not null)
-                        continue;
+                if (framesPath != _collecting?.Path && StoreCollected(framesPath))
                     recovered++;
-                }
-                collected.Delete();
             }
         }
         if (recovered > 0)
             AcquisitionLog.Recovered(_logger, recovered);
         return recovered;
+    }
+
+    /// <summary>A frames file on disk (left by a crash, or sealed after a failed flush) becomes its object; true when written.</summary>
+    private bool StoreCollected(string framesPath)
+    {
+        if (MultiFrameFile.Open(framesPath) is not { } collected)
+            return false;
+        if (collected.Count > 0)
+        {
+            var m = collected.Manifest;
+            try
+            {
+                var metadata = Metadata([.. m.Values], null, exam: MultiFrameFile.Dataset(m.Exam), withPending: false);
+                var frames = Enumerable.Range(0, collected.Count)
+                    .Select(i => new Frame(collected.Format, DicomBuffer.FromFile(framesPath, i * collected.Format.FrameLength, collected.Format.FrameLength))).ToList();
+                if (Store(frames, metadata, new InstanceIdentity(m.StudyInstanceUid, m.SeriesInstanceUid, _uids.NewUid(), m.SeriesNumber, 1), consumesPending: false, out _) is not null)
+                    return false;
+            }
+            catch (DicomValueException e)
+            {
+                Fail(e.Message);
+                return false;
+            }
+        }
+        collected.Delete();
+        return collected.Count > 0;
+    }
+
+    /// <summary>Series sealed after a failed flush are written as soon as the spool takes them again.</summary>
+    private void RetrySealed()
+    {
+        if (_sealed.Count == 0)
+            return;
+        foreach (var path in _sealed.ToList())
+        {
+            if (!File.Exists(path) || StoreCollected(path))
+                _sealed.Remove(path);
+        }
     }
 
     private string? Flush()
@@ -330,10 +365,14 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
             problem = Fail(e.Message);
         }
         if (problem is null)
-        {
             collected.Delete();
-            _collecting = null;
+        else
+        {
+            // The frames stay on disk with their manifest, closed: no later frame joins them (issue #13 item 3).
+            collected.Dispose();
+            _sealed.Add(collected.Path);
         }
+        _collecting = null;
         return problem;
     }
 

@@ -49,25 +49,30 @@ public readonly record struct FrameFingerprint(long? Number, string Content)
 /// lost our ACK resends the frame byte for byte, and must hear ACK again without a second object — also when the
 /// process died between storing the object and sending the ACK. A new exposure that merely repeats the number (a
 /// counter that restarts at 1 every study) differs in content and is stored.
-/// <para>Two records, because neither alone covers every crash point: the fingerprint is committed with the object's
-/// spool entry (atomic with the store), and written to this file right after (it outlives the entry, which leaves the
-/// spool once delivered). At start the newer of the two wins (spool entry ids are in enqueue order). The file is
-/// untrusted on reading: one that does not parse is ignored (at worst one resent frame is stored twice).</para>
+/// <para>Two records, because neither alone covers every crash point: the frame's key (a sequence number of this
+/// device's stored frames and the fingerprint) is committed with the object's spool entry, atomically with the store;
+/// and it is written to this file right after (the file outlives the entry, which leaves the spool once delivered). At
+/// start the key with the higher sequence number wins — a count of our own, not the clock, which a box without a
+/// real-time clock may have wrong. Both are untrusted on reading: what does not parse is ignored (at worst one resent
+/// frame is stored twice; nothing is lost).</para>
 /// </summary>
 public sealed class FrameMemory
 {
+    private const int MaxFileBytes = 4096;
     private readonly string? _path;
     private FrameFingerprint? _last;
+    private long _sequence;
 
     /// <param name="path">The file (null: in memory only).</param>
-    /// <param name="fromSpool">The newest fingerprint committed with a spool entry of this device, and that entry's id.</param>
-    public FrameMemory(string? path, (FrameFingerprint Fingerprint, string EntryId)? fromSpool = null)
+    /// <param name="keyInSpool">The newest key committed with a spool entry of this device (read before any delivery).</param>
+    public FrameMemory(string? path, string? keyInSpool = null)
     {
         _path = path;
         var stored = Load(path);
-        _last = fromSpool is { } s && (stored is null || string.CompareOrdinal(s.EntryId, stored.Value.EntryId) > 0)
-            ? s.Fingerprint
-            : stored?.Fingerprint;
+        var spooled = ParseKey(keyInSpool);
+        var newer = spooled is { } s && (stored is null || s.Sequence > stored.Value.Sequence) ? spooled : stored;
+        _last = newer?.Fingerprint;
+        _sequence = newer?.Sequence ?? 0;
     }
 
     public FrameFingerprint? Last => _last;
@@ -79,36 +84,55 @@ public sealed class FrameMemory
     /// </summary>
     public bool IsRepeat(FrameFingerprint frame) => frame.Number is not null && _last is { } last && last == frame;
 
-    /// <summary>Remembers the frame just stored (as spool entry <paramref name="entryId"/>); durable (temp, fsync, rename). Throws <see cref="IOException"/>.</summary>
-    public void Remember(FrameFingerprint frame, string? entryId)
+    /// <summary>The key the next stored frame is committed with: "sequence:number:content".</summary>
+    public string NextKey(FrameFingerprint frame) => Key(_sequence + 1, frame);
+
+    public static string Key(long sequence, FrameFingerprint frame) => string.Create(CultureInfo.InvariantCulture, $"{sequence}:{frame}");
+
+    /// <summary>A key from a spool entry or the file, or null when it is not one of ours.</summary>
+    public static (long Sequence, FrameFingerprint Fingerprint)? ParseKey(string? key)
     {
-        _last = frame;
+        if (key is null || key.Length > 128 || key.IndexOf(':') is var colon && colon <= 0)
+            return null;
+        if (!long.TryParse(key.AsSpan(0, colon), NumberStyles.None, CultureInfo.InvariantCulture, out var sequence) || sequence <= 0)
+            return null;
+        return FrameFingerprint.Parse(key[(colon + 1)..]) is { } f ? (sequence, f) : null;
+    }
+
+    /// <summary>Remembers the frame just stored with <paramref name="key"/>; durable (temp, fsync, rename). Throws <see cref="IOException"/>.</summary>
+    public void Remember(string key)
+    {
+        if (ParseKey(key) is not { } parsed)
+            throw new ArgumentException($"'{key}' is not a frame key", nameof(key));
+        _last = parsed.Fingerprint;
+        _sequence = parsed.Sequence;
         if (_path is null)
             return;
         var tmp = _path + ".tmp";
         using (var s = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
-            JsonSerializer.Serialize(s, new Stored(frame.ToString(), entryId ?? ""));
+            JsonSerializer.Serialize(s, new Stored(key));
             s.Flush(flushToDisk: true);
         }
         File.Move(tmp, _path, overwrite: true);
+        Gateway.Shared.DirectoryFsync.Flush(Path.GetDirectoryName(Path.GetFullPath(_path))!);
     }
 
-    private static (FrameFingerprint Fingerprint, string EntryId)? Load(string? path)
+    private static (long Sequence, FrameFingerprint Fingerprint)? Load(string? path)
     {
         if (path is null || !File.Exists(path))
             return null;
         try
         {
-            var stored = JsonSerializer.Deserialize<Stored>(File.ReadAllText(path));
-            if (FrameFingerprint.Parse(stored?.Frame) is { } fingerprint)
-                return (fingerprint, stored!.EntryId ?? "");
+            if (new FileInfo(path).Length > MaxFileBytes)
+                return null;
+            return ParseKey(JsonSerializer.Deserialize<Stored>(File.ReadAllText(path))?.Key);
         }
-        catch (Exception e) when (e is JsonException or IOException or NotSupportedException)
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException or NotSupportedException)
         {
+            return null;
         }
-        return null;
     }
 
-    private sealed record Stored(string? Frame, string? EntryId);
+    private sealed record Stored(string? Key);
 }

@@ -8,15 +8,12 @@ public interface IFrameSink
 {
     /// <summary>
     /// Stores the frame durably; null when stored (the device hears ACK), else why not (it hears NAK and resends). The
-    /// sink commits <paramref name="fingerprint"/> with the object (see <see cref="FrameMemory"/>).
+    /// sink commits <paramref name="key"/> with the object, atomically (see <see cref="FrameMemory"/>).
     /// </summary>
-    string? Store(DecodedFrame frame, FrameFingerprint fingerprint);
+    string? Store(DecodedFrame frame, string key);
 
-    /// <summary>The spool entry of the last stored object.</summary>
-    string? LastEntryId { get; }
-
-    /// <summary>The newest fingerprint committed with a stored object of this device, and its entry id (for a restart).</summary>
-    (FrameFingerprint Fingerprint, string EntryId)? LastStoredFrame();
+    /// <summary>The newest frame key committed in the spool by this device when the service started, before any delivery.</summary>
+    string? KeyAtStart { get; }
 }
 
 /// <summary>
@@ -41,7 +38,7 @@ public sealed class FrameReceiver : ISerialProtocol
     /// <param name="memoryPath">Where the last stored frame's fingerprint is kept across restarts (null: in memory only).</param>
     public FrameReceiver(FrameFormat format, SerialLink link, IFrameSink sink, ILogger logger, TimeProvider? time = null, string? memoryPath = null)
     {
-        _memory = new FrameMemory(memoryPath, sink.LastStoredFrame());
+        _memory = new FrameMemory(memoryPath, sink.KeyAtStart);
         _format = format;
         _link = link;
         _sink = sink;
@@ -97,12 +94,13 @@ public sealed class FrameReceiver : ISerialProtocol
                         _link.TryWrite(_format.Ack);
                         break;
                     }
-                    var problem = _sink.Store(frame, fingerprint);
+                    var key = _memory.NextKey(fingerprint);
+                    var problem = _sink.Store(frame, key);
                     if (problem is null)
                     {
                         try
                         {
-                            _memory.Remember(fingerprint, _sink.LastEntryId);
+                            _memory.Remember(key);
                         }
                         catch (Exception io) when (io is IOException or UnauthorizedAccessException)
                         {

@@ -74,6 +74,10 @@ public sealed class DeviceSimulator(DeviceProfile profile, ISerialPortOpener ope
                 var answer = Send(bytes, format, ct);
                 if (answer == true)
                 {
+                    // After a resend both copies may be answered: the second answer must not pass for the next frame's.
+                    // (A device that waits for requests is not drained: the next request would be lost.)
+                    if (attempt > 0 && format.Request.Length == 0)
+                        Drain(format.Settings.AckTimeoutMs, ct);
                     Acknowledged++;
                     log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"frame {n}: acknowledged{(attempt > 0 ? $" after {attempt} resend(s)" : "")}"));
                     break;
@@ -149,6 +153,16 @@ public sealed class DeviceSimulator(DeviceProfile profile, ISerialPortOpener ope
                 return false;
         }
         return null;
+    }
+
+    /// <summary>Reads and drops what the gateway still sends for a while (late answers to earlier attempts).</summary>
+    private void Drain(int milliseconds, CancellationToken ct)
+    {
+        var until = DateTime.UtcNow.AddMilliseconds(Math.Min(milliseconds, 1000));
+        var buffer = new byte[256];
+        while (DateTime.UtcNow < until && !ct.IsCancellationRequested && TryRead(buffer) >= 0)
+        {
+        }
     }
 
     private void WaitFor(byte[] request, CancellationToken ct)

@@ -43,6 +43,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
     private HealthCollector _health = null!;
 
     private long _acquired;
+    private Dictionary<string, string?> _frameKeysAtStart = [];
 
     /// <summary>The device at work, if any.</summary>
     public DeviceRuntime? Device => _device;
@@ -68,8 +69,12 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
             HostLog.QuarantinedAtRecovery(_log, q);
         foreach (var c in report.Corrected)
             HostLog.CorrectedAtRecovery(_log, c);
+        // Read before the forwarder may deliver (and delete) anything: the device's last committed frame (issue #13 item 1).
+        _frameKeysAtStart = _spool.Entries.Where(e => e.SourceKey is not null).Select(e => e.Source).Distinct(StringComparer.Ordinal)
+            .ToDictionary(source => source, source => AcquisitionSession.NewestKey(_spool, source), StringComparer.Ordinal);
+        WarnUnknownDestinations();
         SweepIncoming();
-        await using var control = SpoolControlServer.Start(_config.Spool.Path, OnControl, loggers.CreateLogger("gateway.spool"));
+        await using var control = SpoolControlServer.TryStart(_config.Spool.Path, OnControl, loggers.CreateLogger("gateway.spool"));
         _spool.Changed += OnSpoolEvent;
         _health = new HealthCollector(_config.Box.Id, _spool, () => [.. _config.Destinations.Select(d => d.Name)], _stats, () => _device,
             _config.Spool.Path, TimeProvider.System);
@@ -201,6 +206,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
             if (e.Kind == AcquisitionEvent.Acquired && session.LastEntryId is { } id)
                 RenderThumbnail(id);
         };
+        session.KeyAtStart = _frameKeysAtStart.GetValueOrDefault(session.Source);
         session.RecoverCollectedSeries();
         var device = new DeviceRuntime(profile, session, loggers, seams);
         device.LinkChanged += state =>
@@ -302,6 +308,18 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
             _telemetry?.Publish(new TelemetryEvent(kind, e.Detail ?? e.EntryId, e.Destination));
     }
 
+    /// <summary>Entries waiting only for destinations that are not configured would wait for ever: said at start.</summary>
+    private void WarnUnknownDestinations()
+    {
+        var known = _config.Destinations.Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
+        var stranded = _spool.Entries.Where(e => e.Deliveries.Where(d => d.Value.State == DeliveryState.Pending).All(d => !known.Contains(d.Key)) && !e.IsFinished).ToList();
+        if (stranded.Count > 0)
+        {
+            var names = string.Join(", ", stranded.SelectMany(e => e.Deliveries.Keys).Where(n => !known.Contains(n)).Distinct(StringComparer.Ordinal).Take(5).Select(SpoolEntryValidator.Printable));
+            HostLog.StrandedEntries(_log, stranded.Count, names);
+        }
+    }
+
     /// <summary>A `gateway spool retry|purge` from the command line, done by this process (the lock's holder).</summary>
     private SpoolControlReply OnControl(SpoolControlRequest request)
     {
@@ -310,9 +328,9 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         {
             reply = Commands.SpoolCommand.Apply(_spool, request.Action, request.Id, request.Destination);
         }
-        catch (IOException e)
+        catch (Exception e)
         {
-            reply = new SpoolControlReply(false, $"the spool could not be changed: {e.Message}");
+            reply = new SpoolControlReply(false, $"the spool could not be changed: {e.GetType().Name}: {e.Message}");
         }
         _forwarder.WakeAll();
         HostLog.ControlDone(_log, SpoolEntryValidator.Printable(request.Action), reply.Message);
@@ -322,27 +340,41 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
     /// <summary>Routes a received object and makes it durable in the spool; the SCU hears "success" only after that.</summary>
     private DicomStatus Enqueue(ReceivedObject received)
     {
-        var header = DicomFile.Open(received.Path, new DicomReadOptions { StopBefore = new DicomTag(0x0008, 0x0061) });
-        var info = new SpoolObjectInfo(received.SopClassUid, received.SopInstanceUid,
-            header.Dataset.TryGetString(DicomTags.Modality) ?? "", "scp:" + received.CallingAE);
-        var routes = _forwarder.Route(info);
-        if (routes.Count == 0)
-        {
-            File.Delete(received.Path);
-            return new DicomStatus(0xA700, "no destination takes this object (check the routing of the destinations)");
-        }
         try
         {
+            var header = DicomFile.Open(received.Path, new DicomReadOptions { StopBefore = new DicomTag(0x0008, 0x0061) });
+            var info = new SpoolObjectInfo(received.SopClassUid, received.SopInstanceUid,
+                header.Dataset.TryGetString(DicomTags.Modality) ?? "", "scp:" + received.CallingAE);
+            var routes = _forwarder.Route(info);
+            if (routes.Count == 0)
+                return new DicomStatus(0xA700, "no destination takes this object (check the routing of the destinations)");
             // The SCP already fsync'd the object into <spool>/incoming (same file system): the spool takes it by rename.
             _spool.EnqueueByMove(received.Path, info, routes);
+            return DicomStatus.Success;
         }
         catch (SpoolFullException e)
         {
-            File.Delete(received.Path);
             HostLog.Refused(_log, received.SopInstanceUid, e.Message);
             return new DicomStatus(0xA700, e.Message.Length > 64 ? "spool full" : e.Message);
         }
-        return DicomStatus.Success;
+        finally
+        {
+            // Whatever went wrong (the status says what), the modality was not told "stored": nothing of it stays.
+            if (File.Exists(received.Path))
+                TryDelete(received.Path);
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // The next start sweeps spool/incoming.
+        }
     }
 
     private string Status()

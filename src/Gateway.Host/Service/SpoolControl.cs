@@ -47,8 +47,19 @@ internal sealed class SpoolControlServer : IAsyncDisposable
         _accepting = AcceptAsync(_stop.Token);
     }
 
-    public static SpoolControlServer Start(string spoolDirectory, Func<SpoolControlRequest, SpoolControlReply> handle, ILogger log) =>
-        new(PathOf(spoolDirectory), handle, log);
+    /// <summary>Starts the socket, or logs why it cannot (a path too long for a Unix socket, a bind error) and returns null: the service runs on.</summary>
+    public static SpoolControlServer? TryStart(string spoolDirectory, Func<SpoolControlRequest, SpoolControlReply> handle, ILogger log)
+    {
+        try
+        {
+            return new SpoolControlServer(PathOf(Path.GetFullPath(spoolDirectory)), handle, log);
+        }
+        catch (Exception e) when (e is SocketException or IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            HostLog.ControlUnavailable(log, e.Message);
+            return null;
+        }
+    }
 
     private async Task AcceptAsync(CancellationToken ct)
     {
@@ -63,11 +74,11 @@ internal sealed class SpoolControlServer : IAsyncDisposable
             {
                 return;
             }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            catch (Exception e)
             {
-                if (ct.IsCancellationRequested)
+                if (ct.IsCancellationRequested || e is ObjectDisposedException)
                     return;
-                HostLog.ControlFailed(_log, e.Message);
+                HostLog.ControlFailed(_log, $"{e.GetType().Name}: {e.Message}");
                 await Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None).ConfigureAwait(false);
             }
         }
@@ -139,7 +150,7 @@ internal sealed class SpoolControlServer : IAsyncDisposable
     /// <summary>The client side: sends one request to the service, or returns null when no service answers there.</summary>
     public static SpoolControlReply? Ask(string spoolDirectory, SpoolControlRequest request)
     {
-        var path = PathOf(spoolDirectory);
+        var path = PathOf(Path.GetFullPath(spoolDirectory));
         if (!File.Exists(path))
             return null;
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -147,18 +158,29 @@ internal sealed class SpoolControlServer : IAsyncDisposable
         {
             socket.Connect(new UnixDomainSocketEndPoint(path));
         }
-        catch (SocketException)
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AccessDenied)
+        {
+            return new SpoolControlReply(false, $"permission denied on {path}: run as the service's user or root");
+        }
+        catch (Exception e) when (e is SocketException or ArgumentException)
         {
             return null;
         }
-        socket.ReceiveTimeout = 30_000;
-        using var stream = new NetworkStream(socket);
-        stream.Write(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(request, SpoolControlJson.Default.SpoolControlRequest) + "\n"));
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        var line = reader.ReadLine();
-        if (line is null)
-            return new SpoolControlReply(false, "the service closed the connection without an answer");
-        return JsonSerializer.Deserialize(line, SpoolControlJson.Default.SpoolControlReply)
-            ?? new SpoolControlReply(false, "the service's answer was empty");
+        socket.ReceiveTimeout = 120_000;
+        try
+        {
+            using var stream = new NetworkStream(socket);
+            stream.Write(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(request, SpoolControlJson.Default.SpoolControlRequest) + "\n"));
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            var line = reader.ReadLine();
+            if (line is null)
+                return new SpoolControlReply(false, "the service closed the connection without an answer; `gateway spool list` shows what it did");
+            return JsonSerializer.Deserialize(line, SpoolControlJson.Default.SpoolControlReply)
+                ?? new SpoolControlReply(false, "the service's answer was empty");
+        }
+        catch (Exception e) when (e is IOException or SocketException or JsonException)
+        {
+            return new SpoolControlReply(false, $"no answer from the service ({e.Message}); `gateway spool list` shows what it did");
+        }
     }
 }
