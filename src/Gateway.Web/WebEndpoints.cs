@@ -1,4 +1,3 @@
-using Gateway.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -15,10 +14,11 @@ internal static class WebEndpoints
         app.MapGet("/thumbnail.png", (IGatewayControl control) =>
             control.LastImage() is { } image ? Results.File(image.Png, "image/png") : Results.NotFound()).RequireAuthorization();
         app.MapGet("/system/config.json", (IGatewayControl control) =>
-            Results.File(System.Text.Encoding.UTF8.GetBytes(GatewayConfig.ToJson(control.Config)), "application/json", "gateway.json"))
+            Results.File(System.Text.Encoding.UTF8.GetBytes(ConfigBackup.Export(control.Config)), "application/json", "gateway.json"))
             .RequireAuthorization();
         app.MapGet("/site.css", () => Results.Text(Assets.Css, "text/css"));
         app.MapGet("/status.js", () => Results.Text(Assets.StatusScript, "text/javascript")).RequireAuthorization();
+        app.MapGet("/forms.js", () => Results.Text(Assets.FormsScript, "text/javascript"));
     }
 }
 

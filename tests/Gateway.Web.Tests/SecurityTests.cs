@@ -93,7 +93,7 @@ public sealed class SecurityTests
         page = await client.SubmitAsync("/login", new() { ["user"] = "admin", ["password"] = "the right password" });
         Assert.Contains("Locked out", page, StringComparison.Ordinal);
         Assert.DoesNotContain("<h1>Status</h1>", page, StringComparison.Ordinal);
-        Assert.Contains("(locked out)", web.Log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("(locked out until", web.Log.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("wrong guess", web.Log.ToString(), StringComparison.Ordinal);
     }
 
