@@ -105,6 +105,11 @@ internal static class Assets
         })();
         """;
 
+    /// <summary>The page's icon (a tab full of "Gateway" pages is easier to tell apart with one).</summary>
+    public const string Icon = """
+        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#1d2433"/><path d="M4 8h8M8 4v8" stroke="#e4ecf8" stroke-width="2"/></svg>
+        """;
+
     /// <summary>Says at once when a chosen file is too large for the page (the server says so too, for browsers without script).</summary>
     public const string FormsScript = """
         (function () {

@@ -17,7 +17,7 @@ internal static class ErrorPage
     private static string Page(string title, string text) => $"""
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>{title} — Gateway</title><link rel="stylesheet" href="/site.css"></head>
+        <title>{title} — Gateway</title><link rel="stylesheet" href="/site.css"><link rel="icon" href="/favicon.svg" type="image/svg+xml"></head>
         <body><main><h1>{title}</h1><p class="message bad">{text}</p><p><a href="/">Back to the status page</a></p></main></body></html>
         """;
 }

@@ -147,8 +147,7 @@ public sealed class GatewayWeb : IAsyncDisposable
             }
             // Before the first password exists there is nothing else to see.
             if (!state.Users.IsSetUp && !context.Request.Path.StartsWithSegments("/setup", StringComparison.OrdinalIgnoreCase)
-                && !context.Request.Path.StartsWithSegments("/site.css", StringComparison.Ordinal)
-                && !context.Request.Path.StartsWithSegments("/forms.js", StringComparison.Ordinal))
+                && !WebEndpoints.IsPublicAsset(context.Request.Path))
             {
                 context.Response.Redirect("/setup");
                 return;
