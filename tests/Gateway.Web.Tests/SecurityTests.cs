@@ -13,7 +13,8 @@ public sealed class SecurityTests
         { "/destinations", "Save" }, { "/destinations", "Remove" }, { "/destinations", "Test" },
         { "/exam", null }, { "/spool", "Retry" }, { "/spool", "RetryAll" }, { "/spool", "PurgeAll" },
         { "/device", "Save" }, { "/device", "Capture" }, { "/mqtt", "Save" }, { "/mqtt", "Test" },
-        { "/system", "Upload" }, { "/system", "Certificate" }, { "/system", "Password" }, { "/system", "Restart" }, { "/logout", null },
+        { "/system", "Upload" }, { "/system", "Restore" }, { "/system", "CancelRestore" }, { "/system", "Certificate" }, { "/system", "Password" },
+        { "/system", "Restart" }, { "/logout", null },
     };
 
     [Fact]
