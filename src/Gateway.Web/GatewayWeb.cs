@@ -1,5 +1,6 @@
 using System.Net;
 using Gateway.Configuration;
+using Gateway.Web.Logging;
 using Gateway.Web.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -44,6 +45,7 @@ public sealed class GatewayWeb : IAsyncDisposable
         var address = IPAddress.Parse(users.IsSetUp ? config.Bind : config.BindBeforeSetup);
         var names = RedirectTarget.NamesOf(certificate);
         var sessions = new SessionRegistry(time ?? TimeProvider.System, TimeSpan.FromMinutes(config.IdleMinutes));
+        var foreignLog = new LogLimiter(time ?? TimeProvider.System);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -138,8 +140,11 @@ public sealed class GatewayWeb : IAsyncDisposable
             headers.Pragma = "no-cache";
             if (!OriginCheck.IsSameOrigin(context.Request))
             {
-                WebLog.ForeignOrigin(log, context.Request.Method, context.Request.Path, context.Connection.RemoteIpAddress?.ToString() ?? "?",
-                    context.Request.Headers.Origin.ToString() is { Length: > 0 } o ? o : context.Request.Headers.Referer.ToString());
+                if (foreignLog.ShouldLog(context.Connection.RemoteIpAddress?.ToString() ?? "?"))
+                {
+                    WebLog.ForeignOrigin(log, context.Request.Method, context.Request.Path, context.Connection.RemoteIpAddress?.ToString() ?? "?",
+                        context.Request.Headers.Origin.ToString() is { Length: > 0 } o ? o : context.Request.Headers.Referer.ToString());
+                }
                 context.Response.StatusCode = StatusCodes.Status403Forbidden;
                 context.Response.ContentType = "text/plain; charset=utf-8";
                 await context.Response.WriteAsync("Refused: this form was not sent from this page.").ConfigureAwait(false);

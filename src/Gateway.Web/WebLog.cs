@@ -37,7 +37,7 @@ internal static partial class WebLog
     [LoggerMessage(6008, LogLevel.Information, "Web page: password changed by {User}; {Count} other session(s) ended")]
     private static partial void PasswordChangedCore(ILogger logger, string user, int count);
 
-    [LoggerMessage(6009, LogLevel.Warning, "Web page: {Method} {Path} from {Remote} refused: it came from {Origin}, not from this page")]
+    [LoggerMessage(6009, LogLevel.Warning, "Web page: {Method} {Path} from {Remote} refused: it came from {Origin}, not from this page (at most one such line a minute per address)")]
     private static partial void ForeignOriginCore(ILogger logger, string method, string path, string remote, string origin);
 
     public static void LoginFailed(ILogger logger, string user, string remote) => LoginFailedCore(logger, LogText.Quote(user), remote);

@@ -234,6 +234,13 @@ public sealed partial class SecurityRegressionTests
         Assert.Equal(HttpStatusCode.Forbidden, foreign.StatusCode);
         Assert.Empty(web.Control.Calls);
         Assert.Contains("6009 ", web.Log.ToString(), StringComparison.Ordinal);
+        // Anyone can send these without logging in: a stream of them leaves one line, not a flushed log.
+        for (var i = 0; i < 50; i++)
+        {
+            using var again = await client.PostWithTokenAsync("/spool", "RetryAll", [], token, (header, value));
+            Assert.Equal(HttpStatusCode.Forbidden, again.StatusCode);
+        }
+        Assert.Equal(1, Regex.Count(web.Log.ToString(), "^6009 ", RegexOptions.Multiline));
 
         // The page's own origin (what a browser sends from the page) is accepted.
         using var own = await client.PostWithTokenAsync("/spool", "RetryAll", [], token, ("Origin", web.BaseUrl), ("Referer", web.BaseUrl + "/spool"));
