@@ -153,12 +153,22 @@ public sealed class WebCommissioningTests(ITestOutputHelper output)
                 checks.Check(name);
             }
 
+            // A backup too large for the page is named as such the moment it is chosen, and the form does not go.
+            var big = dir.File("too-big.json");
+            File.WriteAllBytes(big, new byte[3 << 20]);
+            browser.FindElement(By.Id("config")).SendKeys(big);
+            wait.Until(b => b.FindElement(By.Id("error-config")).Text.Contains("too large", StringComparison.Ordinal));
+            browser.FindElement(By.Id("upload-config")).Click();
+            Assert.Equal("true", browser.FindElement(By.Id("config")).GetDomAttribute("aria-invalid"));
+            Assert.Empty(browser.FindElements(By.Id("restore-changes")));
+            checks.Check("16-system-file-too-large");
+
             // 7. Log out: the pages are closed again.
             browser.FindElement(By.Id("logout")).Click();
             wait.Until(b => b.Url.Contains("/login", StringComparison.Ordinal));
             browser.Navigate().GoToUrl(site + "/destinations");
             wait.Until(b => b.Url.Contains("/login", StringComparison.Ordinal));
-            checks.Check("16-logged-out");
+            checks.Check("17-logged-out");
         }
         catch
         {
