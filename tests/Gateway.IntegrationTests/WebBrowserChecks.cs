@@ -70,21 +70,31 @@ internal sealed class WebBrowserChecks
         foreach (var v in Viewports)
         {
             Use(v);
-            // Layout settles after the metrics change: wait until the page reports the new viewport.
-            new WebDriverWait(_browser, TimeSpan.FromSeconds(5)).Until(_ =>
-                Convert.ToInt64(js.ExecuteScript("return window.innerWidth;"), CultureInfo.InvariantCulture) == v.Width);
+            // Layout settles after the metrics change: wait until the page reports the new viewport. On a phone a page
+            // wider than the screen makes the browser zoom out, so innerWidth itself grows: that is an overflow too.
+            try
+            {
+                new WebDriverWait(_browser, TimeSpan.FromSeconds(3)).Until(_ =>
+                    Convert.ToInt64(js.ExecuteScript("return window.innerWidth;"), CultureInfo.InvariantCulture) == v.Width);
+            }
+            catch (WebDriverTimeoutException)
+            {
+                // Reported below with the elements that stick out.
+            }
             var at = $"{name} at {v.Width}×{v.Height}";
             var scroll = Convert.ToInt64(js.ExecuteScript("return document.documentElement.scrollWidth;"), CultureInfo.InvariantCulture);
             var inner = Convert.ToInt64(js.ExecuteScript("return window.innerWidth;"), CultureInfo.InvariantCulture);
             Widest[v.Name] = Math.Max(Widest.GetValueOrDefault(v.Name), scroll);
             _output.WriteLine($"{at}: scrollWidth {scroll}, innerWidth {inner}");
-            if (scroll > inner)
+            if (scroll > inner || inner > v.Width)
             {
                 var wide = js.ExecuteScript("""
-                    return Array.from(document.querySelectorAll('body *')).filter(function (e) { return e.getBoundingClientRect().right > window.innerWidth + 0.5; })
-                      .slice(0, 8).map(function (e) { return e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className + ' right=' + Math.round(e.getBoundingClientRect().right); }).join('; ');
-                    """);
-                failures.Add($"{at}: scrollWidth {scroll} > innerWidth {inner} ({wide})");
+                    var limit = arguments[0];
+                    return Array.from(document.querySelectorAll('body *')).filter(function (e) {
+                        return e.getBoundingClientRect().width > limit + 0.5 || e.scrollWidth > e.clientWidth + 1; })
+                      .slice(-8).map(function (e) { return e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().width) + ' px'; }).join('; ');
+                    """, v.Width);
+                failures.Add($"{at}: scrollWidth {scroll}, innerWidth {inner}, screen {v.Width} ({wide})");
             }
             var unbound = js.ExecuteScript("""
                 var bad = [];
