@@ -184,5 +184,8 @@ public sealed class WebCommissioningTests(ITestOutputHelper output)
         }
         Assert.NotEmpty(pacs.ReceivedFiles);
         Assert.DoesNotContain(Password, gateway.Output, StringComparison.Ordinal);
+        // Issue #14: no warning per page view (antiforgery's Cache-Control override), in the journal either.
+        Assert.DoesNotContain("Antiforgery", gateway.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("DOE^Jane", gateway.Output, StringComparison.Ordinal);
     }
 }
