@@ -31,8 +31,16 @@ public static class ConfigBackup
     public static IReadOnlyList<ConfigChange> Diff(GatewayConfig current, GatewayConfig next)
     {
         var changes = new List<ConfigChange>();
-        var before = Flatten(current);
-        var after = Flatten(next);
+        var oldNames = current.Destinations.Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
+        var newNames = next.Destinations.Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
+        // A destination that comes or goes is one line, not one per field; removals first, they matter most.
+        foreach (var gone in oldNames.Except(newNames))
+            changes.Add(new ConfigChange($"destination {gone}", "configured", "removed", "objects waiting for it stay in the spool, but nothing new is sent to it"));
+        foreach (var added in newNames.Except(oldNames))
+            changes.Add(new ConfigChange($"destination {added}", Absent, "added", null));
+        var both = oldNames.Intersect(newNames).ToHashSet(StringComparer.Ordinal);
+        var before = Flatten(current, both);
+        var after = Flatten(next, both);
         foreach (var key in before.Keys.Union(after.Keys).Order(StringComparer.Ordinal))
         {
             var b = before.GetValueOrDefault(key);
@@ -41,17 +49,11 @@ public static class ConfigBackup
                 continue;
             changes.Add(new ConfigChange(key, Shown(key, b), Shown(key, a), Consequence(key, a)));
         }
-        var oldNames = current.Destinations.Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
-        var newNames = next.Destinations.Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
-        foreach (var gone in oldNames.Except(newNames))
-            changes.Add(new ConfigChange($"destination {gone}", "configured", "removed", "objects waiting for it stay in the spool, but nothing new is sent to it"));
-        foreach (var added in newNames.Except(oldNames))
-            changes.Add(new ConfigChange($"destination {added}", Absent, "added", null));
-        return changes;
+        return [.. changes.OrderBy(c => c.Consequence is null)];
     }
 
-    /// <summary>Dotted keys to compact values; destinations by name (their order does not matter), the exam as one opaque value.</summary>
-    private static Dictionary<string, string> Flatten(GatewayConfig config)
+    /// <summary>Dotted keys to compact values; the destinations on both sides by name (their order does not matter), the exam as one opaque value.</summary>
+    private static Dictionary<string, string> Flatten(GatewayConfig config, HashSet<string> destinations)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var root = JsonNode.Parse(GatewayConfig.ToJson(config with { Destinations = [] }))!.AsObject();
@@ -60,7 +62,7 @@ public static class ConfigBackup
             if (name != "destinations")
                 Walk(values, name, node);
         }
-        foreach (var d in config.Destinations)
+        foreach (var d in config.Destinations.Where(d => destinations.Contains(d.Name)))
         {
             var node = JsonNode.Parse(GatewayConfig.ToJson(d))!.AsObject();
             foreach (var (name, child) in node)

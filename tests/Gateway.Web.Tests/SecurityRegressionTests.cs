@@ -179,6 +179,7 @@ public sealed partial class SecurityRegressionTests
         var page = await Upload(client, """{"box":{"id":"x"}}""");
         Assert.Contains("Restore this configuration?", page, StringComparison.Ordinal);
         Assert.Contains("<strong>destination pacs</strong>: configured → removed", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("destination pacs: host", page, StringComparison.Ordinal); // one line for a removed destination
         Assert.Contains("web.stateDirectory", page, StringComparison.Ordinal);
         Assert.Equal(before, await File.ReadAllBytesAsync(web.ConfigPath));
 
