@@ -50,7 +50,7 @@ public sealed partial class FieldMessageTests
         }, "Save"));
         Assert.Equal("Use a port number from 1 to 65535 (you typed 'eleven').", FieldText(page, "error-port"));
         Assert.StartsWith("'ABCDEFGHIJKLMNOPQ' is not an AE title", FieldText(page, "error-aeTitle"), StringComparison.Ordinal);
-        Assert.Equal("is empty", FieldText(page, "error-host"));
+        Assert.Equal("Fill this in.", FieldText(page, "error-host"));
         Assert.Contains("value=\"eleven\"", page, StringComparison.Ordinal);
         Assert.Contains("value=\"ABCDEFGHIJKLMNOPQ\"", page, StringComparison.Ordinal);
         Assert.DoesNotContain("save", web.Control.Calls);

@@ -189,6 +189,8 @@ public sealed class DestinationsModel(IGatewayControl control, WebState state, I
                 var colon = rest.IndexOf(':', StringComparison.Ordinal);
                 var field = colon > 0 ? rest[..colon] : rest;
                 var text = colon > 0 ? rest[(colon + 1)..].Trim() : rest;
+                if (text == "is empty")
+                    text = "Fill this in.";
                 var cut = field.IndexOfAny(['/', '.']);
                 field = cut > 0 ? field[..cut] : field;
                 if (field == "port" && _fieldErrors.ContainsKey("port"))
