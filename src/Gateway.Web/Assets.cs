@@ -3,33 +3,68 @@ namespace Gateway.Web;
 /// <summary>The page's stylesheet and its one script, served from the binary (the box is offline: no CDN, no fonts).</summary>
 internal static class Assets
 {
+    /// <summary>
+    /// Phone first (issue #14): one column, tables become stacked cards below 48rem (each cell labelled from its
+    /// data-label), tap targets at least 44 px, nothing wider than the screen. No inline styles anywhere: the page's
+    /// CSP (style-src 'self') would block them.
+    /// </summary>
     public const string Css = """
-        :root { --ink:#1d2433; --muted:#5b6475; --line:#d8dde6; --ok:#1f7a3d; --bad:#b3261e; --warn:#8a5a00; --accent:#1f5fa8; }
+        :root { --ink:#1d2433; --muted:#505a6b; --line:#c9d0db; --ok:#1f7a3d; --bad:#b3261e; --warn:#7a4f00; --accent:#1f5fa8; --tap:2.75rem; }
         * { box-sizing: border-box; }
-        body { margin:0; font: 16px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color:var(--ink); background:#f6f7f9; }
-        header { background:#1d2433; color:#fff; padding:.6rem 1rem; display:flex; flex-wrap:wrap; gap:.8rem; align-items:center; }
-        header strong { margin-right:1rem; }
-        header a { color:#dbe6f6; text-decoration:none; }
-        header a.active, header a:hover { color:#fff; text-decoration:underline; }
+        html { -webkit-text-size-adjust:100%; }
+        body { margin:0; font: 16px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color:var(--ink); background:#f6f7f9; overflow-wrap:anywhere; }
+        header { background:#1d2433; color:#fff; padding:.25rem .75rem; }
+        header nav { display:flex; flex-wrap:wrap; align-items:center; gap:0 .25rem; }
+        header .brand { font-weight:700; margin-right:.75rem; min-height:var(--tap); display:inline-flex; align-items:center; }
+        header a { color:#e4ecf8; text-decoration:none; min-height:var(--tap); min-width:var(--tap); padding:0 .5rem; display:inline-flex; align-items:center; border-radius:4px; }
+        header a.active { color:#fff; text-decoration:underline; text-underline-offset:.3em; }
+        header a:hover, header a:focus-visible { color:#fff; background:#2f3a52; }
         header form { margin-left:auto; }
-        main { max-width:60rem; margin:0 auto; padding:1rem; }
-        h1 { font-size:1.4rem; }
-        section, .card { background:#fff; border:1px solid var(--line); border-radius:6px; padding:1rem; margin-bottom:1rem; }
-        table { border-collapse:collapse; width:100%; }
-        th, td { text-align:left; padding:.35rem .5rem; border-bottom:1px solid var(--line); vertical-align:top; }
-        label { display:block; margin:.5rem 0 .2rem; font-weight:600; }
-        input, select { font:inherit; padding:.45rem; width:100%; max-width:28rem; border:1px solid var(--line); border-radius:4px; }
-        input[type=checkbox] { width:auto; }
-        button { font:inherit; padding:.45rem .9rem; border:0; border-radius:4px; background:var(--accent); color:#fff; cursor:pointer; margin-top:.6rem; }
-        button.secondary { background:#5b6475; } button.danger { background:var(--bad); }
-        .ok { color:var(--ok); font-weight:600; } .bad { color:var(--bad); font-weight:600; } .warn { color:var(--warn); }
-        .field-error { color:var(--bad); font-size:.9rem; display:block; }
+        header form button { margin:.25rem 0; }
+        main { max-width:64rem; margin:0 auto; padding:.75rem; }
+        h1 { font-size:1.4rem; margin:.5rem 0 1rem; } h2 { font-size:1.15rem; margin-top:0; }
+        section, .card { background:#fff; border:1px solid var(--line); border-radius:6px; padding:1rem; margin-bottom:1rem; min-width:0; }
+        a { color:var(--accent); }
+        label { display:block; margin:.75rem 0 .25rem; font-weight:600; }
+        input, select { font:inherit; padding:.5rem; width:100%; max-width:28rem; min-height:var(--tap); border:1px solid #8a94a6; border-radius:4px; background:#fff; color:var(--ink); }
+        input[type=file] { padding:.4rem 0; border:0; }
+        input[aria-invalid=true], select[aria-invalid=true] { border:2px solid var(--bad); }
+        label.check { display:flex; align-items:center; gap:.6rem; min-height:var(--tap); font-weight:400; }
+        label.check input { width:1.5rem; height:1.5rem; min-height:0; margin:0; flex:none; }
+        button, .button { font:inherit; min-height:var(--tap); min-width:var(--tap); padding:.5rem 1rem; border:0; border-radius:4px; background:var(--accent); color:#fff; cursor:pointer; margin-top:.75rem; text-decoration:none; display:inline-flex; align-items:center; justify-content:center; }
+        button.secondary, .button.secondary { background:#4a5365; } button.danger { background:var(--bad); }
+        .actions { display:flex; flex-wrap:wrap; gap:.5rem; align-items:center; }
+        .actions form { margin:0; } .actions button, .actions .button { margin-top:0; }
+        .ok { color:var(--ok); font-weight:600; } .bad { color:var(--bad); font-weight:600; } .warn { color:var(--warn); font-weight:600; }
+        .field-error { color:var(--bad); font-size:.95rem; display:block; margin-top:.2rem; }
+        .field-error:empty { display:none; }
         .message { padding:.6rem .8rem; border-radius:4px; margin-bottom:1rem; border:1px solid var(--line); background:#fff; }
-        .message.ok { border-color:var(--ok); } .message.bad { border-color:var(--bad); }
-        .grid { display:grid; grid-template-columns: repeat(auto-fit, minmax(14rem, 1fr)); gap:1rem; }
+        .message.ok { border-color:var(--ok); color:var(--ink); } .message.bad { border:2px solid var(--bad); color:var(--ink); }
+        .grid { display:grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 16rem), 1fr)); gap:1rem; }
+        .grid > section { margin-bottom:0; }
+        .grid + section, .grid + .grid { margin-top:1rem; }
         .muted { color:var(--muted); } code { word-break:break-all; }
-        img.thumb { max-width:100%; border:1px solid var(--line); background:#000; }
-        pre { white-space:pre-wrap; font-size:.85rem; }
+        img.thumb { max-width:100%; height:auto; border:1px solid var(--line); background:#000; }
+        table { border-collapse:collapse; width:100%; }
+        th, td { text-align:left; padding:.45rem .5rem; border-bottom:1px solid var(--line); vertical-align:top; }
+        .changes li { margin:.3rem 0; }
+        .pager { display:flex; flex-wrap:wrap; gap:.5rem; align-items:center; margin-top:.75rem; }
+        .filters { display:flex; flex-wrap:wrap; gap:.5rem; margin-bottom:.75rem; }
+        .filters a { min-height:var(--tap); display:inline-flex; align-items:center; padding:0 .75rem; border:1px solid var(--line); border-radius:4px; text-decoration:none; }
+        .filters a.active { background:var(--accent); color:#fff; border-color:var(--accent); }
+        ol.log { list-style:none; margin:0; padding:0; font-size:.9rem; }
+        ol.log li { padding:.35rem 0; border-bottom:1px solid var(--line); display:grid; grid-template-columns:auto auto 1fr; gap:0 .6rem; }
+        ol.log .msg { grid-column:1 / -1; font-family:ui-monospace, monospace; white-space:pre-wrap; }
+        ol.log .src { color:var(--muted); }
+        @media (max-width: 48rem) {
+          table.cards thead { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); white-space:nowrap; }
+          table.cards, table.cards tbody, table.cards tr, table.cards td { display:block; width:100%; }
+          table.cards tr { border:1px solid var(--line); border-radius:6px; margin-bottom:.75rem; padding:.25rem .5rem; background:#fff; }
+          table.cards td { border:0; padding:.3rem 0; display:grid; grid-template-columns:minmax(6.5rem, 38%) 1fr; gap:.5rem; }
+          table.cards td::before { content:attr(data-label); font-weight:600; color:var(--muted); }
+          table.cards td.actions-cell { display:block; }
+          table.cards td.actions-cell::before { content:none; }
+        }
         """;
 
     public const string StatusScript = """
@@ -50,8 +85,9 @@ internal static class Assets
                 while (body.firstChild) body.removeChild(body.firstChild);
                 s.destinations.forEach(function (d) {
                   var tr = document.createElement('tr');
-                  [d.name, d.pending, d.oldestSeconds === null ? '–' : d.oldestSeconds + ' s', d.deadLetters, d.lastSuccess, d.failures].forEach(function (v) {
-                    var td = document.createElement('td'); td.textContent = v; tr.appendChild(td);
+                  var labels = ['Destination', 'Waiting', 'Oldest', 'Dead letters', 'Last success', 'Failures'];
+                  [d.name, d.pending, d.oldestSeconds === null ? '–' : d.oldestSeconds + ' s', d.deadLetters, d.lastSuccess, d.failures].forEach(function (v, i) {
+                    var td = document.createElement('td'); td.textContent = v; td.setAttribute('data-label', labels[i]); tr.appendChild(td);
                   });
                   body.appendChild(tr);
                 });
@@ -66,6 +102,28 @@ internal static class Assets
             }).catch(function () { set('device-link', 'page offline?'); });
           }
           setInterval(tick, 2000); tick();
+        })();
+        """;
+
+    /// <summary>The page's icon (a tab full of "Gateway" pages is easier to tell apart with one).</summary>
+    public const string Icon = """
+        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#1d2433"/><path d="M4 8h8M8 4v8" stroke="#e4ecf8" stroke-width="2"/></svg>
+        """;
+
+    /// <summary>Says at once when a chosen file is too large for the page (the server says so too, for browsers without script).</summary>
+    public const string FormsScript = """
+        (function () {
+          document.querySelectorAll('input[type=file][data-max-bytes]').forEach(function (input) {
+            input.addEventListener('change', function () {
+              var max = Number(input.getAttribute('data-max-bytes'));
+              var big = Array.prototype.some.call(input.files || [], function (f) { return f.size > max; });
+              var text = big ? 'This file is too large: the page takes files of up to ' + Math.round(max / 1048576) + ' MB.' : '';
+              input.setCustomValidity(text);
+              input.setAttribute('aria-invalid', big ? 'true' : 'false');
+              var error = document.getElementById('error-' + input.id);
+              if (error) error.textContent = text;
+            });
+          });
         })();
         """;
 }

@@ -1,6 +1,8 @@
 using System.Net;
 using Gateway.Configuration;
+using Gateway.Web.Logging;
 using Gateway.Web.Security;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
@@ -36,11 +38,14 @@ public sealed class GatewayWeb : IAsyncDisposable
 
     public static async Task<GatewayWeb> StartAsync(WebConfig config, IGatewayControl control, ILoggerFactory loggers, TimeProvider? time = null)
     {
-        var log = loggers.CreateLogger("gateway.web");
+        var log = loggers.CreateLogger(WebLog.Category);
         var users = new UserStore(config.StateDirectory);
         var certificate = HttpsCertificate.LoadOrCreate(config.StateDirectory, config.CertificateFile, config.KeyFile);
         var state = new WebState(users, HttpsCertificate.Fingerprint(certificate), config);
         var address = IPAddress.Parse(users.IsSetUp ? config.Bind : config.BindBeforeSetup);
+        var names = RedirectTarget.NamesOf(certificate);
+        var sessions = new SessionRegistry(time ?? TimeProvider.System, TimeSpan.FromMinutes(config.IdleMinutes));
+        var foreignLog = new LogLimiter(time ?? TimeProvider.System);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -54,18 +59,20 @@ public sealed class GatewayWeb : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = WebLimits.MaxUpload;
+            k.Limits.MaxRequestBodySize = WebLimits.MaxRequest;
             k.Listen(address, config.Port, l => l.UseHttps(certificate));
             if (config.HttpRedirectPort != 0)
                 k.Listen(address, config.HttpRedirectPort);
         });
-        builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = WebLimits.MaxUpload);
+        builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = WebLimits.MaxRequest);
         // Session and antiforgery keys beside the users, not in a home directory (the service has none it may write).
         builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(config.StateDirectory, "keys")))
             .SetApplicationName("gateway");
         builder.Services.AddSingleton(control);
         builder.Services.AddSingleton(state);
         builder.Services.AddSingleton(new LoginThrottle(time ?? TimeProvider.System));
+        builder.Services.AddSingleton(sessions);
+        builder.Services.AddSingleton(new PendingRestores(time ?? TimeProvider.System));
         builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
         {
             o.Cookie.Name = "gateway.session";
@@ -76,6 +83,15 @@ public sealed class GatewayWeb : IAsyncDisposable
             o.SlidingExpiration = true;
             o.LoginPath = "/login";
             o.LogoutPath = "/logout";
+            o.Events.OnValidatePrincipal = async context =>
+            {
+                // The cookie alone proves nothing after logout or a password change (issue #14): its session must still be registered.
+                if (context.Principal is not { } p || !sessions.Touch(SessionRegistry.IdOf(p), p.Identity?.Name))
+                {
+                    context.RejectPrincipal();
+                    await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme).ConfigureAwait(false);
+                }
+            };
             o.Events.OnRedirectToLogin = context =>
             {
                 // An API call without a session gets 401, a page gets the login page.
@@ -104,26 +120,64 @@ public sealed class GatewayWeb : IAsyncDisposable
         var app = builder.Build();
         app.Use(async (context, next) =>
         {
-            // The plain HTTP port only sends people to HTTPS.
+            // The plain HTTP port only sends people to HTTPS — on a name of this box, never on whatever the Host header says.
             if (!context.Request.IsHttps)
             {
-                context.Response.Redirect($"https://{context.Request.Host.Host}:{config.Port}{context.Request.Path}{context.Request.QueryString}", permanent: false);
+                var host = RedirectTarget.Host(context, names, address);
+                context.Response.Redirect($"https://{host}:{config.Port}{context.Request.Path}{context.Request.QueryString}", permanent: false);
                 return;
             }
             var headers = context.Response.Headers;
-            headers["Content-Security-Policy"] = "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-            headers["X-Content-Type-Options"] = "nosniff";
-            headers["X-Frame-Options"] = "DENY";
-            headers["Referrer-Policy"] = "no-referrer";
-            headers["Cache-Control"] = "no-store";
+            headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+            headers.XContentTypeOptions = "nosniff";
+            headers.XFrameOptions = "DENY";
+            // same-origin, not no-referrer: with no-referrer browsers send "Origin: null" on our own forms, and the
+            // Origin check below could not tell them from a foreign page's. Other sites still get no referrer.
+            headers["Referrer-Policy"] = "same-origin";
+            // Exactly what antiforgery sets on every page with a form: when ours differed it overrode it and logged a
+            // warning per request (issue #14), which flushed the System page's log.
+            headers.CacheControl = "no-cache, no-store";
+            headers.Pragma = "no-cache";
+            if (!OriginCheck.IsSameOrigin(context.Request))
+            {
+                if (foreignLog.ShouldLog(context.Connection.RemoteIpAddress?.ToString() ?? "?"))
+                {
+                    WebLog.ForeignOrigin(log, context.Request.Method, context.Request.Path, context.Connection.RemoteIpAddress?.ToString() ?? "?",
+                        context.Request.Headers.Origin.ToString() is { Length: > 0 } o ? o : context.Request.Headers.Referer.ToString());
+                }
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                context.Response.ContentType = "text/plain; charset=utf-8";
+                await context.Response.WriteAsync("Refused: this form was not sent from this page.").ConfigureAwait(false);
+                return;
+            }
             // Before the first password exists there is nothing else to see.
             if (!state.Users.IsSetUp && !context.Request.Path.StartsWithSegments("/setup", StringComparison.OrdinalIgnoreCase)
-                && !context.Request.Path.StartsWithSegments("/site.css", StringComparison.Ordinal))
+                && !WebEndpoints.IsPublicAsset(context.Request.Path))
             {
                 context.Response.Redirect("/setup");
                 return;
             }
-            await next(context).ConfigureAwait(false);
+            try
+            {
+                await next(context).ConfigureAwait(false);
+            }
+            catch (Microsoft.AspNetCore.Http.BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge && !context.Response.HasStarted)
+            {
+                // A form bigger than any upload may be: a page that says so, not a bare status (issue #14).
+                context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                context.Response.ContentType = "text/html; charset=utf-8";
+                await context.Response.WriteAsync(ErrorPage.TooLarge).ConfigureAwait(false);
+            }
+        });
+        app.UseStatusCodePages(async context =>
+        {
+            // Errors a browser may meet (an expired form, a foreign request) get a sentence and a way back, not a blank page.
+            var response = context.HttpContext.Response;
+            if (response.StatusCode is StatusCodes.Status400BadRequest or StatusCodes.Status404NotFound && !context.HttpContext.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal))
+            {
+                response.ContentType = "text/html; charset=utf-8";
+                await response.WriteAsync(ErrorPage.For(response.StatusCode)).ConfigureAwait(false);
+            }
         });
         app.UseRouting();
         app.UseAuthentication();
@@ -163,6 +217,12 @@ public sealed class WebState(UserStore users, string fingerprint, WebConfig conf
 
 public static class WebLimits
 {
-    /// <summary>Uploads (configuration, certificates) are small; anything larger is refused before it is read.</summary>
+    /// <summary>Uploads (configuration, certificates) are small; a larger file is refused with a message beside its field.</summary>
     public const long MaxUpload = 1 << 20;
+
+    /// <summary>
+    /// The most a request may carry: above it Kestrel stops reading. Larger than <see cref="MaxUpload"/> on purpose, so a
+    /// file a little too large still reaches the page and gets a message instead of a reset connection.
+    /// </summary>
+    public const long MaxRequest = 8 << 20;
 }

@@ -47,8 +47,8 @@ public interface IGatewayControl
     /// <summary>Asks the device for a frame; false when the device cannot be asked (no request command, link down).</summary>
     bool RequestCapture();
 
-    /// <summary>The newest log lines (they never hold patient data).</summary>
-    IReadOnlyList<string> RecentLogs();
+    /// <summary>The newest log entries, newest first (they never hold patient data; see <see cref="Logging.RecentLogBuffer"/>).</summary>
+    IReadOnlyList<Logging.LogEntry> RecentLogs();
 
     /// <summary>Ends the process so that systemd starts it again (exit status 75, RestartForceExitStatus).</summary>
     void RequestRestart();

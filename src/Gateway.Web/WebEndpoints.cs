@@ -1,4 +1,3 @@
-using Gateway.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -15,11 +14,19 @@ internal static class WebEndpoints
         app.MapGet("/thumbnail.png", (IGatewayControl control) =>
             control.LastImage() is { } image ? Results.File(image.Png, "image/png") : Results.NotFound()).RequireAuthorization();
         app.MapGet("/system/config.json", (IGatewayControl control) =>
-            Results.File(System.Text.Encoding.UTF8.GetBytes(GatewayConfig.ToJson(control.Config)), "application/json", "gateway.json"))
+            Results.File(System.Text.Encoding.UTF8.GetBytes(ConfigBackup.Export(control.Config)), "application/json", "gateway.json"))
             .RequireAuthorization();
         app.MapGet("/site.css", () => Results.Text(Assets.Css, "text/css"));
         app.MapGet("/status.js", () => Results.Text(Assets.StatusScript, "text/javascript")).RequireAuthorization();
+        app.MapGet("/forms.js", () => Results.Text(Assets.FormsScript, "text/javascript"));
+        // Browsers ask for an icon on every page; without one each page view ends with a 404 in the console.
+        app.MapGet("/favicon.svg", () => Results.Text(Assets.Icon, "image/svg+xml"));
+        app.MapGet("/favicon.ico", () => Results.Text(Assets.Icon, "image/svg+xml"));
     }
+
+    /// <summary>What any browser may load before setup and without a session: the style, the form helper, the icon.</summary>
+    public static bool IsPublicAsset(PathString path) =>
+        path.Value is "/site.css" or "/forms.js" or "/favicon.svg" or "/favicon.ico";
 }
 
 /// <summary>The status page's figures, for the first render and for /api/status. No patient data.</summary>

@@ -10,7 +10,7 @@ namespace Gateway.Web.Tests;
 /// in a real file written by the real ConfigWriter; network answers are scripted. The whole product with a browser
 /// is tested in Gateway.IntegrationTests against real peers.
 /// </summary>
-internal sealed class FakeGatewayControl(string configPath, GatewayConfig config) : IGatewayControl
+internal sealed class FakeGatewayControl(string configPath, GatewayConfig config, Gateway.Web.Logging.RecentLogBuffer logs) : IGatewayControl
 {
     public GatewayConfig Config { get; private set; } = config;
     public List<string> Calls { get; } = [];
@@ -42,6 +42,6 @@ internal sealed class FakeGatewayControl(string configPath, GatewayConfig config
     public DicomDataset Exam() => ExamSet;
     public void SetExam(DicomDataset exam) { ExamSet = exam; Calls.Add("exam"); }
     public bool RequestCapture() { Calls.Add("capture"); return false; }
-    public IReadOnlyList<string> RecentLogs() => [];
+    public IReadOnlyList<Gateway.Web.Logging.LogEntry> RecentLogs() => logs.Entries();
     public void RequestRestart() => Calls.Add("restart");
 }

@@ -8,7 +8,7 @@ namespace Gateway.Web.Tests;
 public sealed class FormTests
 {
     [Theory]
-    [InlineData("70000", "PACS2", "error-port", "70000 is not a port")]
+    [InlineData("70000", "PACS2", "error-port", "Use a port number from 1 to 65535 (you typed '70000')")]
     [InlineData("104", "", "error-aeTitle", "is not an AE title")]
     [InlineData("104", "ABCDEFGHIJKLMNOPQ", "error-aeTitle", "'ABCDEFGHIJKLMNOPQ' is not an AE title (1 to 16 characters")]
     public async Task An_invalid_destination_gets_a_message_beside_its_field_and_the_file_is_unchanged(string port, string ae, string fieldId, string message)

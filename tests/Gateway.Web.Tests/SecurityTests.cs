@@ -13,7 +13,8 @@ public sealed class SecurityTests
         { "/destinations", "Save" }, { "/destinations", "Remove" }, { "/destinations", "Test" },
         { "/exam", null }, { "/spool", "Retry" }, { "/spool", "RetryAll" }, { "/spool", "PurgeAll" },
         { "/device", "Save" }, { "/device", "Capture" }, { "/mqtt", "Save" }, { "/mqtt", "Test" },
-        { "/system", "Upload" }, { "/system", "Certificate" }, { "/system", "Password" }, { "/system", "Restart" }, { "/logout", null },
+        { "/system", "Upload" }, { "/system", "Restore" }, { "/system", "CancelRestore" }, { "/system", "Certificate" }, { "/system", "Password" },
+        { "/system", "Restart" }, { "/logout", null },
     };
 
     [Fact]
@@ -93,7 +94,7 @@ public sealed class SecurityTests
         page = await client.SubmitAsync("/login", new() { ["user"] = "admin", ["password"] = "the right password" });
         Assert.Contains("Locked out", page, StringComparison.Ordinal);
         Assert.DoesNotContain("<h1>Status</h1>", page, StringComparison.Ordinal);
-        Assert.Contains("(locked out)", web.Log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("(locked out until", web.Log.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("wrong guess", web.Log.ToString(), StringComparison.Ordinal);
     }
 

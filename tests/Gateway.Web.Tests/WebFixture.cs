@@ -14,19 +14,24 @@ internal sealed partial class WebFixture : IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private GatewayWeb? _web;
 
-    public WebFixture()
+    /// <param name="httpRedirect">Also listen on a plain HTTP port that redirects (off by default).</param>
+    public WebFixture(bool httpRedirect = false)
     {
         Log = new StringWriter();
-        _loggers = LoggerFactory.Create(b => b.AddProvider(new WriterLoggerProvider(Log)).SetMinimumLevel(LogLevel.Information));
+        // As `gateway run` sets it up (RunCommand.CreateLoggers): ASP.NET Core's own messages from warnings up, and the
+        // System page's buffer beside the journal.
+        var buffer = new Gateway.Web.Logging.RecentLogBuffer();
+        _loggers = LoggerFactory.Create(b => b.AddProvider(new WriterLoggerProvider(Log)).AddProvider(buffer)
+            .SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning));
         ConfigPath = _dir.File("gateway.json");
         var config = new GatewayConfig
         {
             Spool = new SpoolConfig { Path = _dir.File("spool") },
             Destinations = [new DestinationConfig { Name = "pacs", AeTitle = "PACS", Host = "127.0.0.1", Port = 104 }],
-            Web = new WebConfig { Port = FreePort.Get(), HttpRedirectPort = 0, StateDirectory = _dir.File("web"), ProfilesDirectory = Path.Combine(Repository.Root, "hardware", "profiles") },
+            Web = new WebConfig { Port = FreePort.Get(), HttpRedirectPort = httpRedirect ? FreePort.Get() : 0, StateDirectory = _dir.File("web"), ProfilesDirectory = Path.Combine(Repository.Root, "hardware", "profiles") },
         };
         ConfigWriter.Save(ConfigPath, config);
-        Control = new FakeGatewayControl(ConfigPath, config);
+        Control = new FakeGatewayControl(ConfigPath, config, buffer);
     }
 
     public string ConfigPath { get; }
@@ -42,6 +47,9 @@ internal sealed partial class WebFixture : IAsyncDisposable
     }
 
     public PageClient Client() => new(BaseUrl, Web.State.Fingerprint);
+
+    /// <summary>A client that starts with these cookies (a saved copy of a session).</summary>
+    public PageClient ClientWith(CookieContainer cookies) => new(BaseUrl, Web.State.Fingerprint, cookies);
 
     /// <summary>Sets the admin password with the setup code and returns a logged-in client.</summary>
     public async Task<PageClient> LoggedInAsync(string password = "correct horse battery")
@@ -92,9 +100,9 @@ internal sealed partial class PageClient : IDisposable
 {
     private readonly HttpClient _http;
 
-    public PageClient(string baseUrl, string fingerprint)
+    public PageClient(string baseUrl, string fingerprint, CookieContainer? cookies = null)
     {
-        Cookies = new CookieContainer();
+        Cookies = cookies ?? new CookieContainer();
         var handler = new HttpClientHandler
         {
             CookieContainer = Cookies,
@@ -159,6 +167,25 @@ internal sealed partial class PageClient : IDisposable
         foreach (var (field, fileName, bytes) in files)
             content.Add(new ByteArrayContent(bytes), field, fileName);
         return await _http.PostAsync($"{path}?handler={handler}", content);
+    }
+
+    /// <summary>The antiforgery token of a page's form (the cookie it belongs to stays in <see cref="Cookies"/>).</summary>
+    public async Task<string> TokenAsync(string path)
+    {
+        var match = TokenPattern().Match(await GetStringAsync(path));
+        return match.Success ? WebUtility.HtmlDecode(match.Groups[1].Value) : throw new InvalidOperationException($"{path} has no form token");
+    }
+
+    /// <summary>A form post with a token fetched before and extra headers (Origin, Referer), as a browser or an attacker sends it.</summary>
+    public async Task<HttpResponseMessage> PostWithTokenAsync(string path, string? handler, Dictionary<string, string> fields, string token, params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, handler is null ? path : $"{path}?handler={handler}")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>(fields) { ["__RequestVerificationToken"] = token }),
+        };
+        foreach (var (name, value) in headers)
+            request.Headers.TryAddWithoutValidation(name, value);
+        return await _http.SendAsync(request);
     }
 
     public void Dispose() => _http.Dispose();

@@ -92,7 +92,7 @@ internal sealed partial class GatewayService : IGatewayControl
 
     public bool RequestCapture() => _device?.RequestCapture() ?? false;
 
-    public IReadOnlyList<string> RecentLogs() => RecentLog.Shared.Lines;
+    public IReadOnlyList<Gateway.Web.Logging.LogEntry> RecentLogs() => RecentLog.Shared.Entries();
 
     public void RequestRestart()
     {

@@ -4,6 +4,7 @@ using Gateway.Configuration;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Gateway.Web.Logging;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Web.Pages;
@@ -51,12 +52,14 @@ public sealed class DestinationsModel(IGatewayControl control, WebState state, I
             Form = FromConfig(d);
     }
 
+    public string? ConfirmRemove { get; private set; }
+
     public IActionResult OnPostSave(IFormFile? ca, IFormFile? clientCertificate, IFormFile? clientKey)
     {
         var destinations = control.Config.Destinations.ToList();
         var index = Form.OriginalName is { } original ? destinations.FindIndex(d => d.Name == original) : -1;
         var existing = index >= 0 ? destinations[index] : null;
-        var port = int.TryParse(Form.Port, NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) ? p : -1;
+        var port = ParsePort(Form.Port);
         TlsConfig? tls = null;
         if (Form.Tls)
         {
@@ -65,17 +68,19 @@ public sealed class DestinationsModel(IGatewayControl control, WebState state, I
             {
                 caFile = Uploads.SavePemCertificate(ca, state.Config.StateDirectory, out var problem);
                 if (problem is not null)
-                    _fieldErrors["tls"] = problem;
+                    _fieldErrors["ca"] = problem;
             }
             var (certificateFile, keyFile) = (existing?.Tls?.CertificateFile, existing?.Tls?.KeyFile);
             if (clientCertificate is { Length: > 0 } || clientKey is { Length: > 0 })
             {
-                if (clientCertificate is not { Length: > 0 } || clientKey is not { Length: > 0 })
-                    _fieldErrors["tls"] = "a client certificate needs its key, and a key its certificate";
+                if (clientCertificate is not { Length: > 0 })
+                    _fieldErrors["clientCertificate"] = "A key needs its certificate: choose both files.";
+                else if (clientKey is not { Length: > 0 })
+                    _fieldErrors["clientKey"] = "A certificate needs its private key: choose both files.";
                 else if (Uploads.SaveCertificatePair(clientCertificate, clientKey, Path.Combine(state.Config.StateDirectory, "tls"), $"{Guid.NewGuid():N}-client", out var problem) is { } pair)
                     (certificateFile, keyFile) = pair;
                 else
-                    _fieldErrors["tls"] = problem!;
+                    _fieldErrors["clientCertificate"] = problem!;
             }
             tls = new TlsConfig { CaFile = caFile, CertificateFile = certificateFile, KeyFile = keyFile };
         }
@@ -84,7 +89,8 @@ public sealed class DestinationsModel(IGatewayControl control, WebState state, I
             Name = Form.Name.Trim(),
             AeTitle = Form.AeTitle,
             Host = Form.Host.Trim(),
-            Port = port,
+            // An unreadable port still lets the other fields be judged (issue #14: one bad field must not hide the others).
+            Port = port ?? 104,
             CallingAeTitle = Form.CallingAeTitle,
             Tls = tls,
             Route = (existing?.Route ?? new RouteConfig()) with
@@ -99,17 +105,19 @@ public sealed class DestinationsModel(IGatewayControl control, WebState state, I
             destinations.Add(candidate);
             index = destinations.Count - 1;
         }
-        if (port < 0)
-            _fieldErrors["port"] = $"'{Form.Port}' is not a port number";
-        if (_fieldErrors.Count > 0)
+        if (port is null)
+            _fieldErrors["port"] = $"Use a port number from 1 to 65535 (you typed '{Form.Port}').";
+        var next = control.Config with { Destinations = destinations };
+        Sort(ConfigValidator.Validate(next), $"destinations[{index}].");
+        if (_fieldErrors.Count > 0 || GeneralProblems.Count > 0)
             return Page();
-        var problems = control.SaveConfig(control.Config with { Destinations = destinations });
+        var problems = control.SaveConfig(next);
         if (problems.Count > 0)
         {
             Sort(problems, $"destinations[{index}].");
             return Page();
         }
-        this.Audit(loggers, $"destination {candidate.Name} saved");
+        this.Audit(loggers, $"destination {LogText.Quote(candidate.Name)} saved");
         Message = $"Saved {candidate.Name}: the gateway uses it from now on.";
         MessageOk = true;
         Form = new DestinationForm();
@@ -117,8 +125,16 @@ public sealed class DestinationsModel(IGatewayControl control, WebState state, I
         return Page();
     }
 
-    public IActionResult OnPostRemove(string name)
+    /// <summary>Removing a destination asks first (issue #14: the red button sat under "Test connection", with no confirmation).</summary>
+    public IActionResult OnPostRemove(string name, string? confirm)
     {
+        if (confirm != "yes")
+        {
+            ConfirmRemove = Destinations.Any(d => d.Name == name) ? name : null;
+            if (ConfirmRemove is null)
+                GeneralProblems.Add($"There is no destination '{name}' (any more).");
+            return Page();
+        }
         var destinations = control.Config.Destinations.Where(d => d.Name != name).ToList();
         var problems = control.SaveConfig(control.Config with { Destinations = destinations });
         if (problems.Count > 0)
@@ -126,7 +142,7 @@ public sealed class DestinationsModel(IGatewayControl control, WebState state, I
             GeneralProblems.AddRange(problems);
             return Page();
         }
-        this.Audit(loggers, $"destination {name} removed");
+        this.Audit(loggers, $"destination {LogText.Quote(name)} removed");
         Message = $"Removed {name}. Objects already waiting for it stay in the spool (see the spool page).";
         MessageOk = true;
         return Page();
@@ -140,9 +156,9 @@ public sealed class DestinationsModel(IGatewayControl control, WebState state, I
             target = configured;
         else
         {
-            if (!int.TryParse(Form.Port, NumberStyles.Integer, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+            if (ParsePort(Form.Port) is not { } port)
             {
-                _fieldErrors["port"] = $"'{Form.Port}' is not a port number";
+                _fieldErrors["port"] = $"Use a port number from 1 to 65535 (you typed '{Form.Port}').";
                 return Page();
             }
             target = (configured ?? new DestinationConfig()) with { Name = Form.Name, AeTitle = Form.AeTitle, Host = Form.Host.Trim(), Port = port, CallingAeTitle = Form.CallingAeTitle };
@@ -159,7 +175,10 @@ public sealed class DestinationsModel(IGatewayControl control, WebState state, I
         return Page();
     }
 
-    /// <summary>Problems of this destination go beside their fields; the rest above the form.</summary>
+    private static int? ParsePort(string text) =>
+        int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p is >= 1 and <= 65535 ? p : null;
+
+    /// <summary>Problems of this destination go beside their fields (without the key: the field says which); the rest above the form.</summary>
     private void Sort(IReadOnlyList<string> problems, string prefix)
     {
         foreach (var problem in problems)
@@ -169,9 +188,17 @@ public sealed class DestinationsModel(IGatewayControl control, WebState state, I
                 var rest = problem[prefix.Length..];
                 var colon = rest.IndexOf(':', StringComparison.Ordinal);
                 var field = colon > 0 ? rest[..colon] : rest;
-                var slash = field.IndexOf('/', StringComparison.Ordinal);
-                field = slash > 0 ? field[..slash] : field;
-                _fieldErrors[field] = _fieldErrors.TryGetValue(field, out var before) ? before + "; " + rest : rest;
+                var text = colon > 0 ? rest[(colon + 1)..].Trim() : rest;
+                if (text == "is empty")
+                    text = "Fill this in.";
+                var cut = field.IndexOfAny(['/', '.']);
+                field = cut > 0 ? field[..cut] : field;
+                if (field == "port" && _fieldErrors.ContainsKey("port"))
+                    continue; // our own message about what was typed says it better
+                if (field is "name" or "aeTitle" or "host" or "port" or "callingAeTitle" or "tls" or "route")
+                    _fieldErrors[field] = _fieldErrors.TryGetValue(field, out var before) ? before + "; " + text : text;
+                else
+                    GeneralProblems.Add(rest);
             }
             else
                 GeneralProblems.Add(problem);

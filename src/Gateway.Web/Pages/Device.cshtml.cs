@@ -1,6 +1,8 @@
+using System.Globalization;
 using Gateway.Configuration;
 using Gateway.Hardware.Profiles;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Gateway.Web.Logging;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Web.Pages;
@@ -13,33 +15,44 @@ public sealed class DeviceModel(IGatewayControl control, WebState state, ILogger
 {
     private static readonly string[] PortPatterns = ["ttyUSB*", "ttyACM*", "ttyAMA*", "ttyS[0-3]", "gateway-*", "serial?"];
 
+    private readonly Dictionary<string, string> _fieldErrors = new(StringComparer.Ordinal);
+
+    /// <summary>The device form's values: the configuration's, or what was typed when it was refused.</summary>
+    public sealed record DeviceForm(string Profile, string Port, string Baud, bool Gpio, string GpioChip, string GpioLines);
+
     public string ProfilesDirectory => state.Config.ProfilesDirectory;
     public DeviceConfig? Current => control.Config.Device;
-    public string CurrentLines => Current?.GpioLines is { } lines ? string.Join(", ", lines.Select(l => $"{l.Key}={l.Value}")) : "";
+    public DeviceForm Form { get; private set; } = new("", "", "", true, "", "");
     public IReadOnlyList<(string Name, string Description)> Profiles { get; private set; } = [];
     public IReadOnlyList<string> Ports { get; private set; } = [];
+    public List<string> GeneralProblems { get; } = [];
     public string? Message { get; private set; }
     public bool MessageOk { get; private set; }
 
-    public void OnGet() => Load();
+    public string? FieldError(string field) => _fieldErrors.GetValueOrDefault(field);
+
+    public void OnGet()
+    {
+        Load();
+        Form = FromConfig(Current);
+    }
 
     public void OnPostSave(string? profile, string? port, bool gpio, string? baud, string? gpioChip, string? gpioLines)
     {
         Load();
+        Form = new DeviceForm(profile ?? "", port ?? "", baud ?? "", gpio, gpioChip ?? "", gpioLines ?? "");
         DeviceConfig? device = null;
         if (!string.IsNullOrEmpty(profile))
         {
+            // Every field is judged, so one bad value does not hide the others' messages (issue #14).
             if (!Profiles.Any(p => p.Name == profile))
-            {
-                Message = $"profile: '{profile}' is not one of the profiles in {ProfilesDirectory}";
-                return;
-            }
+                _fieldErrors["profile"] = $"'{profile}' is not one of the profiles in {ProfilesDirectory}: choose one from the list.";
             if (!string.IsNullOrEmpty(port) && !Ports.Contains(port))
-            {
-                Message = $"serial port: '{port}' is not a port of this box";
-                return;
-            }
-            if (!Number(baud, "device.baud", out var baudRate) || !Number(gpioChip, "device.gpioChip", out var chip) || !Lines(gpioLines, out var lines))
+                _fieldErrors["port"] = $"'{port}' is not a port of this box: choose one from the list.";
+            var baudRate = Number(baud, "baud", "Baud: use a number such as 9600 or 115200");
+            var chip = Number(gpioChip, "gpioChip", "GPIO chip: use a number such as 0");
+            var lines = Lines(gpioLines);
+            if (_fieldErrors.Count > 0)
                 return;
             device = new DeviceConfig
             {
@@ -54,10 +67,21 @@ public sealed class DeviceModel(IGatewayControl control, WebState state, ILogger
         var problems = control.SaveConfig(control.Config with { Device = device });
         if (problems.Count > 0)
         {
-            Message = string.Join("; ", problems);
+            foreach (var problem in problems)
+            {
+                var field = problem.StartsWith("device.gpioLines", StringComparison.Ordinal) ? "gpioLines"
+                    : problem.StartsWith("device.baud", StringComparison.Ordinal) ? "baud"
+                    : problem.StartsWith("device.gpioChip", StringComparison.Ordinal) ? "gpioChip"
+                    : problem.StartsWith("device.profile", StringComparison.Ordinal) ? "profile" : null;
+                if (field is null)
+                    GeneralProblems.Add(problem);
+                else
+                    _fieldErrors[field] = _fieldErrors.TryGetValue(field, out var before) ? before + "; " + problem : problem;
+            }
+            Message = "Not saved: see the messages beside the fields.";
             return;
         }
-        this.Audit(loggers, $"device set to {profile ?? "none"}");
+        this.Audit(loggers, $"device set to {LogText.Quote(profile ?? "none")}");
         Message = device is null ? "No device: acquisition stopped." : $"Acquiring from {profile} now.";
         MessageOk = true;
     }
@@ -65,42 +89,42 @@ public sealed class DeviceModel(IGatewayControl control, WebState state, ILogger
     public void OnPostCapture()
     {
         Load();
+        Form = FromConfig(Current);
         MessageOk = control.RequestCapture();
         Message = MessageOk ? "Frame requested: watch the status page." : "The device cannot be asked for a frame (it streams on its own, or it is not connected).";
     }
 
-    private bool Number(string? text, string key, out int? value)
+    private static DeviceForm FromConfig(DeviceConfig? d) => d is null ? new("", "", "", true, "", "") : new(
+        Path.GetFileNameWithoutExtension(d.Profile), d.SerialPort ?? "", d.Baud?.ToString(CultureInfo.InvariantCulture) ?? "", d.Gpio,
+        d.GpioChip?.ToString(CultureInfo.InvariantCulture) ?? "", d.GpioLines is { } lines ? string.Join(", ", lines.Select(l => $"{l.Key}={l.Value}")) : "");
+
+    private int? Number(string? text, string field, string message)
     {
-        value = null;
         if (string.IsNullOrWhiteSpace(text))
-            return true;
-        if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))
-        {
-            value = n;
-            return true;
-        }
-        Message = $"{key}: '{text}' is not a number";
-        return false;
+            return null;
+        if (int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+            return n;
+        _fieldErrors[field] = $"{message} (you typed '{text}').";
+        return null;
     }
 
     /// <summary>"name=line, name=line" → the wiring; the names are checked against the profile when it is saved.</summary>
-    private bool Lines(string? text, out Dictionary<string, int>? lines)
+    private Dictionary<string, int>? Lines(string? text)
     {
-        lines = null;
         if (string.IsNullOrWhiteSpace(text))
-            return true;
-        lines = new Dictionary<string, int>(StringComparer.Ordinal);
+            return null;
+        var lines = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var eq = part.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0 || !int.TryParse(part[(eq + 1)..].Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var line))
+            if (eq <= 0 || !int.TryParse(part[(eq + 1)..].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var line))
             {
-                Message = $"device.gpioLines: '{part}' is not name=line (e.g. footswitch=17)";
-                return false;
+                _fieldErrors["gpioLines"] = $"'{part}' is not name=line: write it like footswitch=17.";
+                return null;
             }
             lines[part[..eq].Trim()] = line;
         }
-        return true;
+        return lines;
     }
 
     private void Load()

@@ -19,22 +19,23 @@ public sealed class SetupModel(WebState state, LoginThrottle throttle, ILoggerFa
         if (state.Users.IsSetUp)
             return Redirect("/login");
         var remote = "setup@" + (HttpContext.Connection.RemoteIpAddress?.ToString() ?? "?");
-        if (throttle.LockedUntil(remote) is { } until)
-        {
-            Error = $"Too many wrong setup codes: try again after {until.ToLocalTime():HH:mm}.";
-            return Page();
-        }
         Error = PasswordHasher.Weakness(password ?? "", confirm ?? "");
         if (Error is not null)
             return Page();
+        // Reserved before the code is compared, like a login: parallel guesses cannot pass the check together.
+        var attempt = throttle.Reserve(remote);
+        if (!attempt.Allowed)
+        {
+            Error = $"Too many wrong setup codes: try again after {attempt.LockedUntil!.Value.ToLocalTime():HH:mm}.";
+            return Page();
+        }
         if (!state.Users.TrySetUp(code ?? "", password!))
         {
-            throttle.Failed(remote);
             Error = "That is not the setup code of this box.";
             return Page();
         }
         throttle.Succeeded(remote);
-        WebLog.Changed(loggers.CreateLogger("gateway.web"), "admin password set at first start", UserStore.Admin);
+        WebLog.Changed(loggers.CreateLogger(WebLog.Category), "admin password set at first start", UserStore.Admin);
         Done = true;
         state.RaiseSetUp();
         return Page();
