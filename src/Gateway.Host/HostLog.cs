@@ -61,4 +61,10 @@ internal static partial class HostLog
 
     [LoggerMessage(3026, LogLevel.Error, "Spool control socket not available ({Reason}): `gateway spool retry|purge` cannot reach this service; the web page's Spool page still can")]
     public static partial void ControlUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(3027, LogLevel.Error, "Stopping {Part} failed: {Reason}; the other parts stop as usual")]
+    public static partial void PartStopFailed(ILogger logger, Exception exception, string part, string reason);
+
+    [LoggerMessage(3028, LogLevel.Critical, "The spool cannot be used ({Reason}): stopping with exit status 1")]
+    public static partial void SpoolUnusable(ILogger logger, string reason);
 }

@@ -35,7 +35,7 @@ public sealed class DurableSpool
         ObjectsDir = Path.Combine(options.Directory, "objects");
         StateDir = Path.Combine(options.Directory, "state");
         QuarantineDir = Path.Combine(options.Directory, "quarantine");
-        foreach (var d in new[] { options.Directory, TempDir, ObjectsDir, StateDir, QuarantineDir })
+        foreach (var d in new[] { options.Directory, TempDir, ObjectsDir, StateDir, QuarantineDir, IncomingDir })
             _fs.CreateDirectory(d);
     }
 

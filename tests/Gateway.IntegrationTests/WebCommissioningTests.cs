@@ -54,6 +54,8 @@ public sealed class WebCommissioningTests(ITestOutputHelper output)
         options.SetLoggingPreference(LogType.Browser, OpenQA.Selenium.LogLevel.All);
         using var browser = new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
         var wait = new WebDriverWait(browser, TimeSpan.FromSeconds(30));
+        // A page that reloads under a lookup (the answer to a form) leaves stale elements: look again.
+        wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException));
         // A wait may catch the old page's element just before the form's answer replaces it: look again.
         wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException));
         var checks = new WebBrowserChecks(browser, shots, output);
@@ -98,7 +100,8 @@ public sealed class WebCommissioningTests(ITestOutputHelper output)
             browser.FindElement(By.Id("save-destination")).Click();
             wait.Until(b => b.FindElement(By.Id("message")).Text.Contains("Saved pacs1", StringComparison.Ordinal));
             browser.FindElement(By.XPath("//tr[td[text()='pacs1']]//button[text()='Test connection']")).Click();
-            var echo = wait.Until(b => b.FindElement(By.Id("message"))).Text;
+            // The answer replaces the "Saved" message: wait for the new one (the old element goes stale with its page).
+            var echo = wait.Until(b => b.FindElement(By.Id("message")).Text is var t && !t.Contains("Saved pacs1", StringComparison.Ordinal) ? t : null);
             Assert.Contains("success", echo, StringComparison.Ordinal);
             checks.Check("06-destinations-tested");
             // Remove asks first; "Keep it" keeps it.

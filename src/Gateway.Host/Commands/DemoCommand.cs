@@ -121,7 +121,7 @@ internal static class DemoCommand
             stop.CancelAfter(TimeSpan.FromSeconds(seconds));
 
         using var service = new GatewayService(configPath, config, loggers, console, memory is null ? null : new DeviceSeams { Serial = memory.GatewayEnd });
-        var running = service.RunAsync(stop.Token);
+        var running = GatewayHost.RunAsync(service, loggers, stop.Token, ownSignals: false);
         var deviceSide = memory?.DeviceEnd ?? new SystemSerialPortOpener(profile.Serial! with { Device = socat!.DeviceEnd });
         var simulator = new DeviceSimulator(profile, deviceSide, new SimulatorOptions { Frames = 0, Noise = true, CorruptEvery = 5 }, new PrefixWriter("device ", console));
         var playing = simulator.RunAsync(stop.Token);

@@ -45,7 +45,12 @@ internal static class RunCommand
     public static ILoggerFactory CreateLoggers(LogLevel console = LogLevel.Information) =>
         LoggerFactory.Create(b =>
         {
-            b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; }).AddProvider(RecentLog.Shared).SetMinimumLevel(LogLevel.Information);
+            // Under systemd the journal takes the priority from each line's <N> prefix and stamps the time itself.
+            if (Microsoft.Extensions.Hosting.Systemd.SystemdHelpers.IsSystemdService())
+                b.AddSystemdConsole(o => o.UseUtcTimestamp = true);
+            else
+                b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+            b.AddProvider(RecentLog.Shared).SetMinimumLevel(LogLevel.Information);
             // ASP.NET Core's own chatter only from warnings up; session keys are kept unencrypted in web.stateDirectory
             // (mode 0700) on purpose — there is no key store on the box — so that warning is not repeated at every start.
             // Rules for the console name the provider: a provider's own rules win over general ones.
@@ -57,20 +62,16 @@ internal static class RunCommand
             b.AddFilter("Microsoft", LogLevel.Warning).AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         });
 
-    /// <summary>Runs the service until SIGTERM or SIGINT; a fatal error is logged, printed and exits 1.</summary>
+    /// <summary>Runs the service on the Generic Host until SIGTERM or SIGINT; a fatal error is logged, printed and exits 1.</summary>
     public static int RunUntilSignal(GatewayService service, ILoggerFactory loggers, TextWriter stderr)
     {
         var log = loggers.CreateLogger("gateway");
-        using var stop = new CancellationTokenSource();
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
         try
         {
-            service.RestartRequested += stop.Cancel;
-            return service.RunAsync(stop.Token).GetAwaiter().GetResult();
+            return GatewayHost.RunAsync(service, loggers, CancellationToken.None).GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or UnauthorizedAccessException or DicomNetworkException
-            or Gateway.Hardware.Profiles.ProfileException)
+            or Gateway.Hardware.Profiles.ProfileException or ConfigException)
         {
             // Fatal: say why and exit non-zero so that systemd's Restart=on-failure acts.
             HostLog.Fatal(log, e, e.Message);

@@ -51,10 +51,90 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
     /// <summary>Objects acquired from the device since start, across device restarts (the device is gone after stop).</summary>
     public long Acquired => Interlocked.Read(ref _acquired);
 
-    public async Task<int> RunAsync(CancellationToken stop)
+    /// <summary>The running configuration, for the host and anyone who wants its changes (issue #15).</summary>
+    public GatewayConfigMonitor Options { get; } = new(config);
+
+    /// <summary>What the process exits with once the host stopped: 0, 75 (restart asked by the page), or 1 (a fatal error).</summary>
+    public int ExitCode => _fatal ? Cli.Failed : _restart ? RestartExitCode : Cli.Ok;
+
+    /// <summary>Raised when the service cannot go on (the host then stops; the process exits 1).</summary>
+    public event Action? FatalError;
+
+    private volatile bool _fatal;
+    private SpoolLock? _spoolLock;
+    private SpoolControlServer? _control;
+    private DicomServer? _scp;
+    private CancellationTokenSource _supervision = new();
+    private Task _supervising = Task.CompletedTask;
+    private Task _watching = Task.CompletedTask;
+
+    /// <summary>
+    /// The parts of the daemon in start order, for the Generic Host (<see cref="GatewayHost"/>): each a hosted service
+    /// that starts one subsystem and stops it. All of them have started before READY=1; they stop in reverse order.
+    /// </summary>
+    public IReadOnlyList<ServicePart> Parts(Microsoft.Extensions.Hosting.Systemd.ISystemdNotifier systemd)
+    {
+        var log = _log;
+        return
+        [
+            new("spool", ct => Task.Run(OpenSpool, ct), CloseSpoolAsync, log),
+            new("forwarder", _ =>
+            {
+                StartForwarder();
+                if (_config.Destinations.Count == 0)
+                    HostLog.NoDestination(_log);
+                return Task.CompletedTask;
+            }, StopForwarderAsync, log),
+            new("storage SCP", _ =>
+            {
+                _scp = StartScp();
+                return Task.CompletedTask;
+            }, async () =>
+            {
+                HostLog.Stopping(_log);
+                if (_scp is not null)
+                    await _scp.DisposeAsync().ConfigureAwait(false);
+            }, log),
+            new("device", _ =>
+            {
+                if (_config.Exam is not null)
+                    _exam.Set(ExamOf(_config));
+                StartDevice();
+                return Task.CompletedTask;
+            }, StopDeviceAsync, log),
+            new("telemetry", _ =>
+            {
+                StartTelemetry();
+                return Task.CompletedTask;
+            }, StopTelemetryAsync, log),
+            new("web page", _ => StartWebAsync(), async () =>
+            {
+                if (_web is not null)
+                    await _web.DisposeAsync().ConfigureAwait(false);
+            }, log),
+            new("watchdog and configuration watch", _ =>
+            {
+                Announce();
+                _supervision = new CancellationTokenSource();
+                _supervising = SuperviseAsync(systemd, _supervision.Token);
+                _watching = WatchConfigAsync(_supervision.Token);
+                return Task.CompletedTask;
+            }, async () =>
+            {
+                await _supervision.CancelAsync().ConfigureAwait(false);
+                await _supervising.ConfigureAwait(false);
+                await _watching.ConfigureAwait(false);
+                stdout.WriteLine(_restart ? "gateway stopped for a restart" : "gateway stopped");
+                stdout.Flush();
+            }, log),
+        ];
+    }
+
+    /// <summary>Takes the spool's lock, recovers it, sweeps what was never acknowledged, opens the control socket.</summary>
+    private void OpenSpool()
     {
         // Only the lock's holder recovers or changes the spool (issue #13 item 6); a second service is refused at once.
-        using var spoolLock = SpoolLock.TryAcquire(_config.Spool.Path)
+        _spoolLock = SpoolLock.TryAcquire(_config.Spool.Path)
             ?? throw new SpoolInUseException($"spool {_config.Spool.Path} is in use by another running gateway (its lock {SpoolLock.PathOf(_config.Spool.Path)} is held)");
         _spool = new DurableSpool(new SpoolOptions
         {
@@ -74,58 +154,28 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
             .ToDictionary(source => source, source => AcquisitionSession.NewestKey(_spool, source), StringComparer.Ordinal);
         WarnUnknownDestinations();
         SweepIncoming();
-        await using var control = SpoolControlServer.TryStart(_config.Spool.Path, OnControl, loggers.CreateLogger("gateway.spool"));
+        _control = SpoolControlServer.TryStart(_config.Spool.Path, OnControl, loggers.CreateLogger("gateway.spool"));
         _spool.Changed += OnSpoolEvent;
         _health = new HealthCollector(_config.Box.Id, _spool, () => [.. _config.Destinations.Select(d => d.Name)], _stats, () => _device,
             _config.Spool.Path, TimeProvider.System);
+    }
 
-        StartForwarder();
-        if (_config.Destinations.Count == 0)
-            HostLog.NoDestination(_log);
-        await using var scp = StartScp();
-        if (_config.Exam is not null)
-            _exam.Set(ExamOf(_config));
-        StartDevice();
-        StartTelemetry();
-        await StartWebAsync().ConfigureAwait(false);
+    private async Task CloseSpoolAsync()
+    {
+        if (_control is not null)
+            await _control.DisposeAsync().ConfigureAwait(false);
+        _spoolLock?.Dispose();
+    }
 
+    /// <summary>The line that says the service is up (tests and the demo wait for "running").</summary>
+    private void Announce()
+    {
         stdout.WriteLine($"gateway {_config.Box.Id} running: spool {_config.Spool.Path} ({_spool.Entries.Count} entries), " +
-            $"{_config.Destinations.Count} destination(s){(scp is null ? "" : $", storage SCP {_config.LocalScp!.AeTitle} on port {scp.Port}")}" +
+            $"{_config.Destinations.Count} destination(s){(_scp is null ? "" : $", storage SCP {_config.LocalScp!.AeTitle} on port {_scp.Port}")}" +
             $"{(_device is null ? "" : $", device {_device.Profile.Name}{(_device.Profile.Serial is { } sp ? $" on {sp.Device}" : "")}{(_device.Profile.WatchFolder is { } wf ? $" watching {wf.Path}" : "")}")}" +
             $"{(_config.Mqtt is { } m ? $", MQTT {m.Host}:{m.Port} topics {m.TopicPrefix}/{_config.Box.Id}/#" : "")}" +
             $"{(_web is null ? "" : $", web page https port {_web.Port}")}");
         stdout.Flush();
-
-        // systemd: READY only now (spool recovered, listeners up); status lines and a watchdog fed only by progress.
-        using var systemd = new SystemdNotifier();
-        systemd.Status(Status());
-        systemd.Ready();
-        using var supervision = new CancellationTokenSource();
-        var supervising = SuperviseAsync(systemd, supervision.Token);
-        var watching = WatchConfigAsync(supervision.Token);
-
-        try
-        {
-            await Task.Delay(Timeout.Infinite, stop).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        systemd.Stopping();
-        await supervision.CancelAsync().ConfigureAwait(false);
-        await supervising.ConfigureAwait(false);
-        await watching.ConfigureAwait(false);
-        HostLog.Stopping(_log);
-        if (_web is not null)
-            await _web.DisposeAsync().ConfigureAwait(false);
-        if (scp is not null)
-            await scp.DisposeAsync().ConfigureAwait(false);
-        await StopDeviceAsync().ConfigureAwait(false);
-        await StopForwarderAsync().ConfigureAwait(false);
-        await StopTelemetryAsync().ConfigureAwait(false);
-        stdout.WriteLine(_restart ? "gateway stopped for a restart" : "gateway stopped");
-        return _restart ? RestartExitCode : Cli.Ok;
     }
 
     /// <summary>
@@ -389,37 +439,83 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
     }
 
     /// <summary>
-    /// Feeds the systemd watchdog every half interval while every forwarder worker shows progress, and refreshes the
-    /// STATUS line. A wedged worker stops the pings, so systemd restarts the service (Restart=on-failure).
+    /// Our watchdog part: feeds the systemd watchdog every half interval while every forwarder worker shows progress
+    /// (with no destination there is no worker to wedge: always fed), and refreshes the STATUS line. A wedged worker
+    /// stops the pings, so systemd restarts the service (Restart=on-failure). SystemdLifetime sends READY and STOPPING.
     /// </summary>
-    private async Task SuperviseAsync(SystemdNotifier systemd, CancellationToken ct)
+    private async Task SuperviseAsync(Microsoft.Extensions.Hosting.Systemd.ISystemdNotifier systemd, CancellationToken ct)
     {
         var stall = TimeSpan.FromSeconds(_config.Service.WatchdogStallSeconds);
-        var interval = SystemdNotifier.WatchdogPingInterval() ?? TimeSpan.FromSeconds(10);
+        var ping = WatchdogPingInterval();
+        var interval = ping ?? TimeSpan.FromSeconds(10);
         using var timer = new PeriodicTimer(interval < TimeSpan.FromSeconds(10) ? interval : TimeSpan.FromSeconds(10));
         var wedged = false;
+        void Notify(string message)
+        {
+            if (systemd.IsEnabled)
+                systemd.Notify(new Microsoft.Extensions.Hosting.Systemd.ServiceState(message));
+        }
+        Notify("STATUS=" + Status());
         try
         {
             while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
             {
-                var silent = DateTimeOffset.UtcNow - _forwarder.LastProgress;
-                if (silent < stall)
+                try
                 {
-                    if (SystemdNotifier.WatchdogPingInterval() is not null)
-                        systemd.Watchdog();
-                    wedged = false;
+                    if (SpoolUnusable() is { } why)
+                    {
+                        // The failure policy (README): the spool is the one part nothing can work without — no restart
+                        // of a part helps, so the process stops with 1 and systemd starts it again (or an operator looks).
+                        HostLog.SpoolUnusable(_log, why);
+                        _fatal = true;
+                        FatalError?.Invoke();
+                        return;
+                    }
+                    var silent = DateTimeOffset.UtcNow - _forwarder.LastProgress;
+                    if (silent < stall)
+                    {
+                        if (ping is not null)
+                            Notify("WATCHDOG=1");
+                        wedged = false;
+                    }
+                    else if (!wedged)
+                    {
+                        wedged = true;
+                        HostLog.Wedged(_log, (int)silent.TotalSeconds);
+                    }
+                    Notify("STATUS=" + (wedged ? $"forwarder silent for {(int)silent.TotalSeconds} s; watchdog not fed" : Status()).ReplaceLineEndings(" "));
                 }
-                else if (!wedged)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    wedged = true;
-                    HostLog.Wedged(_log, (int)silent.TotalSeconds);
+                    // Never a silent end of the watchdog: said, and the next tick tries again (no ping this time).
+                    HostLog.SubsystemFailed(_log, e, "watchdog", e.Message, interval.TotalSeconds);
                 }
-                systemd.Status(wedged ? $"forwarder silent for {(int)silent.TotalSeconds} s; watchdog not fed" : Status());
             }
         }
         catch (OperationCanceledException)
         {
         }
+    }
+
+    /// <summary>Why the spool cannot be used any more (its folders gone: a volume unmounted, a directory deleted), or null.</summary>
+    private string? SpoolUnusable()
+    {
+        foreach (var dir in new[] { _spool.StateDir, _spool.ObjectsDir, _spool.TempDir, _spool.IncomingDir })
+        {
+            if (!Directory.Exists(dir))
+                return $"{dir} is gone";
+        }
+        return null;
+    }
+
+    /// <summary>Half the watchdog interval systemd asked for (WATCHDOG_USEC, for this process), or null.</summary>
+    private static TimeSpan? WatchdogPingInterval()
+    {
+        if (!long.TryParse(Environment.GetEnvironmentVariable("WATCHDOG_USEC"), out var usec) || usec <= 0)
+            return null;
+        if (int.TryParse(Environment.GetEnvironmentVariable("WATCHDOG_PID"), out var pid) && pid != Environment.ProcessId)
+            return null;
+        return TimeSpan.FromMicroseconds(usec / 2.0);
     }
 
     /// <summary>Looks at the configuration file every 2 s; a valid change to destinations, MQTT or the exam is applied at once.</summary>
@@ -484,6 +580,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         var old = _config;
         static string Json<T>(T value) => GatewayConfig.ToJson(value);
         var applied = new List<string>();
+        Options.Set(next);
         _config = next;
         if (Json(old.Destinations) != Json(next.Destinations) || old.Service != next.Service)
         {
