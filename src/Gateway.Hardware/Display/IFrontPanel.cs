@@ -1,0 +1,17 @@
+namespace Gateway.Hardware.Display;
+
+/// <summary>
+/// The box's front panel display. Thread-safe: <see cref="Show"/> may be called from any thread, at any rate (an
+/// unchanged status writes nothing). It never throws for the display's sake: a display that is missing or stops
+/// answering is logged once, updates are skipped, and it is looked for again every display.retrySeconds.
+/// <see cref="Show"/> writes the changed lines before it returns (an LCD row is ~10 ms on a 100 kHz bus), so call it
+/// from a background loop, not a request thread. Scrolling and page changes run on the panel's own timer.
+/// </summary>
+public interface IFrontPanel : IDisposable
+{
+    /// <summary>True while the display answers.</summary>
+    bool Connected { get; }
+
+    /// <summary>Shows <paramref name="status"/> from now on.</summary>
+    void Show(PanelStatus status);
+}
