@@ -1,4 +1,6 @@
 using System.Device.I2c;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Hardware.Display;
@@ -22,5 +24,28 @@ public static class FrontPanel
         if (problems.Count > 0)
             throw new ArgumentException(string.Join("; ", problems), nameof(config));
         return new I2cFrontPanel(config, logger, time, openBus);
+    }
+
+    /// <summary>
+    /// The address a technician types into a browser for this box: the IPv4 address of the interface that has the
+    /// default route (the ward's network), else of any interface that is up; null without a network.
+    /// </summary>
+    public static string? LocalAddress()
+    {
+        try
+        {
+            var up = NetworkInterface.GetAllNetworkInterfaces()
+                .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+                .Select(n => n.GetIPProperties())
+                .ToList();
+            static string? V4(IPInterfaceProperties p) =>
+                p.UnicastAddresses.FirstOrDefault(a => a.Address.AddressFamily == AddressFamily.InterNetwork)?.Address.ToString();
+            return up.Where(p => p.GatewayAddresses.Count > 0).Select(V4).FirstOrDefault(a => a is not null)
+                ?? up.Select(V4).FirstOrDefault(a => a is not null);
+        }
+        catch (NetworkInformationException)
+        {
+            return null;
+        }
     }
 }

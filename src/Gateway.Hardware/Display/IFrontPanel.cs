@@ -4,7 +4,7 @@ namespace Gateway.Hardware.Display;
 /// The box's front panel display. Thread-safe: <see cref="Show"/> may be called from any thread, at any rate (an
 /// unchanged status writes nothing). It never throws for the display's sake: a display that is missing or stops
 /// answering is logged once, updates are skipped, and it is looked for again every display.retrySeconds.
-/// <see cref="Show"/> writes the changed lines before it returns (an LCD row is ~10 ms on a 100 kHz bus), so call it
+/// <see cref="Show"/> writes the changed lines before it returns (an LCD row is ~100 one-byte transfers, ~20-30 ms on a 100 kHz bus; an OLED row ~15 ms), so call it
 /// from a background loop, not a request thread. Scrolling and page changes run on the panel's own timer.
 /// </summary>
 public interface IFrontPanel : IDisposable

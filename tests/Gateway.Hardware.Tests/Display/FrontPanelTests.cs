@@ -192,4 +192,16 @@ public sealed class FrontPanelTests
             new DisplayConfig { Type = "st7735", Bus = -1 }.Validate());
         Assert.Throws<ArgumentException>(() => FrontPanel.Open(new DisplayConfig { Type = "x" }, new ListLogger()));
     }
+
+    [Fact]
+    public void The_local_address_is_an_ipv4_address_that_is_not_loopback_or_none()
+    {
+        var address = FrontPanel.LocalAddress();
+        if (address is not null)
+        {
+            var ip = System.Net.IPAddress.Parse(address);
+            Assert.Equal(System.Net.Sockets.AddressFamily.InterNetwork, ip.AddressFamily);
+            Assert.False(System.Net.IPAddress.IsLoopback(ip));
+        }
+    }
 }
