@@ -9,7 +9,8 @@ namespace Gateway.Hardware.Display;
 public static class FrontPanel
 {
     /// <summary>
-    /// The configured display, or null when there is none (no <c>display</c> section). Never throws for a display
+    /// The configured display, or null when there is none (no <c>display</c> section). Does no I/O: the display is
+    /// opened by the first <see cref="IFrontPanel.Show"/>, so a wedged bus cannot delay start-up. Never throws for a display
     /// that is missing or does not answer: it is logged once (4102) and looked for again every retrySeconds; the panel
     /// returned shows the status as soon as the display answers (4101). <paramref name="config"/> must be valid
     /// (<see cref="DisplayConfig.Validate"/>; the configuration validator checks it at start).

@@ -37,8 +37,8 @@ internal sealed class I2cFrontPanel : IFrontPanel
         _openBus = openBus;
         _started = time.GetUtcNow();
         _nextAttempt = _started;
-        lock (_lock)
-            Refresh();
+        // No I/O here: the display is opened by the first Show (from the caller's background loop), so a wedged bus
+        // (the kernel's I²C timeout is a second per transfer) cannot delay the service's start.
         _timer = time.CreateTimer(_ => OnTick(), null, Tick, Tick);
     }
 
@@ -69,7 +69,7 @@ internal sealed class I2cFrontPanel : IFrontPanel
     /// <summary>Opens the display if it is due, then writes the rows that differ from what it shows. Under the lock.</summary>
     private void Refresh()
     {
-        if (_disposed)
+        if (_disposed || _status is null)
             return;
         var now = _time.GetUtcNow();
         try
@@ -84,15 +84,7 @@ internal sealed class I2cFrontPanel : IFrontPanel
                 _failureLogged = false;
                 DisplayLog.Connected(_logger, _config.Type, _config.ResolvedSize, _config.Bus, AddressText);
             }
-            var status = _status ?? new PanelStatus("", null, FrontPanelState.Ready, 0, null);
-            var lines = PanelLayout.Lines(status, _screen.Columns, _screen.Rows, now - _started);
-            for (var row = 0; row < lines.Length; row++)
-            {
-                if (_shown[row] == lines[row])
-                    continue;
-                _screen.WriteRow(row, lines[row]);
-                _shown[row] = lines[row];
-            }
+            Write(PanelLayout.Lines(_status, _screen.Columns, _screen.Rows, now - _started));
         }
         catch (Exception e)
         {
@@ -105,6 +97,17 @@ internal sealed class I2cFrontPanel : IFrontPanel
                 _failureLogged = true;
                 DisplayLog.NotAnswering(_logger, _config.Type, _config.Bus, AddressText, e.Message, _config.RetrySeconds);
             }
+        }
+    }
+
+    private void Write(string[] lines)
+    {
+        for (var row = 0; row < lines.Length; row++)
+        {
+            if (_shown[row] == lines[row])
+                continue;
+            _screen!.WriteRow(row, lines[row]);
+            _shown[row] = lines[row];
         }
     }
 
@@ -145,7 +148,21 @@ internal sealed class I2cFrontPanel : IFrontPanel
         _timer.Dispose();
         lock (_lock)
         {
+            if (_disposed)
+                return;
             _disposed = true;
+            // An LCD keeps its text while powered: without this a stopped gateway would go on saying READY.
+            if (_screen is not null && _status is not null)
+            {
+                try
+                {
+                    Write(PanelLayout.Stopped(_status, _screen.Columns, _screen.Rows));
+                }
+                catch (Exception)
+                {
+                    // Gone at the last moment: nothing is left to tell.
+                }
+            }
             Close();
         }
     }

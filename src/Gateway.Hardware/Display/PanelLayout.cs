@@ -54,6 +54,15 @@ internal static class PanelLayout
         return lines;
     }
 
+    /// <summary>What stays on the glass after the gateway has stopped cleanly (a crash leaves the last screen).</summary>
+    public static string[] Stopped(PanelStatus status, int columns, int rows)
+    {
+        var lines = Enumerable.Repeat(Fit("", columns), rows).ToArray();
+        lines[0] = Split(Clean(status.BoxName), "STOPPED", columns);
+        lines[1] = Fit("gateway not running", columns);
+        return lines;
+    }
+
     public static string StateText(FrontPanelState state) => state switch
     {
         FrontPanelState.Ready => "READY",

@@ -15,14 +15,24 @@ public sealed class FrontPanelTests
     private static readonly PanelStatus Sending = new("xray-room-3", "192.168.1.40", FrontPanelState.Sending, 12,
         "PACS refused C-STORE: status A700 out of resources");
 
-    private static (IFrontPanel Panel, FakeI2cDevice Device, FakeTimeProvider Time, ListLogger Log) Open(DisplayConfig config)
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IFrontPanel, FakeI2cDevice> Devices = [];
+
+    /// <summary>A panel on a fake bus; the device exists once the panel has opened it (at its first Show).</summary>
+    private static (IFrontPanel Panel, FakeTimeProvider Time, ListLogger Log) Open(DisplayConfig config)
     {
         var time = new FakeTimeProvider();
         var log = new ListLogger();
-        FakeI2cDevice? device = null;
-        var panel = FrontPanel.Open(config, log, time, s => device = new FakeI2cDevice(s.BusId, s.DeviceAddress));
-        return (panel, device!, time, log);
+        IFrontPanel? panel = null;
+        panel = FrontPanel.Open(config, log, time, s =>
+        {
+            var device = new FakeI2cDevice(s.BusId, s.DeviceAddress);
+            Devices.AddOrUpdate(panel!, device);
+            return device;
+        });
+        return (panel, time, log);
     }
+
+    private static FakeI2cDevice Device(IFrontPanel panel) => Devices.TryGetValue(panel, out var d) ? d : throw new InvalidOperationException("not opened");
 
     private static string[] Lcd(FakeI2cDevice device, int columns, int rows)
     {
@@ -37,11 +47,14 @@ public sealed class FrontPanelTests
     [Fact]
     public void A_16x2_lcd_shows_box_and_state_and_pages_through_address_spool_and_the_scrolling_error()
     {
-        var (panel, device, time, log) = Open(new DisplayConfig { Type = "hd44780" });
+        var (panel, time, log) = Open(new DisplayConfig { Type = "hd44780" });
         using var _ = panel;
+        // Nothing is opened before there is something to show: no I/O in the service's start.
+        Assert.Throws<InvalidOperationException>(() => Device(panel));
+        panel.Show(Sending);
+        var device = Device(panel);
         Assert.Equal(0x27, device.ConnectionSettings.DeviceAddress);
         Assert.Equal(1, device.ConnectionSettings.BusId);
-        panel.Show(Sending);
         Assert.True(panel.Connected);
         Assert.Equal(["xray-roo SENDING", "192.168.1.40    "], Lcd(device, 16, 2));
         Screenshot.Lcd("lcd-16x2-address", Lcd(device, 16, 2), true);
@@ -60,10 +73,12 @@ public sealed class FrontPanelTests
     [Fact]
     public void A_20x4_lcd_shows_every_field_at_once_and_an_unchanged_status_writes_nothing()
     {
-        var (panel, device, time, _) = Open(new DisplayConfig { Type = "hd44780", Size = "20x4", Address = 0x3F });
+        var (panel, time, _) = Open(new DisplayConfig { Type = "hd44780", Size = "20x4", Address = 0x3F });
         using var __ = panel;
         var ready = new PanelStatus("xray-room-3", "10.0.0.7", FrontPanelState.Ready, 0, "echo failed: PACS");
         panel.Show(ready);
+        var device = Device(panel);
+        Assert.Equal(0x3F, device.ConnectionSettings.DeviceAddress);
         var rows = Lcd(device, 20, 4);
         Assert.Equal(["xray-room-3    READY", "10.0.0.7            ", "spool: 0            ", "echo failed: PACS   "], rows);
         Screenshot.Lcd("lcd-20x4", rows, true);
@@ -80,10 +95,11 @@ public sealed class FrontPanelTests
     [Fact]
     public void A_128x64_oled_shows_the_status_in_its_frame_buffer_with_the_error_wrapped()
     {
-        var (panel, device, _, _) = Open(new DisplayConfig { Type = "ssd1306" });
+        var (panel, _, _) = Open(new DisplayConfig { Type = "ssd1306" });
         using var __ = panel;
-        Assert.Equal(0x3C, device.ConnectionSettings.DeviceAddress);
         panel.Show(Sending with { State = FrontPanelState.Error });
+        var device = Device(panel);
+        Assert.Equal(0x3C, device.ConnectionSettings.DeviceAddress);
         var oled = new Ssd1306Emulator();
         oled.Feed(device.Writes);
         Assert.True(oled.DisplayOn);
@@ -108,9 +124,10 @@ public sealed class FrontPanelTests
     [Fact]
     public void A_128x32_oled_uses_four_rows_and_scrolls_the_error()
     {
-        var (panel, device, time, _) = Open(new DisplayConfig { Type = "ssd1306", Size = "128x32" });
+        var (panel, time, _) = Open(new DisplayConfig { Type = "ssd1306", Size = "128x32" });
         using var __ = panel;
         panel.Show(Sending);
+        var device = Device(panel);
         var oled = new Ssd1306Emulator();
         oled.Feed(device.Writes);
         Assert.Equal(32, oled.Multiplex);
@@ -203,5 +220,19 @@ public sealed class FrontPanelTests
             Assert.Equal(System.Net.Sockets.AddressFamily.InterNetwork, ip.AddressFamily);
             Assert.False(System.Net.IPAddress.IsLoopback(ip));
         }
+    }
+
+    [Fact]
+    public void A_clean_stop_leaves_STOPPED_on_the_glass_not_the_last_state()
+    {
+        var (panel, _, _) = Open(new DisplayConfig { Type = "hd44780" });
+        panel.Show(Sending with { State = FrontPanelState.Ready });
+        var device = Device(panel);
+        Assert.Equal("xray-room- READY", Lcd(device, 16, 2)[0]);
+        panel.Dispose();
+        panel.Dispose();
+        Assert.Equal(["xray-roo STOPPED", "gateway not runn"], Lcd(device, 16, 2));
+        Screenshot.Lcd("lcd-16x2-stopped", Lcd(device, 16, 2), true);
+        panel.Show(Sending); // after Dispose: ignored, no exception
     }
 }
