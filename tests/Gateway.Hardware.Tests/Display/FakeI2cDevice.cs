@@ -14,6 +14,9 @@ internal sealed class FakeI2cDevice(int bus, int address) : I2cDevice
 
     public bool Present { get; set; } = true;
 
+    /// <summary>The display goes away (Present becomes false) after this many more writes: a cable pulled mid-transfer.</summary>
+    public int? FailAfterWrites { get; set; }
+
     public int FailedWrites { get; private set; }
 
     public override I2cConnectionSettings ConnectionSettings { get; } = new(bus, address);
@@ -32,6 +35,13 @@ internal sealed class FakeI2cDevice(int bus, int address) : I2cDevice
     {
         lock (_lock)
         {
+            if (FailAfterWrites is { } left)
+            {
+                if (left <= 0)
+                    Present = false;
+                else
+                    FailAfterWrites = left - 1;
+            }
             if (!Present)
             {
                 FailedWrites++;

@@ -17,18 +17,16 @@ public sealed class FrontPanelTests
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IFrontPanel, FakeI2cDevice> Devices = [];
 
-    /// <summary>A panel on a fake bus; the device exists once the panel has opened it (at its first Show).</summary>
+    /// <summary>
+    /// A panel on a fake bus; the device exists once the panel has opened it (at its first Show), and every later
+    /// open finds the same one (one physical display, whose controller keeps its state across our reconnects).
+    /// </summary>
     private static (IFrontPanel Panel, FakeTimeProvider Time, ListLogger Log) Open(DisplayConfig config)
     {
         var time = new FakeTimeProvider();
         var log = new ListLogger();
         IFrontPanel? panel = null;
-        panel = FrontPanel.Open(config, log, time, s =>
-        {
-            var device = new FakeI2cDevice(s.BusId, s.DeviceAddress);
-            Devices.AddOrUpdate(panel!, device);
-            return device;
-        });
+        panel = FrontPanel.Open(config, log, time, s => Devices.GetValue(panel!, _ => new FakeI2cDevice(s.BusId, s.DeviceAddress)));
         return (panel, time, log);
     }
 
@@ -234,5 +232,37 @@ public sealed class FrontPanelTests
         Assert.Equal(["xray-roo STOPPED", "gateway not runn"], Lcd(device, 16, 2));
         Screenshot.Lcd("lcd-16x2-stopped", Lcd(device, 16, 2), true);
         panel.Show(Sending); // after Dispose: ignored, no exception
+    }
+
+    [Fact]
+    public void An_lcd_that_went_away_at_any_transfer_of_a_row_shows_the_right_text_when_it_is_back()
+    {
+        var halfBytes = 0;
+        // Every transfer boundary of the cursor command and the first characters of the new top row.
+        for (var cut = 0; cut < 16; cut++)
+        {
+            var (panel, time, log) = Open(new DisplayConfig { Type = "hd44780", RetrySeconds = 10 });
+            using var _ = panel;
+            panel.Show(Sending);
+            var device = Device(panel);
+            device.FailAfterWrites = cut;
+            var changed = Sending with { BoxName = "ct-2", State = FrontPanelState.Error };
+            panel.Show(changed);
+            Assert.False(panel.Connected);
+            var halfway = new Hd44780Emulator();
+            halfway.Feed(device.Writes);
+            if (halfway.BetweenNibbles)
+                halfBytes++;
+            device.Present = true;
+            device.FailAfterWrites = null;
+            time.Advance(TimeSpan.FromSeconds(10));
+            Assert.True(panel.Connected);
+            // Re-initialisation (0x3, 0x3, 0x3, 0x2 in 8-bit terms) resynchronises the nibbles, and the screen is cleared.
+            var rows = Lcd(device, 16, 2);
+            Assert.Equal("ct-2       ERROR", rows[0]);
+            Assert.Equal(PanelLayout.Lines(changed, 16, 2, TimeSpan.FromSeconds(10)), rows);
+            Assert.Equal(2, log.Lines.Count(l => l.StartsWith("[4101]", StringComparison.Ordinal)));
+        }
+        Assert.True(halfBytes > 3, $"only {halfBytes} cut(s) left the controller between nibbles");
     }
 }

@@ -30,6 +30,9 @@ internal sealed class Hd44780Emulator
 
     public int Strobes { get; private set; }
 
+    /// <summary>In 4-bit mode with the high nibble latched and the low one still to come.</summary>
+    public bool BetweenNibbles => _fourBit && _high is not null;
+
     public void Feed(IEnumerable<byte[]> writes)
     {
         foreach (var write in writes)
