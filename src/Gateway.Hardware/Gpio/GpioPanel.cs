@@ -19,6 +19,15 @@ public enum PanelState
 /// Debounce: after any edge the line must keep its level for debounceMs; only then does a change count, and only a
 /// change in the profile's direction (falling: high → low) acts — a bouncing contact makes one trigger.
 /// </summary>
+/// <remarks>
+/// Why not Iot.Device.Button's GpioButton (bindings 4.2, compared for issue #15 in GpioButtonComparisonTests): its
+/// debounce is a lock-out after the first edge, so the first edge of any pulse acts at once — a spike on a long
+/// foot-switch cable or a relay's contact chatter requests an exposure — where ours acts only on a level that has held
+/// for debounceMs. Its clock is DateTime.UtcNow and its hold timer a System.Threading.Timer, so debounce, hold and
+/// double press cannot be driven by an injected TimeProvider and could only be tested by sleeping. Ours reads the
+/// level once the line has settled, so what acts is what the line is, not what the last edge said. Hold and double
+/// press are not actions any profile has; when one needs them they belong here, on the same TimeProvider.
+/// </remarks>
 public sealed class GpioPanel : IDisposable
 {
     private readonly GpioController _controller;

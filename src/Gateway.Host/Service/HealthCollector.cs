@@ -1,5 +1,6 @@
 using Gateway.Acquisition.Sessions;
 using Gateway.Dicom;
+using Gateway.Hardware.Sensors;
 using Gateway.Spool;
 using Gateway.Telemetry;
 
@@ -39,7 +40,7 @@ internal sealed class HealthCollector(string boxId, DurableSpool spool, Func<IRe
             Destinations = perDestination,
             DiskFreeBytes = DiskFree(spoolPath),
             MemoryBytes = Environment.WorkingSet,
-            CpuTemperatureC = CpuTemperature(),
+            CpuTemperatureC = CpuThermometer.ReadCelsius(),
         };
     }
 
@@ -50,20 +51,6 @@ internal sealed class HealthCollector(string boxId, DurableSpool spool, Func<IRe
             return new DriveInfo(Path.GetFullPath(path)).AvailableFreeSpace;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>The SoC's temperature (Raspberry Pi: thermal_zone0, millidegrees), when the box has one.</summary>
-    private static double? CpuTemperature()
-    {
-        const string zone = "/sys/class/thermal/thermal_zone0/temp";
-        try
-        {
-            return File.Exists(zone) && long.TryParse(File.ReadAllText(zone).Trim(), out var milli) ? milli / 1000.0 : null;
-        }
-        catch (IOException)
         {
             return null;
         }
