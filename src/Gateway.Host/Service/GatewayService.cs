@@ -112,6 +112,21 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
                 if (_web is not null)
                     await _web.DisposeAsync().ConfigureAwait(false);
             }, log),
+            new("front panel", _ =>
+            {
+                _frontPanel = Gateway.Hardware.Display.FrontPanel.Open(_config.Display, loggers.CreateLogger("gateway.display"));
+                if (_frontPanel is not null)
+                {
+                    _panelStop = new CancellationTokenSource();
+                    _showing = Supervisor.RunAsync("front panel", ShowPanelAsync, _log, _panelStop.Token);
+                }
+                return Task.CompletedTask;
+            }, async () =>
+            {
+                await _panelStop.CancelAsync().ConfigureAwait(false);
+                await _showing.ConfigureAwait(false);
+                _frontPanel?.Dispose(); // leaves STOPPED on the display
+            }, log),
             new("watchdog and configuration watch", _ =>
             {
                 Announce();
@@ -128,6 +143,32 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
                 stdout.Flush();
             }, log),
         ];
+    }
+
+    private Gateway.Hardware.Display.IFrontPanel? _frontPanel;
+    private CancellationTokenSource _panelStop = new();
+    private Task _showing = Task.CompletedTask;
+
+    /// <summary>
+    /// What the optional front panel shows, once a second: box name, address, state (error when the device is in
+    /// error or a destination has dead letters; acquiring while the device is busy; sending while objects wait),
+    /// spool depth and the last problem — never patient data. The panel writes only what changed.
+    /// </summary>
+    private async Task ShowPanelAsync(CancellationToken ct)
+    {
+        using var tick = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        do
+        {
+            var h = _health.Collect();
+            var dead = h.Destinations.FirstOrDefault(d => d.DeadLetters > 0);
+            var state = _device?.Panel == Gateway.Hardware.Gpio.PanelState.Error || dead is not null ? Gateway.Hardware.Display.FrontPanelState.Error
+                : _device?.Panel == Gateway.Hardware.Gpio.PanelState.Busy ? Gateway.Hardware.Display.FrontPanelState.Acquiring
+                : h.Destinations.Any(d => d.Pending > 0) ? Gateway.Hardware.Display.FrontPanelState.Sending
+                : Gateway.Hardware.Display.FrontPanelState.Ready;
+            _frontPanel!.Show(new Gateway.Hardware.Display.PanelStatus(_config.Box.Id, Gateway.Hardware.Display.FrontPanel.LocalAddress(), state, h.Spool.Entries,
+                h.Device?.Problem ?? (dead is null ? null : $"{dead.Name}: {dead.DeadLetters} dead letter(s)")));
+        }
+        while (await tick.WaitForNextTickAsync(ct).ConfigureAwait(false));
     }
 
     /// <summary>Takes the spool's lock, recovers it, sweeps what was never acknowledged, opens the control socket.</summary>
