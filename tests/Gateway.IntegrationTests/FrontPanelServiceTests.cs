@@ -23,3 +23,32 @@ public sealed class FrontPanelServiceTests
         Assert.True(gateway.ExitCode == 0, $"exit {gateway.ExitCode}: {gateway.Output}");
     }
 }
+
+/// <summary>Issue #15's failure policy: what no restart of a part can help stops the process with 1, said loudly.</summary>
+public sealed class FatalErrorTests
+{
+    [Fact]
+    public async Task A_spool_whose_folders_vanish_stops_the_service_with_exit_1()
+    {
+        using var dir = new TempDirectory("spool-gone");
+        using var gateway = new GatewayProcess(dir.Path, FreePort.Get(), destinationJson: "");
+        gateway.Start();
+        Directory.Delete(gateway.SpoolPath, recursive: true);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (gateway.ExitCode is null && DateTime.UtcNow < deadline)
+            await Task.Delay(200);
+        Assert.True(gateway.ExitCode == 1, $"exit {gateway.ExitCode}: {gateway.Output}");
+        Assert.Contains("[3028]", gateway.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_second_gateway_on_the_same_spool_is_refused_at_once()
+    {
+        using var dir = new TempDirectory("spool-twice");
+        using var first = new GatewayProcess(dir.Path, FreePort.Get(), destinationJson: "");
+        first.Start();
+        var second = ProcessRunner.Run(GatewayExecutable.Path, ["run", "--config", Path.Combine(dir.Path, "gateway.json")], TimeSpan.FromSeconds(60));
+        Assert.Equal(1, second.ExitCode);
+        Assert.Contains("in use by another running gateway", second.All, StringComparison.Ordinal);
+    }
+}
