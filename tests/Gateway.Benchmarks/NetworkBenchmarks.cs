@@ -20,7 +20,7 @@ public static class NetworkBenchmarks
             $"| {Scenario} | {Sender} | {Receiver} | {Objects} | {Seconds:F2} s | {ObjectsPerSecond:F0} | {MegabytesPerSecond:F0} | {PeakRssKb / 1024} MB |");
     }
 
-    private static string Folder(string name, int count, int columns, int rows, int frames)
+    internal static string Folder(string name, int count, int columns, int rows, int frames)
     {
         var dir = Path.Combine(BenchmarkFiles.Folder, name);
         if (Directory.Exists(dir) && Directory.GetFiles(dir).Length == count)
