@@ -36,7 +36,9 @@ public sealed class GatewayWeb : IAsyncDisposable
     /// <summary>The HTTPS port actually listened on.</summary>
     public int Port => new Uri(_app.Urls.First(u => u.StartsWith("https", StringComparison.Ordinal))).Port;
 
-    public static async Task<GatewayWeb> StartAsync(WebConfig config, IGatewayControl control, ILoggerFactory loggers, TimeProvider? time = null)
+    /// <param name="listeners">Sockets already listening (<see cref="LazyGatewayWeb"/>), which then announced the page itself.</param>
+    public static async Task<GatewayWeb> StartAsync(WebConfig config, IGatewayControl control, ILoggerFactory loggers, TimeProvider? time = null,
+        WebListeners? listeners = null)
     {
         var log = loggers.CreateLogger(WebLog.Category);
         var users = new UserStore(config.StateDirectory);
@@ -60,9 +62,18 @@ public sealed class GatewayWeb : IAsyncDisposable
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = WebLimits.MaxRequest;
-            k.Listen(address, config.Port, l => l.UseHttps(certificate));
-            if (config.HttpRedirectPort != 0)
-                k.Listen(address, config.HttpRedirectPort);
+            if (listeners is not null)
+            {
+                k.ListenHandle((ulong)listeners.Https.Handle, l => l.UseHttps(certificate));
+                if (listeners.Http is { } http)
+                    k.ListenHandle((ulong)http.Handle);
+            }
+            else
+            {
+                k.Listen(address, config.Port, l => l.UseHttps(certificate));
+                if (config.HttpRedirectPort != 0)
+                    k.Listen(address, config.HttpRedirectPort);
+            }
         });
         builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = WebLimits.MaxRequest);
         // Session and antiforgery keys beside the users, not in a home directory (the service has none it may write).
@@ -188,6 +199,8 @@ public sealed class GatewayWeb : IAsyncDisposable
         await app.StartAsync().ConfigureAwait(false);
 
         var web = new GatewayWeb(app, state);
+        if (listeners is not null)
+            return web;
         if (!users.IsSetUp)
             WebLog.SetupCode(log, address.ToString(), web.Port, users.SetupCode!, users.SetupCodeFile);
         WebLog.Listening(log, address.ToString(), web.Port, state.Fingerprint,

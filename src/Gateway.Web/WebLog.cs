@@ -37,6 +37,9 @@ internal static partial class WebLog
     [LoggerMessage(6008, LogLevel.Information, "Web page: password changed by {User}; {Count} other session(s) ended")]
     private static partial void PasswordChangedCore(ILogger logger, string user, int count);
 
+    [LoggerMessage(6020, LogLevel.Error, "Web page: could not start for its first visitor ({Reason}); trying again")]
+    public static partial void StartFailed(ILogger logger, string reason);
+
     [LoggerMessage(6009, LogLevel.Warning, "Web page: {Method} {Path} from {Remote} refused: it came from {Origin}, not from this page (at most one such line a minute per address)")]
     private static partial void ForeignOriginCore(ILogger logger, string method, string path, string remote, string origin);
 

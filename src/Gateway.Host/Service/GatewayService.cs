@@ -37,7 +37,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
     private DeviceRuntime? _device;
     private CancellationTokenSource _deviceStop = new();
     private Task _acquiring = Task.CompletedTask;
-    private GatewayWeb? _web;
+    private LazyGatewayWeb? _web;
     private readonly SemaphoreSlim _reload = new(1, 1);
     private readonly ExamContext _exam = new();
     private HealthCollector _health = null!;
@@ -320,14 +320,15 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         _deviceStop.Dispose();
     }
 
-    private async Task StartWebAsync()
+    private Task StartWebAsync()
     {
         if (!_config.Web.Enabled)
-            return;
+            return Task.CompletedTask;
         try
         {
-            _web = await GatewayWeb.StartAsync(_config.Web, this, loggers).ConfigureAwait(false);
-            _web.State.SetUp += () => _ = Task.Run(RestartWebAfterSetupAsync);
+            // Bound and announced now; ASP.NET Core starts on the first visitor (idle memory, issue #15).
+            _web = LazyGatewayWeb.Start(_config.Web, this, loggers);
+            _web.SetUp += () => _ = Task.Run(RestartWebAfterSetupAsync);
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or UnauthorizedAccessException
             or System.Security.Cryptography.CryptographicException or InvalidOperationException)
@@ -336,6 +337,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
             HostLog.WebFailed(_log, e.Message);
             _web = null;
         }
+        return Task.CompletedTask;
     }
 
     /// <summary>After the first password: the page moves from its setup address (127.0.0.1) to its configured one.</summary>
