@@ -17,6 +17,8 @@ public sealed class DicomClientAssociation : IAsyncDisposable
     private readonly HashSet<byte> _accepted;
     private readonly DimseReceiver _responses;
     private ushort _messageId;
+    // A request has been (partly) sent and its response not yet read: the association can only be aborted now.
+    private volatile bool _inMessage;
 
     internal DicomClientAssociation(DicomConnection connection, DicomClientOptions options, AssociateRequest request, AssociateAccept accept)
     {
@@ -122,9 +124,11 @@ public sealed class DicomClientAssociation : IAsyncDisposable
         }
 
         await _operation.WaitAsync(ct).ConfigureAwait(false);
+        var aborting = false;
         try
         {
             var id = ++_messageId;
+            _inMessage = true;
             // The command waits in the write buffer and leaves with the first data: one system call for a small object.
             await SendCommandAsync(chosen.Id, DimseCommand.StoreRequest(id, sopClass, sopInstance), flush: false, ct).ConfigureAwait(false);
             var data = new PDataWriteStream(_connection, chosen.Id, command: false, Accept.User.MaxPduLength, _pduBuffer, ct);
@@ -136,11 +140,22 @@ public sealed class DicomClientAssociation : IAsyncDisposable
                 await data.CompleteAsync(flush: true).ConfigureAwait(false);
             }
             var response = await ReceiveResponseAsync(id, CommandField.CStoreResponse, ct).ConfigureAwait(false);
+            _inMessage = false;
             return new DicomStoreResult(sopInstance, response.Status, null, convertTo);
+        }
+        catch (Exception) when (_inMessage && _connection.State is UlState.Sta6 or UlState.Sta7)
+        {
+            // Stopped in the middle of a message (cancelled, a file that could not be read further): the peer holds
+            // half a data set, so the association cannot be released — PS3.8 leaves A-ABORT (AA-1). Done below, after
+            // the operation lock is given back.
+            aborting = true;
+            throw;
         }
         finally
         {
             _operation.Release();
+            if (aborting)
+                await AbortAsync().ConfigureAwait(false);
         }
     }
 
@@ -265,6 +280,12 @@ public sealed class DicomClientAssociation : IAsyncDisposable
     /// <summary>Releases the association (AR-1, then AR-3 on the A-RELEASE-RP), handling a release collision (AR-8).</summary>
     public async Task ReleaseAsync(CancellationToken ct = default)
     {
+        if (_inMessage)
+        {
+            // Never A-RELEASE-RQ after half a message: abort instead (PS3.8 §7.1, §9.3.2 AA-1).
+            await AbortAsync().ConfigureAwait(false);
+            return;
+        }
         if (_connection.State != UlState.Sta6)
             return;
         await _operation.WaitAsync(ct).ConfigureAwait(false);

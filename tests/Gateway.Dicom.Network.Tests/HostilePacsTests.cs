@@ -157,4 +157,48 @@ public sealed class HostilePacsTests
         Assert.Contains("expected CEchoResponse to message 1", e.Message);
         await done;
     }
+
+    [Fact]
+    public async Task Cancelling_in_the_middle_of_a_C_STORE_aborts_the_association_and_never_releases_it()
+    {
+        // Issue #16: a forwarder stopped mid-object sent A-RELEASE-RQ after half a data set; PS3.8 requires A-ABORT.
+        var types = new List<byte>();
+        var firstData = new TaskCompletionSource();
+        var (port, done) = FakePacs(async s =>
+        {
+            await s.WriteAsync(Accept(await ReadPdu(s)));
+            while (true)
+            {
+                var pdu = await ReadPdu(s);
+                lock (types)
+                    types.Add(pdu[0]);
+                if (pdu[0] == 0x04)
+                    firstData.TrySetResult();
+                if (pdu[0] is 0x05 or 0x07)
+                    return;
+            }
+        });
+        using var dir = new Gateway.Testing.TempDirectory("cancel-mid");
+        var path = Path.Combine(dir.Path, "big.dcm");
+        var ds = new DicomDataset();
+        ds.Set(DicomTags.SOPClassUID, DicomUids.CTImageStorage);
+        ds.Set(DicomTags.SOPInstanceUID, "1.2.826.0.1.3680043.10.99.77");
+        ds.SetBytes(DicomTags.PixelData, DicomVR.OB, DicomBuffer.From(new byte[64 << 20]));
+        new DicomFile(ds, DicomTransferSyntax.ExplicitVRLittleEndian).Save(path);
+
+        var association = await DicomClient.OpenAsync(Options(port), Contexts);
+        using var cancel = new CancellationTokenSource();
+        var store = association.StoreAsync(path, ct: cancel.Token);
+        await firstData.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store);
+        await association.ReleaseAsync(); // what the forwarder's stop does: it must become an abort
+        await association.DisposeAsync();
+        await done.WaitAsync(TimeSpan.FromSeconds(20));
+        lock (types)
+        {
+            Assert.Equal(0x07, types[^1]); // A-ABORT
+            Assert.DoesNotContain((byte)0x05, types); // never A-RELEASE-RQ
+        }
+    }
 }
