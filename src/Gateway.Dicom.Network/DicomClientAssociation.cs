@@ -8,7 +8,7 @@ namespace Gateway.Dicom.Network;
 /// request is sent, then its response awaited. An A-ABORT or a dropped connection surfaces as a
 /// <see cref="DicomNetworkException"/>; a refused object is a <see cref="DicomStatus"/> value.
 /// </summary>
-public sealed class DicomClientAssociation : IAsyncDisposable
+public sealed partial class DicomClientAssociation : IAsyncDisposable
 {
     private readonly DicomConnection _connection;
     private readonly DicomClientOptions _options;
@@ -224,12 +224,15 @@ public sealed class DicomClientAssociation : IAsyncDisposable
         }
     }
 
-    private async Task<DimseCommand> ReceiveResponseAsync(ushort messageId, CommandField expected, CancellationToken ct)
+    private async Task<DimseCommand> ReceiveResponseAsync(ushort messageId, CommandField expected, CancellationToken ct) =>
+        (await ReceiveAsync(_responses, messageId, expected, ct).ConfigureAwait(false)).Command;
+
+    /// <summary>The next response to <paramref name="messageId"/>, through <paramref name="receiver"/> (whose sink takes a data set).</summary>
+    private async Task<DimseMessage> ReceiveAsync(DimseReceiver receiver, ushort messageId, CommandField expected, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(_options.DimseTimeout);
         var accepted = _accepted;
-        var receiver = _responses;
         try
         {
             while (true)
@@ -244,7 +247,7 @@ public sealed class DicomClientAssociation : IAsyncDisposable
                             var command = message.Command;
                             if (command.Field != expected || command.RespondedTo != messageId)
                                 throw new DicomProtocolException($"expected {expected} to message {messageId}, got {command}", AbortReason.UnexpectedPduParameter);
-                            return command;
+                            return message;
                         }
                         break;
                     case PduType.Abort:

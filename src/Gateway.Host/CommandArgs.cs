@@ -31,9 +31,11 @@ public sealed class CommandArgs
                 result.Positional.AddRange(args.Skip(i + 1));
                 break;
             }
-            if (a.StartsWith("--", StringComparison.Ordinal) && a.Length > 2)
+            // "-k KEY" (a one-letter option, as dcmtk's findscu spells it) is read like "--k KEY".
+            var shortOption = a.Length == 2 && a[0] == '-' && char.IsAsciiLetter(a[1]) && a != "-h";
+            if ((a.StartsWith("--", StringComparison.Ordinal) && a.Length > 2) || shortOption)
             {
-                var name = a[2..];
+                var name = shortOption ? a[1..] : a[2..];
                 string? value = null;
                 var eq = name.IndexOf('=', StringComparison.Ordinal);
                 if (eq >= 0)
@@ -61,6 +63,13 @@ public sealed class CommandArgs
     {
         _used.Add(name);
         return _options.TryGetValue(name, out var v) ? v[^1] : null;
+    }
+
+    /// <summary>Every value of an option given several times (in order).</summary>
+    public IReadOnlyList<string> Options(string name)
+    {
+        _used.Add(name);
+        return _options.TryGetValue(name, out var v) ? v : [];
     }
 
     public bool Flag(string name)

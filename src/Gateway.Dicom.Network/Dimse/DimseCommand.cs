@@ -9,6 +9,9 @@ public enum CommandField : ushort
     CStoreResponse = 0x8001,
     CEchoRequest = 0x0030,
     CEchoResponse = 0x8030,
+    CFindRequest = 0x0020,
+    CFindResponse = 0x8020,
+    CCancelRequest = 0x0FFF,
 }
 
 /// <summary>
@@ -69,6 +72,20 @@ public sealed class DimseCommand
             ds.Set(DicomTags.ErrorComment, comment.Length > 64 ? comment[..64] : comment);
         return new DimseCommand(ds);
     }
+
+    /// <summary>C-FIND-RQ (PS3.7 §9.3.2.1): an identifier follows as its data set.</summary>
+    public static DimseCommand FindRequest(ushort messageId, string sopClassUid, ushort priority = 0) => new(new DicomDataset()
+        .Set(DicomTags.CommandField, (ushort)CommandField.CFindRequest)
+        .Set(DicomTags.MessageID, messageId)
+        .Set(DicomTags.Priority, priority)
+        .Set(DicomTags.CommandDataSetType, (ushort)0x0102)
+        .Set(DicomTags.AffectedSOPClassUID, DicomVR.UI, sopClassUid));
+
+    /// <summary>C-CANCEL-RQ (PS3.7 §9.3.2.3) for the operation of <paramref name="respondedTo"/>.</summary>
+    public static DimseCommand CancelRequest(ushort respondedTo) => new(new DicomDataset()
+        .Set(DicomTags.CommandField, (ushort)CommandField.CCancelRequest)
+        .Set(DicomTags.MessageIDBeingRespondedTo, respondedTo)
+        .Set(DicomTags.CommandDataSetType, NoDataSet));
 
     /// <summary>Encodes the command set: Command Group Length first, then the other elements (Implicit VR LE).</summary>
     public byte[] Encode()
