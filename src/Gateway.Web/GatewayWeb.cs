@@ -24,11 +24,13 @@ namespace Gateway.Web;
 public sealed class GatewayWeb : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly FailedLogins _failedLogins;
 
-    private GatewayWeb(WebApplication app, WebState state)
+    private GatewayWeb(WebApplication app, WebState state, FailedLogins failedLogins)
     {
         _app = app;
         State = state;
+        _failedLogins = failedLogins;
     }
 
     public WebState State { get; }
@@ -46,6 +48,7 @@ public sealed class GatewayWeb : IAsyncDisposable
         var names = RedirectTarget.NamesOf(certificate);
         var sessions = new SessionRegistry(time ?? TimeProvider.System, TimeSpan.FromMinutes(config.IdleMinutes));
         var foreignLog = new LogLimiter(time ?? TimeProvider.System);
+        var failedLogins = new FailedLogins(time ?? TimeProvider.System, log);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -72,6 +75,7 @@ public sealed class GatewayWeb : IAsyncDisposable
         builder.Services.AddSingleton(state);
         builder.Services.AddSingleton(new LoginThrottle(time ?? TimeProvider.System));
         builder.Services.AddSingleton(sessions);
+        builder.Services.AddSingleton(failedLogins);
         builder.Services.AddSingleton(new PendingRestores(time ?? TimeProvider.System));
         builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
         {
@@ -85,8 +89,13 @@ public sealed class GatewayWeb : IAsyncDisposable
             o.LogoutPath = "/logout";
             o.Events.OnValidatePrincipal = async context =>
             {
+                // The status page asks for /api/status every 2 s by itself: that is no sign of a technician, so it
+                // neither keeps the session alive nor renews the cookie — the idle timeout still ends an open page.
+                var poll = StatusView.IsPoll(context.HttpContext.Request);
+                if (poll)
+                    context.ShouldRenew = false;
                 // The cookie alone proves nothing after logout or a password change (issue #14): its session must still be registered.
-                if (context.Principal is not { } p || !sessions.Touch(SessionRegistry.IdOf(p), p.Identity?.Name))
+                if (context.Principal is not { } p || !sessions.Touch(SessionRegistry.IdOf(p), p.Identity?.Name, activity: !poll))
                 {
                     context.RejectPrincipal();
                     await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme).ConfigureAwait(false);
@@ -138,7 +147,7 @@ public sealed class GatewayWeb : IAsyncDisposable
             // warning per request (issue #14), which flushed the System page's log.
             headers.CacheControl = "no-cache, no-store";
             headers.Pragma = "no-cache";
-            if (!OriginCheck.IsSameOrigin(context.Request))
+            if (!OriginCheck.IsSameOrigin(context, names, config.Port))
             {
                 if (foreignLog.ShouldLog(context.Connection.RemoteIpAddress?.ToString() ?? "?"))
                 {
@@ -187,7 +196,7 @@ public sealed class GatewayWeb : IAsyncDisposable
         WebEndpoints.Map(app);
         await app.StartAsync().ConfigureAwait(false);
 
-        var web = new GatewayWeb(app, state);
+        var web = new GatewayWeb(app, state, failedLogins);
         if (!users.IsSetUp)
             WebLog.SetupCode(log, address.ToString(), web.Port, users.SetupCode!, users.SetupCodeFile);
         WebLog.Listening(log, address.ToString(), web.Port, state.Fingerprint,
@@ -199,6 +208,7 @@ public sealed class GatewayWeb : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        _failedLogins.Dispose();
     }
 }
 

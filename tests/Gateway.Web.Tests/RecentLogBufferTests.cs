@@ -1,3 +1,4 @@
+using Gateway.Shared;
 using Gateway.Web.Logging;
 using Microsoft.Extensions.Logging;
 using Xunit;
