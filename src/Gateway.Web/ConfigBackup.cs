@@ -14,11 +14,15 @@ public static class ConfigBackup
     public const string SecretPlaceholder = ConfigValidator.SecretPlaceholder;
     private const string Absent = "—";
 
-    public static string Export(GatewayConfig config) => GatewayConfig.ToJson(config with
+    public static string Export(GatewayConfig config)
     {
-        Mqtt = config.Mqtt is { Password: not null } m ? m with { Password = SecretPlaceholder } : config.Mqtt,
-        Exam = null,
-    });
+        var json = JsonNode.Parse(GatewayConfig.ToJson(config with
+        {
+            Mqtt = config.Mqtt is { Password: not null } m ? m with { Password = SecretPlaceholder } : config.Mqtt,
+        }))!.AsObject();
+        json.Remove("exam"); // not even as null: a backup says nothing about patients
+        return json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+    }
 
     /// <summary>
     /// The uploaded file made ready for validation: the exam in use stays (whatever the file says), and the stored MQTT

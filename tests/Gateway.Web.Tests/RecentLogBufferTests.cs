@@ -29,6 +29,23 @@ public sealed class RecentLogBufferTests
     }
 
     [Fact]
+    public void A_flood_of_events_anyone_can_cause_does_not_push_out_the_signed_in_technician_s()
+    {
+        using var buffer = new RecentLogBuffer();
+        var web = buffer.CreateLogger(WebLog.Category);
+        web.Log(LogLevel.Information, new EventId(6004), "\"admin\" logged in", null, (s, _) => s);
+        web.Log(LogLevel.Information, new EventId(6005), "destination \"pacs\" saved by \"admin\"", null, (s, _) => s);
+        for (var i = 0; i < 5 * RecentLogBuffer.Capacity; i++)
+        {
+            web.Log(LogLevel.Warning, new EventId(6003), "login refused", null, (s, _) => s);
+            web.Log(LogLevel.Warning, new EventId(6009), "foreign origin", null, (s, _) => s);
+        }
+        Assert.Equal(["destination \"pacs\" saved by \"admin\"", "\"admin\" logged in"], buffer.Entries(LogKind.Audit).Select(e => e.Message));
+        Assert.Equal(RecentLogBuffer.Capacity, buffer.Entries(LogKind.Security).Count);
+        Assert.Equal(RecentLogBuffer.Capacity + 2, buffer.Entries(LogKind.Audit, LogKind.Security).Count);
+    }
+
+    [Fact]
     public void A_message_from_any_part_stays_on_one_line_and_a_value_logged_as_a_secret_is_hidden()
     {
         using var buffer = new RecentLogBuffer();

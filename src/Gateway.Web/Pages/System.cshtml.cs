@@ -87,7 +87,7 @@ public sealed class SystemModel(IGatewayControl control, WebState state, Session
         {
             RestoreId = id;
             RestoreChanges = changes;
-            _fieldErrors["removals"] = "Tick the box to accept what this restore removes or moves, or cancel.";
+            _fieldErrors["removals"] = "Tick the box to accept what this restore removes or sends elsewhere, or cancel.";
             Message = "Not restored yet: check the changes below, then confirm.";
             return;
         }
@@ -100,7 +100,7 @@ public sealed class SystemModel(IGatewayControl control, WebState state, Session
         }
         restores.Forget();
         this.Audit(loggers, $"configuration restored from a file ({changes.Count} change(s))");
-        Message = "Restored. Destinations, MQTT, device and the page's own settings apply now; spool and storage SCP settings at the next restart.";
+        Message = "Restored. Destinations, MQTT, device and the page's own settings apply now; spool and storage SCP settings at the next restart. The next exam is unchanged.";
         MessageOk = true;
     }
 
