@@ -72,6 +72,8 @@ public sealed class GatewayWeb : IAsyncDisposable
         builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(config.StateDirectory, "keys")))
             .SetApplicationName("gateway");
         builder.Services.AddSingleton(control);
+        // One clock for the cookie's own expiry and for the sessions behind it (tests give a fake one).
+        builder.Services.AddSingleton(time ?? TimeProvider.System);
         builder.Services.AddSingleton(state);
         builder.Services.AddSingleton(new LoginThrottle(time ?? TimeProvider.System));
         builder.Services.AddSingleton(sessions);
@@ -92,14 +94,19 @@ public sealed class GatewayWeb : IAsyncDisposable
                 // The status page asks for /api/status every 2 s by itself: that is no sign of a technician, so it
                 // neither keeps the session alive nor renews the cookie — the idle timeout still ends an open page.
                 var poll = StatusView.IsPoll(context.HttpContext.Request);
-                if (poll)
-                    context.ShouldRenew = false;
                 // The cookie alone proves nothing after logout or a password change (issue #14): its session must still be registered.
                 if (context.Principal is not { } p || !sessions.Touch(SessionRegistry.IdOf(p), p.Identity?.Name, activity: !poll))
                 {
                     context.RejectPrincipal();
                     await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme).ConfigureAwait(false);
                 }
+            };
+            o.Events.OnCheckSlidingExpiration = context =>
+            {
+                // Sliding renewal of the cookie only on a technician's own requests, never on the status page's polling.
+                if (StatusView.IsPoll(context.HttpContext.Request))
+                    context.ShouldRenew = false;
+                return Task.CompletedTask;
             };
             o.Events.OnRedirectToLogin = context =>
             {
