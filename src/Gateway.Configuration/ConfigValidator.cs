@@ -16,6 +16,12 @@ public sealed class ConfigException(string file, IReadOnlyList<string> problems)
 /// <summary>Loads and validates the configuration: all problems at once (a technician fixes them in one go).</summary>
 public static class ConfigValidator
 {
+    /// <summary>
+    /// What the web page's backup carries instead of the MQTT password (issue #14). Only the page's restore replaces it
+    /// with the password kept on the box; anywhere else (a file copied into place, a save) it is not a password.
+    /// </summary>
+    public const string SecretPlaceholder = "(kept on the box)";
+
     public static GatewayConfig Load(string path)
     {
         if (!File.Exists(path))
@@ -24,9 +30,13 @@ public static class ConfigValidator
     }
 
     /// <summary>A configuration from its text (an uploaded backup, a file), validated; every problem at once.</summary>
-    public static GatewayConfig Parse(string json, string source)
+    public static GatewayConfig Parse(string json, string source) => Parse(json, source, c => c);
+
+    /// <summary>As <see cref="Parse(string, string)"/>, with <paramref name="prepare"/> applied before validation (the page's restore puts the kept secrets back there).</summary>
+    public static GatewayConfig Parse(string json, string source, Func<GatewayConfig, GatewayConfig> prepare)
     {
         var config = StrictJson.Read<GatewayConfig>(json, out var problem) ?? throw new ConfigException(source, [problem!]);
+        config = prepare(config);
         var problems = Validate(config);
         if (problems.Count > 0)
             throw new ConfigException(source, problems);
@@ -108,6 +118,8 @@ public static class ConfigValidator
                 p.Add($"mqtt.healthIntervalSeconds: {mqtt.HealthIntervalSeconds} is not between 1 and 3600");
             if (mqtt.Password is not null && mqtt.Username is null)
                 p.Add("mqtt.password: a password needs mqtt.username");
+            if (mqtt.Password == SecretPlaceholder)
+                p.Add($"mqtt.password: \"{SecretPlaceholder}\" is what a backup from the web page holds instead of the password, not the password itself: write the broker's password here (or restore the backup on the page's System page, which keeps the password in use)");
             if (mqtt.TopicPrefix.Length == 0 || mqtt.TopicPrefix.IndexOfAny(['+', '#']) >= 0 || mqtt.TopicPrefix.EndsWith('/'))
                 p.Add($"mqtt.topicPrefix: '{mqtt.TopicPrefix}' must be a topic without wildcards or a trailing '/'");
             if (mqtt.ClientId is { Length: 0 or > 23 })

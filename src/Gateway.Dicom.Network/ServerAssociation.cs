@@ -1,3 +1,4 @@
+using Gateway.Shared;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Dicom.Network;
@@ -101,7 +102,7 @@ internal sealed class ServerAssociation(DicomConnection connection, DicomServerO
         connection.Transition(UlEvent.Evt7); // AE-7
         await connection.SendAsync(PduEncoder.AssociateAccept(ac), stop).ConfigureAwait(false);
         PeerMaxPdu = rq.User.MaxPduLength;
-        NetworkLog.AssociationAccepted(logger, rq.CallingAE, rq.CalledAE, connection.Peer, _transferSyntax.Count);
+        NetworkLog.AssociationAccepted(logger, LogText.Quote(rq.CallingAE), LogText.Quote(rq.CalledAE), connection.Peer, _transferSyntax.Count);
         return true;
     }
 
@@ -125,7 +126,7 @@ internal sealed class ServerAssociation(DicomConnection connection, DicomServerO
     private async Task RejectAsync(AssociateRequest rq, AssociateReject reject, CancellationToken stop)
     {
         await connection.SendAsync(PduEncoder.AssociateReject(reject), stop).ConfigureAwait(false);
-        NetworkLog.AssociationRejected(logger, rq.CallingAE, rq.CalledAE, connection.Peer, reject.Describe());
+        NetworkLog.AssociationRejected(logger, LogText.Quote(rq.CallingAE), LogText.Quote(rq.CalledAE), connection.Peer, reject.Describe());
         await AwaitCloseAsync(stop).ConfigureAwait(false);
     }
 
@@ -283,7 +284,7 @@ internal sealed class ServerAssociation(DicomConnection connection, DicomServerO
         var stored = await incoming.CompleteAsync().ConfigureAwait(false);
         if (stored is null)
         {
-            NetworkLog.StoreFailed(logger, incoming.SopInstance, _callingAE, incoming.Failure ?? "unknown");
+            NetworkLog.StoreFailed(logger, LogText.Quote(incoming.SopInstance), LogText.Quote(_callingAE), incoming.Failure ?? "unknown");
             return incoming.Failure?.StartsWith("the data set", StringComparison.Ordinal) == true
                 ? new DicomStatus(0xC000, incoming.Failure)
                 : new DicomStatus(0xA700, incoming.Failure);
@@ -300,9 +301,9 @@ internal sealed class ServerAssociation(DicomConnection connection, DicomServerO
             status = new DicomStatus(0x0110, e.Message);
         }
         if (status.IsSuccess)
-            NetworkLog.Stored(logger, stored.SopInstanceUid, DicomUid.NameOf(stored.SopClassUid), _callingAE, status.ToString());
+            NetworkLog.Stored(logger, LogText.Quote(stored.SopInstanceUid), DicomUid.NameOf(stored.SopClassUid), LogText.Quote(_callingAE), status.ToString());
         else
-            NetworkLog.StoreFailed(logger, stored.SopInstanceUid, _callingAE, status.ToString());
+            NetworkLog.StoreFailed(logger, LogText.Quote(stored.SopInstanceUid), LogText.Quote(_callingAE), status.ToString());
         return status;
     }
 }

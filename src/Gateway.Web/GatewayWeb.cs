@@ -24,11 +24,13 @@ namespace Gateway.Web;
 public sealed class GatewayWeb : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly FailedLogins _failedLogins;
 
-    private GatewayWeb(WebApplication app, WebState state)
+    private GatewayWeb(WebApplication app, WebState state, FailedLogins failedLogins)
     {
         _app = app;
         State = state;
+        _failedLogins = failedLogins;
     }
 
     public WebState State { get; }
@@ -48,6 +50,7 @@ public sealed class GatewayWeb : IAsyncDisposable
         var names = RedirectTarget.NamesOf(certificate);
         var sessions = new SessionRegistry(time ?? TimeProvider.System, TimeSpan.FromMinutes(config.IdleMinutes));
         var foreignLog = new LogLimiter(time ?? TimeProvider.System);
+        var failedLogins = new FailedLogins(time ?? TimeProvider.System, log);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -80,9 +83,12 @@ public sealed class GatewayWeb : IAsyncDisposable
         builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(config.StateDirectory, "keys")))
             .SetApplicationName("gateway");
         builder.Services.AddSingleton(control);
+        // One clock for the cookie's own expiry and for the sessions behind it (tests give a fake one).
+        builder.Services.AddSingleton(time ?? TimeProvider.System);
         builder.Services.AddSingleton(state);
         builder.Services.AddSingleton(new LoginThrottle(time ?? TimeProvider.System));
         builder.Services.AddSingleton(sessions);
+        builder.Services.AddSingleton(failedLogins);
         builder.Services.AddSingleton(new PendingRestores(time ?? TimeProvider.System));
         builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
         {
@@ -96,12 +102,22 @@ public sealed class GatewayWeb : IAsyncDisposable
             o.LogoutPath = "/logout";
             o.Events.OnValidatePrincipal = async context =>
             {
+                // The status page asks for /api/status every 2 s by itself: that is no sign of a technician, so it
+                // neither keeps the session alive nor renews the cookie — the idle timeout still ends an open page.
+                var poll = StatusView.IsPoll(context.HttpContext.Request);
                 // The cookie alone proves nothing after logout or a password change (issue #14): its session must still be registered.
-                if (context.Principal is not { } p || !sessions.Touch(SessionRegistry.IdOf(p), p.Identity?.Name))
+                if (context.Principal is not { } p || !sessions.Touch(SessionRegistry.IdOf(p), p.Identity?.Name, activity: !poll))
                 {
                     context.RejectPrincipal();
                     await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme).ConfigureAwait(false);
                 }
+            };
+            o.Events.OnCheckSlidingExpiration = context =>
+            {
+                // Sliding renewal of the cookie only on a technician's own requests, never on the status page's polling.
+                if (StatusView.IsPoll(context.HttpContext.Request))
+                    context.ShouldRenew = false;
+                return Task.CompletedTask;
             };
             o.Events.OnRedirectToLogin = context =>
             {
@@ -149,7 +165,7 @@ public sealed class GatewayWeb : IAsyncDisposable
             // warning per request (issue #14), which flushed the System page's log.
             headers.CacheControl = "no-cache, no-store";
             headers.Pragma = "no-cache";
-            if (!OriginCheck.IsSameOrigin(context.Request))
+            if (!OriginCheck.IsSameOrigin(context, names, config.Port))
             {
                 if (foreignLog.ShouldLog(context.Connection.RemoteIpAddress?.ToString() ?? "?"))
                 {
@@ -198,7 +214,7 @@ public sealed class GatewayWeb : IAsyncDisposable
         WebEndpoints.Map(app);
         await app.StartAsync().ConfigureAwait(false);
 
-        var web = new GatewayWeb(app, state);
+        var web = new GatewayWeb(app, state, failedLogins);
         if (listeners is not null)
             return web;
         if (!users.IsSetUp)
@@ -212,6 +228,7 @@ public sealed class GatewayWeb : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        _failedLogins.Dispose();
     }
 }
 

@@ -34,6 +34,12 @@ public sealed record StatusView(string Version, long UptimeSeconds, string Devic
     long AcquisitionFailures, string? DeviceProblem, IReadOnlyList<DestinationView> Destinations, int SpoolEntries, string Mqtt, string DiskFree,
     string Memory, string? Temperature, string Fingerprint, string? LastEntry)
 {
+    public const string Path = "/api/status";
+
+    /// <summary>The status page's own refresh (and the thumbnail it reloads): no sign that a technician is there.</summary>
+    public static bool IsPoll(Microsoft.AspNetCore.Http.HttpRequest request) =>
+        Microsoft.AspNetCore.Http.HttpMethods.IsGet(request.Method) && request.Path.Value is Path or "/thumbnail.png";
+
     public static StatusView Of(IGatewayControl control, WebState state)
     {
         var h = control.Health();

@@ -1,3 +1,4 @@
+using Gateway.Shared;
 using Gateway.Web.Logging;
 using Microsoft.Extensions.Logging;
 
@@ -42,6 +43,24 @@ internal static partial class WebLog
 
     [LoggerMessage(6009, LogLevel.Warning, "Web page: {Method} {Path} from {Remote} refused: it came from {Origin}, not from this page (at most one such line a minute per address)")]
     private static partial void ForeignOriginCore(ILogger logger, string method, string path, string remote, string origin);
+
+    [LoggerMessage(6010, LogLevel.Warning, "Web page: wrong current password given by {User} from {Remote} to change the password")]
+    private static partial void WrongCurrentPasswordCore(ILogger logger, string user, string remote);
+
+    [LoggerMessage(6011, LogLevel.Warning, "Web page: {Count} more login(s) refused from {Remote} since {Since:HH:mm:ss}, the last for {User} (one such line a minute per address)")]
+    private static partial void MoreLoginsFailedCore(ILogger logger, int count, string remote, DateTimeOffset since, string user);
+
+    /// <summary>
+    /// The events anyone can cause without a session (refused logins, lockouts, foreign requests): the System page keeps
+    /// them apart from the signed-in technician's (<see cref="Logging.LogKind.Audit"/>), so a flood of them cannot push
+    /// those out (issue #14).
+    /// </summary>
+    public static bool IsAnonymous(int eventId) => eventId is 6003 or 6006 or 6009 or 6011;
+
+    public static void WrongCurrentPassword(ILogger logger, string user, string remote) => WrongCurrentPasswordCore(logger, LogText.Quote(user), remote);
+
+    public static void MoreLoginsFailed(ILogger logger, int count, string remote, DateTimeOffset since, string user) =>
+        MoreLoginsFailedCore(logger, count, remote, since.ToLocalTime(), LogText.Quote(user));
 
     public static void LoginFailed(ILogger logger, string user, string remote) => LoginFailedCore(logger, LogText.Quote(user), remote);
 

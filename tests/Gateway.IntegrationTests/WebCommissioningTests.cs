@@ -56,8 +56,10 @@ public sealed class WebCommissioningTests(ITestOutputHelper output)
         var wait = new WebDriverWait(browser, TimeSpan.FromSeconds(30));
         // A page that reloads under a lookup (the answer to a form) leaves stale elements: look again.
         wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException));
-        // A wait may catch the old page's element just before the form's answer replaces it: look again.
-        wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException));
+        // A wait may catch the old page's element just before the form's answer replaces it: look again. Chromium's
+        // driver sometimes reports that same race as "Node with given id does not belong to the document" (an unknown
+        // error, seen once in four runs at the exam step); a wait that keeps failing still times out with it.
+        wait.IgnoreExceptionTypes(typeof(UnknownErrorException));
         var checks = new WebBrowserChecks(browser, shots, output);
         var site = $"https://127.0.0.1:{webPort}";
         void Shot(string name) => ((ITakesScreenshot)browser).GetScreenshot().SaveAsFile(Path.Combine(shots, name + ".png"));

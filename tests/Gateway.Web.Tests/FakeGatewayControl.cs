@@ -34,7 +34,14 @@ internal sealed class FakeGatewayControl(string configPath, GatewayConfig config
     public HealthMessage Health() => new() { BoxId = Config.Box.Id, Version = "test", Destinations = [.. Config.Destinations.Select(d => new DestinationHealth(d.Name, 0, null, 0, null, 0))] };
     public bool MqttConnected => false;
     public Task<(bool Ok, string Message)> EchoAsync(DestinationConfig destination, CancellationToken ct) => Task.FromResult((true, "success: scripted"));
-    public Task<(bool Ok, string Message)> TestMqttAsync(MqttConfig mqtt, CancellationToken ct) => Task.FromResult((false, "scripted"));
+    /// <summary>Every broker the page asked to test, as it was asked (password included).</summary>
+    public List<MqttConfig> MqttTests { get; } = [];
+    public Task<(bool Ok, string Message)> TestMqttAsync(MqttConfig mqtt, CancellationToken ct)
+    {
+        lock (MqttTests)
+            MqttTests.Add(mqtt);
+        return Task.FromResult((false, "scripted"));
+    }
     public IReadOnlyList<SpoolRow> SpoolEntries() => [];
     public int Retry(string? id) { Calls.Add("retry"); return 0; }
     public int PurgeDeadLetters(string? id) { Calls.Add("purge"); return 0; }

@@ -98,7 +98,7 @@ public sealed class FormTests
         using var client = await web.LoggedInAsync();
         using var wrong = await client.PostFilesAsync("/system", "Certificate",
             ("certificate", "server.pem", await File.ReadAllBytesAsync(certs.ServerCert)), ("key", "client.key", await File.ReadAllBytesAsync(certs.ClientKey)));
-        Assert.Contains("web.certificateFile: certificate and key do not make a pair", WebUtility.HtmlDecode(await wrong.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        Assert.Contains("Certificate not used: certificate and key do not make a pair", WebUtility.HtmlDecode(await wrong.Content.ReadAsStringAsync()), StringComparison.Ordinal);
         Assert.Null(web.Control.Config.Web.CertificateFile);
 
         using var right = await client.PostFilesAsync("/system", "Certificate",

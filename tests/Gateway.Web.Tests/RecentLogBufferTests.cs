@@ -1,3 +1,4 @@
+using Gateway.Shared;
 using Gateway.Web.Logging;
 using Microsoft.Extensions.Logging;
 using Xunit;
@@ -25,6 +26,23 @@ public sealed class RecentLogBufferTests
         Assert.Equal(RecentLogBuffer.Capacity, buffer.Entries(LogKind.Problem).Count);
         Assert.Equal(RecentLogBuffer.Capacity, buffer.Entries(LogKind.Other).Count);
         Assert.Equal(2 * RecentLogBuffer.Capacity + 1, buffer.Entries().Count);
+    }
+
+    [Fact]
+    public void A_flood_of_events_anyone_can_cause_does_not_push_out_the_signed_in_technician_s()
+    {
+        using var buffer = new RecentLogBuffer();
+        var web = buffer.CreateLogger(WebLog.Category);
+        web.Log(LogLevel.Information, new EventId(6004), "\"admin\" logged in", null, (s, _) => s);
+        web.Log(LogLevel.Information, new EventId(6005), "destination \"pacs\" saved by \"admin\"", null, (s, _) => s);
+        for (var i = 0; i < 5 * RecentLogBuffer.Capacity; i++)
+        {
+            web.Log(LogLevel.Warning, new EventId(6003), "login refused", null, (s, _) => s);
+            web.Log(LogLevel.Warning, new EventId(6009), "foreign origin", null, (s, _) => s);
+        }
+        Assert.Equal(["destination \"pacs\" saved by \"admin\"", "\"admin\" logged in"], buffer.Entries(LogKind.Audit).Select(e => e.Message));
+        Assert.Equal(RecentLogBuffer.Capacity, buffer.Entries(LogKind.Security).Count);
+        Assert.Equal(RecentLogBuffer.Capacity + 2, buffer.Entries(LogKind.Audit, LogKind.Security).Count);
     }
 
     [Fact]

@@ -85,13 +85,15 @@ public sealed partial class SecurityRegressionTests
     [Fact]
     public async Task A_user_name_with_a_line_break_cannot_forge_a_line_in_any_log()
     {
-        await using var web = await new WebFixture().StartAsync();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var web = await new WebFixture(time: time).StartAsync();
         (await web.LoggedInAsync()).Dispose();
         const string forged = "x\n12:00:00 info gateway.web[6004] Web page: admin logged in from 10.66.66.66";
         using (var stranger = web.Client())
             Assert.Contains("Wrong user or password.", await stranger.SubmitAsync("/login", new() { ["user"] = forged, ["password"] = "whatever it is" }), StringComparison.Ordinal);
         using (var stranger = web.Client())
             await stranger.SubmitAsync("/login", new() { ["user"] = "y\r\u001b[2Kadmin\u2028z", ["password"] = "whatever it is" });
+        time.Advance(Gateway.Web.Logging.FailedLogins.Interval); // the second refusal of the minute is in its summary line
 
         // The journal/console sink: no line of the forged text, the name quoted with its escapes.
         var lines = web.Log.ToString().Split('\n');
@@ -112,7 +114,8 @@ public sealed partial class SecurityRegressionTests
     [Fact]
     public async Task Page_views_log_no_warning_and_anonymous_requests_cannot_push_the_failed_logins_out()
     {
-        await using var web = await new WebFixture().StartAsync();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var web = await new WebFixture(time: time).StartAsync();
         (await web.LoggedInAsync()).Dispose();
         using var stranger = web.Client();
         await stranger.SubmitAsync("/login", new() { ["user"] = "mallory", ["password"] = "first guess!" });
@@ -132,9 +135,12 @@ public sealed partial class SecurityRegressionTests
         // 400 anonymous requests: not one line in any sink (issue #14: a Cache-Control warning per page view).
         Assert.Equal("", web.Log.ToString()[logged..]);
 
+        time.Advance(Gateway.Web.Logging.FailedLogins.Interval);
         using var admin = await web.LoggedInAsync();
         var page = WebUtility.HtmlDecode(await admin.GetStringAsync("/system"));
-        Assert.Equal(2, Regex.Count(page, "login refused for \"mallory\" from 127.0.0.1"));
+        // One line per address a minute, with the count of the others (security review of #14).
+        Assert.Equal(1, Regex.Count(page, "login refused for \"mallory\" from 127.0.0.1"));
+        Assert.Equal(1, Regex.Count(page, "1 more login\\(s\\) refused from 127.0.0.1 since [0-9:]+, the last for \"mallory\""));
         Assert.DoesNotContain("Cache-Control", web.Log.ToString(), StringComparison.Ordinal);
     }
 
@@ -154,13 +160,19 @@ public sealed partial class SecurityRegressionTests
         var same = await Upload(client, backup);
         Assert.Contains("nothing to restore", same, StringComparison.Ordinal);
 
-        // A changed host: the difference is shown, then applied with the password in use.
-        var changed = await Upload(client, backup.Replace("broker.local", "broker2.local", StringComparison.Ordinal));
-        Assert.Contains("mqtt.host", changed, StringComparison.Ordinal);
+        // Another setting changed, the broker the same: the difference is shown, then applied with the password in use.
+        var changed = await Upload(client, backup.Replace("\"healthIntervalSeconds\": 30", "\"healthIntervalSeconds\": 60", StringComparison.Ordinal));
+        Assert.Contains("mqtt.healthIntervalSeconds", changed, StringComparison.Ordinal);
         Assert.DoesNotContain(secret, changed, StringComparison.Ordinal);
         Assert.Contains("Restored.", await Confirm(client, changed), StringComparison.Ordinal);
-        Assert.Equal("broker2.local", web.Control.Config.Mqtt!.Host);
+        Assert.Equal(60, web.Control.Config.Mqtt!.HealthIntervalSeconds);
         Assert.Equal(secret, web.Control.Config.Mqtt.Password);
+        backup = await client.GetStringAsync("/system/config.json");
+
+        // A changed host keeps no password: the stored one is never sent to another broker (security review of #14).
+        var moved = await Upload(client, backup.Replace("broker.local", "broker2.local", StringComparison.Ordinal));
+        Assert.Contains("the password kept on the box is not used for it", moved, StringComparison.Ordinal);
+        Assert.Equal("broker.local", web.Control.Config.Mqtt!.Host);
 
         // A new password in the file replaces it.
         var renewed = await Upload(client, backup.Replace(ConfigBackup.SecretPlaceholder, "brand-new-secret", StringComparison.Ordinal));

@@ -12,11 +12,15 @@ internal sealed partial class WebFixture : IAsyncDisposable
 {
     private readonly TempDirectory _dir = new("web");
     private readonly ILoggerFactory _loggers;
+    private readonly TimeProvider? _time;
     private GatewayWeb? _web;
 
     /// <param name="httpRedirect">Also listen on a plain HTTP port that redirects (off by default).</param>
-    public WebFixture(bool httpRedirect = false)
+    /// <param name="time">The page's clock (sessions, lockout, log aggregation); the system's by default.</param>
+    /// <param name="configure">Changes to the starting configuration.</param>
+    public WebFixture(bool httpRedirect = false, TimeProvider? time = null, Func<GatewayConfig, GatewayConfig>? configure = null)
     {
+        _time = time;
         Log = new StringWriter();
         // As `gateway run` sets it up (RunCommand.CreateLoggers): ASP.NET Core's own messages from warnings up, and the
         // System page's buffer beside the journal.
@@ -30,6 +34,7 @@ internal sealed partial class WebFixture : IAsyncDisposable
             Destinations = [new DestinationConfig { Name = "pacs", AeTitle = "PACS", Host = "127.0.0.1", Port = 104 }],
             Web = new WebConfig { Port = FreePort.Get(), HttpRedirectPort = httpRedirect ? FreePort.Get() : 0, StateDirectory = _dir.File("web"), ProfilesDirectory = Path.Combine(Repository.Root, "hardware", "profiles") },
         };
+        config = configure?.Invoke(config) ?? config;
         ConfigWriter.Save(ConfigPath, config);
         Control = new FakeGatewayControl(ConfigPath, config, buffer);
     }
@@ -42,7 +47,7 @@ internal sealed partial class WebFixture : IAsyncDisposable
 
     public async Task<WebFixture> StartAsync()
     {
-        _web = await GatewayWeb.StartAsync(Control.Config.Web, Control, _loggers);
+        _web = await GatewayWeb.StartAsync(Control.Config.Web, Control, _loggers, _time);
         return this;
     }
 

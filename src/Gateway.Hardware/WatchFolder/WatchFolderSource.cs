@@ -3,6 +3,7 @@ using Gateway.Dicom;
 using Gateway.Dicom.Imaging;
 using Gateway.Dicom.Iod;
 using Gateway.Hardware.Profiles;
+using Gateway.Shared;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Hardware.WatchFolder;
@@ -144,14 +145,14 @@ public sealed class WatchFolderSource
                 Move(path, DoneDir);
                 if (File.Exists(sidecarPath))
                     Move(sidecarPath, DoneDir);
-                HardwareLog.Imported(_logger, name);
+                HardwareLog.Imported(_logger, LogText.Quote(name));
                 break;
             case ImportResult.Rejected:
                 var failed = Move(path, FailedDir);
                 if (File.Exists(sidecarPath))
                     Move(sidecarPath, FailedDir);
                 File.WriteAllText(failed + ".reason.txt", reason + Environment.NewLine);
-                HardwareLog.ImportFailed(_logger, name, reason ?? "");
+                HardwareLog.ImportFailed(_logger, LogText.Quote(name), reason ?? "");
                 break;
             case ImportResult.Deferred:
                 // Left in place; the next stable look tries again.

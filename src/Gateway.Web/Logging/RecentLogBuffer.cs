@@ -1,3 +1,4 @@
+using Gateway.Shared;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Web.Logging;
@@ -17,15 +18,15 @@ public sealed class RecentLogBuffer(TimeProvider? time = null) : ILoggerProvider
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Lock _lock = new();
-    private readonly Queue<LogEntry>[] _buffers = [new(), new(), new()];
+    private readonly Queue<LogEntry>[] _buffers = [new(), new(), new(), new()];
     private long _sequence;
 
-    /// <summary>Newest first; one kind, or all of them merged.</summary>
-    public IReadOnlyList<LogEntry> Entries(LogKind? kind = null)
+    /// <summary>Newest first; some kinds merged, or all of them.</summary>
+    public IReadOnlyList<LogEntry> Entries(params LogKind[] kinds)
     {
         lock (_lock)
         {
-            var all = kind is { } k ? _buffers[(int)k] : _buffers.SelectMany(b => b);
+            var all = kinds.Length > 0 ? kinds.Distinct().SelectMany(k => _buffers[(int)k]) : _buffers.SelectMany(b => b);
             return [.. all.OrderByDescending(e => e.Sequence)];
         }
     }
@@ -36,14 +37,18 @@ public sealed class RecentLogBuffer(TimeProvider? time = null) : ILoggerProvider
     {
     }
 
-    /// <summary>The page's own category is the security log; elsewhere warnings and errors are problems.</summary>
-    public static LogKind KindOf(string category, LogLevel level) =>
-        category == WebLog.Category || category.StartsWith(WebLog.Category + ".", StringComparison.Ordinal) ? LogKind.Security
+    /// <summary>
+    /// The page's own category is the security log — split into what anyone can cause (<see cref="LogKind.Security"/>)
+    /// and what only a signed-in technician can (<see cref="LogKind.Audit"/>); elsewhere warnings and errors are problems.
+    /// </summary>
+    public static LogKind KindOf(string category, LogLevel level, int eventId = 0) =>
+        category == WebLog.Category || category.StartsWith(WebLog.Category + ".", StringComparison.Ordinal)
+            ? (WebLog.IsAnonymous(eventId) ? LogKind.Security : LogKind.Audit)
         : level >= LogLevel.Warning ? LogKind.Problem : LogKind.Other;
 
     private void Add(LogLevel level, string category, int eventId, string message)
     {
-        var kind = KindOf(category, level);
+        var kind = KindOf(category, level, eventId);
         lock (_lock)
         {
             var buffer = _buffers[(int)kind];

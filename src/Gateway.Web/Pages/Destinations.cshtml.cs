@@ -1,10 +1,11 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using Gateway.Configuration;
+using Gateway.Shared;
+using Gateway.Web.Logging;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Gateway.Web.Logging;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Web.Pages;

@@ -1,8 +1,9 @@
 using System.Globalization;
 using Gateway.Configuration;
 using Gateway.Hardware.Profiles;
-using Microsoft.AspNetCore.Mvc.RazorPages;
+using Gateway.Shared;
 using Gateway.Web.Logging;
+using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Web.Pages;

@@ -12,7 +12,7 @@ namespace Gateway.Web.Pages;
 /// Login with lockout: 10 wrong passwords for the account or from one address lock it for 15 minutes. The attempt is
 /// reserved before the password is hashed (issue #14), and the session it opens is registered server-side.
 /// </summary>
-public sealed class LoginModel(WebState state, LoginThrottle throttle, SessionRegistry sessions, ILoggerFactory loggers) : PageModel
+public sealed class LoginModel(WebState state, LoginThrottle throttle, SessionRegistry sessions, Logging.FailedLogins failures, ILoggerFactory loggers) : PageModel
 {
     private readonly ILogger _log = loggers.CreateLogger(WebLog.Category);
 
@@ -39,7 +39,7 @@ public sealed class LoginModel(WebState state, LoginThrottle throttle, SessionRe
         }
         if (!state.Users.Verify(user, password ?? ""))
         {
-            WebLog.LoginFailed(_log, user, remote);
+            failures.Record(user, remote);
             Error = "Wrong user or password.";
             return Page();
         }

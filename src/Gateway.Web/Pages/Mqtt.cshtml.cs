@@ -1,5 +1,7 @@
 using System.Globalization;
 using Gateway.Configuration;
+using Gateway.Shared;
+using Gateway.Web.Logging;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Logging;
@@ -58,6 +60,8 @@ public sealed class MqttModel(IGatewayControl control, WebState state, ILoggerFa
             _fieldErrors["host"] = "Give a broker host to test.";
             return;
         }
+        // A test sends the password to the broker: who asked which broker is worth a line (issue #14).
+        this.Audit(loggers, $"MQTT connection test to {LogText.Quote(mqtt.Host)}:{mqtt.Port} as {LogText.Quote(mqtt.Username ?? "(no user)")}");
         (MessageOk, Message) = await control.TestMqttAsync(mqtt, ct).ConfigureAwait(false);
     }
 
@@ -80,14 +84,24 @@ public sealed class MqttModel(IGatewayControl control, WebState state, ILoggerFa
             _fieldErrors["ca"] = "TLS needs the broker's CA certificate: choose its file.";
         if (!string.IsNullOrEmpty(password) && string.IsNullOrWhiteSpace(username))
             _fieldErrors["username"] = "A password needs a user.";
-        return current with
+        var next = current with
         {
             Host = host.Trim(),
             Port = p,
             Username = string.IsNullOrWhiteSpace(username) ? null : username.Trim(),
-            Password = string.IsNullOrEmpty(password) ? (string.IsNullOrWhiteSpace(username) ? null : current.Password) : password,
+            Password = string.IsNullOrEmpty(password) ? null : password,
             Tls = tls ? new TlsConfig { CaFile = caFile, CertificateFile = current.Tls?.CertificateFile, KeyFile = current.Tls?.KeyFile } : null,
         };
+        // An empty field keeps the stored password only for the broker it was given for (issue #14): same host, port,
+        // TLS and CA, user. For any other, it is asked for again — it would otherwise go to whatever host was typed.
+        if (next.Password is null && next.Username is not null && current.Password is not null)
+        {
+            if (ConfigBackup.SameBroker(next, Current))
+                next = next with { Password = current.Password };
+            else
+                _fieldErrors["password"] = "Type the password again: the broker, port, TLS or user changed, and the password kept on the box is only sent to the broker it was given for.";
+        }
+        return next;
     }
 
     private void Sort(IReadOnlyList<string> problems)

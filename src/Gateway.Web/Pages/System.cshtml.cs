@@ -11,7 +11,7 @@ namespace Gateway.Web.Pages;
 /// Logs (filtered and paged), configuration backup and restore (validated, then shown as a difference and confirmed
 /// before it replaces anything), restart, password (changing it ends the other sessions).
 /// </summary>
-public sealed class SystemModel(IGatewayControl control, WebState state, SessionRegistry sessions, PendingRestores restores, ILoggerFactory loggers) : PageModel
+public sealed class SystemModel(IGatewayControl control, WebState state, SessionRegistry sessions, PendingRestores restores, LoginThrottle throttle, ILoggerFactory loggers) : PageModel
 {
     public const int PageSize = 50;
     private readonly Dictionary<string, string> _fieldErrors = new(StringComparer.Ordinal);
@@ -50,14 +50,16 @@ public sealed class SystemModel(IGatewayControl control, WebState state, Session
             return;
         }
         GatewayConfig parsed;
+        string? secretProblem = null;
         try
         {
-            parsed = ConfigBackup.KeepSecrets(ConfigValidator.Parse(text, "uploaded file"), control.Config);
+            // The kept password goes back in before validation: only here is the placeholder not a problem.
+            parsed = ConfigValidator.Parse(text, "uploaded file", c => ConfigBackup.Prepare(c, control.Config, out secretProblem));
         }
         catch (ConfigException e)
         {
             Message = $"Not restored: {e.Problems.Count} problem(s); the configuration in use is unchanged.";
-            Problems.AddRange(e.Problems);
+            Problems.AddRange(secretProblem is null ? e.Problems : [secretProblem, .. e.Problems.Where(p => !p.StartsWith("mqtt.password:", StringComparison.Ordinal))]);
             return;
         }
         var changes = ConfigBackup.Diff(control.Config, parsed);
@@ -85,7 +87,7 @@ public sealed class SystemModel(IGatewayControl control, WebState state, Session
         {
             RestoreId = id;
             RestoreChanges = changes;
-            _fieldErrors["removals"] = "Tick the box to accept what this restore removes or moves, or cancel.";
+            _fieldErrors["removals"] = "Tick the box to accept what this restore removes or sends elsewhere, or cancel.";
             Message = "Not restored yet: check the changes below, then confirm.";
             return;
         }
@@ -98,7 +100,7 @@ public sealed class SystemModel(IGatewayControl control, WebState state, Session
         }
         restores.Forget();
         this.Audit(loggers, $"configuration restored from a file ({changes.Count} change(s))");
-        Message = "Restored. Destinations, MQTT, device and the page's own settings apply now; spool and storage SCP settings at the next restart.";
+        Message = "Restored. Destinations, MQTT, device and the page's own settings apply now; spool and storage SCP settings at the next restart. The next exam is unchanged.";
         MessageOk = true;
     }
 
@@ -122,7 +124,7 @@ public sealed class SystemModel(IGatewayControl control, WebState state, Session
         var saved = Uploads.SaveCertificatePair(certificate!, key!, state.Config.StateDirectory, "https-hospital", out var problem);
         if (saved is not { } files)
         {
-            _fieldErrors["certificate"] = $"web.certificateFile: {problem}";
+            _fieldErrors["certificate"] = $"Certificate not used: {problem}";
             return;
         }
         var problems = control.SaveConfig(control.Config with { Web = control.Config.Web with { CertificateFile = files.Certificate, KeyFile = files.Key } });
@@ -140,8 +142,25 @@ public sealed class SystemModel(IGatewayControl control, WebState state, Session
     {
         LoadLogs(null, 0);
         var user = User.Identity?.Name ?? UserStore.Admin;
-        if (!state.Users.Verify(user, current ?? ""))
+        // The current password is a guess like any login's: the same lockout, the attempt reserved before the hash
+        // (issue #14), so a stolen session cannot try passwords faster than the login form.
+        var remote = HttpContext.Connection.RemoteIpAddress?.ToString() ?? "?";
+        string[] keys = ["user:" + user, "ip:" + remote];
+        var attempt = throttle.Reserve(keys);
+        if (!attempt.Allowed)
+        {
+            if (attempt.FirstRefusal)
+                WebLog.LockedOut(loggers.CreateLogger(WebLog.Category), user, remote, attempt.LockedUntil!.Value);
+            _fieldErrors["current"] = $"Locked out after too many wrong passwords: try again after {attempt.LockedUntil!.Value.ToLocalTime():HH:mm}.";
+            return;
+        }
+        if (state.Users.Verify(user, current ?? ""))
+            throttle.Succeeded(keys);
+        else
+        {
+            WebLog.WrongCurrentPassword(loggers.CreateLogger(WebLog.Category), user, remote);
             _fieldErrors["current"] = "This is not the current password.";
+        }
         if (PasswordHasher.Weakness(password ?? "", confirm ?? "") is { } weakness)
             _fieldErrors[weakness.Contains("differ", StringComparison.Ordinal) ? "confirm" : "password"] = weakness;
         if (_fieldErrors.Count > 0)
@@ -171,14 +190,14 @@ public sealed class SystemModel(IGatewayControl control, WebState state, Session
     private void LoadLogs(string? filter, int page)
     {
         LogFilter = filter is "problems" or "other" or "all" ? filter : "security";
-        LogKind? kind = LogFilter switch
+        LogKind[] kinds = LogFilter switch
         {
-            "problems" => LogKind.Problem,
-            "other" => LogKind.Other,
-            "all" => null,
-            _ => LogKind.Security,
+            "problems" => [LogKind.Problem],
+            "other" => [LogKind.Other],
+            "all" => [],
+            _ => [LogKind.Audit, LogKind.Security],
         };
-        var all = control.RecentLogs().Where(e => kind is null || e.Kind == kind).ToList();
+        var all = control.RecentLogs().Where(e => kinds.Length == 0 || kinds.Contains(e.Kind)).ToList();
         LogPages = Math.Max(1, (all.Count + PageSize - 1) / PageSize);
         LogPage = Math.Clamp(page, 0, LogPages - 1);
         Logs = all.Skip(LogPage * PageSize).Take(PageSize).ToList();

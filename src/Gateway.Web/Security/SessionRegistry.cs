@@ -31,8 +31,11 @@ public sealed class SessionRegistry(TimeProvider time, TimeSpan idle)
         return id;
     }
 
-    /// <summary>True when the session is alive (and it is touched); an idle or ended one is forgotten.</summary>
-    public bool Touch(string? id, string? user)
+    /// <summary>
+    /// True when the session is alive; an idle or ended one is forgotten. Only <paramref name="activity"/> (a page the
+    /// technician opened or a form sent, not the status page's own polling) counts as use and restarts the idle time.
+    /// </summary>
+    public bool Touch(string? id, string? user, bool activity = true)
     {
         if (id is null || user is null)
             return false;
@@ -46,7 +49,8 @@ public sealed class SessionRegistry(TimeProvider time, TimeSpan idle)
                 _sessions.Remove(id);
                 return false;
             }
-            _sessions[id] = (s.User, now);
+            if (activity)
+                _sessions[id] = (s.User, now);
             return true;
         }
     }

@@ -1,15 +1,17 @@
 using System.Globalization;
 using System.Text;
 
-namespace Gateway.Web.Logging;
+namespace Gateway.Shared;
 
 /// <summary>
-/// Text from outside the box (a user name typed at the login form, a destination name, an Origin header) on its way
+/// Text from outside the box (a user name typed at the login form, a destination name, an Origin header, a calling AE
+/// title, a file name in a watch folder) on its way
 /// into a log line. It is quoted and every control character escaped before it reaches any sink — journal, console
 /// and the System page alike — so it cannot end the line and forge the next one (issue #14: a user name holding
-/// "\n12:00:00 info gateway.web[6004] …" showed as a genuine log line).
+/// "\n12:00:00 info gateway.web[6004] …" showed as a genuine log line). Shared source, compiled into each module
+/// that logs outside values (Gateway.Web, Gateway.Dicom.Network, Gateway.Hardware), so every log uses the same quoting.
 /// </summary>
-public static class LogText
+internal static class LogText
 {
     /// <summary>Longer outside values are cut: a log line is not a place for a megabyte of someone's input.</summary>
     public const int MaxLength = 80;
