@@ -19,4 +19,7 @@ internal static partial class AcquisitionLog
 
     [LoggerMessage(2105, LogLevel.Warning, "the exam's study {StudyInstanceUid} was used for one patient already; objects of another patient get a study of their own")]
     public static partial void StudyNotShared(ILogger logger, string studyInstanceUid);
+
+    [LoggerMessage(2106, LogLevel.Warning, "device value for {Keyword} left out of the object (the image is stored): {Reason}")]
+    public static partial void ValueLeftOut(ILogger logger, string keyword, string reason);
 }

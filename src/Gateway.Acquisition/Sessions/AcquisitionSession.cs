@@ -469,7 +469,7 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
             catch (DicomValueException e)
             {
                 // One bad value from the device must not cost the image: it is left out, and said.
-                AcquisitionLog.Failed(_logger, $"device value for {keyword} left out: {e.Message}");
+                AcquisitionLog.ValueLeftOut(_logger, keyword, e.Message);
             }
         }
         if (sidecar is not null)
