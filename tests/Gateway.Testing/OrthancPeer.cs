@@ -37,6 +37,8 @@ public sealed class OrthancPeer : IDisposable
             ["Plugins"] = Array.Empty<string>(),
             ["StorageCompression"] = false,
             ["UnknownSopClassAccepted"] = false,
+            // `gateway find` tests query it as a modality it does not know (a C-FIND SCU is read only).
+            ["DicomAlwaysAllowFind"] = true,
         };
         _configPath = Path.Combine(_dir.Path, "orthanc.json");
         System.IO.File.WriteAllText(_configPath, JsonSerializer.Serialize(config));

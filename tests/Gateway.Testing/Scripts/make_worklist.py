@@ -1,0 +1,45 @@
+"""Writes Modality Worklist files for dcmtk's wlmscpfs with pydicom (an independent encoder): one per character set.
+
+usage: make_worklist.py DIR  -> DIR/latin1.wl, DIR/utf8.wl, DIR/jis.wl
+"""
+import sys
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.sequence import Sequence
+from pydicom.uid import ExplicitVRLittleEndian
+
+def item(name, charset, pid, acc, modality, start):
+    ds = Dataset()
+    ds.SpecificCharacterSet = charset
+    ds.PatientName = name
+    ds.PatientID = pid
+    ds.PatientBirthDate = "19700101"
+    ds.PatientSex = "F"
+    ds.AccessionNumber = acc
+    ds.RequestedProcedureID = "RP-" + pid
+    ds.RequestedProcedureDescription = "Chest"
+    ds.StudyInstanceUID = "1.2.826.0.1.3680043.10.99.6" + pid[-1]
+    ds.ReferringPhysicianName = ""
+    sps = Dataset()
+    sps.Modality = modality
+    sps.ScheduledStationAETitle = "ROOM7"
+    sps.ScheduledProcedureStepStartDate = start
+    sps.ScheduledProcedureStepStartTime = "0900"
+    sps.ScheduledProcedureStepID = "SPS-" + pid
+    sps.ScheduledProcedureStepDescription = "Chest two views"
+    ds.ScheduledProcedureStepSequence = Sequence([sps])
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.31"
+    ds.file_meta.MediaStorageSOPInstanceUID = "1.2.826.0.1.3680043.10.99.70" + pid[-1]
+    return ds
+
+out = sys.argv[1]
+items = {
+    "latin1": item("Müller^Hélène", "ISO_IR 100", "WL-1", "ACC-1", "DX", "20261201"),
+    "utf8": item("Dvořák^Zoë", "ISO_IR 192", "WL-2", "ACC-2", "DX", "20261201"),
+    "jis": item("Yamada^Tarou=山田^太郎=やまだ^たろう", ["", "ISO 2022 IR 87"], "WL-3", "ACC-3", "US", "20261202"),
+}
+for name, ds in items.items():
+    ds.is_little_endian = True
+    ds.is_implicit_VR = False
+    ds.save_as(f"{out}/{name}.wl", write_like_original=False)
