@@ -10,7 +10,7 @@ public sealed record SpoolRow(string Id, DateTimeOffset Created, string SopClass
 
 /// <summary>
 /// What the page may do with the running gateway: the service (Gateway.Host) implements it. Every method is
-/// thread-safe; none takes a path from the user. Configuration changes go through <see cref="SaveConfig"/>, which
+/// thread-safe; none takes a path from the user. Configuration changes go through <see cref="SaveConfigAsync"/>, which
 /// validates with the same code as the file at start and writes atomically; the service applies them as it applies
 /// an edited file.
 /// </summary>
@@ -18,8 +18,11 @@ public interface IGatewayControl
 {
     GatewayConfig Config { get; }
 
-    /// <summary>Validates and writes the configuration; the problems (each naming its key) when refused, nothing written.</summary>
-    IReadOnlyList<string> SaveConfig(GatewayConfig config);
+    /// <summary>
+    /// Validates and writes the configuration, and applies it before answering (so the next page shows what runs); the
+    /// problems (each naming its key) when refused, nothing written. Never blocks a request thread on the reload.
+    /// </summary>
+    Task<IReadOnlyList<string>> SaveConfigAsync(GatewayConfig config);
 
     HealthMessage Health();
 

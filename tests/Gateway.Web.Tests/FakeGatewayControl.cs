@@ -16,7 +16,7 @@ internal sealed class FakeGatewayControl(string configPath, GatewayConfig config
     public List<string> Calls { get; } = [];
     public DicomDataset ExamSet { get; private set; } = new();
 
-    public IReadOnlyList<string> SaveConfig(GatewayConfig config)
+    public Task<IReadOnlyList<string>> SaveConfigAsync(GatewayConfig config)
     {
         try
         {
@@ -24,11 +24,11 @@ internal sealed class FakeGatewayControl(string configPath, GatewayConfig config
         }
         catch (ConfigException e)
         {
-            return e.Problems;
+            return Task.FromResult(e.Problems);
         }
         Config = config;
         Calls.Add("save");
-        return [];
+        return Task.FromResult<IReadOnlyList<string>>([]);
     }
 
     public HealthMessage Health() => new() { BoxId = Config.Box.Id, Version = "test", Destinations = [.. Config.Destinations.Select(d => new DestinationHealth(d.Name, 0, null, 0, null, 0))] };

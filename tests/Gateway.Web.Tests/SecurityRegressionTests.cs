@@ -149,7 +149,7 @@ public sealed partial class SecurityRegressionTests
     {
         await using var web = await new WebFixture().StartAsync();
         const string secret = "broker-secret-771";
-        Assert.Empty(web.Control.SaveConfig(web.Control.Config with { Mqtt = new MqttConfig { Host = "broker.local", Username = "box7", Password = secret } }));
+        Assert.Empty(await web.Control.SaveConfigAsync(web.Control.Config with { Mqtt = new MqttConfig { Host = "broker.local", Username = "box7", Password = secret } }));
         using var client = await web.LoggedInAsync();
 
         var backup = await client.GetStringAsync("/system/config.json");

@@ -26,7 +26,7 @@ internal sealed partial class GatewayService : IGatewayControl
 
     public HealthMessage Health() => _health.Collect();
 
-    public IReadOnlyList<string> SaveConfig(GatewayConfig config)
+    public async Task<IReadOnlyList<string>> SaveConfigAsync(GatewayConfig config)
     {
         try
         {
@@ -40,8 +40,9 @@ internal sealed partial class GatewayService : IGatewayControl
         {
             return [$"{configPath}: cannot write: {e.Message}"];
         }
-        // Applied before the page answers, so what it shows next is what runs (the file watcher's later look finds nothing new).
-        ReloadAsync().GetAwaiter().GetResult();
+        // Applied before the page answers, so what it shows next is what runs (the file watcher's later look finds
+        // nothing new) — awaited, not waited for: no request thread blocks on the reload (issue #15 item 2).
+        await ReloadAsync().ConfigureAwait(false);
         return [];
     }
 

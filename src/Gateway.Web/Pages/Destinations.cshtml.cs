@@ -55,7 +55,7 @@ public sealed class DestinationsModel(IGatewayControl control, WebState state, I
 
     public string? ConfirmRemove { get; private set; }
 
-    public IActionResult OnPostSave(IFormFile? ca, IFormFile? clientCertificate, IFormFile? clientKey)
+    public async Task<IActionResult> OnPostSave(IFormFile? ca, IFormFile? clientCertificate, IFormFile? clientKey)
     {
         var destinations = control.Config.Destinations.ToList();
         var index = Form.OriginalName is { } original ? destinations.FindIndex(d => d.Name == original) : -1;
@@ -112,7 +112,7 @@ public sealed class DestinationsModel(IGatewayControl control, WebState state, I
         Sort(ConfigValidator.Validate(next), $"destinations[{index}].");
         if (_fieldErrors.Count > 0 || GeneralProblems.Count > 0)
             return Page();
-        var problems = control.SaveConfig(next);
+        var problems = await control.SaveConfigAsync(next);
         if (problems.Count > 0)
         {
             Sort(problems, $"destinations[{index}].");
@@ -127,7 +127,7 @@ public sealed class DestinationsModel(IGatewayControl control, WebState state, I
     }
 
     /// <summary>Removing a destination asks first (issue #14: the red button sat under "Test connection", with no confirmation).</summary>
-    public IActionResult OnPostRemove(string name, string? confirm)
+    public async Task<IActionResult> OnPostRemove(string name, string? confirm)
     {
         if (confirm != "yes")
         {
@@ -137,7 +137,7 @@ public sealed class DestinationsModel(IGatewayControl control, WebState state, I
             return Page();
         }
         var destinations = control.Config.Destinations.Where(d => d.Name != name).ToList();
-        var problems = control.SaveConfig(control.Config with { Destinations = destinations });
+        var problems = await control.SaveConfigAsync(control.Config with { Destinations = destinations });
         if (problems.Count > 0)
         {
             GeneralProblems.AddRange(problems);

@@ -38,7 +38,7 @@ public sealed class DeviceModel(IGatewayControl control, WebState state, ILogger
         Form = FromConfig(Current);
     }
 
-    public void OnPostSave(string? profile, string? port, bool gpio, string? baud, string? gpioChip, string? gpioLines)
+    public async Task OnPostSave(string? profile, string? port, bool gpio, string? baud, string? gpioChip, string? gpioLines)
     {
         Load();
         Form = new DeviceForm(profile ?? "", port ?? "", baud ?? "", gpio, gpioChip ?? "", gpioLines ?? "");
@@ -65,7 +65,7 @@ public sealed class DeviceModel(IGatewayControl control, WebState state, ILogger
                 GpioLines = lines,
             };
         }
-        var problems = control.SaveConfig(control.Config with { Device = device });
+        var problems = await control.SaveConfigAsync(control.Config with { Device = device });
         if (problems.Count > 0)
         {
             foreach (var problem in problems)

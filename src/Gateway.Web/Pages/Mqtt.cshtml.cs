@@ -31,14 +31,14 @@ public sealed class MqttModel(IGatewayControl control, WebState state, ILoggerFa
         ? new MqttForm(m.Host, m.Port.ToString(CultureInfo.InvariantCulture), m.Username ?? "", m.Tls is not null)
         : new MqttForm("", "1883", "", false);
 
-    public void OnPostSave(string? host, string? port, string? username, string? password, bool tls, IFormFile? ca)
+    public async Task OnPostSave(string? host, string? port, string? username, string? password, bool tls, IFormFile? ca)
     {
         var mqtt = Build(host, port, username, password, tls, ca);
         if (_fieldErrors.Count > 0)
             return;
         IReadOnlyList<string> problems = mqtt is null ? [] : ConfigValidator.Validate(control.Config with { Mqtt = mqtt });
         if (problems.Count == 0)
-            problems = control.SaveConfig(control.Config with { Mqtt = mqtt });
+            problems = await control.SaveConfigAsync(control.Config with { Mqtt = mqtt });
         if (problems.Count > 0)
         {
             Sort(problems);

@@ -74,7 +74,7 @@ public sealed class SystemModel(IGatewayControl control, WebState state, Session
         Message = "Not restored yet: check the changes below, then confirm.";
     }
 
-    public void OnPostRestore(string? id, string? removals)
+    public async Task OnPostRestore(string? id, string? removals)
     {
         LoadLogs(null, 0);
         if (restores.Find(id, control.Config) is not { } next)
@@ -91,7 +91,7 @@ public sealed class SystemModel(IGatewayControl control, WebState state, Session
             Message = "Not restored yet: check the changes below, then confirm.";
             return;
         }
-        var refused = control.SaveConfig(next);
+        var refused = await control.SaveConfigAsync(next);
         if (refused.Count > 0)
         {
             Message = "Not restored; the configuration in use is unchanged.";
@@ -112,7 +112,7 @@ public sealed class SystemModel(IGatewayControl control, WebState state, Session
         MessageOk = true;
     }
 
-    public void OnPostCertificate(IFormFile? certificate, IFormFile? key)
+    public async Task OnPostCertificate(IFormFile? certificate, IFormFile? key)
     {
         LoadLogs(null, 0);
         if (certificate is null || certificate.Length == 0)
@@ -127,7 +127,7 @@ public sealed class SystemModel(IGatewayControl control, WebState state, Session
             _fieldErrors["certificate"] = $"Certificate not used: {problem}";
             return;
         }
-        var problems = control.SaveConfig(control.Config with { Web = control.Config.Web with { CertificateFile = files.Certificate, KeyFile = files.Key } });
+        var problems = await control.SaveConfigAsync(control.Config with { Web = control.Config.Web with { CertificateFile = files.Certificate, KeyFile = files.Key } });
         if (problems.Count > 0)
         {
             Problems.AddRange(problems);
