@@ -28,26 +28,7 @@ public sealed class CrashTests(ITestOutputHelper output)
         var random = new Random(5);
         for (var i = 0; i < Objects; i++)
         {
-            var pixels = new byte[64 * 64];
-            random.NextBytes(pixels);
-            var ds = new DicomDataset();
-            ds.Set(DicomTags.SOPClassUID, DicomUids.SecondaryCaptureImageStorage);
-            var uid = DicomUidGenerator.Default.NewUid();
-            ds.Set(DicomTags.SOPInstanceUID, uid);
-            ds.Set(DicomTags.StudyInstanceUID, "2.25.1001");
-            ds.Set(DicomTags.SeriesInstanceUID, "2.25.1002");
-            ds.Set(DicomTags.PatientID, "CRASH");
-            ds.Set(DicomTags.Modality, "OT");
-            ds.Set(DicomTags.Rows, (ushort)64);
-            ds.Set(DicomTags.Columns, (ushort)64);
-            ds.Set(DicomTags.SamplesPerPixel, (ushort)1);
-            ds.Set(DicomTags.PhotometricInterpretation, "MONOCHROME2");
-            ds.Set(DicomTags.BitsAllocated, (ushort)8);
-            ds.Set(DicomTags.BitsStored, (ushort)8);
-            ds.Set(DicomTags.HighBit, (ushort)7);
-            ds.Set(DicomTags.PixelRepresentation, (ushort)0);
-            ds.SetBytes(DicomTags.PixelData, DicomVR.OB, DicomBuffer.From(pixels));
-            new DicomFile(ds, DicomTransferSyntax.ExplicitVRLittleEndian).Save(Path.Combine(objects, $"{i:D3}.dcm"));
+            var (uid, pixels) = TestModality.Write(Path.Combine(objects, $"{i:D3}.dcm"), random, "CRASH", "2.25.1001", "2.25.1002");
             expected[uid] = SHA256.HashData(pixels);
         }
 

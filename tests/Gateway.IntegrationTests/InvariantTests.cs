@@ -59,27 +59,8 @@ public sealed class InvariantTests(ITestOutputHelper output)
         for (var i = 0; i < ModalityObjects; i++)
         {
             var patient = Patients[random.Next(Patients.Length)];
-            var pixels = new byte[64 * 64];
-            random.NextBytes(pixels);
-            var uid = DicomUidGenerator.Default.NewUid();
-            var ds = new DicomDataset();
-            ds.Set(DicomTags.SOPClassUID, DicomUids.SecondaryCaptureImageStorage);
-            ds.Set(DicomTags.SOPInstanceUID, uid);
-            ds.Set(DicomTags.StudyInstanceUID, studies[patient]);
-            ds.Set(DicomTags.SeriesInstanceUID, studies[patient] + ".1");
-            ds.Set(DicomTags.PatientID, patient);
-            ds.Set(DicomTags.Modality, "OT");
-            ds.Set(DicomTags.Rows, (ushort)64);
-            ds.Set(DicomTags.Columns, (ushort)64);
-            ds.Set(DicomTags.SamplesPerPixel, (ushort)1);
-            ds.Set(DicomTags.PhotometricInterpretation, "MONOCHROME2");
-            ds.Set(DicomTags.BitsAllocated, (ushort)8);
-            ds.Set(DicomTags.BitsStored, (ushort)8);
-            ds.Set(DicomTags.HighBit, (ushort)7);
-            ds.Set(DicomTags.PixelRepresentation, (ushort)0);
-            ds.SetBytes(DicomTags.PixelData, DicomVR.OB, DicomBuffer.From(pixels));
             var file = Path.Combine(objects, $"{i:D4}.dcm");
-            new DicomFile(ds, DicomTransferSyntax.ExplicitVRLittleEndian).Save(file);
+            var (uid, pixels) = TestModality.Write(file, random, patient, studies[patient], studies[patient] + ".1");
             sent.Add(new Sent(file, uid, patient, studies[patient], SHA256.HashData(pixels)));
         }
 
