@@ -668,6 +668,8 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         }
         if (old.Box.UidRoot != next.Box.UidRoot)
             restart.Add("box.uidRoot");
+        if (Json(old.Display) != Json(next.Display))
+            restart.Add("display");
         if (applied.Count > 0)
         {
             HostLog.ConfigApplied(_log, string.Join(", ", applied));
