@@ -25,4 +25,7 @@ internal static partial class NetworkLog
 
     [LoggerMessage(1007, LogLevel.Warning, "Could not store {SopInstanceUid} from {CallingAE}: {Reason}")]
     public static partial void StoreFailed(ILogger logger, string sopInstanceUid, string callingAE, string reason);
+
+    [LoggerMessage(1008, LogLevel.Warning, "Association from {Peer}: a response nobody asked for ({Command}), ignored")]
+    public static partial void UnexpectedResponse(ILogger logger, string peer, string command);
 }

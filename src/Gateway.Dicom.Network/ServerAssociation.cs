@@ -234,8 +234,10 @@ internal sealed class ServerAssociation(DicomConnection connection, DicomServerO
 
     private ValueTask<Stream> OpenSink(DimseMessage message)
     {
+        // A request we do not perform (C-FIND, N-ACTION …) still carries its data set: read and dropped, then the
+        // request is answered with a status (HandleAsync), never with an abort (issue #16).
         if (message.Command.Field != CommandField.CStoreRequest)
-            throw new DicomProtocolException($"{message.Command.Field} with a data set is not supported", AbortReason.UnexpectedPduParameter);
+            return ValueTask.FromResult(Stream.Null);
         _incoming = new IncomingObject(options.OutputDirectory, message.Command.AffectedSopClassUid, message.Command.AffectedSopInstanceUid,
             _transferSyntax[message.ContextId], _callingAE);
         return ValueTask.FromResult<Stream>(_incoming);
@@ -254,12 +256,21 @@ internal sealed class ServerAssociation(DicomConnection connection, DicomServerO
                 response = DimseCommand.StoreResponse(command.MessageId, command.AffectedSopClassUid, command.AffectedSopInstanceUid,
                     await StoreAsync(message, stop).ConfigureAwait(false));
                 break;
+            case CommandField.CCancelRequest:
+                return; // C-CANCEL has no response (PS3.7 §9.3.2.3), and we run no operation it could cancel
+            case var field when ((ushort)field & 0x8000) != 0:
+                NetworkLog.UnexpectedResponse(logger, connection.Peer, LogText.Quote(command.ToString()));
+                return; // a response to nothing we asked: no answer to an answer
             default:
-                response = new DimseCommand(new DicomDataset()
+                // Unrecognized operation (PS3.7 Annex C: 0211), with the SOP class echoed where the request named one.
+                var answer = new DicomDataset()
                     .Set(DicomTags.CommandField, (ushort)((ushort)command.Field | 0x8000))
                     .Set(DicomTags.MessageIDBeingRespondedTo, command.MessageId)
                     .Set(DicomTags.CommandDataSetType, DimseCommand.NoDataSet)
-                    .Set(DicomTags.Status, (ushort)0x0211)); // unrecognized operation
+                    .Set(DicomTags.Status, (ushort)0x0211);
+                if (command.AffectedSopClassUid is { Length: > 0 } sopClass && DicomUid.IsValid(sopClass))
+                    answer.Set(DicomTags.AffectedSOPClassUID, DicomVR.UI, sopClass);
+                response = new DimseCommand(answer);
                 break;
         }
         connection.Transition(UlEvent.Evt9); // DT-1

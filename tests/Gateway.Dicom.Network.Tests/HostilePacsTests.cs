@@ -183,7 +183,11 @@ public sealed class HostilePacsTests
         var ds = new DicomDataset();
         ds.Set(DicomTags.SOPClassUID, DicomUids.CTImageStorage);
         ds.Set(DicomTags.SOPInstanceUID, "1.2.826.0.1.3680043.10.99.77");
-        ds.SetBytes(DicomTags.PixelData, DicomVR.OB, DicomBuffer.From(new byte[64 << 20]));
+        // 64 MiB of pixel data from a sparse file, streamed: no large allocation (the memory-bounded fuzz test may run beside this one).
+        var raw = Path.Combine(dir.Path, "pixels.raw");
+        using (var f = new FileStream(raw, FileMode.Create))
+            f.SetLength(64 << 20);
+        ds.SetBytes(DicomTags.PixelData, DicomVR.OB, DicomBuffer.FromFile(raw, 0, 64 << 20));
         new DicomFile(ds, DicomTransferSyntax.ExplicitVRLittleEndian).Save(path);
 
         var association = await DicomClient.OpenAsync(Options(port), Contexts);

@@ -176,4 +176,23 @@ public sealed class HostilePeerTests(ITestOutputHelper output) : IAsyncLifetime
                 return [.. b, .. junk];
         }
     }
+
+    [Fact]
+    public async Task A_request_the_SCP_does_not_perform_is_answered_0211_with_its_data_set_read_and_the_association_goes_on()
+    {
+        // Issue #16: a data-bearing command other than C-STORE aborted the association; now it gets its status.
+        var association = await DicomClient.OpenAsync(
+            new DicomClientOptions { Host = "127.0.0.1", Port = _server.Port, CalledAE = "SCP" },
+            PresentationContextPlanner.Plan([(DicomUids.SecondaryCaptureImageStorage, DicomUids.ExplicitVRLittleEndian)]));
+        await using (association)
+        {
+            var query = new DicomDataset();
+            query.Set(DicomTags.PatientID, "X");
+            var responses = new List<DicomFindResponse>();
+            await foreach (var r in association.FindAsync(DicomUids.SecondaryCaptureImageStorage, query))
+                responses.Add(r);
+            Assert.Equal(0x0211, Assert.Single(responses).Status.Code);
+            Assert.True((await association.EchoAsync()).IsSuccess);
+        }
+    }
 }
