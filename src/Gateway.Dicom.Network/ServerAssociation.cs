@@ -93,11 +93,17 @@ internal sealed class ServerAssociation(DicomConnection connection, DicomServerO
             return false;
         }
         var answers = Negotiate(rq);
+        var accepted = _abstractSyntax.Values.ToHashSet(StringComparer.Ordinal);
         var ac = new AssociateAccept(rq.CalledAE, rq.CallingAE, answers, new UserInformation
         {
             MaxPduLength = options.MaxPduLength,
             ImplementationClassUid = DicomImplementation.ClassUid,
             ImplementationVersionName = DicomImplementation.VersionName,
+            // PS3.7 D.3.3.4: each proposed role item of an accepted SOP class is answered. We are the SCP of every
+            // service here, so the requestor may be the SCU (if it asked to) and never the SCP.
+            Roles = [.. rq.User.Roles.Where(r => accepted.Contains(r.SopClassUid)).Select(r => new RoleSelection(r.SopClassUid, r.ScuRole, false))],
+            // PS3.7 D.3.3.3: one operation at a time, each way (answered only when proposed).
+            AsyncOperations = rq.User.AsyncOperations is null ? null : ((ushort)1, (ushort)1),
         });
         connection.Transition(UlEvent.Evt7); // AE-7
         await connection.SendAsync(PduEncoder.AssociateAccept(ac), stop).ConfigureAwait(false);

@@ -195,4 +195,33 @@ public sealed class HostilePeerTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.True((await association.EchoAsync()).IsSuccess);
         }
     }
+
+    [Fact]
+    public async Task Role_selection_and_the_asynchronous_operations_window_are_answered()
+    {
+        // Issue #16: SCP/SCU role selection items were never answered. As the SCP we let the requestor be SCU only.
+        var rq = new AssociateRequest("SCP", "ROLES",
+            [new PresentationContextProposal(1, DicomUids.CTImageStorage, [DicomUids.ExplicitVRLittleEndian])],
+            new UserInformation
+            {
+                MaxPduLength = 16384,
+                ImplementationClassUid = "1.2.826.0.1.3680043.10.99.1",
+                AsyncOperations = (4, 4),
+                Roles = [new RoleSelection(DicomUids.CTImageStorage, true, true), new RoleSelection(DicomUids.MRImageStorage, true, false)],
+            });
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync("127.0.0.1", _server.Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(PduEncoder.AssociateRequest(rq));
+        var header = new byte[6];
+        await stream.ReadExactlyAsync(header);
+        Assert.Equal(0x02, header[0]); // A-ASSOCIATE-AC
+        var body = new byte[(header[2] << 24) | (header[3] << 16) | (header[4] << 8) | header[5]];
+        await stream.ReadExactlyAsync(body);
+        var ac = PduParser.ParseAssociateAccept(body);
+        var role = Assert.Single(ac.User.Roles); // MR was not proposed as a context: not answered
+        Assert.Equal(new RoleSelection(DicomUids.CTImageStorage, true, false), role);
+        Assert.Equal(((ushort)1, (ushort)1), ac.User.AsyncOperations);
+        await stream.WriteAsync(PduEncoder.Abort(AbortSource.ServiceUser, AbortReason.NotSpecified));
+    }
 }
