@@ -22,11 +22,14 @@ binary=${1:-$here/out/$rid/gateway}
 
 say() { echo "install.sh: $*"; }
 
-# 1. The service user: its own group, plus dialout (serial ports) and gpio (/dev/gpiochip*).
+# 1. The service user: its own group, plus dialout (serial ports), gpio (/dev/gpiochip*) and i2c (/dev/i2c-*, the
+#    optional front panel). Debian has no gpio or i2c group by default, and the unit's SupplementaryGroups= would
+#    stop the service from starting without them: they are made here.
 if [ -z "$root" ]; then
   getent group gpio >/dev/null || groupadd --system gpio
+  getent group i2c >/dev/null || groupadd --system i2c
   id gateway >/dev/null 2>&1 || useradd --system --user-group --home-dir /var/lib/gateway --no-create-home --shell /usr/sbin/nologin gateway
-  usermod -a -G dialout,gpio gateway
+  usermod -a -G dialout,gpio,i2c gateway
 fi
 
 # 2. The binary, replaced atomically; the previous one is kept for a rollback.
