@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Gateway.Shared;
 
 namespace Gateway.Spool;
 
@@ -169,15 +170,11 @@ public sealed class DurableSpool
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return "state file cannot be read: " + SpoolEntryValidator.Printable(e.Message);
+            return "state file cannot be read: " + LogText.Bounded(e.Message);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or NotSupportedException)
         {
-            return "state file is not valid: " + SpoolEntryValidator.Printable(e.Message);
-        }
-        catch (NotSupportedException e)
-        {
-            return "state file is not valid: " + SpoolEntryValidator.Printable(e.Message);
+            return "state file is not valid: " + LogText.Bounded(e.Message);
         }
         var problem = SpoolEntryValidator.Check(id, read, now, out entry, out notes);
         if (problem is not null)

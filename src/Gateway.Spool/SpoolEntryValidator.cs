@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Gateway.Shared;
 
 namespace Gateway.Spool;
 
@@ -26,15 +27,15 @@ public static partial class SpoolEntryValidator
         if (entry is null)
             return "state file is empty (null)";
         if (entry.Id != id)
-            return $"state file names entry '{Printable(entry.Id)}', but it is the state of {id}";
+            return $"state file names entry '{LogText.Bounded(entry.Id)}', but it is the state of {id}";
         if (entry.Size < 0)
             return $"size {entry.Size} is negative";
         if (entry.Sha256 is null || !Sha256Pattern().IsMatch(entry.Sha256))
             return "checksum is missing or not 64 hexadecimal digits";
         if (!IsUid(entry.SopClassUid))
-            return $"SOP Class UID '{Printable(entry.SopClassUid)}' is not a UID";
+            return $"SOP Class UID '{LogText.Bounded(entry.SopClassUid)}' is not a UID";
         if (!IsUid(entry.SopInstanceUid))
-            return $"SOP Instance UID '{Printable(entry.SopInstanceUid)}' is not a UID";
+            return $"SOP Instance UID '{LogText.Bounded(entry.SopInstanceUid)}' is not a UID";
         if (entry.Modality is null || entry.Source is null)
             return "modality or source is missing";
         if (entry.Deliveries is null)
@@ -48,20 +49,20 @@ public static partial class SpoolEntryValidator
             if (string.IsNullOrWhiteSpace(destination))
                 return "a delivery has no destination name";
             if (d is null)
-                return $"the delivery to '{Printable(destination)}' is missing (null)";
+                return $"the delivery to '{LogText.Bounded(destination)}' is missing (null)";
             if (!Enum.IsDefined(d.State))
-                return $"the delivery to '{Printable(destination)}' has an unknown state {(int)d.State}";
+                return $"the delivery to '{LogText.Bounded(destination)}' has an unknown state {(int)d.State}";
             if (d.Attempts < 0)
-                return $"the delivery to '{Printable(destination)}' has {d.Attempts} attempts";
+                return $"the delivery to '{LogText.Bounded(destination)}' has {d.Attempts} attempts";
             var delivery = d;
             if (d.Attempts > MaxAttempts)
             {
-                fixes.Add($"the delivery to '{Printable(destination)}' had {d.Attempts} attempts: counted as {MaxAttempts}");
+                fixes.Add($"the delivery to '{LogText.Bounded(destination)}' had {d.Attempts} attempts: counted as {MaxAttempts}");
                 delivery = delivery with { Attempts = MaxAttempts };
             }
             if (d.State == DeliveryState.Pending && d.NextAttempt > now + MaxRetryDelay)
             {
-                fixes.Add($"next attempt to '{Printable(destination)}' was {d.NextAttempt:O}, more than {MaxRetryDelay.TotalHours:0} h ahead: made due now");
+                fixes.Add($"next attempt to '{LogText.Bounded(destination)}' was {d.NextAttempt:O}, more than {MaxRetryDelay.TotalHours:0} h ahead: made due now");
                 delivery = delivery with { NextAttempt = now };
             }
             deliveries[destination] = delivery;
@@ -74,18 +75,6 @@ public static partial class SpoolEntryValidator
     }
 
     private static bool IsUid(string? uid) => uid is { Length: > 0 and <= 64 } && UidPattern().IsMatch(uid);
-
-    /// <summary>A value from the file, safe to print in a log line or a reason file (control characters escaped, length bounded).</summary>
-    public static string Printable(string? value)
-    {
-        if (value is null)
-            return "(null)";
-        var s = value.Length > 80 ? value[..80] + "…" : value;
-        var b = new System.Text.StringBuilder(s.Length);
-        foreach (var c in s)
-            b.Append(char.IsControl(c) ? $"\\u{(int)c:x4}" : c);
-        return b.ToString();
-    }
 
     [GeneratedRegex("^[0-9a-f]{64}$")]
     private static partial Regex Sha256Pattern();

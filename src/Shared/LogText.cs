@@ -9,7 +9,8 @@ namespace Gateway.Shared;
 /// into a log line. It is quoted and every control character escaped before it reaches any sink — journal, console
 /// and the System page alike — so it cannot end the line and forge the next one (issue #14: a user name holding
 /// "\n12:00:00 info gateway.web[6004] …" showed as a genuine log line). Shared source, compiled into each module
-/// that logs outside values (Gateway.Web, Gateway.Dicom.Network, Gateway.Hardware), so every log uses the same quoting.
+/// that logs or reports outside values (Gateway.Web, Gateway.Dicom.Network, Gateway.Hardware, Gateway.Spool, the
+/// `gateway` executable), so every log uses the same quoting.
 /// </summary>
 internal static class LogText
 {
@@ -26,6 +27,22 @@ internal static class LogText
         b.Append('"');
         if (cut)
             b.Append(CultureInfo.InvariantCulture, $"… ({value.Length} characters)");
+        return b.ToString();
+    }
+
+    /// <summary>
+    /// The value cut to <see cref="MaxLength"/> and with its control characters escaped, without quotes: for messages
+    /// that put it in quotes of their own (a spool reason file, a command's error line). Null is "(null)".
+    /// </summary>
+    public static string Bounded(string? value)
+    {
+        if (value is null)
+            return "(null)";
+        var cut = value.Length > MaxLength;
+        var b = new StringBuilder(Math.Min(value.Length, MaxLength) + 1);
+        Escape(b, cut ? value[..MaxLength] : value, quotes: false);
+        if (cut)
+            b.Append('…');
         return b.ToString();
     }
 

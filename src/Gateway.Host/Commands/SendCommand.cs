@@ -43,7 +43,7 @@ internal static class SendCommand
                 if (!DicomUid.IsValid(sopClass))
                 {
                     // Never propose a garbled abstract syntax: this object is refused here, the others go.
-                    stderr.WriteLine($"{path}: not sent: its SOP Class UID '{Printable(sopClass)}' is not a valid UID");
+                    stderr.WriteLine($"{path}: not sent: its SOP Class UID '{Gateway.Shared.LogText.Bounded(sopClass)}' is not a valid UID");
                     failed++;
                     continue;
                 }
@@ -96,6 +96,4 @@ internal static class SendCommand
         stdout.WriteLine($"{paths.Count - failed} of {paths.Count} stored");
         return failed == 0 ? Cli.Ok : Cli.Failed;
     }
-
-    private static string Printable(string s) => new([.. s.Take(80).Select(c => char.IsControl(c) ? '?' : c)]);
 }

@@ -66,7 +66,7 @@ internal static class SpoolCommand
     {
         "retry" => new(true, $"{spool.Retry(id, destination)} dead letter(s) put back in the queue"),
         "purge" => new(true, $"{spool.PurgeDeadLetters(id)} entr(ies) deleted"),
-        _ => new(false, $"'{Spool.SpoolEntryValidator.Printable(action)}' is not a spool action (retry or purge)"),
+        _ => new(false, $"'{Gateway.Shared.LogText.Bounded(action)}' is not a spool action (retry or purge)"),
     };
 
     private static string SpoolPathFromConfig(string configPath)

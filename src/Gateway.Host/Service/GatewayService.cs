@@ -408,7 +408,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         var stranded = _spool.Entries.Where(e => e.Deliveries.Where(d => d.Value.State == DeliveryState.Pending).All(d => !known.Contains(d.Key)) && !e.IsFinished).ToList();
         if (stranded.Count > 0)
         {
-            var names = string.Join(", ", stranded.SelectMany(e => e.Deliveries.Keys).Where(n => !known.Contains(n)).Distinct(StringComparer.Ordinal).Take(5).Select(SpoolEntryValidator.Printable));
+            var names = string.Join(", ", stranded.SelectMany(e => e.Deliveries.Keys).Where(n => !known.Contains(n)).Distinct(StringComparer.Ordinal).Take(5).Select(Gateway.Shared.LogText.Bounded));
             HostLog.StrandedEntries(_log, stranded.Count, names);
         }
     }
@@ -426,7 +426,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
             reply = new SpoolControlReply(false, $"the spool could not be changed: {e.GetType().Name}: {e.Message}");
         }
         _forwarder.WakeAll();
-        HostLog.ControlDone(_log, SpoolEntryValidator.Printable(request.Action), reply.Message);
+        HostLog.ControlDone(_log, Gateway.Shared.LogText.Bounded(request.Action), reply.Message);
         return reply;
     }
 
