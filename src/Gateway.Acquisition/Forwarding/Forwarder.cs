@@ -166,9 +166,9 @@ public sealed class Forwarder : IDisposable
         lock (busy)
         {
             var now = _time.GetUtcNow();
+            // A kept-back entry whose time has come is simply no longer excluded (its failure count stays, so its next
+            // back-off is longer); it leaves the table once an attempt of it completes.
             var deferred = _deferred[destination.Name];
-            foreach (var expired in deferred.Where(kv => kv.Value.NotBefore <= now).Select(kv => kv.Key).ToList())
-                deferred[expired] = (DateTimeOffset.MinValue, deferred[expired].Failures);
             var exclude = deferred.Count == 0 ? busy : [.. busy, .. deferred.Where(kv => kv.Value.NotBefore > now).Select(kv => kv.Key)];
             entry = _spool.NextDue(destination.Name, now, exclude);
             if (entry is not null)
