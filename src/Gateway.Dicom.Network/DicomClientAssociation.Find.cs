@@ -34,12 +34,7 @@ public sealed partial class DicomClientAssociation
                     new DicomWriter(buffered, syntax.IsExplicitVR).WriteDataset(identifier);
                 await data.CompleteAsync(flush: true).ConfigureAwait(false);
             }
-            var sink = new BoundedMemoryStream(MaxIdentifierBytes);
-            var receiver = new DimseReceiver(_ =>
-            {
-                sink.SetLength(0);
-                return ValueTask.FromResult<Stream>(sink);
-            });
+            var (receiver, sink) = FindReceiver();
             var cancelled = false;
             while (true)
             {
@@ -97,12 +92,7 @@ public sealed partial class DicomClientAssociation
         try
         {
             await SendCommandAsync(contextId, DimseCommand.CancelRequest(id), flush: true, CancellationToken.None).ConfigureAwait(false);
-            var sink = new BoundedMemoryStream(MaxIdentifierBytes);
-            var receiver = new DimseReceiver(_ =>
-            {
-                sink.SetLength(0);
-                return ValueTask.FromResult<Stream>(sink);
-            });
+            var (receiver, _) = FindReceiver();
             while (true)
             {
                 var message = await ReceiveAsync(receiver, id, CommandField.CFindResponse, CancellationToken.None).ConfigureAwait(false);
@@ -115,6 +105,17 @@ public sealed partial class DicomClientAssociation
         {
             // The association is gone (aborted by ReceiveAsync or the peer): nothing more to cancel.
         }
+    }
+
+    /// <summary>A receiver for C-FIND responses: each response's identifier lands, bounded, in the one returned sink.</summary>
+    private static (DimseReceiver Receiver, BoundedMemoryStream Sink) FindReceiver()
+    {
+        var sink = new BoundedMemoryStream(MaxIdentifierBytes);
+        return (new DimseReceiver(_ =>
+        {
+            sink.SetLength(0);
+            return ValueTask.FromResult<Stream>(sink);
+        }), sink);
     }
 
     /// <summary>A memory stream that refuses to grow beyond a limit (a hostile identifier is a protocol error, not 2 GB).</summary>
