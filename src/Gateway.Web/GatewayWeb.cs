@@ -215,13 +215,21 @@ public sealed class GatewayWeb : IAsyncDisposable
         await app.StartAsync().ConfigureAwait(false);
 
         var web = new GatewayWeb(app, state, failedLogins);
-        if (listeners is not null)
-            return web;
-        if (!users.IsSetUp)
-            WebLog.SetupCode(log, address.ToString(), web.Port, users.SetupCode!, users.SetupCodeFile);
-        WebLog.Listening(log, address.ToString(), web.Port, state.Fingerprint,
-            config.HttpRedirectPort != 0 ? $"; http://{address}:{config.HttpRedirectPort} redirects to it" : "");
+        if (listeners is null)
+            Announce(log, config, users, address, web.Port, state.Fingerprint);
         return web;
+    }
+
+    /// <summary>
+    /// What the journal says when the page listens: the setup code while there is no password yet (the technician reads
+    /// it there or in its file), the address, the certificate's fingerprint and the redirect port.
+    /// </summary>
+    internal static void Announce(ILogger log, WebConfig config, UserStore users, IPAddress address, int port, string fingerprint)
+    {
+        if (!users.IsSetUp)
+            WebLog.SetupCode(log, address.ToString(), port, users.SetupCode!, users.SetupCodeFile);
+        WebLog.Listening(log, address.ToString(), port, fingerprint,
+            config.HttpRedirectPort != 0 ? $"; http://{address}:{config.HttpRedirectPort} redirects to it" : "");
     }
 
     public async ValueTask DisposeAsync()

@@ -62,10 +62,7 @@ public sealed class LazyGatewayWeb : IAsyncDisposable
             throw;
         }
         var web = new LazyGatewayWeb(config, control, loggers, new WebListeners(https, http));
-        if (!users.IsSetUp)
-            WebLog.SetupCode(log, address.ToString(), web.Port, users.SetupCode!, users.SetupCodeFile);
-        WebLog.Listening(log, address.ToString(), web.Port, HttpsCertificate.Fingerprint(certificate),
-            config.HttpRedirectPort != 0 ? $"; http://{address}:{config.HttpRedirectPort} redirects to it" : "");
+        GatewayWeb.Announce(log, config, users, address, web.Port, HttpsCertificate.Fingerprint(certificate));
         return web;
     }
 
