@@ -25,8 +25,9 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
     private static readonly TimeSpan ConfigPoll = TimeSpan.FromSeconds(2);
     private readonly ILogger _log = loggers.CreateLogger("gateway");
     private readonly DeliveryStats _stats = new();
-    // Swapped whole by a reload, read without a lock: volatile, so every reader sees one complete configuration.
-    private volatile GatewayConfig _config = config;
+    // The running configuration is the monitor's (swapped whole by a reload, read without a lock: one complete
+    // configuration for every reader); this is only its short name inside the service.
+    private GatewayConfig _config => Options.CurrentValue;
     private DurableSpool _spool = null!;
     private Forwarder _forwarder = null!;
     private CancellationTokenSource _forwarderStop = new();
@@ -624,7 +625,6 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         static string Json<T>(T value) => GatewayConfig.ToJson(value);
         var applied = new List<string>();
         Options.Set(next);
-        _config = next;
         if (Json(old.Destinations) != Json(next.Destinations) || old.Service != next.Service)
         {
             await StopForwarderAsync().ConfigureAwait(false);
