@@ -50,7 +50,17 @@ public sealed class PeerProcess : IDisposable
     }
 
     /// <summary>True when the process ended within <paramref name="timeout"/>.</summary>
-    public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
+    /// <summary>
+    /// Waits for the exit, then for the end of its output: the timed WaitForExit returns before the asynchronous readers
+    /// have delivered the last lines (a test reading the process's final line could miss it); the untimed one waits.
+    /// </summary>
+    public bool WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout))
+            return false;
+        _process.WaitForExit();
+        return true;
+    }
 
     public void Kill()
     {
