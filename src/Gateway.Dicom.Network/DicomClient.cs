@@ -3,73 +3,33 @@ using System.Net.Sockets;
 
 namespace Gateway.Dicom.Network;
 
-/// <summary>Opens SCU associations (PS3.8 §9.2: Evt1 → AE-1 → Evt2 → AE-2 → Evt3 AE-3 / Evt4 AE-4).</summary>
+/// <summary>
+/// Opens associations as requestor (PS3.8 §9.2: Evt1 → AE-1 transport connect → Evt2 → AE-2 A-ASSOCIATE-RQ → Evt3
+/// AE-3 / Evt4 AE-4), run by <see cref="Association"/>.
+/// </summary>
 public static class DicomClient
 {
     public static async Task<DicomClientAssociation> OpenAsync(
         DicomClientOptions options, IReadOnlyList<PresentationContextProposal> contexts, CancellationToken ct = default)
     {
         var peer = $"{options.Host}:{options.Port} ({options.CalledAE})";
-        var (stream, socket) = await ConnectAsync(options, peer, ct).ConfigureAwait(false);
-        var connection = new DicomConnection(stream, peer, socket)
+        var rq = new AssociateRequest(options.CalledAE, options.CallingAE, contexts, new UserInformation
         {
-            MaxReceivePdu = options.MaxPduLength,
-        };
-        try
+            MaxPduLength = options.MaxPduLength,
+            ImplementationClassUid = DicomImplementation.ClassUid,
+            ImplementationVersionName = DicomImplementation.VersionName,
+            Identity = options.Identity,
+            Roles = options.Roles,
+            Other = options.ExtendedNegotiation,
+        });
+        async Task<DicomConnection> Connect(CancellationToken connecting)
         {
-            connection.Transition(UlEvent.Evt1); // AE-1: the transport connect above
-            connection.Transition(UlEvent.Evt2); // AE-2: send A-ASSOCIATE-RQ
-            var rq = new AssociateRequest(options.CalledAE, options.CallingAE, contexts, new UserInformation
-            {
-                MaxPduLength = options.MaxPduLength,
-                ImplementationClassUid = DicomImplementation.ClassUid,
-                ImplementationVersionName = DicomImplementation.VersionName,
-                Identity = options.Identity,
-            });
-            await connection.SendAsync(PduEncoder.AssociateRequest(rq), ct).ConfigureAwait(false);
-
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(options.AssociationTimeout);
-            ReceivedPdu pdu;
-            try
-            {
-                pdu = await connection.ReadAsync(timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                await connection.TrySendAbortAsync(AbortSource.ServiceUser, AbortReason.NotSpecified).ConfigureAwait(false);
-                throw new DicomNetworkException($"{peer} did not answer the association request within {options.AssociationTimeout.TotalSeconds:0} s");
-            }
-            switch (pdu.Type)
-            {
-                case PduType.AssociateAccept:
-                    connection.Transition(UlEvent.Evt3); // AE-3
-                    var ac = PduParser.ParseAssociateAccept(pdu.Body.Span);
-                    return new DicomClientAssociation(connection, options, rq, ac);
-                case PduType.AssociateReject:
-                    connection.Transition(UlEvent.Evt4); // AE-4: close
-                    throw new DicomAssociationRejectedException(PduParser.ParseAssociateReject(pdu.Body.Span));
-                case PduType.Abort:
-                    connection.Transition(UlEvent.Evt16); // AA-3
-                    var abort = PduParser.ParseAbort(pdu.Body.Span);
-                    throw new DicomAbortedException($"{peer} aborted the association request (source {abort.Source}, reason {abort.Reason})", abort);
-                default:
-                    connection.Transition(UlEvent.Evt19); // AA-8
-                    await connection.TrySendAbortAsync(AbortSource.ServiceProvider, AbortReason.UnexpectedPdu).ConfigureAwait(false);
-                    throw new DicomAbortedException($"{peer} answered the association request with {pdu.Type}");
-            }
+            var (stream, socket) = await ConnectAsync(options, peer, connecting).ConfigureAwait(false);
+            return new DicomConnection(stream, peer, socket) { MaxReceivePdu = options.MaxPduLength };
         }
-        catch (DicomProtocolException e)
-        {
-            await connection.TrySendAbortAsync(AbortSource.ServiceProvider, e.Reason).ConfigureAwait(false);
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw new DicomAbortedException($"{peer} broke the protocol: {e.Message}");
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        var service = await DimseService.OpenAsync(options, peer, rq, Connect, options.Handlers ?? DimseHandlers.None,
+            options.Logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, ct).ConfigureAwait(false);
+        return new DicomClientAssociation(service, options);
     }
 
     private static async Task<(Stream, Socket)> ConnectAsync(DicomClientOptions options, string peer, CancellationToken ct)

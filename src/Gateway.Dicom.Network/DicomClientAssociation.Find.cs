@@ -1,13 +1,11 @@
 using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 
 namespace Gateway.Dicom.Network;
 
 /// <summary>C-FIND SCU (PS3.4 Annex C and K, PS3.7 §9.1.2): a query, its matches as they come, C-CANCEL.</summary>
 public sealed partial class DicomClientAssociation
 {
-    /// <summary>An identifier in a response is a few kilobytes; this bounds a hostile one.</summary>
-    public const int MaxIdentifierBytes = 16 << 20;
-
     /// <summary>
     /// Sends a C-FIND-RQ with <paramref name="identifier"/> and yields every response: each pending one with its match,
     /// then the final one (success, FE00 cancel, or a refusal/failure status). Stopping the enumeration early, or
@@ -16,57 +14,40 @@ public sealed partial class DicomClientAssociation
     /// </summary>
     public async IAsyncEnumerable<DicomFindResponse> FindAsync(string sopClassUid, DicomDataset identifier, [EnumeratorCancellation] CancellationToken ct = default)
     {
-        var context = AcceptedContexts.FirstOrDefault(c => c.AbstractSyntax == sopClassUid && DicomTransferSyntax.FromUid(c.TransferSyntax).CanWrite);
-        if (context.Id == 0)
-            throw new DicomNetworkException($"{_connection.Peer} did not accept {DicomUid.NameOf(sopClassUid)}: {WhyNotAccepted(sopClassUid)}");
-        var syntax = DicomTransferSyntax.FromUid(context.TransferSyntax);
+        var contextId = NContext(sopClassUid);
         await _operation.WaitAsync(CancellationToken.None).ConfigureAwait(false);
-        var id = ++_messageId;
+        var id = _service.NextMessageId();
         var finished = false;
+        var cancelled = false;
+        DimseOperation? operation = null;
         try
         {
+            operation = _service.Begin(id, CommandField.CFindRequest, contextId, multipleResponses: true);
             _inMessage = true;
-            await SendCommandAsync(context.Id, DimseCommand.FindRequest(id, sopClassUid), flush: false, CancellationToken.None).ConfigureAwait(false);
-            var data = new PDataWriteStream(_connection, context.Id, command: false, Accept.User.MaxPduLength, _pduBuffer, CancellationToken.None);
-            await using (data.ConfigureAwait(false))
-            {
-                using (var buffered = new BufferedStream(data, 1 << 16))
-                    new DicomWriter(buffered, syntax.IsExplicitVR).WriteDataset(identifier);
-                await data.CompleteAsync(flush: true).ConfigureAwait(false);
-            }
-            var (receiver, sink) = FindReceiver();
-            var cancelled = false;
+            var syntax = DicomTransferSyntax.FromUid(_service.Contexts[contextId].TransferSyntax);
+            _service.Send(contextId, DimseCommand.FindRequest(id, sopClassUid), s => DimseService.WriteDataSet(s, identifier, syntax), ct: CancellationToken.None);
             while (true)
             {
                 if (ct.IsCancellationRequested && !cancelled)
                 {
                     cancelled = true;
-                    await SendCommandAsync(context.Id, DimseCommand.CancelRequest(id), flush: true, CancellationToken.None).ConfigureAwait(false);
+                    _service.Send(contextId, DimseCommand.CancelRequest(id), null, ct: CancellationToken.None);
                 }
-                DimseMessage message;
+                DimseResponse message;
                 try
                 {
-                    message = await ReceiveAsync(receiver, id, CommandField.CFindResponse, cancelled ? CancellationToken.None : ct).ConfigureAwait(false);
+                    message = await operation.Responses.ReadAsync(cancelled ? CancellationToken.None : ct).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (ct.IsCancellationRequested && !cancelled)
                 {
                     continue; // the caller cancelled while we waited: send C-CANCEL, then read to the end
                 }
-                var status = message.Command.Status;
-                DicomDataset? match = null;
-                if (message.Command.HasDataSet)
+                catch (ChannelClosedException e) when (e.InnerException is DicomNetworkException inner)
                 {
-                    sink.Position = 0;
-                    try
-                    {
-                        match = DicomFile.ReadDataset(sink, syntax);
-                    }
-                    catch (DicomFormatException e)
-                    {
-                        throw new DicomNetworkException($"{_connection.Peer} sent a C-FIND identifier that cannot be read: {e.Message}");
-                    }
+                    throw inner;
                 }
-                var response = new DicomFindResponse(status, match);
+                Expect(message, CommandField.CFindRequest);
+                var response = new DicomFindResponse(message.Status, message.DataSet);
                 if (!response.IsPending)
                 {
                     _inMessage = false;
@@ -80,67 +61,27 @@ public sealed partial class DicomClientAssociation
         }
         finally
         {
-            if (!finished && _connection.State == UlState.Sta6)
-                await CancelAndDrainAsync(context.Id, id).ConfigureAwait(false);
+            if (!finished && operation is not null && State == UlState.Sta6)
+                await CancelAndDrainAsync(contextId, id, operation, cancelled).ConfigureAwait(false);
             _operation.Release();
         }
     }
 
     /// <summary>The caller left the enumeration early: C-CANCEL-RQ, then every response up to the final one is read and dropped.</summary>
-    private async Task CancelAndDrainAsync(byte contextId, ushort id)
+    private async Task CancelAndDrainAsync(byte contextId, ushort id, DimseOperation operation, bool cancelSent)
     {
         try
         {
-            await SendCommandAsync(contextId, DimseCommand.CancelRequest(id), flush: true, CancellationToken.None).ConfigureAwait(false);
-            var (receiver, _) = FindReceiver();
-            while (true)
+            if (!cancelSent)
+                _service.Send(contextId, DimseCommand.CancelRequest(id), null);
+            await foreach (var _ in operation.Responses.ReadAllAsync().ConfigureAwait(false))
             {
-                var message = await ReceiveAsync(receiver, id, CommandField.CFindResponse, CancellationToken.None).ConfigureAwait(false);
-                if (message.Command.Status.Code is not (0xFF00 or 0xFF01))
-                    break;
             }
             _inMessage = false;
         }
-        catch (Exception e) when (e is DicomNetworkException or IOException)
+        catch (Exception e) when (e is DicomNetworkException or ChannelClosedException or IOException or InvalidOperationException)
         {
-            // The association is gone (aborted by ReceiveAsync or the peer): nothing more to cancel.
-        }
-    }
-
-    /// <summary>A receiver for C-FIND responses: each response's identifier lands, bounded, in the one returned sink.</summary>
-    private static (DimseReceiver Receiver, BoundedMemoryStream Sink) FindReceiver()
-    {
-        var sink = new BoundedMemoryStream(MaxIdentifierBytes);
-        return (new DimseReceiver(_ =>
-        {
-            sink.SetLength(0);
-            return ValueTask.FromResult<Stream>(sink);
-        }), sink);
-    }
-
-    /// <summary>A memory stream that refuses to grow beyond a limit (a hostile identifier is a protocol error, not 2 GB).</summary>
-    private sealed class BoundedMemoryStream(int limit) : MemoryStream
-    {
-        private void Check(int count)
-        {
-            if (Length + count > limit)
-                throw new DicomProtocolException($"a C-FIND identifier longer than {limit} bytes", AbortReason.InvalidPduParameterValue);
-        }
-
-        // MemoryStream's array overload is the primitive here: the span overload of a derived MemoryStream goes
-        // through Stream.Write(span), which calls back into Write(byte[], …).
-        public override void Write(byte[] buffer, int offset, int count)
-        {
-            Check(count);
-            base.Write(buffer, offset, count);
-        }
-
-        public override void Write(ReadOnlySpan<byte> buffer) => Write(buffer.ToArray(), 0, buffer.Length);
-
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            Write(buffer.Span);
-            return ValueTask.CompletedTask;
+            // The association is gone (aborted for a time-out or by the peer): nothing more to cancel.
         }
     }
 }

@@ -4,44 +4,40 @@ using System.IO.Compression;
 namespace Gateway.Dicom.Network;
 
 /// <summary>
-/// An established SCU association (Sta6). Operations run one at a time (asynchronous operations window 1): each
-/// request is sent, then its response awaited. An A-ABORT or a dropped connection surfaces as a
-/// <see cref="DicomNetworkException"/>; a refused object is a <see cref="DicomStatus"/> value.
+/// An established association we requested (Sta6), on the DIMSE service layer (<see cref="DimseService"/>).
+/// Operations run one at a time (asynchronous operations window 1): each request is sent, then its response awaited.
+/// Requests the peer sends on it (an N-EVENT-REPORT) go to <see cref="DicomClientOptions.Handlers"/>. An A-ABORT or a
+/// dropped connection surfaces as a <see cref="DicomNetworkException"/>; a refused request is a <see cref="DicomStatus"/>.
 /// </summary>
 public sealed partial class DicomClientAssociation : IAsyncDisposable
 {
-    private readonly DicomConnection _connection;
+    private readonly DimseService _service;
     private readonly DicomClientOptions _options;
     private readonly SemaphoreSlim _operation = new(1, 1);
-    private readonly byte[] _pduBuffer;
-    private readonly HashSet<byte> _accepted;
-    private readonly DimseReceiver _responses;
-    private ushort _messageId;
     // A request has been (partly) sent and its response not yet read: the association can only be aborted now.
     private volatile bool _inMessage;
 
-    internal DicomClientAssociation(DicomConnection connection, DicomClientOptions options, AssociateRequest request, AssociateAccept accept)
+    internal DicomClientAssociation(DimseService service, DicomClientOptions options)
     {
-        _connection = connection;
+        _service = service;
         _options = options;
-        Request = request;
-        Accept = accept;
-        _pduBuffer = new byte[PDataWriteStream.BufferSize(accept.User.MaxPduLength)];
-        _accepted = [.. accept.Contexts.Where(c => c.Result == PresentationContextResult.Acceptance).Select(c => c.Id)];
-        _responses = new DimseReceiver(_ => throw new DicomProtocolException("a response announced a data set", AbortReason.UnexpectedPduParameter));
     }
 
     /// <summary>The TCP socket (tests read its options back).</summary>
-    internal System.Net.Sockets.Socket? Socket => _connection.Socket;
+    internal System.Net.Sockets.Socket? Socket => _service.Association.Transport?.Socket;
 
-    public AssociateRequest Request { get; }
-    public AssociateAccept Accept { get; }
-    public UlState State => _connection.State;
+    internal DimseService Service => _service;
+
+    public AssociateRequest Request => _service.Request;
+    public AssociateAccept Accept => _service.Accept;
+    public UlState State => _service.Association.State;
 
     /// <summary>The accepted contexts: (id, abstract syntax, transfer syntax).</summary>
     public IEnumerable<(byte Id, string AbstractSyntax, string TransferSyntax)> AcceptedContexts =>
-        Accept.Contexts.Where(c => c.Result == PresentationContextResult.Acceptance)
-            .Select(c => (c.Id, Request.Contexts.First(p => p.Id == c.Id).AbstractSyntax, c.TransferSyntax));
+        _service.Contexts.OrderBy(c => c.Key).Select(c => (c.Key, c.Value.AbstractSyntax, c.Value.TransferSyntax));
+
+    /// <summary>The role the peer accepted for a SOP class we proposed a role selection for (PS3.7 §D.3.3.4), or null.</summary>
+    public RoleSelection? AcceptedRole(string sopClassUid) => Accept.User.Roles.FirstOrDefault(r => r.SopClassUid == sopClassUid);
 
     /// <summary>Why a SOP class has no accepted context: the peer's result for it, or "not proposed".</summary>
     public string WhyNotAccepted(string sopClass)
@@ -66,19 +62,121 @@ public sealed partial class DicomClientAssociation : IAsyncDisposable
     {
         var context = AcceptedContexts.FirstOrDefault(c => c.AbstractSyntax == DicomUids.Verification);
         if (context.Id == 0)
-            throw new DicomNetworkException($"{_connection.Peer} did not accept the Verification SOP class");
+            throw new DicomNetworkException($"{_service.Peer} did not accept the Verification SOP class");
+        var response = await RequestAsync(context.Id, id => DimseCommand.EchoRequest(id), null, ct).ConfigureAwait(false);
+        return response.Status;
+    }
+
+    /// <summary>
+    /// Sends one request whose command <paramref name="command"/> builds from a message id (and the data set
+    /// <paramref name="dataSet"/>, if any) and waits for its one response. A cancellation after the first byte left
+    /// aborts the association (a half-sent or unanswered request cannot be released).
+    /// </summary>
+    private async Task<DimseResponse> RequestAsync(byte contextId, Func<ushort, DimseCommand> command, DicomDataset? dataSet, CancellationToken ct)
+    {
         await _operation.WaitAsync(ct).ConfigureAwait(false);
+        var aborting = false;
         try
         {
-            var id = ++_messageId;
-            await SendCommandAsync(context.Id, DimseCommand.EchoRequest(id), flush: true, ct).ConfigureAwait(false);
-            var response = await ReceiveResponseAsync(id, CommandField.CEchoResponse, ct).ConfigureAwait(false);
-            return response.Status;
+            var id = _service.NextMessageId();
+            var request = command(id);
+            var operation = _service.Begin(id, request.Field, contextId, multipleResponses: false);
+            _inMessage = true;
+            var syntax = DicomTransferSyntax.FromUid(_service.Contexts[contextId].TransferSyntax);
+            _service.Send(contextId, request, dataSet is null ? null : s => DimseService.WriteDataSet(s, dataSet, syntax), ct: ct);
+            var response = await AwaitAsync(operation, ct).ConfigureAwait(false);
+            Expect(response, request.Field);
+            _inMessage = false;
+            return response;
+        }
+        catch (Exception) when (_inMessage && State is UlState.Sta6 or UlState.Sta7)
+        {
+            aborting = true;
+            throw;
         }
         finally
         {
             _operation.Release();
+            if (aborting)
+                await AbortAsync().ConfigureAwait(false);
         }
+    }
+
+    private async Task<DimseResponse> AwaitAsync(DimseOperation operation, CancellationToken ct)
+    {
+        try
+        {
+            return await operation.Response.WaitAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            _service.End(operation);
+            throw;
+        }
+    }
+
+    /// <summary>A response must answer the request it is routed to with the matching command (PS3.7 §9.3, §10.3).</summary>
+    private void Expect(DimseResponse response, CommandField request)
+    {
+        var expected = (CommandField)((ushort)request | 0x8000);
+        if (response.Command.Field != expected)
+        {
+            _service.AbortLocal($"{_service.Peer} answered {request} with {response.Command.Field}");
+            throw new DicomAbortedException($"{_service.Peer} broke the protocol: expected {expected}, got {response.Command}; association aborted");
+        }
+    }
+
+    // ---- DIMSE-N (PS3.7 §10): the requests of MPPS, Storage Commitment and the other normalized services ----------
+
+    /// <summary>N-CREATE (PS3.7 §10.1.5): creates an instance with <paramref name="attributes"/>; a null instance lets the SCP make one up (in the response).</summary>
+    public Task<DimseResponse> NCreateAsync(string sopClassUid, string? sopInstanceUid, DicomDataset attributes, CancellationToken ct = default) =>
+        NRequestAsync(CommandField.NCreateRequest, sopClassUid, sopInstanceUid, attributes, null, ct);
+
+    /// <summary>N-SET (PS3.7 §10.1.3): modifies the attributes of an instance.</summary>
+    public Task<DimseResponse> NSetAsync(string sopClassUid, string sopInstanceUid, DicomDataset modifications, CancellationToken ct = default) =>
+        NRequestAsync(CommandField.NSetRequest, sopClassUid, sopInstanceUid, modifications, null, ct);
+
+    /// <summary>N-GET (PS3.7 §10.1.2): the attributes named (all when none are).</summary>
+    public Task<DimseResponse> NGetAsync(string sopClassUid, string sopInstanceUid, IReadOnlyList<DicomTag> attributes, CancellationToken ct = default)
+    {
+        var context = NContext(sopClassUid);
+        return RequestAsync(context, id =>
+        {
+            var command = DimseCommand.Request(CommandField.NGetRequest, id, sopClassUid, sopInstanceUid, hasDataSet: false);
+            if (attributes.Count > 0)
+                command.Dataset.AddOrUpdate(new DicomElement(DicomTags.AttributeIdentifierList, DicomVR.AT, DicomBuffer.From(TagList(attributes))));
+            return command;
+        }, null, ct);
+    }
+
+    /// <summary>N-ACTION (PS3.7 §10.1.4): asks the SCP to perform action <paramref name="actionTypeId"/> (Storage Commitment: 1, request commitment).</summary>
+    public Task<DimseResponse> NActionAsync(string sopClassUid, string sopInstanceUid, ushort actionTypeId, DicomDataset? information, CancellationToken ct = default) =>
+        NRequestAsync(CommandField.NActionRequest, sopClassUid, sopInstanceUid, information, actionTypeId, ct);
+
+    /// <summary>N-EVENT-REPORT (PS3.7 §10.1.1): reports event <paramref name="eventTypeId"/> of an instance to the peer.</summary>
+    public Task<DimseResponse> NEventReportAsync(string sopClassUid, string sopInstanceUid, ushort eventTypeId, DicomDataset? information, CancellationToken ct = default) =>
+        NRequestAsync(CommandField.NEventReportRequest, sopClassUid, sopInstanceUid, information, eventTypeId, ct);
+
+    private Task<DimseResponse> NRequestAsync(CommandField field, string sopClassUid, string? sopInstanceUid, DicomDataset? data, ushort? typeId, CancellationToken ct) =>
+        RequestAsync(NContext(sopClassUid), id => DimseCommand.Request(field, id, sopClassUid, sopInstanceUid, data is not null, typeId), data, ct);
+
+    private byte NContext(string sopClassUid)
+    {
+        var context = AcceptedContexts.FirstOrDefault(c => c.AbstractSyntax == sopClassUid && DicomTransferSyntax.FromUid(c.TransferSyntax).CanWrite);
+        if (context.Id == 0)
+            throw new DicomNetworkException($"{_service.Peer} did not accept {DicomUid.NameOf(sopClassUid)}: {WhyNotAccepted(sopClassUid)}");
+        return context.Id;
+    }
+
+    private static byte[] TagList(IReadOnlyList<DicomTag> tags)
+    {
+        var bytes = new byte[tags.Count * 4];
+        for (var i = 0; i < tags.Count; i++)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(i * 4), tags[i].Group);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(i * 4 + 2), tags[i].Element);
+        }
+        return bytes;
     }
 
     /// <summary>
@@ -127,23 +225,28 @@ public sealed partial class DicomClientAssociation : IAsyncDisposable
         var aborting = false;
         try
         {
-            var id = ++_messageId;
+            var id = _service.NextMessageId();
+            var operation = _service.Begin(id, CommandField.CStoreRequest, chosen.Id, multipleResponses: false);
             _inMessage = true;
             // The command waits in the write buffer and leaves with the first data: one system call for a small object.
-            await SendCommandAsync(chosen.Id, DimseCommand.StoreRequest(id, sopClass, sopInstance), flush: false, ct).ConfigureAwait(false);
-            var data = new PDataWriteStream(_connection, chosen.Id, command: false, Accept.User.MaxPduLength, _pduBuffer, ct);
-            await using (data.ConfigureAwait(false))
+            using (var command = _service.Writer(chosen.Id, command: true, ct))
+            {
+                command.Write(DimseCommand.StoreRequest(id, sopClass, sopInstance).Encode());
+                command.Complete(flush: false);
+            }
+            using (var data = _service.Writer(chosen.Id, command: false, ct))
             {
                 if (convertTo is not null && !file.IsComplete)
                     file = DicomFile.Open(file.Path!);
-                await WriteDatasetAsync(file, open, DicomTransferSyntax.FromUid(chosen.TransferSyntax), convertTo is not null, data, progress, ct).ConfigureAwait(false);
-                await data.CompleteAsync(flush: true).ConfigureAwait(false);
+                WriteDataset(file, open, DicomTransferSyntax.FromUid(chosen.TransferSyntax), convertTo is not null, data, progress, ct);
+                data.Complete(flush: true);
             }
-            var response = await ReceiveResponseAsync(id, CommandField.CStoreResponse, ct).ConfigureAwait(false);
+            var response = await AwaitAsync(operation, ct).ConfigureAwait(false);
+            Expect(response, CommandField.CStoreRequest);
             _inMessage = false;
             return new DicomStoreResult(sopInstance, response.Status, null, convertTo);
         }
-        catch (Exception) when (_inMessage && _connection.State is UlState.Sta6 or UlState.Sta7)
+        catch (Exception) when (_inMessage && State is UlState.Sta6 or UlState.Sta7)
         {
             // Stopped in the middle of a message (cancelled, a file that could not be read further): the peer holds
             // half a data set, so the association cannot be released — PS3.8 leaves A-ABORT (AA-1). Done below, after
@@ -172,12 +275,12 @@ public sealed partial class DicomClientAssociation : IAsyncDisposable
         return file.Meta.TryGetString(DicomTags.MediaStorageSOPClassUID) is { } meta && DicomUid.IsValid(meta) ? meta : own ?? "";
     }
 
-    private static async Task WriteDatasetAsync(DicomFile file, FileStream? open, DicomTransferSyntax target, bool convert, Stream data, Action? progress, CancellationToken ct)
+    private static void WriteDataset(DicomFile file, FileStream? open, DicomTransferSyntax target, bool convert, Stream data, Action? progress, CancellationToken ct)
     {
         if (!convert && file.Path is { } path && file.DatasetOffset >= 0)
         {
             // Synchronous reads: on Linux a page-cache read is faster than the thread-pool hop of "async" file I/O.
-            // And a synchronous copy loop: read a chunk, write PDUs to the blocking socket (see DicomConnection.Send).
+            // And a synchronous copy loop: read a chunk, write PDUs to the blocking socket (see Association.SendPData).
             using var owned = open is null ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan) : null;
             var source = open ?? owned!;
             source.Position = file.DatasetOffset;
@@ -199,88 +302,10 @@ public sealed partial class DicomClientAssociation : IAsyncDisposable
             return;
         }
         // Converting (or an object built in memory): encode the data set in the accepted syntax.
-        if (target.IsDeflated)
-        {
-            var deflate = new DeflateStream(data, CompressionLevel.Fastest, leaveOpen: true);
-            await using (deflate.ConfigureAwait(false))
-            {
-                using var buffered = new BufferedStream(deflate, 1 << 16);
-                new DicomWriter(buffered, true).WriteDataset(file.Dataset);
-            }
-            return;
-        }
-        using var buffer = new BufferedStream(data, 1 << 16);
-        new DicomWriter(buffer, target.IsExplicitVR).WriteDataset(file.Dataset);
+        DimseService.WriteDataSet(data, file.Dataset, target);
     }
 
-    private async Task SendCommandAsync(byte contextId, DimseCommand command, bool flush, CancellationToken ct)
-    {
-        _connection.Transition(UlEvent.Evt9); // DT-1
-        var stream = new PDataWriteStream(_connection, contextId, command: true, Accept.User.MaxPduLength, _pduBuffer, ct);
-        await using (stream.ConfigureAwait(false))
-        {
-            await stream.WriteAsync(command.Encode(), ct).ConfigureAwait(false);
-            await stream.CompleteAsync(flush).ConfigureAwait(false);
-        }
-    }
-
-    private async Task<DimseCommand> ReceiveResponseAsync(ushort messageId, CommandField expected, CancellationToken ct) =>
-        (await ReceiveAsync(_responses, messageId, expected, ct).ConfigureAwait(false)).Command;
-
-    /// <summary>The next response to <paramref name="messageId"/>, through <paramref name="receiver"/> (whose sink takes a data set).</summary>
-    private async Task<DimseMessage> ReceiveAsync(DimseReceiver receiver, ushort messageId, CommandField expected, CancellationToken ct)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(_options.DimseTimeout);
-        var accepted = _accepted;
-        try
-        {
-            while (true)
-            {
-                var pdu = await _connection.ReadAsync(timeout.Token).ConfigureAwait(false);
-                switch (pdu.Type)
-                {
-                    case PduType.PData:
-                        _connection.Transition(UlEvent.Evt10); // DT-2
-                        foreach (var message in await receiver.AcceptAsync(pdu.Body, accepted.Contains, timeout.Token).ConfigureAwait(false))
-                        {
-                            var command = message.Command;
-                            if (command.Field != expected || command.RespondedTo != messageId)
-                                throw new DicomProtocolException($"expected {expected} to message {messageId}, got {command}", AbortReason.UnexpectedPduParameter);
-                            return message;
-                        }
-                        break;
-                    case PduType.Abort:
-                        _connection.Transition(UlEvent.Evt16); // AA-3
-                        var abort = PduParser.ParseAbort(pdu.Body.Span);
-                        await _connection.DisposeAsync().ConfigureAwait(false);
-                        throw new DicomAbortedException($"{_connection.Peer} aborted the association (source {abort.Source}, reason {abort.Reason})", abort);
-                    default:
-                        throw new DicomProtocolException($"unexpected {pdu.Type} PDU while waiting for {expected}", AbortReason.UnexpectedPdu);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            await AbortAsync().ConfigureAwait(false);
-            throw new DicomNetworkException($"{_connection.Peer} did not answer within {_options.DimseTimeout.TotalSeconds:0} s; association aborted");
-        }
-        catch (DicomProtocolException e)
-        {
-            _connection.Transition(UlEvent.Evt19); // AA-8
-            await _connection.TrySendAbortAsync(AbortSource.ServiceProvider, e.Reason).ConfigureAwait(false);
-            await _connection.DisposeAsync().ConfigureAwait(false);
-            throw new DicomAbortedException($"{_connection.Peer} broke the protocol: {e.Message}; association aborted");
-        }
-        catch (ConnectionClosedException)
-        {
-            if (_connection.State != UlState.Sta1)
-                _connection.Transition(UlEvent.Evt17); // AA-4
-            throw;
-        }
-    }
-
-    /// <summary>Releases the association (AR-1, then AR-3 on the A-RELEASE-RP), handling a release collision (AR-8).</summary>
+    /// <summary>Releases the association (AR-1, then AR-3 on the A-RELEASE-RP; a release collision as the table says).</summary>
     public async Task ReleaseAsync(CancellationToken ct = default)
     {
         if (_inMessage)
@@ -289,69 +314,37 @@ public sealed partial class DicomClientAssociation : IAsyncDisposable
             await AbortAsync().ConfigureAwait(false);
             return;
         }
-        if (_connection.State != UlState.Sta6)
-            return;
         await _operation.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            _connection.Transition(UlEvent.Evt11); // AR-1
-            await _connection.SendAsync(PduEncoder.ReleaseRequest(), ct).ConfigureAwait(false);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(_options.ArtimTimeout);
-            while (_connection.State != UlState.Sta1)
-            {
-                var pdu = await _connection.ReadAsync(timeout.Token).ConfigureAwait(false);
-                switch (pdu.Type)
-                {
-                    case PduType.ReleaseResponse:
-                        _connection.Transition(UlEvent.Evt13); // AR-3 (Sta7) or AR-3 (Sta11)
-                        break;
-                    case PduType.ReleaseRequest:
-                        _connection.Transition(UlEvent.Evt12, requestor: true); // AR-8 → Sta9
-                        _connection.Transition(UlEvent.Evt14); // AR-9: send A-RELEASE-RP → Sta11
-                        await _connection.SendAsync(PduEncoder.ReleaseResponse(), ct).ConfigureAwait(false);
-                        break;
-                    case PduType.PData:
-                        _connection.Transition(UlEvent.Evt10); // AR-6: data after our release request is ignored
-                        break;
-                    case PduType.Abort:
-                        _connection.Transition(UlEvent.Evt16); // AA-3
-                        return;
-                    default:
-                        _connection.Transition(UlEvent.Evt19); // AA-8
-                        await _connection.TrySendAbortAsync(AbortSource.ServiceProvider, AbortReason.UnexpectedPdu).ConfigureAwait(false);
-                        return;
-                }
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException && !ct.IsCancellationRequested || e is DicomNetworkException or DicomProtocolException)
-        {
-            // The peer did not complete the release: the objects already confirmed stay confirmed; close.
+            await _service.ReleaseAsync(ct).ConfigureAwait(false);
         }
         finally
         {
             _operation.Release();
-            await _connection.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    /// <summary>Aborts the association (AA-1) and closes the connection.</summary>
+    /// <summary>Aborts the association (AA-1) and waits, at most the ARTIM time, for the peer to close.</summary>
     public async Task AbortAsync()
     {
-        if (_connection.State is UlState.Sta6 or UlState.Sta7 or UlState.Sta8)
+        _service.AbortLocal("aborted by the local user");
+        using var artim = new CancellationTokenSource(_options.ArtimTimeout);
+        try
         {
-            _connection.Transition(UlEvent.Evt15); // AA-1
-            await _connection.TrySendAbortAsync(AbortSource.ServiceUser, AbortReason.NotSpecified).ConfigureAwait(false);
+            await _service.Closing.WaitAsync(artim.Token).ConfigureAwait(false);
         }
-        await _connection.DisposeAsync().ConfigureAwait(false);
+        catch (OperationCanceledException)
+        {
+            _service.Association.Dispose();
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_connection.State == UlState.Sta6)
+        if (State == UlState.Sta6)
             await ReleaseAsync().ConfigureAwait(false);
-        else
-            await _connection.DisposeAsync().ConfigureAwait(false);
+        _service.Association.Dispose();
         _operation.Dispose();
     }
 }

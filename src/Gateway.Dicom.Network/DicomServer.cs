@@ -7,7 +7,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Gateway.Dicom.Network;
 
 /// <summary>
-/// A storage SCP (C-ECHO and C-STORE) serving many concurrent associations. A hostile or broken peer costs one
+/// A storage SCP (C-ECHO and C-STORE, and the DIMSE services of <see cref="DicomServerOptions.Handlers"/>) serving many
+/// concurrent associations. A hostile or broken peer costs one
 /// connection, never the server: every association runs in its own task with bounded buffers and timeouts.
 /// </summary>
 public sealed class DicomServer : IAsyncDisposable
@@ -89,12 +90,9 @@ public sealed class DicomServer : IAsyncDisposable
                     return;
                 stream = ssl;
             }
-            var connection = new DicomConnection(stream, peer, socket) { MaxReceivePdu = _options.MaxPduLength };
-            await using (connection.ConfigureAwait(false))
-            {
-                using var association = new ServerAssociation(connection, _options, _logger, () => Volatile.Read(ref _active) > _options.MaxAssociations);
-                await association.RunAsync(_stop.Token).ConfigureAwait(false);
-            }
+            using var connection = new DicomConnection(stream, peer, socket) { MaxReceivePdu = _options.MaxPduLength };
+            using var association = new ServerAssociation(_options, _logger, () => Volatile.Read(ref _active) > _options.MaxAssociations);
+            await association.RunAsync(connection, _stop.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is DicomNetworkException or IOException or OperationCanceledException or ObjectDisposedException or SocketException)
         {

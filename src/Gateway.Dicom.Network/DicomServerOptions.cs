@@ -24,6 +24,8 @@ public sealed record DicomServerOptions : DicomAssociationOptions
     public Func<string, bool> AcceptSopClass { get; init; } = DefaultAcceptSopClass;
     /// <summary>Called after an object is durable on disk; its status is what the SCU gets. Default: success.</summary>
     public Func<ReceivedObject, CancellationToken, ValueTask<DicomStatus>>? OnStored { get; init; }
+    /// <summary>Further services performed here (MPPS N-CREATE/N-SET, Storage Commitment N-ACTION, its N-EVENT-REPORT …).</summary>
+    public DimseHandlers? Handlers { get; init; }
 
     public static bool DefaultAcceptSopClass(string uid) =>
         uid == DicomUids.Verification ||

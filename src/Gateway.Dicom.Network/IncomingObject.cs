@@ -13,6 +13,7 @@ internal sealed class IncomingObject : Stream
     private readonly string _tempPath;
     private readonly string _directory;
     private long _length;
+    private int _discarded;
 
     public IncomingObject(string directory, string sopClass, string sopInstance, string transferSyntax, string callingAE)
     {
@@ -26,7 +27,7 @@ internal sealed class IncomingObject : Stream
         try
         {
             Directory.CreateDirectory(incoming);
-            _file = new FileStream(_tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+            _file = new FileStream(_tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
             WritePart10Header(_file);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -55,7 +56,10 @@ internal sealed class IncomingObject : Stream
             .AddOrUpdate(Uid(DicomTags.TransferSyntaxUID, TransferSyntax))
             .Set(DicomTags.ImplementationClassUID, DicomImplementation.ClassUid)
             .Set(DicomTags.ImplementationVersionName, DicomImplementation.VersionName)
-            .Set(DicomTags.SourceApplicationEntityTitle, CallingAE);
+;
+        // The calling AE title as the peer sent it, where it is a valid AE value (a hostile one is left out, not fatal).
+        if (CallingAE.Length is > 0 and <= 16 && CallingAE.All(c => c is >= ' ' and <= '~' and not '\\'))
+            meta.Set(DicomTags.SourceApplicationEntityTitle, CallingAE);
         var body = new MemoryStream();
         new DicomWriter(body, true).WriteDataset(meta);
         var groupLength = new DicomDataset().Set(DicomTags.FileMetaInformationGroupLength, (double)body.Length);
@@ -64,13 +68,14 @@ internal sealed class IncomingObject : Stream
         body.CopyTo(s);
     }
 
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    /// <summary>Written on the association's reader thread, as fragments arrive (blocking writes, see <see cref="Association"/>).</summary>
+    public override void Write(ReadOnlySpan<byte> buffer)
     {
         if (Failure is not null || _file is null)
             return; // drain: the SCU is still sending; it gets the failure in the response
         try
         {
-            await _file.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            _file.Write(buffer);
             _length += buffer.Length;
         }
         catch (IOException e)
@@ -80,7 +85,7 @@ internal sealed class IncomingObject : Stream
     }
 
     /// <summary>Makes the object durable and moves it into place; returns it, or null with <see cref="Failure"/> set.</summary>
-    public async Task<ReceivedObject?> CompleteAsync()
+    public ReceivedObject? Complete()
     {
         if (_file is null || Failure is not null)
         {
@@ -89,9 +94,8 @@ internal sealed class IncomingObject : Stream
         }
         try
         {
-            await _file.FlushAsync().ConfigureAwait(false);
             _file.Flush(flushToDisk: true);
-            await _file.DisposeAsync().ConfigureAwait(false);
+            _file.Dispose();
             // Check that what arrived is a readable data set before saying "stored".
             DicomFile.Open(_tempPath);
             var final = System.IO.Path.Combine(_directory, Guid.NewGuid().ToString("N") + ".dcm");
@@ -114,6 +118,8 @@ internal sealed class IncomingObject : Stream
     /// <summary>Removes the temporary file (abort, failure).</summary>
     public void Discard()
     {
+        if (Interlocked.Exchange(ref _discarded, 1) == 1)
+            return;
         try
         {
             _file?.Dispose();
@@ -133,12 +139,12 @@ internal sealed class IncomingObject : Stream
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     protected override void Dispose(bool disposing)
     {
         if (disposing)
-            _file?.Dispose();
+            Discard();
         base.Dispose(disposing);
     }
 }

@@ -28,4 +28,7 @@ internal static partial class NetworkLog
 
     [LoggerMessage(1008, LogLevel.Warning, "Association from {Peer}: a response nobody asked for ({Command}), ignored")]
     public static partial void UnexpectedResponse(ILogger logger, string peer, string command);
+
+    [LoggerMessage(1009, LogLevel.Error, "Association with {Peer}: internal error, association aborted")]
+    public static partial void InternalError(ILogger logger, string peer, Exception exception);
 }

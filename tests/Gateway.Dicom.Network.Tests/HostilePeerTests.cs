@@ -54,14 +54,15 @@ public sealed class HostilePeerTests(ITestOutputHelper output) : IAsyncLifetime
     public void HTTP_sent_to_the_DICOM_port_gets_an_A_ABORT_for_an_unrecognized_PDU()
     {
         var reply = Exchange(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: box\r\n\r\n"));
-        Assert.Equal([7, 0, 0, 0, 0, 4, 0, 0, 2, 1], reply); // A-ABORT, service provider, unrecognized PDU
+        // Sta2 + Evt19 is AA-1 in PS3.8 Table 9-10: A-ABORT with the service-user as source (reason not significant).
+        Assert.Equal([7, 0, 0, 0, 0, 4, 0, 0, 0, 0], reply);
     }
 
     [Fact]
     public void A_PDU_length_of_0xFFFFFFFF_gets_an_A_ABORT_without_waiting_for_the_body()
     {
         var reply = Exchange([1, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 1]);
-        Assert.Equal(AbortProviderInvalid, reply);
+        Assert.Equal([7, 0, 0, 0, 0, 4, 0, 0, 0, 0], reply); // Sta2 + Evt19: AA-1, as above
     }
 
     [Fact]

@@ -114,34 +114,34 @@ public sealed class PduTests
     }
 
     [Fact]
-    public async Task A_PDU_split_at_every_byte_boundary_reads_the_same()
+    public void A_PDU_split_at_every_byte_boundary_reads_the_same()
     {
         var pdu = PduEncoder.AssociateRequest(SampleRequest());
         for (var split = 1; split <= pdu.Length; split++)
         {
-            await using var connection = new DicomConnection(new TrickleStream(pdu, split), "test");
-            var read = await connection.ReadAsync(CancellationToken.None);
+            using var connection = new DicomConnection(new TrickleStream(pdu, split), "test");
+            var read = connection.Read();
             Assert.Equal(PduType.AssociateRequest, read.Type);
             Assert.Equal("STORESCP", PduParser.ParseAssociateRequest(read.Body.Span).CalledAE);
         }
     }
 
     [Fact]
-    public async Task A_PDU_longer_than_the_limit_is_refused_before_its_body_is_read()
+    public void A_PDU_longer_than_the_limit_is_refused_before_its_body_is_read()
     {
         var header = new byte[6];
         PduEncoder.Header(header, PduType.PData, 0xFFFFFFFF);
-        await using var connection = new DicomConnection(new MemoryStream(header), "test") { MaxReceivePdu = 16384 };
-        var e = await Assert.ThrowsAsync<DicomProtocolException>(async () => await connection.ReadAsync(CancellationToken.None));
+        using var connection = new DicomConnection(new MemoryStream(header), "test") { MaxReceivePdu = 16384 };
+        var e = Assert.Throws<PduFramingException>(() => connection.Read());
         Assert.Contains("declares length 4294967295", e.Message);
         Assert.Equal(AbortReason.InvalidPduParameterValue, e.Reason);
     }
 
     [Fact]
-    public async Task An_unknown_PDU_type_is_an_unrecognized_PDU()
+    public void An_unknown_PDU_type_is_an_unrecognized_PDU()
     {
-        await using var connection = new DicomConnection(new MemoryStream(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\n\r\n")), "test");
-        var e = await Assert.ThrowsAsync<DicomProtocolException>(async () => await connection.ReadAsync(CancellationToken.None));
+        using var connection = new DicomConnection(new MemoryStream(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\n\r\n")), "test");
+        var e = Assert.Throws<PduFramingException>(() => connection.Read());
         Assert.Equal(AbortReason.UnrecognizedPdu, e.Reason);
         Assert.Contains("unknown PDU type 0x47", e.Message);
     }

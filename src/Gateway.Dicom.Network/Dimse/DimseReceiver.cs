@@ -10,7 +10,7 @@ public sealed record DimseMessage(byte ContextId, DimseCommand Command);
 /// into a bounded buffer, the data set fragments straight into a sink the caller opens (a file for C-STORE), so a
 /// large object is never held in memory. Fragments out of order are protocol errors.
 /// </summary>
-internal sealed class DimseReceiver(Func<DimseMessage, ValueTask<Stream>> openDataSink)
+internal sealed class DimseReceiver(Func<DimseMessage, Stream> openDataSink)
 {
     /// <summary>Command sets are a few hundred bytes; this bounds a hostile one.</summary>
     public const int MaxCommandLength = 64 * 1024;
@@ -21,10 +21,10 @@ internal sealed class DimseReceiver(Func<DimseMessage, ValueTask<Stream>> openDa
     private Stream? _sink;
 
     /// <summary>Feeds one P-DATA-TF body; returns the messages it completed (usually none or one).</summary>
-    public async ValueTask<List<DimseMessage>> AcceptAsync(ReadOnlyMemory<byte> body, Func<byte, bool> isAcceptedContext, CancellationToken ct)
+    public List<DimseMessage> Accept(ReadOnlyMemory<byte> body, List<Pdv> pdvs, Func<byte, bool> isAcceptedContext)
     {
         var done = new List<DimseMessage>(1);
-        foreach (var pdv in PduParser.ParsePData(body.Span))
+        foreach (var pdv in pdvs)
         {
             if (!isAcceptedContext(pdv.ContextId))
                 throw new DicomProtocolException($"PDV on presentation context {pdv.ContextId}, which was not accepted", AbortReason.InvalidPduParameterValue);
@@ -47,7 +47,7 @@ internal sealed class DimseReceiver(Func<DimseMessage, ValueTask<Stream>> openDa
                 if (command.HasDataSet)
                 {
                     _awaitingData = message;
-                    _sink = await openDataSink(message).ConfigureAwait(false);
+                    _sink = openDataSink(message);
                 }
                 else
                 {
@@ -60,7 +60,7 @@ internal sealed class DimseReceiver(Func<DimseMessage, ValueTask<Stream>> openDa
                     throw new DicomProtocolException("a data set fragment arrived without a command that announced one", AbortReason.UnexpectedPduParameter);
                 if (pdv.ContextId != _awaitingData.ContextId)
                     throw new DicomProtocolException($"data set fragment on context {pdv.ContextId}, its command came on {_awaitingData.ContextId}", AbortReason.InvalidPduParameterValue);
-                await _sink.WriteAsync(data, ct).ConfigureAwait(false);
+                _sink.Write(data.Span);
                 if (pdv.IsLast)
                 {
                     done.Add(_awaitingData);

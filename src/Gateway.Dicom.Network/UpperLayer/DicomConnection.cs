@@ -7,11 +7,12 @@ namespace Gateway.Dicom.Network;
 internal readonly record struct ReceivedPdu(PduType Type, ReadOnlyMemory<byte> Body);
 
 /// <summary>
-/// PDUs over one transport connection, under the PS3.8 state machine. Reads are bounded: a declared PDU length is
-/// checked against the limit for its type before a byte of the body is read, and bodies go into one buffer per
-/// connection (grown at most to the negotiated maximum). Writes are serialised. Not for concurrent readers.
+/// The transport of one association: PDUs framed over a stream, nothing more (the protocol machine is
+/// <see cref="Association"/>). Reads are blocking and bounded: a declared PDU length is checked against the limit for
+/// its type before a byte of the body is read, and bodies go into one buffer per connection (grown at most to the
+/// negotiated maximum). One reader thread; writes are serialised by the association's state gate.
 /// </summary>
-internal sealed class DicomConnection(Stream stream, string peer, System.Net.Sockets.Socket? socket = null) : IAsyncDisposable
+internal sealed class DicomConnection(Stream stream, string peer, System.Net.Sockets.Socket? socket = null) : IDisposable
 {
     /// <summary>
     /// Writes go through a 64 KiB buffer and reach the socket when a message is complete (or the buffer is full):
@@ -25,39 +26,30 @@ internal sealed class DicomConnection(Stream stream, string peer, System.Net.Soc
     /// <summary>Association PDUs are small; this bounds what a peer can make us buffer before negotiation.</summary>
     public const int MaxAssociatePduLength = 256 * 1024;
 
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly byte[] _header = new byte[6];
     private byte[] _buffer = new byte[16 * 1024];
     private int _disposed;
 
-    public Stream Stream => stream;
     public string Peer => peer;
-    public UlState State { get; private set; } = UlState.Sta1;
 
     /// <summary>The largest P-DATA-TF body we accept (what we announced as our maximum length).</summary>
     public uint MaxReceivePdu { get; set; } = 16 * 1024;
 
-    /// <summary>Applies an event to the state machine and returns the action the table prescribes.</summary>
-    public UlAction Transition(UlEvent evt, bool acceptable = true, bool requestor = true)
-    {
-        var action = TransitionTable.Lookup(State, evt)
-            ?? throw new InvalidOperationException($"{evt} is not defined in {State} (PS3.8 Table 9-10)");
-        State = TransitionTable.NextState(action, acceptable, requestor);
-        return action;
-    }
+    public bool IsClosed => Volatile.Read(ref _disposed) == 1;
 
     /// <summary>
     /// Reads the next PDU. End of stream is <see cref="ConnectionClosedException"/> (Evt17); a PDU that cannot be
-    /// accepted (unknown type, length beyond the limit) is a <see cref="DicomProtocolException"/> (Evt19).
+    /// accepted (unknown type, length beyond the limit) is a <see cref="PduFramingException"/> (Evt19, and the byte
+    /// stream can no longer be cut into PDUs).
     /// </summary>
-    public async ValueTask<ReceivedPdu> ReadAsync(CancellationToken ct)
+    public ReceivedPdu Read()
     {
-        if (!await FillAsync(_header, allowEndAtStart: true, ct).ConfigureAwait(false))
+        if (!Fill(_header, allowEndAtStart: true))
             throw new ConnectionClosedException($"{peer} closed the connection");
         var type = _header[0];
         var length = BinaryPrimitives.ReadUInt32BigEndian(_header.AsSpan(2));
         if (type is < 1 or > 7)
-            throw new DicomProtocolException($"unknown PDU type 0x{type:X2} from {peer}", AbortReason.UnrecognizedPdu);
+            throw new PduFramingException($"unknown PDU type 0x{type:X2} from {peer}", AbortReason.UnrecognizedPdu);
         var pduType = (PduType)type;
         var limit = pduType switch
         {
@@ -67,20 +59,34 @@ internal sealed class DicomConnection(Stream stream, string peer, System.Net.Soc
         };
         if (length > limit || (limit == 4 && length != 4))
         {
-            throw new DicomProtocolException(string.Create(CultureInfo.InvariantCulture,
+            throw new PduFramingException(string.Create(CultureInfo.InvariantCulture,
                 $"{pduType} PDU from {peer} declares length {length}, the limit is {limit}"), AbortReason.InvalidPduParameterValue);
         }
         if (length > int.MaxValue - 64)
-            throw new DicomProtocolException($"PDU length {length} is not supported", AbortReason.InvalidPduParameterValue);
+            throw new PduFramingException($"PDU length {length} is not supported", AbortReason.InvalidPduParameterValue);
         if (_buffer.Length < length)
             _buffer = new byte[Math.Max(length, (uint)Math.Min((long)_buffer.Length * 2, limit))];
         var body = _buffer.AsMemory(0, (int)length);
-        if (!await FillAsync(body, allowEndAtStart: false, ct).ConfigureAwait(false))
+        if (!Fill(body.Span, allowEndAtStart: false))
             throw new ConnectionClosedException($"{peer} closed the connection in the middle of a {pduType} PDU");
         return new ReceivedPdu(pduType, body);
     }
 
-    private async ValueTask<bool> FillAsync(Memory<byte> destination, bool allowEndAtStart, CancellationToken ct)
+    /// <summary>Reads and drops bytes until the peer closes (after a PDU that broke the framing: nothing more can be parsed).</summary>
+    public void DrainUntilClosed()
+    {
+        try
+        {
+            while (stream.Read(_buffer, 0, _buffer.Length) > 0)
+            {
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or NotSupportedException or InvalidOperationException)
+        {
+        }
+    }
+
+    private bool Fill(Span<byte> destination, bool allowEndAtStart)
     {
         var at = 0;
         while (at < destination.Length)
@@ -88,9 +94,9 @@ internal sealed class DicomConnection(Stream stream, string peer, System.Net.Soc
             int n;
             try
             {
-                n = await stream.ReadAsync(destination[at..], ct).ConfigureAwait(false);
+                n = stream.Read(destination[at..]);
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or NotSupportedException)
             {
                 throw new ConnectionClosedException($"connection to {peer} broke: {e.Message}", e);
             }
@@ -105,83 +111,43 @@ internal sealed class DicomConnection(Stream stream, string peer, System.Net.Soc
         return true;
     }
 
-    /// <summary>Sends a PDU now, with anything queued before it (association, release and abort PDUs).</summary>
-    public async ValueTask SendAsync(ReadOnlyMemory<byte> pdu, CancellationToken ct)
-    {
-        await _writeLock.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            await _writer.WriteAsync(pdu, ct).ConfigureAwait(false);
-            await _writer.FlushAsync(ct).ConfigureAwait(false);
-        }
-        catch (IOException e)
-        {
-            throw new ConnectionClosedException($"connection to {peer} broke while sending: {e.Message}", e);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
-
-    /// <summary>
-    /// Queues a PDU synchronously (blocking while the socket drains). The bulk copy of a stored object uses this: for
-    /// one serial stream, blocking writes beat async ones that complete on another thread.
-    /// </summary>
+    /// <summary>Writes a PDU (or a batch of them); <paramref name="flush"/> sends what is buffered now. Blocking.</summary>
     public void Send(ReadOnlySpan<byte> pdu, bool flush)
     {
-        _writeLock.Wait();
         try
         {
             _writer.Write(pdu);
             if (flush)
                 _writer.Flush();
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or ObjectDisposedException or NotSupportedException or InvalidOperationException)
         {
             throw new ConnectionClosedException($"connection to {peer} broke while sending: {e.Message}", e);
         }
-        finally
-        {
-            _writeLock.Release();
-        }
     }
 
-    /// <summary>Sends an A-ABORT, best effort: the connection may already be gone.</summary>
-    public async ValueTask TrySendAbortAsync(AbortSource source, AbortReason reason)
-    {
-        try
-        {
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await SendAsync(PduEncoder.Abort(source, reason), cts.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is DicomNetworkException or IOException or OperationCanceledException or ObjectDisposedException)
-        {
-        }
-    }
-
-    public async ValueTask DisposeAsync()
+    /// <summary>Closes the transport connection (what is still buffered is dropped if the peer is gone).</summary>
+    public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
             return;
+        // Every PDU that must leave is flushed when it is sent; the write buffer is not flushed again here (a peer
+        // that stopped reading would hold the close for the send timeout).
         try
         {
-            await _writer.DisposeAsync().ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or NotSupportedException or ObjectDisposedException)
-        {
-            // unsent bytes of a broken connection
-        }
-        try
-        {
-            await stream.DisposeAsync().ConfigureAwait(false);
+            stream.Dispose();
         }
         catch (IOException)
         {
         }
-        _writeLock.Dispose();
     }
 }
 
 /// <summary>The transport connection closed (Evt17).</summary>
 public sealed class ConnectionClosedException(string message, Exception? inner = null) : DicomNetworkException(message, inner);
+
+/// <summary>A PDU header that cannot be accepted (Evt19): unknown type or a length beyond the limit; the stream is no longer framed.</summary>
+internal sealed class PduFramingException(string message, AbortReason reason) : Exception(message)
+{
+    public AbortReason Reason { get; } = reason;
+}

@@ -11,7 +11,7 @@ internal sealed class PDataWriteStream : Stream
 {
     private const int Headers = 12; // PDU header (6) + PDV item header (6)
     private const int BatchTarget = 256 * 1024;
-    private readonly DicomConnection _connection;
+    private readonly Association _association;
     private readonly byte _contextId;
     private readonly bool _command;
     private readonly byte[] _batch;
@@ -21,9 +21,9 @@ internal sealed class PDataWriteStream : Stream
     private readonly CancellationToken _ct;
 
     /// <param name="buffer">A buffer of at least <see cref="BufferSize"/> bytes for this peer, reused across messages.</param>
-    public PDataWriteStream(DicomConnection connection, byte contextId, bool command, uint peerMaxPdu, byte[] buffer, CancellationToken ct)
+    public PDataWriteStream(Association association, byte contextId, bool command, uint peerMaxPdu, byte[] buffer, CancellationToken ct)
     {
-        _connection = connection;
+        _association = association;
         _contextId = contextId;
         _command = command;
         _ct = ct;
@@ -45,7 +45,7 @@ internal sealed class PDataWriteStream : Stream
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
-    /// <summary>Synchronous writes block on the socket; see <see cref="DicomConnection.Send(ReadOnlySpan{byte}, bool)"/>.</summary>
+    /// <summary>Synchronous writes block on the socket (P-DATA requests of <see cref="Association"/>).</summary>
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         while (buffer.Length > 0)
@@ -85,7 +85,7 @@ internal sealed class PDataWriteStream : Stream
 
     private void SendBatch(bool flush)
     {
-        _connection.Send(_batch.AsSpan(0, _pduStart), flush);
+        _association.SendPData(_batch.AsMemory(0, _pduStart), flush);
         _pduStart = 0;
     }
 
@@ -93,11 +93,10 @@ internal sealed class PDataWriteStream : Stream
     /// Closes the message with its last fragment; <paramref name="flush"/> sends it now. Synchronous: a message end
     /// is one write, and an async completion per message costs more than it saves.
     /// </summary>
-    public ValueTask CompleteAsync(bool flush = true)
+    public void Complete(bool flush = true)
     {
         ClosePdu(last: true);
         SendBatch(flush);
-        return ValueTask.CompletedTask;
     }
 
     public override void Flush() { }
