@@ -63,6 +63,24 @@ public sealed class CharacterSetTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// The bytes of Orthanc 1.10's worklist answers with DefaultEncoding JapaneseKanji: Specific Character Set is a
+    /// single "ISO 2022 IR 87" (Table C.12-4 allows it in values 2 to n only), each value starts in ASCII, kanji and kana
+    /// come after ESC $ B and accented Latin letters after ESC $ ( D (JIS X 0212, not declared). Python's iso2022_jp_2
+    /// reads them as below; we read the Japanese name as two-byte kanji from its first byte and the JIS X 0212 letters as
+    /// U+30FB until this was fixed.
+    /// </summary>
+    [Theory]
+    [InlineData("59616d6164615e5461726f753d 1b24423b334544 1b2842 5e 1b244242404f3a 1b2842 3d 1b24422464245e2440 1b2842 5e 1b2442243f246d2426 1b2842", "Yamada^Tarou=山田^太郎=やまだ^たろう")]
+    [InlineData("4d 1b2428442b64 1b2842 6c6c65725e48 1b2428442b31 1b2842 6c 1b2428442b32 1b2842 6e6520", "Müller^Hélène")]
+    [InlineData("44766f 1b2428442b5a2b21 1b2842 6b5e5a6f 1b2428442b33 1b2842 20", "Dvořák^Zoë")]
+    public void Orthanc_s_single_valued_ISO_2022_IR_87_answers_start_in_ASCII_and_read_JIS_X_0212(string hex, string name)
+    {
+        var bytes = Convert.FromHexString(hex.Replace(" ", "", StringComparison.Ordinal));
+        Assert.Equal(name, DicomCharacterSet.FromTerms(["ISO 2022 IR 87"]).Decode(bytes, DicomVR.PN).TrimEnd(' '));
+        Assert.Equal(name, DicomCharacterSet.FromTerms(["", "ISO 2022 IR 87", "ISO 2022 IR 159"]).Decode(bytes, DicomVR.PN).TrimEnd(' '));
+    }
+
     [Fact]
     public void Items_without_their_own_character_set_inherit_the_parents()
     {

@@ -41,10 +41,10 @@ public sealed class FindTests
         }
     }
 
-    private static List<JsonElement> Matches(ProcessResult find) =>
+    internal static List<JsonElement> Matches(ProcessResult find) =>
         [.. find.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone())];
 
-    private static string? Text(JsonElement match, string tag) =>
+    internal static string? Text(JsonElement match, string tag) =>
         match.TryGetProperty(tag, out var a) && a.TryGetProperty("Value", out var v) ? v[0].ValueKind == JsonValueKind.Object ? v[0].GetRawText() : v[0].ToString() : null;
 
     [Fact]

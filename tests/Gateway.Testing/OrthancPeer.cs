@@ -6,17 +6,23 @@ namespace Gateway.Testing;
 
 /// <summary>
 /// Orthanc (Debian package) with a configuration written by the test: DICOM and HTTP ports on loopback, remote access
-/// off, storage in a temporary folder. Its REST API tells what it stored.
+/// off, storage in a temporary folder. Its REST API tells what it stored. With <c>worklists</c> it also loads the
+/// Debian package's sample worklist plugin, which answers Modality Worklist C-FIND from the <c>.wl</c> files in that
+/// folder (read at each query), re-encoded into <c>defaultEncoding</c> (Orthanc's DefaultEncoding: "the encoding …
+/// used when answering C-FIND requests (including worklists)", /etc/orthanc/orthanc.json).
 /// </summary>
 public sealed class OrthancPeer : IDisposable
 {
+    /// <summary>The worklist plugin as the Debian package ships it (`dpkg -L orthanc`).</summary>
+    public const string WorklistPlugin = "/usr/share/orthanc/plugins/libModalityWorklists.so";
+
     private PeerProcess _process;
     private readonly string _exe;
     private readonly string _configPath;
     private readonly TempDirectory _dir = new("orthanc");
     private readonly HttpClient _http;
 
-    public OrthancPeer(string aeTitle = "ORTHANC", bool checkCalledAe = true, int? dicomPort = null)
+    public OrthancPeer(string aeTitle = "ORTHANC", bool checkCalledAe = true, int? dicomPort = null, string? worklists = null, string defaultEncoding = "Latin1")
     {
         _exe = Peers.Require("Orthanc", "orthanc");
         DicomPort = dicomPort ?? FreePort.Get();
@@ -39,7 +45,16 @@ public sealed class OrthancPeer : IDisposable
             ["UnknownSopClassAccepted"] = false,
             // `gateway find` tests query it as a modality it does not know (a C-FIND SCU is read only).
             ["DicomAlwaysAllowFind"] = true,
+            ["DefaultEncoding"] = defaultEncoding,
         };
+        if (worklists is not null)
+        {
+            if (!System.IO.File.Exists(WorklistPlugin))
+                throw new PeerMissingException($"Orthanc's worklist plugin {WorklistPlugin} is missing: install Debian package 'orthanc' (scripts/test.sh does)");
+            config["Plugins"] = new[] { WorklistPlugin };
+            config["Worklists"] = new Dictionary<string, object> { ["Enable"] = true, ["Database"] = worklists };
+            config["DicomAlwaysAllowFindWorklist"] = true; // as DicomAlwaysAllowFind: the gateway is not in DicomModalities
+        }
         _configPath = Path.Combine(_dir.Path, "orthanc.json");
         System.IO.File.WriteAllText(_configPath, JsonSerializer.Serialize(config));
         _process = new PeerProcess(_exe, [_configPath]);

@@ -25,7 +25,7 @@ internal enum GraphicSetKind
     Direct,
     /// <summary>JIS X 0208 in G0: 7-bit pairs, decoded as EUC-JP after setting the high bits.</summary>
     JisX0208,
-    /// <summary>JIS X 0212 in G0: 7-bit pairs, decoded as EUC-JP three-byte codes (0x8F prefix).</summary>
+    /// <summary>JIS X 0212 in G0: 7-bit pairs, decoded with code page 20932 (lead byte with its high bit set, trail byte without).</summary>
     JisX0212,
 }
 
@@ -39,7 +39,14 @@ internal sealed record Iso2022State(GraphicSet G0, GraphicSet? G1)
         if (first.Length == 0 || first == "ISO 2022 IR 6")
             return new Iso2022State(Iso2022.Ascii, null);
         if (Iso2022.ExtensionTerms.TryGetValue(first, out var e))
+        {
+            // PS3.3 Table C.12-4 lists the multi-byte G0 sets for values 2 to n only. A producer that puts one in value 1
+            // still starts each value in ASCII and escapes into it (Orthanc answers C-FIND with a single-valued
+            // "ISO 2022 IR 87" when its DefaultEncoding is JapaneseKanji): read it as if value 1 were empty.
+            if (e.G0Only && e.Set.BytesPerChar == 2)
+                return new Iso2022State(Iso2022.Ascii, null);
             return e.G0Only ? new Iso2022State(e.Set, null) : new Iso2022State(e.G0 ?? Iso2022.Ascii, e.Set);
+        }
         return new Iso2022State(Iso2022.Ascii, Iso2022.Latin1Upper);
     }
 }
@@ -83,12 +90,15 @@ internal static class Iso2022
         ["ISO 2022 IR 166"] = new(Single("ISO-IR 166", 874), false),
         ["ISO 2022 IR 13"] = new(Single("ISO-IR 13", 932), false, Ascii),
         ["ISO 2022 IR 87"] = new(new("ISO-IR 87", EucJp, 2, GraphicSetKind.JisX0208), true),
-        ["ISO 2022 IR 159"] = new(new("ISO-IR 159", EucJp, 2, GraphicSetKind.JisX0212), true),
+        ["ISO 2022 IR 159"] = new(new("ISO-IR 159", JisX0212CodePage, 2, GraphicSetKind.JisX0212), true),
         ["ISO 2022 IR 149"] = new(new("ISO-IR 149", EucKr, 2, GraphicSetKind.Direct), false),
         ["ISO 2022 IR 58"] = new(new("ISO-IR 58", Gb2312, 2, GraphicSetKind.Direct), false),
     };
 
     private const int EucJp = 51932;
+    // .NET's 51932 has no JIS X 0212 (its 0x8F three-byte codes decode to U+30FB); 20932 carries JIS X 0212 as a lead
+    // byte with the high bit set and a 7-bit trail byte (checked: 20932 encodes 'ü', JIS X 0212 0x2B64, as AB 64).
+    private const int JisX0212CodePage = 20932;
     private const int EucKr = 51949;
     private const int Gb2312 = 936;
 
@@ -211,14 +221,12 @@ internal static class Iso2022
                     bytes[k] |= 0x80;
                 return set.Encoding.GetString(bytes);
             case GraphicSetKind.JisX0212:
-                var euc = new byte[bytes.Length / 2 * 3];
                 for (var k = 0; k + 1 < bytes.Length; k += 2)
                 {
-                    euc[k / 2 * 3] = 0x8F;
-                    euc[k / 2 * 3 + 1] = (byte)(bytes[k] | 0x80);
-                    euc[k / 2 * 3 + 2] = (byte)(bytes[k + 1] | 0x80);
+                    bytes[k] |= 0x80;
+                    bytes[k + 1] &= 0x7F;
                 }
-                return set.Encoding.GetString(euc);
+                return set.Encoding.GetString(bytes);
             default:
                 return set.Encoding.GetString(bytes);
         }

@@ -1,6 +1,8 @@
 """Writes Modality Worklist files for dcmtk's wlmscpfs with pydicom (an independent encoder): one per character set.
 
-usage: make_worklist.py DIR  -> DIR/latin1.wl, DIR/utf8.wl, DIR/jis.wl
+usage: make_worklist.py DIR            -> DIR/latin1.wl, DIR/utf8.wl, DIR/jis.wl
+       make_worklist.py DIR --many N   -> DIR/many0000.wl … : N ASCII entries (MANY-0000 …), each with a 10 KB
+                                          PatientComments, so that answers asking for it outrun the socket buffers
 """
 import sys
 from pydicom.dataset import Dataset, FileMetaDataset
@@ -34,6 +36,15 @@ def item(name, charset, pid, acc, modality, start):
     return ds
 
 out = sys.argv[1]
+if len(sys.argv) == 4 and sys.argv[2] == "--many":
+    for i in range(int(sys.argv[3])):
+        ds = item(f"Many^{i:04d}", "ISO_IR 100", f"MANY-{i:04d}", f"M-{i:04d}", "CR", "20261203")
+        ds.PatientComments = ("comment %04d " % i) * 787  # about 10 KB (LT holds up to 10,240 characters)
+        ds.file_meta.MediaStorageSOPInstanceUID = f"1.2.826.0.1.3680043.10.99.71.{i}"
+        ds.is_little_endian = True
+        ds.is_implicit_VR = False
+        ds.save_as(f"{out}/many{i:04d}.wl", write_like_original=False)
+    sys.exit(0)
 items = {
     "latin1": item("Müller^Hélène", "ISO_IR 100", "WL-1", "ACC-1", "DX", "20261201"),
     "utf8": item("Dvořák^Zoë", "ISO_IR 192", "WL-2", "ACC-2", "DX", "20261201"),
