@@ -19,6 +19,9 @@ have systemd-analyze || need+=(systemd)
 [ -d /usr/lib/python3/dist-packages/pydicom ] || need+=(python3-pydicom)
 /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
 /usr/bin/python3 -c 'import PIL' >/dev/null 2>&1 || need+=(python3-pil)
+# Node and npm: the tests install their npm peers (dcmjs-dimse, axe-core) themselves on first use.
+have node || need+=(nodejs)
+have npm || need+=(npm)
 
 # The arm64 proof: qemu-user-static and Debian's arm64 libraries (multiarch) run the linux-arm64 build on x86.
 have qemu-aarch64-static || need+=(qemu-user-static)
