@@ -53,7 +53,10 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
     public long Acquired => Interlocked.Read(ref _acquired);
 
     /// <summary>The running configuration, for the host and anyone who wants its changes (issue #15).</summary>
-    public GatewayConfigMonitor Options { get; } = new(config);
+    public GatewayConfigMonitor Options { get; } = new(config, [new GatewayConfigValidation()]);
+
+    /// <summary>The configuration file the service runs from and watches.</summary>
+    public string ConfigPath => configPath;
 
     /// <summary>What the process exits with once the host stopped: 0, 75 (restart asked by the page), or 1 (a fatal error).</summary>
     public int ExitCode => _fatal ? Cli.Failed : _restart ? RestartExitCode : Cli.Ok;
@@ -611,20 +614,32 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
     private async Task ReloadLockedAsync()
     {
         GatewayConfig next;
+        var old = _config;
+        IReadOnlyList<string> problems;
         try
         {
-            next = ConfigValidator.Load(configPath);
+            next = ConfigValidator.Read(configPath);
         }
         catch (ConfigException e)
         {
-            HostLog.ConfigRejected(_log, string.Join("; ", e.Problems));
-            _telemetry?.Publish(new TelemetryEvent(TelemetryEvent.ConfigRejected, $"{e.Problems.Count} problem(s); the running configuration stays"));
+            next = old;
+            problems = e.Problems;
+            Rejected();
             return;
         }
-        var old = _config;
+        // Validated once, as options: a change with problems leaves the running configuration as it is.
+        if (!Options.TrySet(next, out problems))
+        {
+            Rejected();
+            return;
+        }
+        void Rejected()
+        {
+            HostLog.ConfigRejected(_log, string.Join("; ", problems));
+            _telemetry?.Publish(new TelemetryEvent(TelemetryEvent.ConfigRejected, $"{problems.Count} problem(s); the running configuration stays"));
+        }
         static string Json<T>(T value) => GatewayConfig.ToJson(value);
         var applied = new List<string>();
-        Options.Set(next);
         if (Json(old.Destinations) != Json(next.Destinations) || old.Service != next.Service)
         {
             await StopForwarderAsync().ConfigureAwait(false);
