@@ -40,6 +40,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
     private Task _acquiring = Task.CompletedTask;
     private LazyGatewayWeb? _web;
     private readonly SemaphoreSlim _reload = new(1, 1);
+    private readonly DownParts _down = new();
     private readonly ExamContext _exam = new();
     private HealthCollector _health = null!;
 
@@ -122,6 +123,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
                 if (_frontPanel is not null)
                 {
                     _panelStop = new CancellationTokenSource();
+                    // Restarted like the others, but never a reason to starve the watchdog: the panel only shows (issue #15).
                     _showing = Supervisor.RunAsync("front panel", ShowPanelAsync, _log, _panelStop.Token);
                 }
                 return Task.CompletedTask;
@@ -259,7 +261,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         _forwarder = new Forwarder(_spool, destinations, logger: loggers.CreateLogger("gateway.forwarder"), heartbeat: heartbeat);
         _forwarderStop = new CancellationTokenSource();
         var forwarder = _forwarder;
-        _forwarding = Supervisor.RunAsync("forwarder", forwarder.RunAsync, _log, _forwarderStop.Token);
+        _forwarding = Supervisor.RunAsync("forwarder", forwarder.RunAsync, _log, _forwarderStop.Token, _down);
     }
 
     private async Task StopForwarderAsync()
@@ -312,7 +314,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         };
         _device = device;
         _deviceStop = new CancellationTokenSource();
-        _acquiring = Supervisor.RunAsync("device", device.RunAsync, _log, _deviceStop.Token);
+        _acquiring = Supervisor.RunAsync("device", device.RunAsync, _log, _deviceStop.Token, _down);
     }
 
     private async Task StopDeviceAsync()
@@ -364,7 +366,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
             return;
         _telemetry = new TelemetryPublisher(TelemetryOptionsOf(m), _health.Collect, loggers.CreateLogger("gateway.telemetry"));
         _telemetryStop = new CancellationTokenSource();
-        _publishing = Supervisor.RunAsync("telemetry", _telemetry.RunAsync, _log, _telemetryStop.Token);
+        _publishing = Supervisor.RunAsync("telemetry", _telemetry.RunAsync, _log, _telemetryStop.Token, _down);
     }
 
     private TelemetryOptions TelemetryOptionsOf(MqttConfig m) => new()
@@ -486,9 +488,11 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
     }
 
     /// <summary>
-    /// Our watchdog part: feeds the systemd watchdog every half interval while every forwarder worker shows progress
-    /// (with no destination there is no worker to wedge: always fed), and refreshes the STATUS line. A wedged worker
-    /// stops the pings, so systemd restarts the service (Restart=on-failure). SystemdLifetime sends READY and STOPPING.
+    /// Our watchdog part: feeds the systemd watchdog every half interval while no part is down (one that failed and
+    /// waits for its restart, a forwarder worker in its back-off: the failure policy in the README) and every forwarder
+    /// worker shows progress (with no destination there is no worker to wedge), and refreshes the STATUS line. A part
+    /// that keeps failing or a wedged worker stops the pings, so systemd restarts the service (Restart=on-failure).
+    /// SystemdLifetime sends READY and STOPPING.
     /// </summary>
     private async Task SuperviseAsync(Microsoft.Extensions.Hosting.Systemd.ISystemdNotifier systemd, CancellationToken ct)
     {
@@ -518,7 +522,15 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
                         FatalError?.Invoke();
                         return;
                     }
+                    // The failure policy (README): a part that failed and waits for its restart, or a forwarder
+                    // worker in its back-off, is down — no ping until it runs again.
+                    var down = _down.Names.Concat(_forwarder.Failing.Select(d => $"forwarder worker for {d}")).ToList();
                     var silent = DateTimeOffset.UtcNow - _forwarder.LastProgress;
+                    if (down.Count > 0)
+                    {
+                        Notify("STATUS=" + $"{string.Join(", ", down)} failed, waiting to be restarted; watchdog not fed".ReplaceLineEndings(" "));
+                        continue;
+                    }
                     if (silent < stall)
                     {
                         if (ping is not null)
