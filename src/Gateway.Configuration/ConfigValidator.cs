@@ -22,12 +22,23 @@ public static class ConfigValidator
     /// </summary>
     public const string SecretPlaceholder = "(kept on the box)";
 
-    public static GatewayConfig Load(string path)
+    /// <summary>The file read and validated (the commands that only look at a configuration: `gateway spool`).</summary>
+    public static GatewayConfig Load(string path) => Checked(Read(path), path);
+
+    /// <summary>
+    /// The file read as strict JSON (unknown keys and bad syntax are problems), not yet validated: the service validates
+    /// it once, as options (<see cref="GatewayConfigValidation"/>, at start through ValidateOnStart and at every reload).
+    /// </summary>
+    public static GatewayConfig Read(string path)
     {
         if (!File.Exists(path))
             throw new ConfigException(path, ["the file does not exist"]);
-        return Parse(File.ReadAllText(path), path);
+        return StrictJson.Read<GatewayConfig>(File.ReadAllText(path), out var problem) ?? throw new ConfigException(path, [problem!]);
     }
+
+    /// <summary><paramref name="config"/> itself when it has no problems; otherwise every problem, named after <paramref name="source"/>.</summary>
+    public static GatewayConfig Checked(GatewayConfig config, string source) =>
+        Validate(config) is { Count: > 0 } problems ? throw new ConfigException(source, problems) : config;
 
     /// <summary>A configuration from its text (an uploaded backup, a file), validated; every problem at once.</summary>
     public static GatewayConfig Parse(string json, string source) => Parse(json, source, c => c);
@@ -36,11 +47,7 @@ public static class ConfigValidator
     public static GatewayConfig Parse(string json, string source, Func<GatewayConfig, GatewayConfig> prepare)
     {
         var config = StrictJson.Read<GatewayConfig>(json, out var problem) ?? throw new ConfigException(source, [problem!]);
-        config = prepare(config);
-        var problems = Validate(config);
-        if (problems.Count > 0)
-            throw new ConfigException(source, problems);
-        return config;
+        return Checked(prepare(config), source);
     }
 
     public static List<string> Validate(GatewayConfig c)

@@ -12,9 +12,7 @@ public static class ConfigWriter
 {
     public static void Save(string path, GatewayConfig config)
     {
-        var problems = ConfigValidator.Validate(config);
-        if (problems.Count > 0)
-            throw new ConfigException(path, problems);
+        ConfigValidator.Checked(config, path);
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
         var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using Gateway.Dicom.Network;
 using Gateway.Testing;
 using Xunit;
@@ -14,52 +13,6 @@ namespace Gateway.IntegrationTests;
 /// </summary>
 public sealed class SystemdNotifyTests
 {
-    private sealed class NotifySocket : IDisposable
-    {
-        private readonly Socket _socket = new(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-        private readonly List<(DateTime At, string Message)> _received = [];
-        private readonly Task _reader;
-
-        public NotifySocket(string path)
-        {
-            Path = path;
-            _socket.Bind(new UnixDomainSocketEndPoint(path));
-            _reader = Task.Run(() =>
-            {
-                var buffer = new byte[4096];
-                while (true)
-                {
-                    int n;
-                    try
-                    {
-                        n = _socket.Receive(buffer);
-                    }
-                    catch (Exception e) when (e is SocketException or ObjectDisposedException)
-                    {
-                        return;
-                    }
-                    lock (_received)
-                        _received.Add((DateTime.UtcNow, Encoding.UTF8.GetString(buffer, 0, n)));
-                }
-            });
-        }
-
-        public string Path { get; }
-
-        public List<(DateTime At, string Message)> Received
-        {
-            get
-            {
-                lock (_received)
-                    return [.. _received];
-            }
-        }
-
-        public int Count(string message) => Received.Count(r => r.Message == message);
-
-        public void Dispose() => _socket.Dispose();
-    }
-
     /// <summary>A PACS that accepts the association and then never answers a C-STORE (it keeps reading).</summary>
     private static int SilentPacs()
     {
@@ -136,14 +89,5 @@ public sealed class SystemdNotifyTests
         Assert.DoesNotContain("Unhandled exception", gateway.Output, StringComparison.Ordinal);
     }
 
-    private static async Task Until(Func<bool> condition, string what, NotifySocket notify)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"waited for {what}; received: {string.Join(" | ", notify.Received.Select(r => r.Message))}");
-            await Task.Delay(50);
-        }
-    }
+    private static Task Until(Func<bool> condition, string what, NotifySocket notify) => notify.Until(condition, what);
 }

@@ -26,6 +26,9 @@ public sealed class Forwarder : IDisposable
     private readonly string?[] _attempting;
     private readonly Dictionary<string, SemaphoreSlim> _wake;
     private readonly long[] _beats;
+    // Per worker: 1 while it waits out the back-off after a failure (issue #15: the watchdog is not fed meanwhile).
+    private readonly int[] _failing;
+    private readonly string[] _slotDestination;
 
     /// <summary>An idle worker wakes at least this often, so that its heartbeat shows it is alive.</summary>
     private readonly TimeSpan _heartbeat;
@@ -45,6 +48,8 @@ public sealed class Forwarder : IDisposable
         _wake = destinations.ToDictionary(d => d.Name, _ => new SemaphoreSlim(0));
         _beats = new long[destinations.Sum(d => Math.Max(1, d.Associations))];
         _attempting = new string?[_beats.Length];
+        _failing = new int[_beats.Length];
+        _slotDestination = [.. destinations.SelectMany(d => Enumerable.Repeat(d.Name, Math.Max(1, d.Associations)))];
         Array.Fill(_beats, _time.GetUtcNow().UtcTicks);
         spool.Changed += OnSpoolChanged;
     }
@@ -69,6 +74,13 @@ public sealed class Forwarder : IDisposable
     /// </summary>
     /// With no destination (a box being commissioned) there is no worker to wedge: progress is now.
     public DateTimeOffset LastProgress => _beats.Length == 0 ? _time.GetUtcNow() : new(_beats.Min(b => Interlocked.Read(ref b)), TimeSpan.Zero);
+
+    /// <summary>
+    /// The destinations with a worker that failed and waits out its back-off before it goes on (2005 said why): such a
+    /// worker is down, not wedged, and the service's watchdog is not fed until it runs again.
+    /// </summary>
+    public IReadOnlyList<string> Failing =>
+        [.. Enumerable.Range(0, _failing.Length).Where(i => Volatile.Read(ref _failing[i]) != 0).Select(i => _slotDestination[i]).Distinct(StringComparer.Ordinal)];
 
     /// <summary>The destinations an object is routed to.</summary>
     public IReadOnlyList<string> Route(SpoolObjectInfo info) =>
@@ -143,6 +155,7 @@ public sealed class Forwarder : IDisposable
                     if (delay > destination.RetryMin)
                         delay = destination.RetryMin;
                 }
+                Volatile.Write(ref _failing[slot], 1);
                 ForwarderLog.WorkerFailed(_logger, destination.Name, e.GetType().Name, e.Message, delay.TotalSeconds, e);
                 Beat(slot);
                 try
@@ -152,6 +165,11 @@ public sealed class Forwarder : IDisposable
                 catch (OperationCanceledException)
                 {
                     break;
+                }
+                finally
+                {
+                    Volatile.Write(ref _failing[slot], 0);
+                    Beat(slot);
                 }
             }
         }

@@ -24,7 +24,10 @@ internal static class RunCommand
         GatewayConfig config;
         try
         {
-            config = ConfigValidator.Load(path);
+            // Read only: the rules are checked once, by the host's options validation (ValidateOnStart) — or here for --check.
+            config = ConfigValidator.Read(path);
+            if (check)
+                ConfigValidator.Checked(config, path);
         }
         catch (ConfigException e)
         {
@@ -69,6 +72,12 @@ internal static class RunCommand
         try
         {
             return GatewayHost.RunAsync(service, loggers, CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch (Microsoft.Extensions.Options.OptionsValidationException e)
+        {
+            // ValidateOnStart: nothing has started; every problem named, as for any bad input.
+            stderr.WriteLine($"gateway run: {new ConfigException(service.ConfigPath, [.. e.Failures]).Message}");
+            return Cli.BadInput;
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or UnauthorizedAccessException or DicomNetworkException
             or Gateway.Hardware.Profiles.ProfileException or ConfigException)

@@ -4,18 +4,25 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Host.Service;
 
 /// <summary>
-/// The running configuration as an <see cref="IOptionsMonitor{TOptions}"/>. It changes only through
-/// <see cref="Set"/>, which refuses a configuration <see cref="ConfigValidator"/> does not pass (a reload with problems
-/// keeps the old one: the problems are logged by the caller). Readers get one whole, immutable configuration.
+/// The running configuration as an <see cref="IOptionsMonitor{TOptions}"/> whose values have passed the
+/// <see cref="IValidateOptions{TOptions}"/> validators it was given (<see cref="GatewayConfigValidation"/>). The first
+/// configuration is validated on its first read — the host's <c>ValidateOnStart</c> makes that read before any part
+/// starts, so problems throw <see cref="OptionsValidationException"/> with every failure. Later ones come through
+/// <see cref="TrySet"/>, which keeps the old configuration when the new one fails (the caller logs why): unlike the
+/// framework's monitor, which drops its cached value and throws on every read after an invalid reload. Readers get one
+/// whole, immutable configuration; thread-safe.
 /// </summary>
-internal sealed class GatewayConfigMonitor(GatewayConfig initial) : IOptionsMonitor<GatewayConfig>
+internal sealed class GatewayConfigMonitor(GatewayConfig initial, IReadOnlyList<IValidateOptions<GatewayConfig>> validators) : IOptionsMonitor<GatewayConfig>
 {
-    private volatile GatewayConfig _current = Check(initial);
+    private volatile GatewayConfig? _current;
     private event Action<GatewayConfig, string?>? Changed;
 
-    public GatewayConfig CurrentValue => _current;
+    /// <summary>The validators every value passes (registered in the host as well, for <c>ValidateOnStart</c>).</summary>
+    public IReadOnlyList<IValidateOptions<GatewayConfig>> Validators => validators;
 
-    public GatewayConfig Get(string? name) => _current;
+    public GatewayConfig CurrentValue => _current ?? First();
+
+    public GatewayConfig Get(string? name) => CurrentValue;
 
     public IDisposable OnChange(Action<GatewayConfig, string?> listener)
     {
@@ -23,14 +30,35 @@ internal sealed class GatewayConfigMonitor(GatewayConfig initial) : IOptionsMoni
         return new Subscription(() => Changed -= listener);
     }
 
-    public void Set(GatewayConfig next)
+    /// <summary>Makes <paramref name="next"/> the running configuration if it passes; otherwise false, the old one stays.</summary>
+    public bool TrySet(GatewayConfig next, out IReadOnlyList<string> problems)
     {
-        _current = Check(next);
+        problems = Problems(next);
+        if (problems.Count > 0)
+            return false;
+        _current = next;
         Changed?.Invoke(next, Options.DefaultName);
+        return true;
     }
 
-    private static GatewayConfig Check(GatewayConfig config) =>
-        ConfigValidator.Validate(config) is { Count: > 0 } problems ? throw new ConfigException("configuration", problems) : config;
+    private GatewayConfig First()
+    {
+        var problems = Problems(initial);
+        if (problems.Count > 0)
+            throw new OptionsValidationException(Options.DefaultName, typeof(GatewayConfig), problems);
+        return _current ??= initial;
+    }
+
+    private List<string> Problems(GatewayConfig config)
+    {
+        var problems = new List<string>();
+        foreach (var validator in validators)
+        {
+            if (validator.Validate(Options.DefaultName, config) is { Failed: true } result)
+                problems.AddRange(result.Failures ?? [result.FailureMessage]);
+        }
+        return problems;
+    }
 
     private sealed class Subscription(Action dispose) : IDisposable
     {

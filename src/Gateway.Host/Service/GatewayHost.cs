@@ -12,8 +12,9 @@ namespace Gateway.Host.Service;
 /// per part of <see cref="GatewayService"/> (<see cref="GatewayService.Parts"/>), <see cref="SystemdLifetime"/> for
 /// READY=1 (once every part has started: the spool is recovered, the listeners are up) and STOPPING=1 whenever systemd
 /// is listening (NOTIFY_SOCKET set), the console lifetime (SIGTERM/SIGINT) otherwise, and the configuration as an
-/// <see cref="IOptionsMonitor{TOptions}"/> (<see cref="GatewayConfigMonitor"/>: only a configuration that passed
-/// <see cref="ConfigValidator"/> ever becomes its value).
+/// <see cref="IOptionsMonitor{TOptions}"/> (<see cref="GatewayConfigMonitor"/>) validated by
+/// <see cref="GatewayConfigValidation"/> with <c>ValidateOnStart</c>: a configuration with problems stops the start
+/// (<see cref="OptionsValidationException"/>, exit 2) and never becomes the running one on a reload.
 /// </summary>
 internal static class GatewayHost
 {
@@ -24,7 +25,11 @@ internal static class GatewayHost
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddSingleton(loggers);
         builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        // The configuration's rules as options validation, checked before any part starts (no READY=1 for a bad one).
         builder.Services.AddSingleton<IOptionsMonitor<GatewayConfig>>(service.Options);
+        foreach (var validator in service.Options.Validators)
+            builder.Services.AddSingleton(validator);
+        builder.Services.AddOptions<GatewayConfig>().ValidateOnStart();
         var notifier = new SystemdNotifier();
         builder.Services.AddSingleton<ISystemdNotifier>(notifier);
         if (!ownSignals)

@@ -40,6 +40,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
     private Task _acquiring = Task.CompletedTask;
     private LazyGatewayWeb? _web;
     private readonly SemaphoreSlim _reload = new(1, 1);
+    private readonly DownParts _down = new();
     private readonly ExamContext _exam = new();
     private HealthCollector _health = null!;
 
@@ -53,7 +54,10 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
     public long Acquired => Interlocked.Read(ref _acquired);
 
     /// <summary>The running configuration, for the host and anyone who wants its changes (issue #15).</summary>
-    public GatewayConfigMonitor Options { get; } = new(config);
+    public GatewayConfigMonitor Options { get; } = new(config, [new GatewayConfigValidation()]);
+
+    /// <summary>The configuration file the service runs from and watches.</summary>
+    public string ConfigPath => configPath;
 
     /// <summary>What the process exits with once the host stopped: 0, 75 (restart asked by the page), or 1 (a fatal error).</summary>
     public int ExitCode => _fatal ? Cli.Failed : _restart ? RestartExitCode : Cli.Ok;
@@ -119,6 +123,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
                 if (_frontPanel is not null)
                 {
                     _panelStop = new CancellationTokenSource();
+                    // Restarted like the others, but never a reason to starve the watchdog: the panel only shows (issue #15).
                     _showing = Supervisor.RunAsync("front panel", ShowPanelAsync, _log, _panelStop.Token);
                 }
                 return Task.CompletedTask;
@@ -256,7 +261,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         _forwarder = new Forwarder(_spool, destinations, logger: loggers.CreateLogger("gateway.forwarder"), heartbeat: heartbeat);
         _forwarderStop = new CancellationTokenSource();
         var forwarder = _forwarder;
-        _forwarding = Supervisor.RunAsync("forwarder", forwarder.RunAsync, _log, _forwarderStop.Token);
+        _forwarding = Supervisor.RunAsync("forwarder", forwarder.RunAsync, _log, _forwarderStop.Token, _down);
     }
 
     private async Task StopForwarderAsync()
@@ -309,7 +314,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         };
         _device = device;
         _deviceStop = new CancellationTokenSource();
-        _acquiring = Supervisor.RunAsync("device", device.RunAsync, _log, _deviceStop.Token);
+        _acquiring = Supervisor.RunAsync("device", device.RunAsync, _log, _deviceStop.Token, _down);
     }
 
     private async Task StopDeviceAsync()
@@ -361,7 +366,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
             return;
         _telemetry = new TelemetryPublisher(TelemetryOptionsOf(m), _health.Collect, loggers.CreateLogger("gateway.telemetry"));
         _telemetryStop = new CancellationTokenSource();
-        _publishing = Supervisor.RunAsync("telemetry", _telemetry.RunAsync, _log, _telemetryStop.Token);
+        _publishing = Supervisor.RunAsync("telemetry", _telemetry.RunAsync, _log, _telemetryStop.Token, _down);
     }
 
     private TelemetryOptions TelemetryOptionsOf(MqttConfig m) => new()
@@ -483,9 +488,11 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
     }
 
     /// <summary>
-    /// Our watchdog part: feeds the systemd watchdog every half interval while every forwarder worker shows progress
-    /// (with no destination there is no worker to wedge: always fed), and refreshes the STATUS line. A wedged worker
-    /// stops the pings, so systemd restarts the service (Restart=on-failure). SystemdLifetime sends READY and STOPPING.
+    /// Our watchdog part: feeds the systemd watchdog every half interval while no part is down (one that failed and
+    /// waits for its restart, a forwarder worker in its back-off: the failure policy in the README) and every forwarder
+    /// worker shows progress (with no destination there is no worker to wedge), and refreshes the STATUS line. A part
+    /// that keeps failing or a wedged worker stops the pings, so systemd restarts the service (Restart=on-failure).
+    /// SystemdLifetime sends READY and STOPPING.
     /// </summary>
     private async Task SuperviseAsync(Microsoft.Extensions.Hosting.Systemd.ISystemdNotifier systemd, CancellationToken ct)
     {
@@ -515,7 +522,15 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
                         FatalError?.Invoke();
                         return;
                     }
+                    // The failure policy (README): a part that failed and waits for its restart, or a forwarder
+                    // worker in its back-off, is down — no ping until it runs again.
+                    var down = _down.Names.Concat(_forwarder.Failing.Select(d => $"forwarder worker for {d}")).ToList();
                     var silent = DateTimeOffset.UtcNow - _forwarder.LastProgress;
+                    if (down.Count > 0)
+                    {
+                        Notify("STATUS=" + $"{string.Join(", ", down)} failed, waiting to be restarted; watchdog not fed".ReplaceLineEndings(" "));
+                        continue;
+                    }
                     if (silent < stall)
                     {
                         if (ping is not null)
@@ -611,20 +626,32 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
     private async Task ReloadLockedAsync()
     {
         GatewayConfig next;
+        var old = _config;
+        IReadOnlyList<string> problems;
         try
         {
-            next = ConfigValidator.Load(configPath);
+            next = ConfigValidator.Read(configPath);
         }
         catch (ConfigException e)
         {
-            HostLog.ConfigRejected(_log, string.Join("; ", e.Problems));
-            _telemetry?.Publish(new TelemetryEvent(TelemetryEvent.ConfigRejected, $"{e.Problems.Count} problem(s); the running configuration stays"));
+            next = old;
+            problems = e.Problems;
+            Rejected();
             return;
         }
-        var old = _config;
+        // Validated once, as options: a change with problems leaves the running configuration as it is.
+        if (!Options.TrySet(next, out problems))
+        {
+            Rejected();
+            return;
+        }
+        void Rejected()
+        {
+            HostLog.ConfigRejected(_log, string.Join("; ", problems));
+            _telemetry?.Publish(new TelemetryEvent(TelemetryEvent.ConfigRejected, $"{problems.Count} problem(s); the running configuration stays"));
+        }
         static string Json<T>(T value) => GatewayConfig.ToJson(value);
         var applied = new List<string>();
-        Options.Set(next);
         if (Json(old.Destinations) != Json(next.Destinations) || old.Service != next.Service)
         {
             await StopForwarderAsync().ConfigureAwait(false);
