@@ -32,20 +32,35 @@ public static class DicomClient
         return new DicomClientAssociation(service, options);
     }
 
-    private static async Task<(Stream, Socket)> ConnectAsync(DicomClientOptions options, string peer, CancellationToken ct)
+    /// <summary>
+    /// Opens the transport. The connect and the TLS handshake are blocking calls on a thread of their own: a socket
+    /// that has seen one asynchronous operation stays in non-blocking mode for good, and the association's reader
+    /// then pays an event-loop wake-up and a thread hand-over for every PDU (issue #16, docs/benchmarks.md). Time
+    /// limits and cancellation close the socket, which ends the blocking call.
+    /// </summary>
+    private static Task<(Stream, Socket)> ConnectAsync(DicomClientOptions options, string peer, CancellationToken ct) =>
+        Task.Factory.StartNew(() => Connect(options, peer, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private static (Stream, Socket) Connect(DicomClientOptions options, string peer, CancellationToken ct)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        var timedOut = false;
+        using var timer = new Timer(_ =>
+        {
+            timedOut = true;
+            socket.Dispose();
+        }, null, options.ConnectTimeout, Timeout.InfiniteTimeSpan);
+        using var cancel = ct.Register(socket.Dispose);
         try
         {
             TcpTuning.Apply(socket, options.QuickAck);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(options.ConnectTimeout);
             try
             {
-                await socket.ConnectAsync(options.Host, options.Port, timeout.Token).ConfigureAwait(false);
+                socket.Connect(options.Host, options.Port);
             }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            catch (Exception e) when (e is ObjectDisposedException || (e is SocketException && (timedOut || ct.IsCancellationRequested)))
             {
+                ct.ThrowIfCancellationRequested();
                 throw new DicomNetworkException($"connecting to {peer} timed out after {options.ConnectTimeout.TotalSeconds:0} s");
             }
             catch (SocketException e)
@@ -64,7 +79,10 @@ public static class DicomClient
             socket.SendTimeout = (int)Math.Min(int.MaxValue, options.DimseTimeout.TotalMilliseconds);
             Stream stream = new QuickAckStream(socket, options.QuickAck);
             if (options.Tls is { } tls)
-                stream = await StartTlsAsync(stream, tls, options, peer, ct).ConfigureAwait(false);
+                stream = StartTls(stream, tls, options, peer, () => timedOut, ct);
+            timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            if (timedOut)
+                throw new DicomNetworkException($"connecting to {peer} timed out after {options.ConnectTimeout.TotalSeconds:0} s");
             return (stream, socket);
         }
         catch
@@ -74,7 +92,7 @@ public static class DicomClient
         }
     }
 
-    private static async Task<Stream> StartTlsAsync(Stream stream, DicomTlsOptions tls, DicomClientOptions options, string peer, CancellationToken ct)
+    private static SslStream StartTls(Stream stream, DicomTlsOptions tls, DicomClientOptions options, string peer, Func<bool> timedOut, CancellationToken ct)
     {
         var ca = tls.LoadCa();
         var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
@@ -87,19 +105,19 @@ public static class DicomClient
             ClientCertificates = certificate is null ? null : [certificate],
             CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
         };
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(options.ConnectTimeout);
         try
         {
-            await ssl.AuthenticateAsClientAsync(auth, timeout.Token).ConfigureAwait(false);
+            ssl.AuthenticateAsClient(auth);
             return ssl;
         }
-        catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException or OperationCanceledException)
+        catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException or ObjectDisposedException or SocketException)
         {
-            await ssl.DisposeAsync().ConfigureAwait(false);
-            var reason = e is OperationCanceledException ? "handshake timed out"
+            ssl.Dispose();
+            ct.ThrowIfCancellationRequested();
+            var late = timedOut() || e is ObjectDisposedException;
+            var reason = late ? "handshake timed out"
                 : e.Message.Contains("certificate", StringComparison.OrdinalIgnoreCase) ? "certificate not trusted (" + e.Message + ")" : e.Message;
-            throw new DicomNetworkException($"TLS failure with {peer}: {reason}", e) { IsTransient = e is OperationCanceledException or IOException };
+            throw new DicomNetworkException($"TLS failure with {peer}: {reason}", e) { IsTransient = late || e is IOException };
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.Compression;
 
 namespace Gateway.Dicom.Network;
@@ -275,30 +274,20 @@ public sealed partial class DicomClientAssociation : IAsyncDisposable
         return file.Meta.TryGetString(DicomTags.MediaStorageSOPClassUID) is { } meta && DicomUid.IsValid(meta) ? meta : own ?? "";
     }
 
-    private static void WriteDataset(DicomFile file, FileStream? open, DicomTransferSyntax target, bool convert, Stream data, Action? progress, CancellationToken ct)
+    private static void WriteDataset(DicomFile file, FileStream? open, DicomTransferSyntax target, bool convert, PDataWriteStream data, Action? progress, CancellationToken ct)
     {
         if (!convert && file.Path is { } path && file.DatasetOffset >= 0)
         {
-            // Synchronous reads: on Linux a page-cache read is faster than the thread-pool hop of "async" file I/O.
-            // And a synchronous copy loop: read a chunk, write PDUs to the blocking socket (see Association.SendPData).
+            // Synchronous scatter reads from the page cache straight into the PDUs, written to the blocking socket
+            // (see PDataWriteStream.CopyFrom and Association.SendPData): one copy per byte, no thread-pool hop.
             using var owned = open is null ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan) : null;
             var source = open ?? owned!;
-            source.Position = file.DatasetOffset;
-            var chunk = ArrayPool<byte>.Shared.Rent(1 << 20);
-            try
+            ct.ThrowIfCancellationRequested();
+            data.CopyFrom(source.SafeFileHandle, file.DatasetOffset, () =>
             {
-                int n;
-                while ((n = source.Read(chunk, 0, chunk.Length)) > 0)
-                {
-                    ct.ThrowIfCancellationRequested();
-                    data.Write(chunk.AsSpan(0, n));
-                    progress?.Invoke();
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(chunk);
-            }
+                ct.ThrowIfCancellationRequested();
+                progress?.Invoke();
+            });
             return;
         }
         // Converting (or an object built in memory): encode the data set in the accepted syntax.

@@ -85,7 +85,9 @@ public sealed class DicomServer : IAsyncDisposable
             Stream stream = new QuickAckStream(socket, _options.QuickAck);
             if (_options.Tls is { } tls)
             {
-                var ssl = await AcceptTlsAsync(stream, tls, peer).ConfigureAwait(false);
+                // Blocking, on a thread of its own: the socket stays in blocking mode for the association's reader.
+                var ssl = await Task.Factory.StartNew(() => AcceptTls(stream, tls, peer, socket), _stop.Token,
+                    TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
                 if (ssl is null)
                     return;
                 stream = ssl;
@@ -105,7 +107,7 @@ public sealed class DicomServer : IAsyncDisposable
         }
     }
 
-    private async Task<SslStream?> AcceptTlsAsync(Stream stream, DicomTlsOptions tls, string peer)
+    private SslStream? AcceptTls(Stream stream, DicomTlsOptions tls, string peer, Socket socket)
     {
         var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
         var ca = tls.LoadCa();
@@ -119,17 +121,18 @@ public sealed class DicomServer : IAsyncDisposable
                 certificate is null ? !tls.RequireClientCertificate : DicomTlsOptions.Validator(ca, requireName: false)(sender, certificate, chain, errors),
             CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
         };
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-        timeout.CancelAfter(_options.AssociationTimeout);
+        // The time limit (and the server stopping) closes the socket, which ends the blocking handshake.
+        using var timer = new Timer(_ => socket.Dispose(), null, _options.AssociationTimeout, Timeout.InfiniteTimeSpan);
+        using var stopping = _stop.Token.Register(socket.Dispose);
         try
         {
-            await ssl.AuthenticateAsServerAsync(options, timeout.Token).ConfigureAwait(false);
+            ssl.AuthenticateAsServer(options);
             return ssl;
         }
-        catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException or OperationCanceledException)
+        catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException or ObjectDisposedException or SocketException)
         {
             NetworkLog.ConnectionClosed(_logger, peer, "TLS handshake failed: " + e.Message);
-            await ssl.DisposeAsync().ConfigureAwait(false);
+            ssl.Dispose();
             return null;
         }
     }

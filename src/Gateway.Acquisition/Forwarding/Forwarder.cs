@@ -77,7 +77,7 @@ public sealed class Forwarder : IDisposable
 
     /// <summary>
     /// The destinations with a worker that failed and waits out its back-off before it goes on (2005 said why): such a
-    /// worker is down, not wedged, and the service's watchdog is not fed until it runs again.
+    /// worker is alive and retrying, not wedged; the service says so in its status.
     /// </summary>
     public IReadOnlyList<string> Failing =>
         [.. Enumerable.Range(0, _failing.Length).Where(i => Volatile.Read(ref _failing[i]) != 0).Select(i => _slotDestination[i]).Distinct(StringComparer.Ordinal)];

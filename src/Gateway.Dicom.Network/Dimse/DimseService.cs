@@ -22,7 +22,7 @@ internal sealed class DimseService : IUpperLayerUser, IDisposable
     private readonly ILogger _logger;
     private readonly DimseReceiver _receiver;
     private readonly Dictionary<ushort, DimseOperation> _operations = [];
-    private readonly TaskCompletionSource<AssociateAccept> _established = new();
+    private readonly TaskCompletionSource<AssociateAccept> _established = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _gone = new();
     private readonly ITimer _watch;
@@ -560,11 +560,13 @@ internal sealed class DimseOperation : IDisposable
         ContextId = contextId;
         MultipleResponses = multipleResponses;
         _service = service;
-        // One response: its continuation runs on the reader thread that read it (no thread-pool hop per object).
+        // The awaiting caller goes on on the thread pool, never on the reader thread: a caller that blocked there
+        // (waiting, say, for an N-EVENT-REPORT) would stop the association it waits on. Measured: no cost in objects/s
+        // once reads are truly blocking (docs/benchmarks.md).
         if (multipleResponses)
             _many = Channel.CreateUnbounded<DimseResponse>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         else
-            _single = new TaskCompletionSource<DimseResponse>();
+            _single = new TaskCompletionSource<DimseResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     public ushort MessageId { get; }

@@ -90,7 +90,12 @@ internal sealed class Association : IDisposable
         new(false, user, transport.Peer, time, artimTimeout, transport, null);
 
     /// <summary>The first event: A-ASSOCIATE request (requestor, Evt1) or transport connection indication (acceptor, Evt5).</summary>
-    public void Start() => Fire(IsRequestor ? UlEvent.Evt1 : UlEvent.Evt5);
+    public void Start()
+    {
+        if (State != UlState.Sta1)
+            throw new InvalidOperationException($"the association was started already (it is in {State}; PS3.8 Table 9-10 defines Evt1 and Evt5 in Sta1 only)");
+        Fire(IsRequestor ? UlEvent.Evt1 : UlEvent.Evt5);
+    }
 
     /// <summary>The association as proposed (requestor: ours; acceptor: the peer's, once received).</summary>
     public AssociateRequest? Proposed => _request;
@@ -250,7 +255,8 @@ internal sealed class Association : IDisposable
         switch (action)
         {
             case UlAction.AE1: // issue TRANSPORT CONNECT request
-                _ = ConnectAsync();
+                // Started off the gate: a connect refused at once must come back as Evt17 in Sta4, not inside AE-1.
+                _ = Task.Run(ConnectAsync);
                 return UlState.Sta4;
             case UlAction.AE2: // send A-ASSOCIATE-RQ
                 _transport = (DicomConnection)input.Item!;

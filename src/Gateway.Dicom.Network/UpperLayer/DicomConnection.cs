@@ -75,6 +75,7 @@ internal sealed class DicomConnection(Stream stream, string peer, System.Net.Soc
     /// <summary>Reads and drops bytes until the peer closes (after a PDU that broke the framing: nothing more can be parsed).</summary>
     public void DrainUntilClosed()
     {
+        _aheadStart = _aheadEnd = 0;
         try
         {
             while (stream.Read(_buffer, 0, _buffer.Length) > 0)
@@ -86,15 +87,33 @@ internal sealed class DicomConnection(Stream stream, string peer, System.Net.Soc
         }
     }
 
+    /// <summary>
+    /// Bytes read ahead: a response and the PDU header after it usually arrive together, and one receive (and one
+    /// TCP_QUICKACK re-arm) per message is cheaper than one per header and one per body. Bodies longer than the
+    /// read-ahead are read straight into their destination.
+    /// </summary>
+    private readonly byte[] _ahead = new byte[16 * 1024];
+    private int _aheadStart;
+    private int _aheadEnd;
+
     private bool Fill(Span<byte> destination, bool allowEndAtStart)
     {
         var at = 0;
         while (at < destination.Length)
         {
+            if (_aheadEnd > _aheadStart)
+            {
+                var take = Math.Min(_aheadEnd - _aheadStart, destination.Length - at);
+                _ahead.AsSpan(_aheadStart, take).CopyTo(destination[at..]);
+                _aheadStart += take;
+                at += take;
+                continue;
+            }
+            var direct = destination.Length - at >= _ahead.Length;
             int n;
             try
             {
-                n = stream.Read(destination[at..]);
+                n = direct ? stream.Read(destination[at..]) : stream.Read(_ahead);
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or NotSupportedException)
             {
@@ -106,7 +125,15 @@ internal sealed class DicomConnection(Stream stream, string peer, System.Net.Soc
                     return false;
                 throw new ConnectionClosedException($"{peer} closed the connection after {at} of {destination.Length} bytes");
             }
-            at += n;
+            if (direct)
+            {
+                at += n;
+            }
+            else
+            {
+                _aheadStart = 0;
+                _aheadEnd = n;
+            }
         }
         return true;
     }

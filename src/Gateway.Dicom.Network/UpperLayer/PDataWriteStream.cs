@@ -71,6 +71,42 @@ internal sealed class PDataWriteStream : Stream
         return Task.CompletedTask;
     }
 
+    private readonly List<Memory<byte>> _slots = new(32);
+
+    /// <summary>
+    /// Reads a file from <paramref name="offset"/> to its end straight into the payload slots of the PDU batch: one
+    /// scatter read (preadv) per batch, so each byte is copied once, from the page cache into the PDU it leaves in.
+    /// <paramref name="progress"/> is called after each batch.
+    /// </summary>
+    public void CopyFrom(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, Action? progress)
+    {
+        while (true)
+        {
+            if (_filled == _capacity)
+                ClosePdu(last: false);
+            // The rest of the PDU being filled, then every whole PDU the batch still has room for.
+            _slots.Clear();
+            _slots.Add(_batch.AsMemory(_pduStart + Headers + _filled, _capacity - _filled));
+            for (var next = _pduStart + Headers + _capacity; next + Headers + _capacity <= _batch.Length; next += Headers + _capacity)
+                _slots.Add(_batch.AsMemory(next + Headers, _capacity));
+            var n = RandomAccess.Read(file, _slots, offset);
+            if (n == 0)
+                return;
+            offset += n;
+            var take = (int)Math.Min(n, _capacity - _filled);
+            _filled += take;
+            n -= take;
+            while (n > 0)
+            {
+                ClosePdu(last: false);
+                take = (int)Math.Min(n, _capacity);
+                _filled = take;
+                n -= take;
+            }
+            progress?.Invoke();
+        }
+    }
+
     /// <summary>Writes the headers of the PDU being filled; sends the batch when another full PDU would not fit.</summary>
     private void ClosePdu(bool last)
     {

@@ -522,9 +522,11 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
                         FatalError?.Invoke();
                         return;
                     }
-                    // The failure policy (README): a part that failed and waits for its restart, or a forwarder
-                    // worker in its back-off, is down — no ping until it runs again.
-                    var down = _down.Names.Concat(_forwarder.Failing.Select(d => $"forwarder worker for {d}")).ToList();
+                    // The failure policy (README): a part that failed and waits for its restart is down — no ping until
+                    // it runs again. A forwarder worker in its back-off is alive and retrying (a full volume, an
+                    // unreadable payload): a restart of the box would not cure it, so the box is fed and STATUS says it.
+                    var down = _down.Names.ToList();
+                    var failing = _forwarder.Failing;
                     var silent = DateTimeOffset.UtcNow - _forwarder.LastProgress;
                     if (down.Count > 0)
                     {
@@ -542,7 +544,10 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
                         wedged = true;
                         HostLog.Wedged(_log, (int)silent.TotalSeconds);
                     }
-                    Notify("STATUS=" + (wedged ? $"forwarder silent for {(int)silent.TotalSeconds} s; watchdog not fed" : Status()).ReplaceLineEndings(" "));
+                    var status = wedged ? $"forwarder silent for {(int)silent.TotalSeconds} s; watchdog not fed"
+                        : failing.Count > 0 ? $"forwarder worker for {string.Join(", ", failing)} failing, backing off (event 2005); {Status()}"
+                        : Status();
+                    Notify("STATUS=" + status.ReplaceLineEndings(" "));
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
