@@ -26,6 +26,7 @@ public sealed partial class DicomClientAssociation
             _inMessage = true;
             var syntax = DicomTransferSyntax.FromUid(_service.Contexts[contextId].TransferSyntax);
             _service.Send(contextId, DimseCommand.FindRequest(id, sopClassUid), s => DimseService.WriteDataSet(s, identifier, syntax), ct: CancellationToken.None);
+            _service.Sent(operation);
             while (true)
             {
                 if (ct.IsCancellationRequested && !cancelled)

@@ -83,6 +83,7 @@ public sealed partial class DicomClientAssociation : IAsyncDisposable
             _inMessage = true;
             var syntax = DicomTransferSyntax.FromUid(_service.Contexts[contextId].TransferSyntax);
             _service.Send(contextId, request, dataSet is null ? null : s => DimseService.WriteDataSet(s, dataSet, syntax), ct: ct);
+            _service.Sent(operation);
             var response = await AwaitAsync(operation, ct).ConfigureAwait(false);
             Expect(response, request.Field);
             _inMessage = false;
@@ -240,6 +241,7 @@ public sealed partial class DicomClientAssociation : IAsyncDisposable
                 WriteDataset(file, open, DicomTransferSyntax.FromUid(chosen.TransferSyntax), convertTo is not null, data, progress, ct);
                 data.Complete(flush: true);
             }
+            _service.Sent(operation);
             var response = await AwaitAsync(operation, ct).ConfigureAwait(false);
             Expect(response, CommandField.CStoreRequest);
             _inMessage = false;

@@ -64,6 +64,14 @@ public sealed class DicomServer : IAsyncDisposable
             {
                 continue; // a connection that died before we took it
             }
+            if (Volatile.Read(ref _active) >= 2 * _options.MaxAssociations)
+            {
+                // A flood of connections: beyond twice the limit (those get A-ASSOCIATE-RJ, transient) a connection
+                // is closed at once — no reader thread, no TLS handshake, no buffers for it.
+                NetworkLog.ConnectionClosed(_logger, socket.RemoteEndPoint?.ToString() ?? "?", "too many connections");
+                socket.Dispose();
+                continue;
+            }
             var task = ServeAsync(socket);
             lock (_connections)
             {

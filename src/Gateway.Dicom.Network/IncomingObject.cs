@@ -78,9 +78,9 @@ internal sealed class IncomingObject : Stream
             _file.Write(buffer);
             _length += buffer.Length;
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
-            Failure = e.Message;
+            Failure = e.Message; // disk full, or discarded under us (the association ended meanwhile)
         }
     }
 

@@ -129,7 +129,8 @@ internal sealed class ServerAssociation(DicomServerOptions options, ILogger logg
     /// <summary>A C-STORE request is complete: make it durable, hand it on, and say how it went.</summary>
     private DicomStatus Store(DimseMessage message, Stream sink, string abstractSyntax)
     {
-        var incoming = _incoming!;
+        if (_incoming is not { } incoming)
+            return new DicomStatus(0xC000, "a C-STORE request without a data set"); // Command Data Set Type said none
         _incoming = null;
         if (message.Command.AffectedSopClassUid != abstractSyntax)
         {

@@ -9,6 +9,9 @@ namespace Gateway.Dicom.Network.Tests;
 /// Issue #4 robustness: the SCP survives hostile peers — each gets an A-ABORT or a closed socket within the ARTIM
 /// time, memory stays bounded, other associations keep being served — and a normal C-STORE works afterwards.
 /// </summary>
+// One collection with the other hostile tests: the memory bound of the mutated-PDU test is measured over the whole
+// process, and the 64 MiB object of the stalled-PACS test beside it would count against it.
+[Collection("hostile")]
 public sealed class HostilePeerTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly TempDirectory _dir = new("hostile");
@@ -48,6 +51,52 @@ public sealed class HostilePeerTests(ITestOutputHelper output) : IAsyncLifetime
             PresentationContextPlanner.Plan([(DicomUids.CTImageStorage, DicomUids.ExplicitVRLittleEndian)]));
         var result = await association.StoreAsync(DicomFile.Open(Corpus.TestFile("CT_small.dcm")));
         Assert.True(result.IsSuccess, result.ToString());
+    }
+
+    [Fact]
+    public void Two_C_STOREs_in_one_P_DATA_TF_are_stored_each_with_its_own_data_set()
+    {
+        // PS3.8 allows several PDVs, of several messages, in one PDU: each message gets its own sink (review of #16).
+        static byte[] DataSet(string uid)
+        {
+            var ds = new DicomDataset();
+            ds.Set(DicomTags.SOPClassUID, DicomUids.CTImageStorage);
+            ds.Set(DicomTags.SOPInstanceUID, uid);
+            ds.Set(DicomTags.PatientID, "P-" + uid[^1]);
+            using var temp = new TempDirectory("two-stores");
+            var file = new DicomFile(ds, DicomTransferSyntax.ImplicitVRLittleEndian);
+            file.Save(temp.File("x.dcm"));
+            var saved = DicomFile.OpenHeader(temp.File("x.dcm"));
+            return File.ReadAllBytes(temp.File("x.dcm"))[(int)saved.DatasetOffset..];
+        }
+        static byte[] Pdv(bool command, byte[] data)
+        {
+            var pdv = new byte[6 + data.Length];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(pdv, (uint)(2 + data.Length));
+            pdv[4] = 3;
+            pdv[5] = (byte)((command ? 1 : 0) | 2);
+            data.CopyTo(pdv, 6);
+            return pdv;
+        }
+        byte[][] parts =
+        [
+            Pdv(true, DimseCommand.StoreRequest(1, DicomUids.CTImageStorage, "1.2.3.4.71").Encode()), Pdv(false, DataSet("1.2.3.4.71")),
+            Pdv(true, DimseCommand.StoreRequest(2, DicomUids.CTImageStorage, "1.2.3.4.72").Encode()), Pdv(false, DataSet("1.2.3.4.72")),
+        ];
+        var body = parts.SelectMany(p => p).ToArray();
+        var pdu = new byte[6 + body.Length];
+        PduEncoder.Header(pdu, PduType.PData, (uint)body.Length);
+        body.CopyTo(pdu, 6);
+        using var peer = new RawPeer(_server.Port);
+        peer.Send(RawPeer.AssociateRequest());
+        peer.Send(pdu);
+        peer.Send(PduEncoder.ReleaseRequest());
+        var reply = peer.ReadUntilClosed(TimeSpan.FromSeconds(15));
+        Assert.NotNull(reply);
+        var stored = Directory.GetFiles(_dir.Path, "*.dcm").Select(f => DicomFile.Open(f).Dataset)
+            .ToDictionary(d => d.GetString(DicomTags.SOPInstanceUID), d => d.GetString(DicomTags.PatientID));
+        Assert.Equal("P-1", stored["1.2.3.4.71"]);
+        Assert.Equal("P-2", stored["1.2.3.4.72"]);
     }
 
     [Fact]

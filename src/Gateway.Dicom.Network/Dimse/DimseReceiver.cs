@@ -20,10 +20,12 @@ internal sealed class DimseReceiver(Func<DimseMessage, Stream> openDataSink)
     private DimseMessage? _awaitingData;
     private Stream? _sink;
 
-    /// <summary>Feeds one P-DATA-TF body; returns the messages it completed (usually none or one).</summary>
-    public List<DimseMessage> Accept(ReadOnlyMemory<byte> body, List<Pdv> pdvs, Func<byte, bool> isAcceptedContext)
+    /// <summary>
+    /// Feeds the PDVs of one P-DATA-TF; <paramref name="complete"/> is called for each message the moment it is whole,
+    /// before the next PDV is looked at (two messages in one PDU each get their own sink).
+    /// </summary>
+    public void Accept(ReadOnlyMemory<byte> body, List<Pdv> pdvs, Func<byte, bool> isAcceptedContext, Action<DimseMessage> complete)
     {
-        var done = new List<DimseMessage>(1);
         foreach (var pdv in pdvs)
         {
             if (!isAcceptedContext(pdv.ContextId))
@@ -51,7 +53,7 @@ internal sealed class DimseReceiver(Func<DimseMessage, Stream> openDataSink)
                 }
                 else
                 {
-                    done.Add(message);
+                    complete(message);
                 }
             }
             else
@@ -63,13 +65,13 @@ internal sealed class DimseReceiver(Func<DimseMessage, Stream> openDataSink)
                 _sink.Write(data.Span);
                 if (pdv.IsLast)
                 {
-                    done.Add(_awaitingData);
+                    var whole = _awaitingData;
                     _awaitingData = null;
                     _sink = null;
+                    complete(whole);
                 }
             }
         }
-        return done;
     }
 
     /// <summary>The sink of a message whose data set is still arriving (to clean up after an abort).</summary>

@@ -120,8 +120,10 @@ internal sealed class DimseService : IUpperLayerUser, IDisposable
         service._ul = Association.Acceptor(service, transport, options.Time, options.ArtimTimeout);
         service._ul.Faulted = service.LogFault;
         var s = service;
-        var registration = stop.Register(() => s.AbortLocal("server stopping"));
+        var registration = stop.Register(() => ThreadPool.QueueUserWorkItem(_ => s.StopServing()));
         service._ul.Start();
+        if (stop.IsCancellationRequested)
+            service.StopServing();
         return service._ul.Closed.ContinueWith(_ => registration.Dispose(), TaskScheduler.Default);
     }
 
@@ -174,13 +176,13 @@ internal sealed class DimseService : IUpperLayerUser, IDisposable
     {
         try
         {
-            foreach (var message in _receiver.Accept(body, pdvs, _contexts.ContainsKey))
+            _receiver.Accept(body, pdvs, _contexts.ContainsKey, message =>
             {
                 if (message.Command.IsResponse)
                     Route(message);
                 else
                     Perform(message);
-            }
+            });
         }
         catch (DicomProtocolException e)
         {
@@ -196,14 +198,21 @@ internal sealed class DimseService : IUpperLayerUser, IDisposable
     {
         // Sta8 (the peer asks) and Sta9 (collision, we requested the association): answer now. Sta10 (collision, the
         // peer requested it): the table wants the peer's A-RELEASE-RP first (AR-10 → Sta12), then our response.
-        if (_ul.Allows(UlEvent.Evt14))
+        if (!_ul.Allows(UlEvent.Evt14))
+            return;
+        try
+        {
             _ul.ReleaseResponse();
+        }
+        catch (Exception e) when (e is InvalidOperationException or DicomNetworkException)
+        {
+            // aborted or closed in between: nothing left to answer
+        }
     }
 
     public void ReleaseConfirmation()
     {
-        if (_ul.State == UlState.Sta12)
-            _ul.ReleaseResponse();
+        ReleaseIndication(collision: true); // Sta12 (the acceptor's side of a collision): our A-RELEASE-RP now
         _released.TrySetResult();
     }
 
@@ -247,7 +256,11 @@ internal sealed class DimseService : IUpperLayerUser, IDisposable
             _operations.Clear();
         }
         foreach (var operation in waiting)
+        {
+            if (operation.MarkDone())
+                Interlocked.Decrement(ref _sent);
             operation.Fail(error);
+        }
         if (!_gone.IsCancellationRequested)
         {
             try
@@ -259,6 +272,17 @@ internal sealed class DimseService : IUpperLayerUser, IDisposable
                 // a registration threw; the association is gone all the same
             }
         }
+    }
+
+    /// <summary>
+    /// The server stops: A-ABORT (AA-1), unless a send to a peer that stopped reading holds the association for more
+    /// than a moment — then the transport is closed under it (the send fails, Evt17 ends the association).
+    /// </summary>
+    private void StopServing()
+    {
+        var abort = Task.Run(() => AbortLocal("server stopping"));
+        if (!abort.Wait(TimeSpan.FromSeconds(2)))
+            _ul.CloseTransportNow();
     }
 
     /// <summary>The local user aborts (AA-1) — a timeout, a protocol error above the upper layer, the server stopping.</summary>
@@ -275,37 +299,72 @@ internal sealed class DimseService : IUpperLayerUser, IDisposable
 
     // ---- timers ---------------------------------------------------------------------------------------------------
 
+    private readonly object _watchLock = new();
+    private DateTimeOffset _watchDue = DateTimeOffset.MaxValue;
+    private int _sent;          // requests of ours wholly sent, whose final response has not come
+    private bool _performing;   // a request of the peer's is being performed (its handler's time is not the peer's)
+
     /// <summary>
-    /// One watch timer: while we wait for a response or a message is half received, the DIMSE timeout; an acceptor with
-    /// nothing to do, the idle timeout; a requestor with nothing to do, none (its user releases when it is done).
+    /// One watch timer. The DIMSE timeout runs while a request of ours has been wholly sent and its response is awaited
+    /// (never while we are still sending it: a large object on a slow link takes what it takes, each blocking send
+    /// being bounded by itself) and while the rest of a message of the peer's is awaited; the idle timeout runs for an
+    /// acceptor with nothing to do; nothing runs while we perform a request (the handler's time is ours), nor for a
+    /// requestor with nothing outstanding (its user releases when done).
     /// </summary>
     private void Rearm()
     {
-        bool busy;
-        lock (_operations)
-            busy = _operations.Count > 0;
-        var due = busy || _requestSink is not null || _receiver.PendingSink is not null ? _options.DimseTimeout
-            : _ul.IsRequestor ? Timeout.InfiniteTimeSpan : _options.IdleTimeout;
-        try
+        lock (_watchLock)
         {
-            _watch.Change(due, Timeout.InfiniteTimeSpan);
+            var due = _performing ? Timeout.InfiniteTimeSpan
+                : Volatile.Read(ref _sent) > 0 || _receiver.PendingSink is not null ? _options.DimseTimeout
+                : _ul.IsRequestor ? Timeout.InfiniteTimeSpan : _options.IdleTimeout;
+            _watchDue = due == Timeout.InfiniteTimeSpan ? DateTimeOffset.MaxValue : _options.Time.GetUtcNow() + due;
+            try
+            {
+                _watch.Change(due, Timeout.InfiniteTimeSpan);
+            }
+            catch (ObjectDisposedException)
+            {
+            }
         }
-        catch (ObjectDisposedException)
-        {
-        }
+    }
+
+    /// <summary>A request of ours is wholly sent: its response is awaited from now on.</summary>
+    public void Sent(DimseOperation operation)
+    {
+        if (operation.MarkSent())
+            Interlocked.Increment(ref _sent);
+        Rearm();
     }
 
     private void Expired()
     {
-        if (_ul.State != UlState.Sta6)
-            return;
-        bool busy;
-        lock (_operations)
-            busy = _operations.Count > 0;
-        var reason = busy || _receiver.PendingSink is not null
-            ? $"{Peer} did not answer within {_options.DimseTimeout.TotalSeconds:0} s; association aborted"
-            : "idle timeout";
-        AbortLocal(reason, new DicomNetworkException(reason));
+        try
+        {
+            bool awaiting;
+            lock (_watchLock)
+            {
+                // Re-armed (or stopped) after this callback was on its way, or a timer a little ahead of the clock:
+                // wait for the rest (none when stopped).
+                if (_watchDue == DateTimeOffset.MaxValue)
+                    return;
+                var left = _watchDue - _options.Time.GetUtcNow();
+                if (left > TimeSpan.Zero)
+                {
+                    _watch.Change(left, Timeout.InfiniteTimeSpan);
+                    return;
+                }
+                awaiting = Volatile.Read(ref _sent) > 0 || _receiver.PendingSink is not null;
+            }
+            if (_ul.State != UlState.Sta6)
+                return;
+            var reason = awaiting ? $"{Peer} did not answer within {_options.DimseTimeout.TotalSeconds:0} s; association aborted" : "idle timeout";
+            AbortLocal(reason, new DicomNetworkException(reason));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogFault(e);
+        }
     }
 
     // ---- sending --------------------------------------------------------------------------------------------------
@@ -318,9 +377,16 @@ internal sealed class DimseService : IUpperLayerUser, IDisposable
 
     private byte[] PduBuffer => _pduBuffer ??= new byte[PDataWriteStream.BufferSize(PeerMaxPdu)];
 
-    /// <summary>A stream that cuts what is written into P-DATA-TF PDUs of one message part on a context.</summary>
+    /// <summary>Command sets are a few hundred bytes: their PDUs are laid out in a small buffer of their own.</summary>
+    private byte[]? _commandBuffer;
+
+    /// <summary>
+    /// A stream that cuts what is written into P-DATA-TF PDUs of one message part on a context. Data sets use the
+    /// 256 KiB batch (allocated on the first data set sent), command sets a 4 KiB buffer: an association that only
+    /// answers (an SCP's responses, a hostile peer's aborts) never holds the batch.
+    /// </summary>
     public PDataWriteStream Writer(byte contextId, bool command, CancellationToken ct) =>
-        new(_ul, contextId, command, PeerMaxPdu, PduBuffer, ct);
+        new(_ul, contextId, command, PeerMaxPdu, command ? _commandBuffer ??= new byte[4096] : PduBuffer, ct);
 
     /// <summary>Sends a command (and the data set <paramref name="writeDataSet"/> writes, if any), all before returning.</summary>
     public void Send(byte contextId, DimseCommand command, Action<Stream>? writeDataSet, bool flush = true, CancellationToken ct = default)
@@ -369,6 +435,8 @@ internal sealed class DimseService : IUpperLayerUser, IDisposable
     {
         lock (_operations)
             _operations.Remove(operation.MessageId);
+        if (operation.MarkDone())
+            Interlocked.Decrement(ref _sent);
         Rearm();
     }
 
@@ -386,6 +454,9 @@ internal sealed class DimseService : IUpperLayerUser, IDisposable
         }
         if (command.Field == CommandField.CStoreRequest && StoreSink is { } open)
             return _requestSink = open(message) ?? Stream.Null;
+        // Only a request something here performs has its data set kept (bounded); the others are read and dropped.
+        if (_handlers.Find(command.Field, command.SopClassUid, out _) is null)
+            return _requestSink = Stream.Null;
         return _requestSink = new BoundedMemoryStream(MaxDataSetBytes, $"the data set of a {command.Field}");
     }
 
@@ -428,6 +499,23 @@ internal sealed class DimseService : IUpperLayerUser, IDisposable
     private DicomTransferSyntax SyntaxOf(byte contextId) => DicomTransferSyntax.FromUid(_contexts[contextId].TransferSyntax);
 
     private void Perform(DimseMessage message)
+    {
+        lock (_watchLock)
+            _performing = true;
+        Rearm();
+        try
+        {
+            PerformRequest(message);
+        }
+        finally
+        {
+            lock (_watchLock)
+                _performing = false;
+            Rearm();
+        }
+    }
+
+    private void PerformRequest(DimseMessage message)
     {
         var command = message.Command;
         var sink = _requestSink;
@@ -564,10 +652,18 @@ internal sealed class DimseOperation : IDisposable
         // (waiting, say, for an N-EVENT-REPORT) would stop the association it waits on. Measured: no cost in objects/s
         // once reads are truly blocking (docs/benchmarks.md).
         if (multipleResponses)
-            _many = Channel.CreateUnbounded<DimseResponse>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+            _many = Channel.CreateBounded<DimseResponse>(new BoundedChannelOptions(16) { SingleReader = true, SingleWriter = true });
         else
             _single = new TaskCompletionSource<DimseResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
     }
+
+    private int _sentFlag;
+
+    /// <summary>True the first time: the request is now wholly sent.</summary>
+    internal bool MarkSent() => Interlocked.CompareExchange(ref _sentFlag, 1, 0) == 0;
+
+    /// <summary>True when it had been sent and is now done (its final response came, or it was given up).</summary>
+    internal bool MarkDone() => Interlocked.CompareExchange(ref _sentFlag, 2, 1) == 1;
 
     public ushort MessageId { get; }
     public CommandField RequestField { get; }
@@ -597,7 +693,13 @@ internal sealed class DimseOperation : IDisposable
             _single.TrySetResult(response);
             return;
         }
-        _many!.Writer.TryWrite(response);
+        // The reader thread waits while the consumer is 16 responses behind (a flood of matches is held back by TCP,
+        // not by our memory); a failed or finished operation completes the channel, which ends the wait.
+        while (!_many!.Writer.TryWrite(response))
+        {
+            if (!_many.Writer.WaitToWriteAsync().AsTask().GetAwaiter().GetResult())
+                return;
+        }
         if (response.Status.Category != DicomStatusCategory.Pending)
             _many.Writer.TryComplete();
     }

@@ -158,6 +158,12 @@ internal sealed class Association : IDisposable
     /// <summary>A-ABORT request (Evt15). Does nothing where the table has no abort (Sta1, Sta2, Sta13: nothing left to abort).</summary>
     public void Abort() => Fire(UlEvent.Evt15, strict: false);
 
+    /// <summary>
+    /// Closes the transport now, without waiting for the gate (a blocking send to a peer that stopped reading may hold
+    /// it for the send timeout): the send fails, the reader sees the close (Evt17), and the table takes it from there.
+    /// </summary>
+    public void CloseTransportNow() => _transport?.Dispose();
+
     /// <summary>Whether a local primitive is defined now (e.g. release only from Sta6).</summary>
     public bool Allows(UlEvent evt)
     {
@@ -181,7 +187,8 @@ internal sealed class Association : IDisposable
         or UlEvent.Evt11 or UlEvent.Evt14 or UlEvent.Evt15;
 
     /// <param name="strict">A local primitive the table does not define here is a programming error (thrown), unless false.</param>
-    private void Fire(UlEvent evt, Input input = default, bool strict = true)
+    /// <returns>Whether the table defined an action (false: nothing happened).</returns>
+    private bool Fire(UlEvent evt, Input input = default, bool strict = true)
     {
         List<Action>? issued;
         lock (_gate)
@@ -190,8 +197,14 @@ internal sealed class Association : IDisposable
             if (action is null)
             {
                 if (strict && IsLocal(evt))
+                {
+                    // After the association ended under the caller (aborted, closed), that is what the caller hears;
+                    // elsewhere a primitive the table does not allow is a programming error.
+                    if (State is UlState.Sta1 or UlState.Sta13 && Ended is { } why)
+                        throw why.TransportClosed ? new ConnectionClosedException(why.Message) : new DicomAbortedException(why.Message);
                     throw new InvalidOperationException($"{Describe(evt)} is not possible in {State} (PS3.8 Table 9-10)");
-                return; // a transport event after the transport is gone (Sta1): nothing to do
+                }
+                return false; // a transport event after the transport is gone (Sta1): nothing to do
             }
             var before = State;
             try
@@ -213,7 +226,7 @@ internal sealed class Association : IDisposable
             }
         }
         if (issued is null)
-            return;
+            return true;
         foreach (var indication in issued)
         {
             try
@@ -225,7 +238,13 @@ internal sealed class Association : IDisposable
                 UserFailed(e);
             }
         }
+        return true;
     }
+
+    /// <summary>Why the association ended, once it did (an abort either way, the transport closing), for late callers.</summary>
+    private EndReason? Ended { get; set; }
+
+    private sealed record EndReason(bool TransportClosed, string Message);
 
     /// <summary>
     /// Told when the user failed on an indication (a bug, never the peer's input) or the reader thread met the
@@ -269,6 +288,7 @@ internal sealed class Association : IDisposable
                 Issue(() => _user.AssociateConfirmation(accept, null));
                 return UlState.Sta6;
             case UlAction.AE4: // issue A-ASSOCIATE confirmation (reject), close transport
+                Ended ??= new EndReason(true, $"{Peer} rejected the association");
                 var rejected = (AssociateReject)input.Item!;
                 Issue(() => _user.AssociateConfirmation(null, rejected));
                 CloseTransport();
@@ -293,6 +313,7 @@ internal sealed class Association : IDisposable
                 Send(PduEncoder.AssociateAccept((AssociateAccept)input.Item!));
                 return UlState.Sta6;
             case UlAction.AE8: // send A-ASSOCIATE-RJ, start ARTIM
+                Ended ??= new EndReason(true, "the association was rejected");
                 Send(PduEncoder.AssociateReject((AssociateReject)input.Item!));
                 StartArtim();
                 return UlState.Sta13;
@@ -313,14 +334,17 @@ internal sealed class Association : IDisposable
                 Issue(() => _user.ReleaseIndication(collision: false));
                 return UlState.Sta8;
             case UlAction.AR3: // issue A-RELEASE confirmation, close transport
+                Ended ??= new EndReason(true, $"the association with {Peer} was released");
                 Issue(_user.ReleaseConfirmation);
                 CloseTransport();
                 return UlState.Sta1;
             case UlAction.AR4: // send A-RELEASE-RP, start ARTIM
+                Ended ??= new EndReason(true, $"the association with {Peer} was released");
                 Send(PduEncoder.ReleaseResponse());
                 StartArtim();
                 return UlState.Sta13;
             case UlAction.AR5: // stop ARTIM
+                Ended ??= new EndReason(true, $"{Peer} closed the connection");
                 StopArtim();
                 return UlState.Sta1;
             case UlAction.AR8: // issue A-RELEASE indication (release collision)
@@ -333,10 +357,12 @@ internal sealed class Association : IDisposable
                 Issue(_user.ReleaseConfirmation);
                 return UlState.Sta12;
             case UlAction.AA1: // send A-ABORT (service-user), start or restart ARTIM
+                Ended ??= new EndReason(false, $"the association with {Peer} was aborted");
                 Send(PduEncoder.Abort(AbortSource.ServiceUser, AbortReason.NotSpecified));
                 StartArtim();
                 return UlState.Sta13;
             case UlAction.AA2: // stop ARTIM if running, close transport
+                Ended ??= new EndReason(true, $"the connection to {Peer} was closed");
                 _connecting.Cancel();
                 StopArtim();
                 CloseTransport();
@@ -344,14 +370,17 @@ internal sealed class Association : IDisposable
             case UlAction.AA3: // A-ABORT (service-user source) or A-P-ABORT indication, close transport
                 var abort = (AbortRequest)input.Item!;
                 var why = string.Create(CultureInfo.InvariantCulture, $"{Peer} aborted the association (source {abort.Source}, reason {abort.Reason})");
+                Ended ??= new EndReason(false, why);
                 Issue(() => _user.AbortIndication(abort.Source == AbortSource.ServiceProvider ? null : abort, why));
                 CloseTransport();
                 return UlState.Sta1;
             case UlAction.AA4: // issue A-P-ABORT indication (the transport closed)
                 var closed = input.Why ?? "the transport connection closed";
+                Ended ??= new EndReason(true, closed);
                 Issue(() => _user.AbortIndication(null, closed, transportClosed: true));
                 return UlState.Sta1;
             case UlAction.AA5: // stop ARTIM
+                Ended ??= new EndReason(true, $"{Peer} closed the connection");
                 StopArtim();
                 return UlState.Sta1;
             case UlAction.AA6: // ignore PDU
@@ -362,6 +391,7 @@ internal sealed class Association : IDisposable
             case UlAction.AA8: // send A-ABORT (service-provider), issue A-P-ABORT indication, start ARTIM
                 Send(PduEncoder.Abort(AbortSource.ServiceProvider, input.Reason));
                 var broken = input.Why ?? $"unexpected PDU in {State}";
+                Ended ??= new EndReason(false, $"{Peer} broke the protocol: {broken}; association aborted");
                 Issue(() => _user.AbortIndication(null, broken));
                 StartArtim();
                 return UlState.Sta13;
@@ -403,9 +433,12 @@ internal sealed class Association : IDisposable
             throw new ConnectionClosedException(_sendFailure ?? $"connection to {Peer} broke while sending");
     }
 
+    private DateTimeOffset _artimDue = DateTimeOffset.MaxValue;
+
     private void StartArtim()
     {
         _artimRunning = true;
+        _artimDue = _time.GetUtcNow() + _artimTimeout;
         _artim.Change(_artimTimeout, Timeout.InfiniteTimeSpan);
     }
 
@@ -419,13 +452,28 @@ internal sealed class Association : IDisposable
 
     private void OnArtimExpired()
     {
-        lock (_gate)
+        try
         {
-            if (!_artimRunning)
-                return; // stopped after the callback was already on its way
-            _artimRunning = false;
+            lock (_gate)
+            {
+                if (!_artimRunning)
+                    return; // stopped after this callback was on its way
+                // Started again after this callback was on its way, or a timer a little ahead of the clock: wait
+                // for the rest.
+                var left = _artimDue - _time.GetUtcNow();
+                if (left > TimeSpan.Zero)
+                {
+                    _artim.Change(left, Timeout.InfiniteTimeSpan);
+                    return;
+                }
+                _artimRunning = false;
+            }
+            Fire(UlEvent.Evt18);
         }
-        Fire(UlEvent.Evt18);
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            UserFailed(e);
+        }
     }
 
     private void CloseTransport() => _transport?.Dispose();
@@ -444,15 +492,19 @@ internal sealed class Association : IDisposable
             Fire(UlEvent.Evt17, new Input(Why: e.Message));
             return;
         }
-        lock (_gate)
+        try
         {
-            if (State != UlState.Sta4)
-            {
-                transport.Dispose(); // aborted while connecting (AA-2)
-                return;
-            }
+            // Aborted while connecting (AA-2, Sta1): the table has no Evt2 there, and the transport is closed.
+            if (!Fire(UlEvent.Evt2, new Input(Item: transport)))
+                transport.Dispose();
         }
-        Fire(UlEvent.Evt2, new Input(Item: transport));
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // AE-2 could not send the request (an item the encoder refuses): the transport is given up (Evt17, AA-4).
+            ConnectFailure = e;
+            transport.Dispose();
+            Fire(UlEvent.Evt17, new Input(Why: e.Message));
+        }
     }
 
     /// <summary>Why the transport connection could not be opened (AE-1 failed), for the user's error.</summary>
@@ -557,6 +609,14 @@ internal sealed class Association : IDisposable
     /// <summary>Closes the transport whatever the state (the owner gave up on the association) and stops the timer.</summary>
     public void Dispose()
     {
+        try
+        {
+            Fire(UlEvent.Evt15, strict: false); // Sta4: AA-2 (the connect is abandoned); Sta3, Sta5–Sta12: AA-1
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // closing below all the same
+        }
         lock (_gate)
         {
             _connecting.Cancel();

@@ -19,6 +19,7 @@ internal sealed class DicomConnection(Stream stream, string peer, System.Net.Soc
     /// small PDUs (commands, responses) share system calls; the 256 KiB batches of P-DATA pass straight through.
     /// </summary>
     private readonly BufferedStream _writer = new(stream, 64 * 1024);
+    private bool _buffered;
 
     /// <summary>The TCP socket underneath (for tests that read its options back).</summary>
     public System.Net.Sockets.Socket? Socket => socket;
@@ -27,7 +28,7 @@ internal sealed class DicomConnection(Stream stream, string peer, System.Net.Soc
     public const int MaxAssociatePduLength = 256 * 1024;
 
     private readonly byte[] _header = new byte[6];
-    private byte[] _buffer = new byte[16 * 1024];
+    private byte[] _buffer = new byte[4 * 1024];
     private int _disposed;
 
     public string Peer => peer;
@@ -92,7 +93,7 @@ internal sealed class DicomConnection(Stream stream, string peer, System.Net.Soc
     /// TCP_QUICKACK re-arm) per message is cheaper than one per header and one per body. Bodies longer than the
     /// read-ahead are read straight into their destination.
     /// </summary>
-    private readonly byte[] _ahead = new byte[16 * 1024];
+    private readonly byte[] _ahead = new byte[4 * 1024];
     private int _aheadStart;
     private int _aheadEnd;
 
@@ -143,7 +144,15 @@ internal sealed class DicomConnection(Stream stream, string peer, System.Net.Soc
     {
         try
         {
+            if (flush && !_buffered)
+            {
+                // Nothing waits in the write buffer: straight to the stream (and the buffer is never allocated for
+                // an association that only ever sends whole PDUs: an abort, a rejection).
+                stream.Write(pdu);
+                return;
+            }
             _writer.Write(pdu);
+            _buffered = !flush;
             if (flush)
                 _writer.Flush();
         }
@@ -160,6 +169,16 @@ internal sealed class DicomConnection(Stream stream, string peer, System.Net.Soc
             return;
         // Every PDU that must leave is flushed when it is sent; the write buffer is not flushed again here (a peer
         // that stopped reading would hold the close for the send timeout).
+        // Shut the socket down first: on Linux, closing a blocking socket does not wake a thread blocked in recv on
+        // it — the reader would wait for the peer forever. shutdown() does wake it (with end of stream).
+        try
+        {
+            socket?.Shutdown(System.Net.Sockets.SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            // not connected any more
+        }
         try
         {
             stream.Dispose();

@@ -27,7 +27,9 @@ internal sealed class PDataWriteStream : Stream
         _contextId = contextId;
         _command = command;
         _ct = ct;
-        _capacity = MaxPdu(peerMaxPdu) - 6; // the PDV item header counts in the PDU length; the PDU header does not
+        // The PDV item header counts in the PDU length; the PDU header does not. A buffer smaller than one PDU of the
+        // peer's maximum (the one for command sets) makes smaller PDUs, which is allowed.
+        _capacity = Math.Min(MaxPdu(peerMaxPdu) - 6, buffer.Length - Headers);
         _batch = buffer;
     }
 
@@ -80,8 +82,10 @@ internal sealed class PDataWriteStream : Stream
     /// </summary>
     public void CopyFrom(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, Action? progress)
     {
-        while (true)
+        var left = RandomAccess.GetLength(file) - offset;
+        while (left > 0)
         {
+            // A full PDU is closed only now that more follows: the last PDV always carries data.
             if (_filled == _capacity)
                 ClosePdu(last: false);
             // The rest of the PDU being filled, then every whole PDU the batch still has room for.
@@ -91,8 +95,9 @@ internal sealed class PDataWriteStream : Stream
                 _slots.Add(_batch.AsMemory(next + Headers, _capacity));
             var n = RandomAccess.Read(file, _slots, offset);
             if (n == 0)
-                return;
+                throw new IOException($"the file ended {left} bytes early (it shrank while being sent)");
             offset += n;
+            left -= n;
             var take = (int)Math.Min(n, _capacity - _filled);
             _filled += take;
             n -= take;
