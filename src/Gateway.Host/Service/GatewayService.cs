@@ -15,8 +15,8 @@ namespace Gateway.Host.Service;
 
 /// <summary>
 /// The daemon's body (`gateway run`, and `gateway demo` on embedded defaults): recovers the spool, runs the forwarder,
-/// the local storage SCP, the device and the MQTT telemetry, tells systemd when it is ready and alive, and applies
-/// changes of the configuration file to destinations, MQTT and the exam without a restart (other sections are
+/// the local storage SCP, the device, the worklist refresh and the MQTT telemetry, tells systemd when it is ready and alive, and applies
+/// changes of the configuration file to destinations, MQTT, the worklist and the exam without a restart (other sections are
 /// reported as needing one). An object received by the SCP or acquired from the device is acknowledged only once it
 /// is durable in the spool.
 /// </summary>
@@ -112,6 +112,11 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
                 StartTelemetry();
                 return Task.CompletedTask;
             }, StopTelemetryAsync, log),
+            new("worklist", _ =>
+            {
+                StartWorklist();
+                return Task.CompletedTask;
+            }, StopWorklistAsync, log),
             new("web page", _ => StartWebAsync(), async () =>
             {
                 if (_web is not null)
@@ -687,6 +692,8 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
                 HostLog.ConfigRejected(_log, e.Message);
             }
         }
+        if (await ReloadWorklistAsync(old, next).ConfigureAwait(false))
+            applied.Add("worklist");
         var restart = new List<string>();
         if (Json(old.Spool) != Json(next.Spool))
             restart.Add("spool");
@@ -715,6 +722,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
     {
         _forwarderStop.Dispose();
         _telemetryStop.Dispose();
+        _worklistStop.Dispose();
         _deviceStop.Dispose();
         _device?.Dispose();
         _reload.Dispose();
