@@ -187,6 +187,29 @@ public sealed class WorklistTests
         Assert.Equal(0, gateway.ExitCode);
     }
 
+    /// <summary>The `worklist` section is applied live: added to a running gateway, the list is fetched without a restart.</summary>
+    [Fact]
+    public void A_worklist_section_added_to_the_running_gateway_is_applied_live()
+    {
+        using var ris = new Ris();
+        using var dir = new TempDirectory("mwl-reload");
+        using var gateway = new GatewayProcess(dir.Path, FreePort.Get(), "");
+        gateway.Start();
+        try
+        {
+            var cache = Path.Combine(gateway.SpoolPath, "worklist.json");
+            Assert.False(File.Exists(cache));
+            gateway.Rewrite("", Section(ris.Port));
+            gateway.WaitForOutput("worklist applied without restart", TimeSpan.FromSeconds(30)); // 3007
+            WaitFor(() => KeptSteps(cache) == 4, gateway, "the list of 4 steps after the reload");
+            Assert.Null(gateway.ExitCode);
+        }
+        finally
+        {
+            gateway.Terminate();
+        }
+    }
+
     [Fact]
     public void Without_the_RIS_and_without_a_kept_list_there_is_no_list_exit_1()
     {
