@@ -590,7 +590,9 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
     /// <summary>Looks at the configuration file every 2 s; a valid change to destinations, MQTT or the exam is applied at once.</summary>
     private async Task WatchConfigAsync(CancellationToken ct)
     {
-        var stamp = Stamp();
+        // The file as it was when the service was made from it, not when the watch starts: a change written during
+        // start-up (or in the moment between "running" and this loop) would otherwise be the baseline, never applied.
+        var stamp = _stampAtStart;
         using var timer = new PeriodicTimer(ConfigPoll);
         try
         {
@@ -608,7 +610,11 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         }
     }
 
-    private (long, long) Stamp()
+    private readonly (long, long) _stampAtStart = StampOf(configPath);
+
+    private (long, long) Stamp() => StampOf(configPath);
+
+    private static (long, long) StampOf(string configPath)
     {
         var info = new FileInfo(configPath);
         return info.Exists ? (info.Length, info.LastWriteTimeUtc.Ticks) : (-1, -1);
