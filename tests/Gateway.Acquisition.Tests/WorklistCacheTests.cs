@@ -35,6 +35,7 @@ public sealed class WorklistCacheTests
         using var dir = new TempDirectory("wl-cache");
         var cache = new WorklistCache(dir.File(WorklistCache.FileName));
         var fetched = new DateTimeOffset(2026, 12, 2, 8, 0, 0, TimeSpan.Zero);
+        File.WriteAllText(dir.File("." + WorklistCache.FileName + ".0badc0de.tmp"), "left by a crash mid-write");
         cache.Save(new WorklistSnapshot([WorklistItemReader.Read(Match("A")), WorklistItemReader.Read(Match("B", withStudy: false))], fetched));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(cache.Path));
         Assert.Equal([WorklistCache.FileName], Directory.GetFiles(dir.Path).Select(Path.GetFileName));

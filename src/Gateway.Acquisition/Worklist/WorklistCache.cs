@@ -33,7 +33,10 @@ public sealed class WorklistCache(string path)
     public void Save(WorklistSnapshot snapshot)
     {
         var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
-        var tmp = System.IO.Path.Combine(dir, "." + FileName + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
+        // A temporary file left by a crash mid-write is ours to remove (the spool's recovery only looks in tmp/).
+        foreach (var left in Directory.EnumerateFiles(dir, "." + System.IO.Path.GetFileName(path) + ".*.tmp"))
+            File.Delete(left);
+        var tmp = System.IO.Path.Combine(dir, "." + System.IO.Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
         try
         {
             var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };

@@ -43,9 +43,3 @@ public static class WorklistClient
     internal static List<WorklistItem> Order(IEnumerable<WorklistItem> items) =>
         [.. items.OrderBy(i => i.StepStartDate ?? DateOnly.MaxValue).ThenBy(i => i.StepStartTime ?? TimeOnly.MaxValue).ThenBy(i => i.StepId, StringComparer.Ordinal)];
 }
-
-/// <summary>A query's outcome: the matches, or why there are none to trust (a refusal or failure status).</summary>
-public sealed record WorklistFetch(IReadOnlyList<WorklistItem>? Items, string? Problem)
-{
-    public static WorklistFetch Failed(string problem) => new(null, problem);
-}

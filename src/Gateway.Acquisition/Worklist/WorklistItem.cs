@@ -37,9 +37,3 @@ public sealed record WorklistItem
 
     public bool IsUsable => Problems.Count == 0;
 }
-
-/// <summary>An item of Other Patient IDs Sequence (0010,1002).</summary>
-public sealed record WorklistOtherId(string PatientId, string? Issuer);
-
-/// <summary>A code sequence item (PS3.3 Table 8.8-1): value, scheme, meaning.</summary>
-public sealed record WorklistCode(string? Value, string? Scheme, string? Meaning);

@@ -50,7 +50,7 @@ public sealed class WorklistSource(DicomClientOptions client, WorklistQuery quer
                     {
                         cache.Save(fresh);
                     }
-                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException or Gateway.Dicom.DicomValueException or NotSupportedException)
                     {
                         WorklistLog.SaveFailed(log, cache.Path, LogText.Bounded(e.Message));
                     }
