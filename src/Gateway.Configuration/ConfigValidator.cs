@@ -14,7 +14,7 @@ public sealed class ConfigException(string file, IReadOnlyList<string> problems)
 }
 
 /// <summary>Loads and validates the configuration: all problems at once (a technician fixes them in one go).</summary>
-public static class ConfigValidator
+public static partial class ConfigValidator
 {
     /// <summary>
     /// What the web page's backup carries instead of the MQTT password (issue #14). Only the page's restore replaces it
@@ -169,6 +169,8 @@ public static class ConfigValidator
                 p.Add(e.Message);
             }
         }
+        if (c.Worklist is { } worklist)
+            Worklist(p, worklist);
         return p;
     }
 

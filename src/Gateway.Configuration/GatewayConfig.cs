@@ -20,6 +20,8 @@ public sealed record GatewayConfig
     public Gateway.Hardware.Display.DisplayConfig? Display { get; init; }
     /// <summary>Patient and study for the next acquisitions until the technician (web page) or the worklist says otherwise: DICOM keywords → values.</summary>
     public JsonElement? Exam { get; init; }
+    /// <summary>The RIS's Modality Worklist (issue #17); none: no worklist, the exam is entered by hand.</summary>
+    public WorklistConfig? Worklist { get; init; }
 
     /// <summary>A section as the file holds it (to tell whether it changed).</summary>
     public static string ToJson<T>(T section) => JsonSerializer.Serialize(section, Gateway.Shared.StrictJson.Options);

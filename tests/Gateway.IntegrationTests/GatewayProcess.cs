@@ -56,6 +56,9 @@ internal sealed class GatewayProcess : IDisposable
 
     public int Pid => _process?.Id ?? 0;
 
+    /// <summary>Waits until the running process's output contains <paramref name="text"/> (a log event's id, a line).</summary>
+    public void WaitForOutput(string text, TimeSpan timeout) => (_process ?? throw new InvalidOperationException("not started")).WaitForOutput(text, timeout);
+
     /// <summary>SIGTERM, as systemd stops the service; waits until the process has exited.</summary>
     public void Terminate()
     {

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Gateway.Acquisition.Worklist;
 using Gateway.Dicom;
 using Gateway.Dicom.Network;
 
@@ -13,26 +14,17 @@ namespace Gateway.Host.Commands;
 /// </summary>
 internal static partial class FindCommand
 {
-    private static readonly Dictionary<string, (string SopClass, string? Level, string[] Defaults)> Levels = new(StringComparer.Ordinal)
+    /// <summary>Each level's SOP class, Query/Retrieve Level and default return keys (the worklist's are the gateway's own, <see cref="WorklistQuery.ReturnKeys"/>).</summary>
+    private static readonly Dictionary<string, (string SopClass, string? Level, Func<DicomDataset> Defaults)> Levels = new(StringComparer.Ordinal)
     {
-        ["worklist"] = (DicomUids.ModalityWorklistInformationModelFind, null,
-        [
-            "PatientName", "PatientID", "IssuerOfPatientID", "PatientBirthDate", "PatientSex", "OtherPatientIDsSequence", "AccessionNumber",
-            "RequestedProcedureID", "RequestedProcedureDescription", "RequestedProcedureCodeSequence", "StudyInstanceUID",
-            "ReferringPhysicianName", "ReferencedStudySequence",
-            "ScheduledProcedureStepSequence[0].ScheduledProcedureStepID", "ScheduledProcedureStepSequence[0].ScheduledProcedureStepStartDate",
-            "ScheduledProcedureStepSequence[0].ScheduledProcedureStepStartTime", "ScheduledProcedureStepSequence[0].Modality",
-            "ScheduledProcedureStepSequence[0].ScheduledStationAETitle", "ScheduledProcedureStepSequence[0].ScheduledStationName",
-            "ScheduledProcedureStepSequence[0].ScheduledProcedureStepDescription", "ScheduledProcedureStepSequence[0].ScheduledProtocolCodeSequence",
-            "ScheduledProcedureStepSequence[0].ScheduledPerformingPhysicianName",
-        ]),
-        ["patient"] = (DicomUids.PatientRootQueryRetrieveInformationModelFind, "PATIENT", ["PatientName", "PatientID", "PatientBirthDate", "PatientSex"]),
+        ["worklist"] = (DicomUids.ModalityWorklistInformationModelFind, null, WorklistQuery.ReturnKeys),
+        ["patient"] = (DicomUids.PatientRootQueryRetrieveInformationModelFind, "PATIENT", () => Keys("PatientName", "PatientID", "PatientBirthDate", "PatientSex")),
         ["study"] = (DicomUids.StudyRootQueryRetrieveInformationModelFind, "STUDY",
-            ["StudyInstanceUID", "PatientName", "PatientID", "StudyDate", "StudyTime", "AccessionNumber", "StudyDescription", "ModalitiesInStudy", "NumberOfStudyRelatedInstances"]),
+            () => Keys("StudyInstanceUID", "PatientName", "PatientID", "StudyDate", "StudyTime", "AccessionNumber", "StudyDescription", "ModalitiesInStudy", "NumberOfStudyRelatedInstances")),
         ["series"] = (DicomUids.StudyRootQueryRetrieveInformationModelFind, "SERIES",
-            ["StudyInstanceUID", "SeriesInstanceUID", "Modality", "SeriesNumber", "SeriesDescription", "NumberOfSeriesRelatedInstances"]),
+            () => Keys("StudyInstanceUID", "SeriesInstanceUID", "Modality", "SeriesNumber", "SeriesDescription", "NumberOfSeriesRelatedInstances")),
         ["image"] = (DicomUids.StudyRootQueryRetrieveInformationModelFind, "IMAGE",
-            ["StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID", "SOPClassUID", "InstanceNumber"]),
+            () => Keys("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID", "SOPClassUID", "InstanceNumber")),
     };
 
     public static int Run(CommandArgs args, TextWriter stdout, TextWriter stderr)
@@ -44,18 +36,23 @@ internal static partial class FindCommand
         var keys = args.Options("k");
         args.RejectUnknown();
         args.ExpectPositional(0, "no positional arguments (keys are given with -k)");
-        var identifier = Identifier(level.Defaults, keys);
+        var identifier = Identifier(level.Defaults(), keys);
         if (level.Level is { } qr)
             identifier.Set(DicomTags.QueryRetrieveLevel, qr);
         return RunAsync(options, level.SopClass, identifier, stdout, stderr).GetAwaiter().GetResult();
     }
 
-    /// <summary>The query: the level's return keys, then the user's keys (which may add to, or give values to, them).</summary>
-    internal static DicomDataset Identifier(IEnumerable<string> defaults, IEnumerable<string> keys)
+    private static DicomDataset Keys(params string[] keywords)
     {
         var ds = new DicomDataset();
-        foreach (var d in defaults)
-            Apply(ds, d, null);
+        foreach (var k in keywords)
+            Apply(ds, k, null);
+        return ds;
+    }
+
+    /// <summary>The query: the level's return keys (<paramref name="ds"/>), then the user's keys (which may add to, or give values to, them).</summary>
+    internal static DicomDataset Identifier(DicomDataset ds, IEnumerable<string> keys)
+    {
         var nonAscii = false;
         foreach (var k in keys)
         {

@@ -15,8 +15,8 @@ namespace Gateway.Host.Service;
 
 /// <summary>
 /// The daemon's body (`gateway run`, and `gateway demo` on embedded defaults): recovers the spool, runs the forwarder,
-/// the local storage SCP, the device and the MQTT telemetry, tells systemd when it is ready and alive, and applies
-/// changes of the configuration file to destinations, MQTT and the exam without a restart (other sections are
+/// the local storage SCP, the device, the worklist refresh and the MQTT telemetry, tells systemd when it is ready and alive, and applies
+/// changes of the configuration file to destinations, MQTT, the worklist and the exam without a restart (other sections are
 /// reported as needing one). An object received by the SCP or acquired from the device is acknowledged only once it
 /// is durable in the spool.
 /// </summary>
@@ -112,6 +112,11 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
                 StartTelemetry();
                 return Task.CompletedTask;
             }, StopTelemetryAsync, log),
+            new("worklist", _ =>
+            {
+                StartWorklist();
+                return Task.CompletedTask;
+            }, StopWorklistAsync, log),
             new("web page", _ => StartWebAsync(), async () =>
             {
                 if (_web is not null)
@@ -585,7 +590,9 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
     /// <summary>Looks at the configuration file every 2 s; a valid change to destinations, MQTT or the exam is applied at once.</summary>
     private async Task WatchConfigAsync(CancellationToken ct)
     {
-        var stamp = Stamp();
+        // The file as it was when the service was made from it, not when the watch starts: a change written during
+        // start-up (or in the moment between "running" and this loop) would otherwise be the baseline, never applied.
+        var stamp = _stampAtStart;
         using var timer = new PeriodicTimer(ConfigPoll);
         try
         {
@@ -603,7 +610,11 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         }
     }
 
-    private (long, long) Stamp()
+    private readonly (long, long) _stampAtStart = StampOf(configPath);
+
+    private (long, long) Stamp() => StampOf(configPath);
+
+    private static (long, long) StampOf(string configPath)
     {
         var info = new FileInfo(configPath);
         return info.Exists ? (info.Length, info.LastWriteTimeUtc.Ticks) : (-1, -1);
@@ -687,6 +698,8 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
                 HostLog.ConfigRejected(_log, e.Message);
             }
         }
+        if (await ReloadWorklistAsync(old, next).ConfigureAwait(false))
+            applied.Add("worklist");
         var restart = new List<string>();
         if (Json(old.Spool) != Json(next.Spool))
             restart.Add("spool");
@@ -715,6 +728,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
     {
         _forwarderStop.Dispose();
         _telemetryStop.Dispose();
+        _worklistStop.Dispose();
         _deviceStop.Dispose();
         _device?.Dispose();
         _reload.Dispose();
