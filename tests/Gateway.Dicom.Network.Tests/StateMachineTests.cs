@@ -306,17 +306,8 @@ public sealed class StateMachineTests
         }
     }
 
-    public static TheoryData<UlState, UlEvent> Cells()
-    {
-        var data = new TheoryData<UlState, UlEvent>();
-        foreach (var s in Enum.GetValues<UlState>())
-            foreach (var e in Enum.GetValues<UlEvent>())
-                data.Add(s, e);
-        return data;
-    }
-
     [Theory]
-    [MemberData(nameof(Cells))]
+    [MemberData(nameof(TransitionTableTests.Cells), MemberType = typeof(TransitionTableTests))]
     public void Each_cell_of_table_9_10_executes_its_action(UlState state, UlEvent evt)
     {
         var expected = TransitionTable.Lookup(state, evt);
