@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 
@@ -38,10 +39,35 @@ public static class DicomClient
     /// then pays an event-loop wake-up and a thread hand-over for every PDU (issue #16, docs/benchmarks.md). Time
     /// limits and cancellation close the socket, which ends the blocking call.
     /// </summary>
-    private static Task<(Stream, Socket)> ConnectAsync(DicomClientOptions options, string peer, CancellationToken ct) =>
-        Task.Factory.StartNew(() => Connect(options, peer, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    private static async Task<(Stream, Socket)> ConnectAsync(DicomClientOptions options, string peer, CancellationToken ct)
+    {
+        // The name is resolved first, within the connect time limit (a blocking connect by name could not be cut short).
+        IPAddress[] addresses;
+        if (IPAddress.TryParse(options.Host, out var literal))
+        {
+            addresses = [literal];
+        }
+        else
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(options.ConnectTimeout);
+            try
+            {
+                addresses = await Dns.GetHostAddressesAsync(options.Host, timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new DicomNetworkException($"{peer}: resolving the host name timed out after {options.ConnectTimeout.TotalSeconds:0} s");
+            }
+            catch (SocketException e)
+            {
+                throw new DicomNetworkException($"{peer}: host not found", e);
+            }
+        }
+        return await Task.Factory.StartNew(() => Connect(options, addresses, peer, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+    }
 
-    private static (Stream, Socket) Connect(DicomClientOptions options, string peer, CancellationToken ct)
+    private static (Stream, Socket) Connect(DicomClientOptions options, IPAddress[] addresses, string peer, CancellationToken ct)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         var timedOut = false;
@@ -56,7 +82,7 @@ public static class DicomClient
             TcpTuning.Apply(socket, options.QuickAck);
             try
             {
-                socket.Connect(options.Host, options.Port);
+                socket.Connect(addresses, options.Port);
             }
             catch (Exception e) when (e is ObjectDisposedException || (e is SocketException && (timedOut || ct.IsCancellationRequested)))
             {
