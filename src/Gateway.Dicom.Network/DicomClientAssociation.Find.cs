@@ -22,7 +22,7 @@ public sealed partial class DicomClientAssociation
         DimseOperation? operation = null;
         try
         {
-            operation = _service.Begin(id, CommandField.CFindRequest, contextId, multipleResponses: true);
+            operation = _service.Begin(id, CommandField.CFindRequest, multipleResponses: true);
             _inMessage = true;
             var syntax = DicomTransferSyntax.FromUid(_service.Contexts[contextId].TransferSyntax);
             _service.Send(contextId, DimseCommand.FindRequest(id, sopClassUid), s => DimseService.WriteDataSet(s, identifier, syntax), ct: CancellationToken.None);

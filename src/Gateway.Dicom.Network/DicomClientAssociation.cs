@@ -25,8 +25,6 @@ public sealed partial class DicomClientAssociation : IAsyncDisposable
     /// <summary>The TCP socket (tests read its options back).</summary>
     internal System.Net.Sockets.Socket? Socket => _service.Association.Transport?.Socket;
 
-    internal DimseService Service => _service;
-
     public AssociateRequest Request => _service.Request;
     public AssociateAccept Accept => _service.Accept;
     public UlState State => _service.Association.State;
@@ -79,7 +77,7 @@ public sealed partial class DicomClientAssociation : IAsyncDisposable
         {
             var id = _service.NextMessageId();
             var request = command(id);
-            var operation = _service.Begin(id, request.Field, contextId, multipleResponses: false);
+            var operation = _service.Begin(id, request.Field, multipleResponses: false);
             _inMessage = true;
             var syntax = DicomTransferSyntax.FromUid(_service.Contexts[contextId].TransferSyntax);
             _service.Send(contextId, request, dataSet is null ? null : s => DimseService.WriteDataSet(s, dataSet, syntax), ct: ct);
@@ -226,7 +224,7 @@ public sealed partial class DicomClientAssociation : IAsyncDisposable
         try
         {
             var id = _service.NextMessageId();
-            var operation = _service.Begin(id, CommandField.CStoreRequest, chosen.Id, multipleResponses: false);
+            var operation = _service.Begin(id, CommandField.CStoreRequest, multipleResponses: false);
             _inMessage = true;
             // The command waits in the write buffer and leaves with the first data: one system call for a small object.
             using (var command = _service.Writer(chosen.Id, command: true, ct))

@@ -26,15 +26,7 @@ public sealed class DcmjsScpConfig
             o["allowedCallingAets"] = new JsonArray([.. AllowedCallingAets.Select(a => JsonValue.Create(a))]);
         foreach (var (command, response) in Responses)
             o[command] = response.ToJson();
-        if (Roles.Count > 0)
-        {
-            var roles = new JsonObject();
-            foreach (var (sopClass, r) in Roles)
-                roles[sopClass] = new JsonObject { ["scu"] = r.Scu, ["scp"] = r.Scp };
-            o["roles"] = roles;
-        }
-        if (TransferSyntaxes.Count > 0)
-            o["transferSyntaxes"] = new JsonArray([.. TransferSyntaxes.Select(t => JsonValue.Create(t))]);
+        DcmjsRoles.AddNegotiation(o, Roles, TransferSyntaxes);
         if (Commitment is not null)
             o["commitment"] = Commitment.ToJson();
         return o;

@@ -26,15 +26,7 @@ public sealed class DcmjsScuOptions
     internal JsonObject ToJson(IEnumerable<DcmjsRequest> requests)
     {
         var o = new JsonObject { ["requests"] = new JsonArray([.. requests.Select(r => r.ToJson())]) };
-        if (Roles.Count > 0)
-        {
-            var roles = new JsonObject();
-            foreach (var (sopClass, r) in Roles)
-                roles[sopClass] = new JsonObject { ["scu"] = r.Scu, ["scp"] = r.Scp };
-            o["roles"] = roles;
-        }
-        if (TransferSyntaxes.Count > 0)
-            o["transferSyntaxes"] = new JsonArray([.. TransferSyntaxes.Select(t => JsonValue.Create(t))]);
+        DcmjsRoles.AddNegotiation(o, Roles, TransferSyntaxes);
         if (ExtraSopClasses.Count > 0)
             o["contexts"] = new JsonArray([.. ExtraSopClasses.Select(s => (JsonNode)new JsonObject { ["sopClass"] = s })]);
         if (ExpectRequests > 0)

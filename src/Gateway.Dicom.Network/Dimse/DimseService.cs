@@ -52,9 +52,6 @@ internal sealed class DimseService : IUpperLayerUser, IDisposable
     /// <summary>Whether the association still carries messages (Sta6).</summary>
     public bool IsEstablished => _ul.State == UlState.Sta6;
 
-    /// <summary>Cancelled when the association is aborted or closed.</summary>
-    public CancellationToken Gone => _gone.Token;
-
     /// <summary>Acceptor policy: the A-ASSOCIATE indication is answered by this (accept with an AC, or reject).</summary>
     public Func<AssociateRequest, (AssociateAccept? Accept, AssociateReject? Reject)>? Decide { get; init; }
 
@@ -418,9 +415,9 @@ internal sealed class DimseService : IUpperLayerUser, IDisposable
     }
 
     /// <summary>Registers an operation for the request with <paramref name="messageId"/> before it is sent.</summary>
-    public DimseOperation Begin(ushort messageId, CommandField request, byte contextId, bool multipleResponses)
+    public DimseOperation Begin(ushort messageId, CommandField request, bool multipleResponses)
     {
-        var operation = new DimseOperation(messageId, request, contextId, multipleResponses, this);
+        var operation = new DimseOperation(messageId, request, multipleResponses);
         lock (_operations)
         {
             if (_failure is { } failure && !IsEstablished)
@@ -636,18 +633,15 @@ internal sealed class DimseService : IUpperLayerUser, IDisposable
 /// </summary>
 internal sealed class DimseOperation : IDisposable
 {
-    private readonly DimseService _service;
     private readonly TaskCompletionSource<DimseResponse>? _single;
     private readonly Channel<DimseResponse>? _many;
     private BoundedMemoryStream? _sink;
 
-    internal DimseOperation(ushort messageId, CommandField request, byte contextId, bool multipleResponses, DimseService service)
+    internal DimseOperation(ushort messageId, CommandField request, bool multipleResponses)
     {
         MessageId = messageId;
         RequestField = request;
-        ContextId = contextId;
         MultipleResponses = multipleResponses;
-        _service = service;
         // The awaiting caller goes on on the thread pool, never on the reader thread: a caller that blocked there
         // (waiting, say, for an N-EVENT-REPORT) would stop the association it waits on. Measured: no cost in objects/s
         // once reads are truly blocking (docs/benchmarks.md).
@@ -667,7 +661,6 @@ internal sealed class DimseOperation : IDisposable
 
     public ushort MessageId { get; }
     public CommandField RequestField { get; }
-    public byte ContextId { get; }
     public bool MultipleResponses { get; }
 
     internal Stream OpenSink()
@@ -715,8 +708,6 @@ internal sealed class DimseOperation : IDisposable
 
     /// <summary>The responses of a multiple-response request, the final one last.</summary>
     public ChannelReader<DimseResponse> Responses => _many!.Reader;
-
-    public DimseService Service => _service;
 
     public void Dispose() => _sink?.Dispose();
 }

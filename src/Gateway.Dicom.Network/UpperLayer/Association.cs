@@ -97,9 +97,6 @@ internal sealed class Association : IDisposable
         Fire(IsRequestor ? UlEvent.Evt1 : UlEvent.Evt5);
     }
 
-    /// <summary>The association as proposed (requestor: ours; acceptor: the peer's, once received).</summary>
-    public AssociateRequest? Proposed => _request;
-
     public bool IsRequestor { get; }
     public string Peer { get; }
     private volatile UlState _state = UlState.Sta1;
