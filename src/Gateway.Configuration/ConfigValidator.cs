@@ -99,6 +99,8 @@ public static partial class ConfigValidator
             else if (d.RetryMaxSeconds > 86400)
                 p.Add($"{key}.retryMaxSeconds: {d.RetryMaxSeconds} is more than a day (86400); the spool treats a later next attempt as corrupt");
             Tls(p, $"{key}.tls", d.Tls);
+            if (d.Commitment is { } commitment)
+                Commitment(p, $"{key}.commitment", commitment, d.AeTitle, c);
         }
         if (c.Device is { } device)
         {
@@ -214,6 +216,26 @@ public static partial class ConfigValidator
                 Error = Output("error", gpio.Outputs.Error),
             },
         };
+    }
+
+    private static void Commitment(List<string> p, string key, CommitmentConfig m, string destinationAe, GatewayConfig c)
+    {
+        if (m.TimeoutSeconds is < 10 or > 86400)
+            p.Add($"{key}.timeoutSeconds: {m.TimeoutSeconds} is not between 10 and 86400");
+        if (m.MaxRequests is < 1 or > 100)
+            p.Add($"{key}.maxRequests: {m.MaxRequests} is not between 1 and 100");
+        if (m.MaxSends is < 1 or > 100)
+            p.Add($"{key}.maxSends: {m.MaxSends} is not between 1 and 100");
+        if (m.SameAssociationSeconds is < 0 or > 300)
+            p.Add($"{key}.sameAssociationSeconds: {m.SameAssociationSeconds} is not between 0 and 300");
+        if (m.BatchLimit is < 1 or > 10000)
+            p.Add($"{key}.batchLimit: {m.BatchLimit} is not between 1 and 10000");
+        if (m.ReportAeTitle is { } report)
+            AeTitle(p, $"{key}.reportAeTitle", report);
+        // A report on a new association comes to our SCP: the archive must be let in.
+        var ae = m.ReportAeTitle ?? destinationAe;
+        if (c.LocalScp is { AllowedCallingAeTitles: { Count: > 0 } allowed } && !allowed.Contains(ae))
+            p.Add($"{key}.reportAeTitle: '{ae}' (the archive's AE title) is not in localScp.allowedCallingAeTitles, so its reports on a new association would be refused");
     }
 
     private static void Tls(List<string> p, string key, TlsConfig? tls)

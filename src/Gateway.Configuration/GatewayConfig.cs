@@ -86,6 +86,28 @@ public sealed record DestinationConfig
     public int Associations { get; init; } = 1;
     public double RetryMinSeconds { get; init; } = 5;
     public double RetryMaxSeconds { get; init; } = 600;
+    /// <summary>Storage Commitment (issue #18): absent — an object is forgotten once the destination stored it.</summary>
+    public CommitmentConfig? Commitment { get; init; }
+}
+
+/// <summary>
+/// Storage Commitment towards a destination (PS3.4 Annex J, Push Model): an object stays in the spool until the
+/// archive reports it committed — on the requesting association, or on a new one to `localScp`.
+/// </summary>
+public sealed record CommitmentConfig
+{
+    /// <summary>How long to wait for a report before asking again (10 … 86400).</summary>
+    public int TimeoutSeconds { get; init; } = 600;
+    /// <summary>Requests without a report before the object is sent again (1 … 100).</summary>
+    public int MaxRequests { get; init; } = 3;
+    /// <summary>Sends of an object after which a failed commitment makes it a dead letter (1 … 100).</summary>
+    public int MaxSends { get; init; } = 4;
+    /// <summary>How long the requesting association stays open for a report on it (0 … 300).</summary>
+    public int SameAssociationSeconds { get; init; } = 10;
+    /// <summary>Instances per request (1 … 10000).</summary>
+    public int BatchLimit { get; init; } = 500;
+    /// <summary>The AE title the archive reports from on a new association (default: the destination's aeTitle).</summary>
+    public string? ReportAeTitle { get; init; }
 }
 
 public sealed record DeviceConfig

@@ -67,4 +67,7 @@ internal static partial class HostLog
 
     [LoggerMessage(3028, LogLevel.Critical, "The spool cannot be used ({Reason}): stopping with exit status 1")]
     public static partial void SpoolUnusable(ILogger logger, string reason);
+
+    [LoggerMessage(3040, LogLevel.Warning, "A storage commitment report came from {CallingAe}, which is no destination with storage commitment: refused (0110)")]
+    public static partial void UnexpectedCommitmentReport(ILogger logger, string callingAe);
 }

@@ -459,6 +459,72 @@ public sealed class DurableSpool
             new SpoolEvent(SpoolEvent.Sent, id, destination));
     }
 
+    /// <summary>
+    /// Storage Commitment (issue #18): the destination stored the object but has not yet taken responsibility for it.
+    /// The entry and its payload stay; commitment is to be asked for at once.
+    /// </summary>
+    public void MarkAwaitingCommitment(string id, string destination) =>
+        Update(id, destination, d => d with
+        {
+            State = DeliveryState.AwaitingCommitment, Attempts = d.Attempts + 1, NextAttempt = _time.GetUtcNow(), LastError = null,
+            Transaction = null, EarlierTransactions = null, CommitRequests = 0, Stored = d.Stored + 1,
+        }, new SpoolEvent(SpoolEvent.AwaitingCommitment, id, destination));
+
+    /// <summary>
+    /// Records, before the request is sent, that commitment of the entry is asked for in <paramref name="transaction"/>,
+    /// to be asked again after <paramref name="deadline"/>; the transaction it replaces stays matchable (a late report).
+    /// </summary>
+    public void MarkCommitRequested(string id, string destination, string transaction, DateTimeOffset deadline) =>
+        Update(id, destination, d => d with
+        {
+            Transaction = transaction,
+            EarlierTransactions = d.Transaction is null ? d.EarlierTransactions
+                : [d.Transaction, .. (d.EarlierTransactions ?? []).Take(SpoolEntryValidator.MaxEarlierTransactions - 1)],
+            NextAttempt = deadline,
+            CommitRequests = d.CommitRequests + 1,
+        }, null);
+
+    /// <summary>
+    /// The archive did not commit the object (its report listed it as failed, or it never answered): it is sent again
+    /// from <paramref name="nextAttempt"/>, and commitment is asked for anew after that.
+    /// </summary>
+    public void MarkCommitFailed(string id, string destination, string reason, DateTimeOffset nextAttempt) =>
+        Update(id, destination, d => d with
+        {
+            State = DeliveryState.Pending, NextAttempt = nextAttempt, LastError = reason,
+            Transaction = null, EarlierTransactions = null, CommitRequests = 0,
+        }, new SpoolEvent(SpoolEvent.CommitmentFailed, id, destination, reason));
+
+    /// <summary>Entries awaiting commitment by <paramref name="destination"/> that are due to be asked for (oldest first, at most <paramref name="limit"/>).</summary>
+    public IReadOnlyList<SpoolEntry> CommitmentDue(string destination, DateTimeOffset now, int limit)
+    {
+        lock (_lock)
+        {
+            return [.. _entries.Values.Where(e => e.Deliveries.TryGetValue(destination, out var d)
+                && d.State == DeliveryState.AwaitingCommitment && d.NextAttempt <= now).Take(limit)];
+        }
+    }
+
+    /// <summary>When the next request for commitment by <paramref name="destination"/> falls due, if any entry awaits it.</summary>
+    public DateTimeOffset? NextCommitmentTime(string destination)
+    {
+        lock (_lock)
+        {
+            return _entries.Values.Select(e => e.Deliveries.GetValueOrDefault(destination))
+                .Where(d => d is { State: DeliveryState.AwaitingCommitment }).Select(d => (DateTimeOffset?)d!.NextAttempt).Min();
+        }
+    }
+
+    /// <summary>The entry awaiting commitment by <paramref name="destination"/> of <paramref name="sopInstanceUid"/> that <paramref name="transaction"/> asked about, if any.</summary>
+    public SpoolEntry? FindAwaiting(string destination, string transaction, string sopInstanceUid)
+    {
+        lock (_lock)
+        {
+            return _entries.Values.FirstOrDefault(e => e.SopInstanceUid == sopInstanceUid
+                && e.Deliveries.TryGetValue(destination, out var d) && d.InTransaction(transaction));
+        }
+    }
+
     public void MarkRetry(string id, string destination, string error, DateTimeOffset nextAttempt) =>
         Update(id, destination, d => d with { Attempts = d.Attempts + 1, NextAttempt = nextAttempt, LastError = error },
             new SpoolEvent(SpoolEvent.RetryScheduled, id, destination, $"{error}; next attempt {nextAttempt:O}"));

@@ -11,10 +11,27 @@ public enum DeliveryState
     Done,
     /// <summary>Refused for good (dead letter), with the reason; `gateway spool retry` puts it back to pending.</summary>
     Dead,
+    /// <summary>
+    /// Stored by the destination, which has not yet taken responsibility for it (Storage Commitment, issue #18): the
+    /// payload stays until the archive's report commits it. <see cref="Delivery.Transaction"/> is the request it is in
+    /// (null: not yet asked); <see cref="Delivery.NextAttempt"/> is when to ask (again).
+    /// </summary>
+    AwaitingCommitment,
 }
 
 /// <summary>One destination's state of an entry: persisted on every change that matters after a restart.</summary>
-public sealed record Delivery(DeliveryState State, int Attempts, DateTimeOffset NextAttempt, string? LastError);
+/// <param name="Transaction">Storage Commitment: the Transaction UID of the newest request that names this object.</param>
+/// <param name="EarlierTransactions">Storage Commitment: earlier requests' Transaction UIDs (newest first, at most
+/// <see cref="SpoolEntryValidator.MaxEarlierTransactions"/>), so that a late report to one of them still counts.</param>
+/// <param name="CommitRequests">Storage Commitment: how often commitment was asked for since the object was last stored.</param>
+/// <param name="Stored">Storage Commitment: how often the destination stored the object (a failed commitment sends it again).</param>
+public sealed record Delivery(DeliveryState State, int Attempts, DateTimeOffset NextAttempt, string? LastError,
+    string? Transaction = null, IReadOnlyList<string>? EarlierTransactions = null, int CommitRequests = 0, int Stored = 0)
+{
+    /// <summary>Whether a commitment report for <paramref name="transaction"/> speaks of this delivery.</summary>
+    public bool InTransaction(string transaction) =>
+        State == DeliveryState.AwaitingCommitment && (Transaction == transaction || (EarlierTransactions?.Contains(transaction) ?? false));
+}
 
 /// <summary>
 /// An object in the spool: identity, checksum and size of the payload, routing facts, and one <see cref="Delivery"/>
@@ -26,7 +43,7 @@ public sealed record SpoolEntry(
     IReadOnlyDictionary<string, Delivery> Deliveries, string? SourceKey = null)
 {
     [JsonIgnore]
-    public bool IsFinished => Deliveries.Values.All(d => d.State != DeliveryState.Pending);
+    public bool IsFinished => Deliveries.Values.All(d => d.State is DeliveryState.Done or DeliveryState.Dead);
 
     [JsonIgnore]
     public bool HasDeadLetters => Deliveries.Values.Any(d => d.State == DeliveryState.Dead);

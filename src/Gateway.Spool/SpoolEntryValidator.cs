@@ -16,6 +16,9 @@ public static partial class SpoolEntryValidator
     /// <summary>More attempts than any back-off schedule makes in decades; a larger count is corrupt (and would overflow).</summary>
     public const int MaxAttempts = 10_000_000;
 
+    /// <summary>Earlier Storage Commitment transactions kept per delivery (a late report to one of them still counts).</summary>
+    public const int MaxEarlierTransactions = 4;
+
     /// <summary>
     /// The problem that makes <paramref name="entry"/> unusable, or null; <paramref name="corrected"/> is the entry to
     /// load (with impossible due times made due at <paramref name="now"/>) and <paramref name="notes"/> what was corrected.
@@ -60,7 +63,13 @@ public static partial class SpoolEntryValidator
                 fixes.Add($"the delivery to '{LogText.Bounded(destination)}' had {d.Attempts} attempts: counted as {MaxAttempts}");
                 delivery = delivery with { Attempts = MaxAttempts };
             }
-            if (d.State == DeliveryState.Pending && d.NextAttempt > now + MaxRetryDelay)
+            if (d.Transaction is not null && !IsUid(d.Transaction))
+                return $"the delivery to '{LogText.Bounded(destination)}' names a commitment transaction '{LogText.Bounded(d.Transaction)}' that is not a UID";
+            if (d.EarlierTransactions is { } earlier && (earlier.Count > MaxEarlierTransactions || earlier.Any(t => !IsUid(t))))
+                return $"the delivery to '{LogText.Bounded(destination)}' has earlier commitment transactions that are not UIDs or more than {MaxEarlierTransactions}";
+            if (d.CommitRequests < 0 || d.CommitRequests > MaxAttempts || d.Stored < 0 || d.Stored > MaxAttempts)
+                return $"the delivery to '{LogText.Bounded(destination)}' has {d.CommitRequests} commitment requests and {d.Stored} stores";
+            if (d.State is DeliveryState.Pending or DeliveryState.AwaitingCommitment && d.NextAttempt > now + MaxRetryDelay)
             {
                 fixes.Add($"next attempt to '{LogText.Bounded(destination)}' was {d.NextAttempt:O}, more than {MaxRetryDelay.TotalHours:0} h ahead: made due now");
                 delivery = delivery with { NextAttempt = now };

@@ -26,6 +26,10 @@ public sealed record SpoolEvent(string Kind, string EntryId, string? Destination
     public const string DeadLettered = "dead-lettered";
     public const string QuotaReached = "quota-reached";
     public const string Quarantined = "quarantined";
+    /// <summary>Stored by a destination with Storage Commitment; the entry stays until the archive commits it.</summary>
+    public const string AwaitingCommitment = "awaiting-commitment";
+    /// <summary>The archive reported an object as not committed (or never answered): it is sent again.</summary>
+    public const string CommitmentFailed = "commitment-failed";
 }
 
 /// <summary>What recovery found and did at start.</summary>

@@ -49,7 +49,10 @@ public sealed record SpoolHealth
     public long Bytes { get; init; }
 }
 
-public sealed record DestinationHealth(string Name, int Pending, long? OldestSeconds, int DeadLetters, DateTimeOffset? LastSuccess, long Failures);
+/// <param name="AwaitingCommitment">Objects the destination stored but has not yet committed (Storage Commitment, issue #18).</param>
+/// <param name="OldestAwaitingCommitmentSeconds">Age of the oldest of them (since it entered the spool).</param>
+public sealed record DestinationHealth(string Name, int Pending, long? OldestSeconds, int DeadLetters, DateTimeOffset? LastSuccess, long Failures,
+    int AwaitingCommitment = 0, long? OldestAwaitingCommitmentSeconds = null);
 
 [JsonSerializable(typeof(StatusMessage))]
 [JsonSerializable(typeof(EventMessage))]

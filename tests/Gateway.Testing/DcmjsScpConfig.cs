@@ -19,6 +19,9 @@ public sealed class DcmjsScpConfig
 
     public DcmjsCommitment? Commitment { get; set; }
 
+    /// <summary>Also accept C-STORE of every Storage SOP class (answered success): an archive for storage commitment tests.</summary>
+    public bool AcceptStorage { get; set; }
+
     public JsonObject ToJson()
     {
         var o = new JsonObject();
@@ -29,6 +32,8 @@ public sealed class DcmjsScpConfig
         DcmjsRoles.AddNegotiation(o, Roles, TransferSyntaxes);
         if (Commitment is not null)
             o["commitment"] = Commitment.ToJson();
+        if (AcceptStorage)
+            o["acceptStorage"] = true;
         return o;
     }
 }

@@ -22,7 +22,9 @@ public sealed class OrthancPeer : IDisposable
     private readonly TempDirectory _dir = new("orthanc");
     private readonly HttpClient _http;
 
-    public OrthancPeer(string aeTitle = "ORTHANC", bool checkCalledAe = true, int? dicomPort = null, string? worklists = null, string defaultEncoding = "Latin1")
+    /// <param name="modalities">Peers Orthanc knows by name: AE title and port on 127.0.0.1 (where it sends storage commitment reports).</param>
+    public OrthancPeer(string aeTitle = "ORTHANC", bool checkCalledAe = true, int? dicomPort = null, string? worklists = null, string defaultEncoding = "Latin1",
+        IReadOnlyDictionary<string, (string AeTitle, int Port)>? modalities = null)
     {
         _exe = Peers.Require("Orthanc", "orthanc");
         DicomPort = dicomPort ?? FreePort.Get();
@@ -47,6 +49,8 @@ public sealed class OrthancPeer : IDisposable
             ["DicomAlwaysAllowFind"] = true,
             ["DefaultEncoding"] = defaultEncoding,
         };
+        if (modalities is not null)
+            config["DicomModalities"] = modalities.ToDictionary(m => m.Key, m => (object)new object[] { m.Value.AeTitle, "127.0.0.1", m.Value.Port });
         if (worklists is not null)
         {
             if (!System.IO.File.Exists(WorklistPlugin))

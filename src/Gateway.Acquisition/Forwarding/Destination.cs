@@ -28,6 +28,8 @@ public sealed record Destination
     /// <summary>First retry delay; doubled each attempt up to <see cref="RetryMax"/>, with ±20 % jitter.</summary>
     public TimeSpan RetryMin { get; init; } = TimeSpan.FromSeconds(5);
     public TimeSpan RetryMax { get; init; } = TimeSpan.FromMinutes(10);
+    /// <summary>Storage Commitment (issue #18): null — an object is forgotten once stored (C-STORE success).</summary>
+    public CommitmentPolicy? Commitment { get; init; }
     /// <summary>An idle association is released after this long.</summary>
     public TimeSpan IdleRelease { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -279,6 +279,11 @@ public sealed class Forwarder : IDisposable
         var attempts = entry.Deliveries[destination.Name].Attempts;
         switch (outcome.Kind)
         {
+            case OutcomeKind.Delivered when destination.Commitment is not null:
+                // Stored, not yet the archive's responsibility: kept until its commitment report (issue #18).
+                _spool.MarkAwaitingCommitment(entry.Id, destination.Name);
+                ForwarderLog.Sent(_logger, entry.SopInstanceUid, destination.Name, outcome.Detail + ", awaiting commitment");
+                break;
             case OutcomeKind.Delivered:
                 _spool.MarkDone(entry.Id, destination.Name);
                 ForwarderLog.Sent(_logger, entry.SopInstanceUid, destination.Name, outcome.Detail);

@@ -81,6 +81,15 @@ internal static class SpoolCommand
         }
     }
 
+    /// <summary>pending, done, dead, or "awaiting-commitment (transaction UID, asked N times, ask again at T)".</summary>
+    internal static string StateText(Delivery d) => d.State switch
+    {
+        DeliveryState.AwaitingCommitment when d.Transaction is null => "awaiting-commitment (not yet asked)",
+        DeliveryState.AwaitingCommitment => string.Create(CultureInfo.InvariantCulture,
+            $"awaiting-commitment (transaction {d.Transaction}, asked {d.CommitRequests} time(s), asked again from {d.NextAttempt:u})"),
+        _ => d.State.ToString().ToLowerInvariant(),
+    };
+
     private static void List(IReadOnlyList<SpoolEntry> entries, TextWriter stdout)
     {
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{entries.Count} entries, {entries.Sum(e => e.Size)} bytes"));
@@ -89,13 +98,16 @@ internal static class SpoolCommand
         {
             var pending = group.Where(x => x.Delivery.State == DeliveryState.Pending).ToList();
             var dead = group.Count(x => x.Delivery.State == DeliveryState.Dead);
+            var awaiting = group.Where(x => x.Delivery.State == DeliveryState.AwaitingCommitment).ToList();
             var oldest = pending.Count == 0 ? "-" : pending.Min(x => x.Entry.Created).ToString("u", CultureInfo.InvariantCulture);
-            stdout.WriteLine($"destination {group.Key}: {pending.Count} pending (oldest {oldest}), {dead} dead letter(s)");
+            var commitment = awaiting.Count == 0 ? ""
+                : $", {awaiting.Count} awaiting commitment (oldest {awaiting.Min(x => x.Entry.Created).ToString("u", CultureInfo.InvariantCulture)})";
+            stdout.WriteLine($"destination {group.Key}: {pending.Count} pending (oldest {oldest}){commitment}, {dead} dead letter(s)");
             foreach (var (_, e, d) in group.OrderBy(x => x.Entry.Id, StringComparer.Ordinal))
             {
                 // UIDs, never patient data.
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {e.Id} {d.State.ToString().ToLowerInvariant(),-7} attempts {d.Attempts} {e.Modality} {e.SopInstanceUid} {e.Size} bytes{(d.LastError is null ? "" : " — " + d.LastError)}"));
+                    $"  {e.Id} {StateText(d),-7} attempts {d.Attempts} {e.Modality} {e.SopInstanceUid} {e.Size} bytes{(d.LastError is null ? "" : " — " + d.LastError)}"));
             }
         }
     }

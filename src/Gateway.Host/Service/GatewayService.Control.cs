@@ -74,7 +74,7 @@ internal sealed partial class GatewayService : IGatewayControl
 
     public IReadOnlyList<SpoolRow> SpoolEntries() =>
         [.. _spool.Entries.OrderByDescending(e => e.Created).Select(e => new SpoolRow(e.Id, e.Created, DicomUid.NameOf(e.SopClassUid), e.Modality, e.Source, e.Size,
-            [.. e.Deliveries.Select(d => (d.Key, d.Value.State.ToString(), d.Value.Attempts, d.Value.LastError))]))];
+            [.. e.Deliveries.Select(d => (d.Key, d.Value.State == DeliveryState.AwaitingCommitment ? Commands.SpoolCommand.StateText(d.Value) : d.Value.State.ToString(), d.Value.Attempts, d.Value.LastError))]))];
 
     public int Retry(string? id)
     {

@@ -32,6 +32,10 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
     private Forwarder _forwarder = null!;
     private CancellationTokenSource _forwarderStop = new();
     private Task _forwarding = Task.CompletedTask;
+    // Storage Commitment (issue #18): the reports' applier over the running destinations (reports on a new association
+    // reach it through the SCP), and one requester per destination with commitment, run beside the forwarder.
+    private volatile CommitmentReports? _commitment;
+    private List<CommitmentRequester> _requesters = [];
     private TelemetryPublisher? _telemetry;
     private CancellationTokenSource _telemetryStop = new();
     private Task _publishing = Task.CompletedTask;
@@ -266,7 +270,25 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         _forwarder = new Forwarder(_spool, destinations, logger: loggers.CreateLogger("gateway.forwarder"), heartbeat: heartbeat);
         _forwarderStop = new CancellationTokenSource();
         var forwarder = _forwarder;
-        _forwarding = Supervisor.RunAsync("forwarder", forwarder.RunAsync, _log, _forwarderStop.Token, _down);
+        var commitment = new CommitmentReports(_spool, destinations, logger: loggers.CreateLogger("gateway.commitment"));
+        _requesters = [.. destinations.Where(d => d.Commitment is not null)
+            .Select(d => new CommitmentRequester(_spool, d, commitment, logger: loggers.CreateLogger("gateway.commitment")))];
+        _commitment = commitment;
+        var requesters = _requesters;
+        var forwarding = Supervisor.RunAsync("forwarder", forwarder.RunAsync, _log, _forwarderStop.Token, _down);
+        _forwarding = requesters.Count == 0 ? forwarding : Task.WhenAll([forwarding,
+            .. requesters.Select(r => Supervisor.RunAsync("commitment " + r.Destination.Name, r.RunAsync, _log, _forwarderStop.Token, _down))]);
+    }
+
+    /// <summary>A commitment report on a new association (the archive calling our SCP): applied if it is from an archive we asked.</summary>
+    private ValueTask<DimseReply> OnCommitmentReport(DimseRequest request, CancellationToken ct)
+    {
+        if (_commitment is not { } reports || reports.ReportingAs(request.CallingAE) is not { Count: > 0 } candidates)
+        {
+            HostLog.UnexpectedCommitmentReport(_log, Gateway.Shared.LogText.Bounded(request.CallingAE));
+            return ValueTask.FromResult(new DimseReply(DicomStatus.ProcessingFailure with { ErrorComment = "no destination with storage commitment reports from this AE title" }));
+        }
+        return ValueTask.FromResult(reports.Apply(candidates, request));
     }
 
     private async Task StopForwarderAsync()
@@ -275,6 +297,9 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         await _forwarding.ConfigureAwait(false);
         _forwarderStop.Dispose();
         _forwarder.Dispose();
+        foreach (var r in _requesters)
+            r.Dispose();
+        _requesters = [];
     }
 
     private DicomServer? StartScp()
@@ -289,6 +314,8 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
             AllowedCallingAEs = local.AllowedCallingAeTitles?.ToHashSet(StringComparer.Ordinal),
             OutputDirectory = _spool.IncomingDir,
             OnStored = (received, _) => ValueTask.FromResult(Enqueue(received)),
+            // Storage Commitment reports from the archives we asked, on a new association (issue #18).
+            Handlers = new DimseHandlers().On(CommandField.NEventReportRequest, DicomUids.StorageCommitmentPushModel, OnCommitmentReport),
         }, loggers.CreateLogger("gateway.scp"));
     }
 
@@ -416,7 +443,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
     private void WarnUnknownDestinations()
     {
         var known = _config.Destinations.Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
-        var stranded = _spool.Entries.Where(e => e.Deliveries.Where(d => d.Value.State == DeliveryState.Pending).All(d => !known.Contains(d.Key)) && !e.IsFinished).ToList();
+        var stranded = _spool.Entries.Where(e => e.Deliveries.Where(d => d.Value.State is DeliveryState.Pending or DeliveryState.AwaitingCommitment).All(d => !known.Contains(d.Key)) && !e.IsFinished).ToList();
         if (stranded.Count > 0)
         {
             var names = string.Join(", ", stranded.SelectMany(e => e.Deliveries.Keys).Where(n => !known.Contains(n)).Distinct(StringComparer.Ordinal).Take(5).Select(Gateway.Shared.LogText.Bounded));
@@ -749,5 +776,14 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         Associations = d.Associations,
         RetryMin = TimeSpan.FromSeconds(d.RetryMinSeconds),
         RetryMax = TimeSpan.FromSeconds(d.RetryMaxSeconds),
+        Commitment = d.Commitment is { } c ? new CommitmentPolicy
+        {
+            Timeout = TimeSpan.FromSeconds(c.TimeoutSeconds),
+            MaxRequests = c.MaxRequests,
+            MaxSends = c.MaxSends,
+            SameAssociationWait = TimeSpan.FromSeconds(c.SameAssociationSeconds),
+            BatchLimit = c.BatchLimit,
+            ReportAeTitle = c.ReportAeTitle,
+        } : null,
     };
 }

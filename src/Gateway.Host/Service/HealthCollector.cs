@@ -24,8 +24,10 @@ internal sealed class HealthCollector(string boxId, DurableSpool spool, Func<IRe
             var pending = entries.Where(e => e.Deliveries.TryGetValue(name, out var d) && d.State == DeliveryState.Pending).ToList();
             var dead = entries.Count(e => e.Deliveries.TryGetValue(name, out var d) && d.State == DeliveryState.Dead);
             var oldest = pending.Count == 0 ? (long?)null : (long)(now - pending.Min(e => e.Created)).TotalSeconds;
+            var awaiting = entries.Where(e => e.Deliveries.TryGetValue(name, out var d) && d.State == DeliveryState.AwaitingCommitment).ToList();
+            var oldestAwaiting = awaiting.Count == 0 ? (long?)null : (long)(now - awaiting.Min(e => e.Created)).TotalSeconds;
             var (lastSuccess, failures) = stats.Of(name);
-            return new DestinationHealth(name, pending.Count, oldest, dead, lastSuccess, failures);
+            return new DestinationHealth(name, pending.Count, oldest, dead, lastSuccess, failures, awaiting.Count, oldestAwaiting);
         }).ToList();
         var d = device();
         return new HealthMessage

@@ -41,7 +41,9 @@ function associationRequested(endpoint, association) {
     const context = association.getPresentationContext(id);
     // The requestor's order decides among the syntaxes accepted (config.transferSyntaxes, default both uncompressed).
     const ts = context.getTransferSyntaxUids().find(t => (config.transferSyntaxes || lib.AcceptedTransferSyntaxes).includes(t));
-    if (!Supported.has(context.getAbstractSyntaxUid())) context.setResult(PresentationContextResult.RejectAbstractSyntaxNotSupported);
+    // config.acceptStorage: also a storage SCP (every Storage SOP class, answered success), as an archive is.
+    const storage = config.acceptStorage === true && context.getAbstractSyntaxUid().startsWith('1.2.840.10008.5.1.4.1.1.');
+    if (!Supported.has(context.getAbstractSyntaxUid()) && !storage) context.setResult(PresentationContextResult.RejectAbstractSyntaxNotSupported);
     else if (!ts) context.setResult(PresentationContextResult.RejectTransferSyntaxesNotSupported);
     else context.setResult(PresentationContextResult.Accept, ts);
     answerRoles(context);

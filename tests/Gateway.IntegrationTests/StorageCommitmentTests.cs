@@ -1,0 +1,140 @@
+using System.Globalization;
+using Gateway.Dicom;
+using Gateway.Testing;
+using Xunit;
+
+namespace Gateway.IntegrationTests;
+
+/// <summary>
+/// Issue #18, the gateway as Storage Commitment SCU towards its destinations, as processes: `gateway run` forwarding
+/// to Orthanc (reports on a new association to our SCP) and to dcmjs-dimse archives (a report on the same association,
+/// a late one, none at all, failed instances). An entry leaves the spool only once a report committed it.
+/// </summary>
+public sealed class StorageCommitmentTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    private static string[] Samples()
+    {
+        Peers.RequirePydicom();
+        return [.. new[] { "CT_small.dcm", "MR_small.dcm", "rtplan.dcm" }.Select(f => Path.Combine(Peers.PydicomData, "test_files", f))];
+    }
+
+    private static string SopInstanceOf(string file) => DicomFile.Open(file).Dataset.GetString(DicomTags.SOPInstanceUID);
+
+    private static void Send(GatewayProcess gateway, params string[] files)
+    {
+        var send = GatewayExecutable.Run(["send", .. files, "--to", $"127.0.0.1:{gateway.ScpPort}", "--called", "GATEWAY"]);
+        Assert.True(send.ExitCode == 0, send.All);
+    }
+
+    private static string Destination(string name, string aeTitle, int port, string commitment) =>
+        $$"""{ "name": "{{name}}", "aeTitle": "{{aeTitle}}", "host": "127.0.0.1", "port": {{port.ToString(CultureInfo.InvariantCulture)}}, "retryMinSeconds": 1, "retryMaxSeconds": 4, "commitment": {{commitment}} }""";
+
+    private static async Task Until(Func<bool> done, string what, Func<string> diagnostics)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!done())
+        {
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail($"timed out waiting for {what}\n{diagnostics()}");
+            await Task.Delay(200);
+        }
+    }
+
+    private static int Count(DcmjsScp archive, string command, string? sopInstance = null) =>
+        archive.Requests().Count(m => m.Command == command && (sopInstance is null || m.SopInstance == sopInstance));
+
+    [Fact]
+    public async Task Orthanc_reports_on_a_new_association_and_only_then_the_spool_forgets_the_objects()
+    {
+        using var dir = new TempDirectory("commit-orthanc");
+        var scpPort = FreePort.Get();
+        using var orthanc = new OrthancPeer(modalities: new Dictionary<string, (string, int)> { ["gateway"] = ("GATEWAY", scpPort) });
+        using var gateway = new GatewayProcess(dir.Path, scpPort, Destination("orthanc", orthanc.AeTitle, orthanc.DicomPort, """{ "sameAssociationSeconds": 0 }"""));
+        gateway.Start();
+        var samples = Samples();
+        Send(gateway, samples);
+
+        await Until(() => orthanc.Instances().Count == 3 && gateway.SpoolEntries == 0, "Orthanc's commitment of 3 objects", () => gateway.AllOutput);
+        Assert.Equal(samples.Select(SopInstanceOf).Order(StringComparer.Ordinal), orthanc.InstancesBySopInstanceUid().Keys.Order(StringComparer.Ordinal));
+        // Stored first, kept while awaiting the report, forgotten when the report (from ORTHANC, to our SCP) committed them.
+        var output = gateway.AllOutput;
+        var stored = output.IndexOf("awaiting commitment", StringComparison.Ordinal);
+        var report = output.IndexOf("Commitment report from orthanc", StringComparison.Ordinal);
+        Assert.True(stored >= 0 && report > stored, output);
+        Assert.Matches(@"Commitment report from orthanc \(transaction 2\.25\.\d+\): [1-3] committed, 0 failed", output);
+    }
+
+    [Fact]
+    public async Task A_report_on_the_same_association_commits_and_a_failed_instance_is_sent_again_then_dead_lettered_with_the_reason()
+    {
+        using var dir = new TempDirectory("commit-same");
+        var samples = Samples();
+        var failing = SopInstanceOf(samples[1]);
+        var config = new DcmjsScpConfig { AcceptStorage = true, Commitment = new DcmjsCommitment { Report = DcmjsReport.SameAssociation, FailedSopInstances = [failing] } };
+        using var archive = DcmjsPeer.StartScp("ARCHIVE", config);
+        using var gateway = new GatewayProcess(dir.Path, FreePort.Get(), Destination("archive", "ARCHIVE", archive.Port, """{ "maxSends": 2 }"""));
+        gateway.Start();
+        Send(gateway, samples);
+
+        string List() => GatewayExecutable.Run("spool", "list", "--spool", gateway.SpoolPath).StdOut;
+        await Until(() => gateway.SpoolEntries == 1 && List().Contains("1 dead letter(s)", StringComparison.Ordinal), "two committed, one dead letter",
+            () => List() + gateway.AllOutput + archive.Output);
+        // The failed one was stored twice (maxSends), each time asked for, each time reported failed; the others once.
+        Assert.True(Count(archive, "C-STORE", failing) == 2, List() + gateway.AllOutput + string.Join('\n', archive.Log()));
+        Assert.All(samples.Where(s => SopInstanceOf(s) != failing), s => Assert.Equal(1, Count(archive, "C-STORE", SopInstanceOf(s))));
+        var list = List();
+        Assert.Contains(failing, list);
+        Assert.Contains("0112H (no such object instance)", list);
+        Assert.Contains("sent 2 times", list);
+        Assert.All(archive.Sent().Where(m => m.Command == "N-EVENT-REPORT"), m => Assert.Equal("same", m.Association));
+    }
+
+    [Fact]
+    public async Task Without_a_report_the_entry_waits_visibly_is_asked_again_and_finally_sent_again()
+    {
+        using var dir = new TempDirectory("commit-none");
+        var sample = Samples()[0];
+        var uid = SopInstanceOf(sample);
+        using var archive = DcmjsPeer.StartScp("ARCHIVE", new DcmjsScpConfig { AcceptStorage = true, Commitment = new DcmjsCommitment { Report = DcmjsReport.None } });
+        using var gateway = new GatewayProcess(dir.Path, FreePort.Get(),
+            Destination("archive", "ARCHIVE", archive.Port, """{ "timeoutSeconds": 10, "maxRequests": 2, "sameAssociationSeconds": 1 }"""));
+        gateway.Start();
+        Send(gateway, sample);
+
+        await Until(() => Count(archive, "N-ACTION") == 1, "the first commitment request", () => gateway.AllOutput + archive.Output);
+        var list = GatewayExecutable.Run("spool", "list", "--spool", gateway.SpoolPath).StdOut;
+        Assert.Contains("1 awaiting commitment", list);
+        Assert.Matches(@"awaiting-commitment \(transaction 2\.25\.\d+, asked 1 time\(s\)", list);
+        Assert.Equal(1, gateway.SpoolEntries);
+
+        // No report within the time-out: asked again (a new transaction), then — maxRequests reached — stored again.
+        await Until(() => Count(archive, "C-STORE", uid) == 2 && Count(archive, "N-ACTION") == 3, "a second request, then a second C-STORE and its request",
+            () => gateway.AllOutput + archive.Output);
+        var transactions = archive.Requests().Where(m => m.Command == "N-ACTION").Select(m => m.Text("00081195")).ToList();
+        Assert.Equal(3, transactions.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(1, gateway.SpoolEntries); // never forgotten uncommitted
+    }
+
+    [Fact]
+    public async Task A_report_that_arrives_after_the_gateway_was_killed_and_restarted_is_still_matched()
+    {
+        using var dir = new TempDirectory("commit-kill");
+        var sample = Samples()[0];
+        var scpPort = FreePort.Get();
+        var commitment = new DcmjsCommitment { Report = DcmjsReport.NewAssociation, Delay = TimeSpan.FromSeconds(4), CallbackPort = scpPort, CallbackAet = "GATEWAY" };
+        using var archive = DcmjsPeer.StartScp("ARCHIVE", new DcmjsScpConfig { AcceptStorage = true, Commitment = commitment });
+        using var gateway = new GatewayProcess(dir.Path, scpPort, Destination("archive", "ARCHIVE", archive.Port, """{ "sameAssociationSeconds": 0 }"""));
+        gateway.Start();
+        Send(gateway, sample);
+        await Until(() => Count(archive, "N-ACTION") == 1, "the commitment request", () => gateway.AllOutput + archive.Output);
+        gateway.Kill();
+        Assert.Equal(1, gateway.SpoolEntries); // asked, not answered: kept
+
+        gateway.Start();
+        await Until(() => gateway.SpoolEntries == 0, "the report after the restart", () => gateway.AllOutput + archive.Output);
+        Assert.Matches(@"Commitment report from archive \(transaction 2\.25\.\d+\): 1 committed", gateway.AllOutput);
+        Assert.Equal(1, Count(archive, "C-STORE")); // committed, never sent twice
+    }
+}
