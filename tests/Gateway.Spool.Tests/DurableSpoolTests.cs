@@ -258,3 +258,47 @@ public sealed class DurableSpoolTests : IDisposable
         Assert.Equal([young.Id], spool.Entries.Select(e => e.Id));
     }
 }
+
+/// <summary>Issue #18: the Storage Commitment states of a delivery survive a restart, and the entry stays until committed.</summary>
+public sealed class CommitmentStateTests : IDisposable
+{
+    private readonly TempDirectory _dir = new("commit-state");
+    private readonly Microsoft.Extensions.Time.Testing.FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 2, 8, 0, 0, TimeSpan.Zero));
+    private static readonly SpoolObjectInfo Info = new("1.2.840.10008.5.1.4.1.1.7", "1.2.3.4", "OT", "test");
+
+    public void Dispose() => _dir.Dispose();
+
+    private DurableSpool Spool() => new(new SpoolOptions { Directory = _dir.Path, MinFreeBytes = 0 }, time: _time);
+
+    [Fact]
+    public void Awaiting_commitment_is_durable_matched_by_current_and_earlier_transactions_and_done_only_when_committed()
+    {
+        var spool = Spool();
+        var entry = spool.Enqueue(new MemoryStream(new byte[10]), 10, Info, ["pacs"]);
+        spool.MarkAwaitingCommitment(entry.Id, "pacs");
+        Assert.False(spool.Find(entry.Id)!.IsFinished);
+        Assert.Null(spool.NextDue("pacs", _time.GetUtcNow(), new HashSet<string>())); // not sent again while awaiting
+        Assert.Single(spool.CommitmentDue("pacs", _time.GetUtcNow(), 10));
+        spool.MarkCommitRequested(entry.Id, "pacs", "2.25.1", _time.GetUtcNow().AddMinutes(10));
+        spool.MarkCommitRequested(entry.Id, "pacs", "2.25.2", _time.GetUtcNow().AddMinutes(10));
+        Assert.Empty(spool.CommitmentDue("pacs", _time.GetUtcNow(), 10));
+
+        var restarted = Spool();
+        restarted.Recover();
+        var d = restarted.Find(entry.Id)!.Deliveries["pacs"];
+        Assert.Equal((DeliveryState.AwaitingCommitment, "2.25.2", 2, 1), (d.State, d.Transaction, d.CommitRequests, d.Stored));
+        Assert.Equal(["2.25.1"], d.EarlierTransactions);
+        Assert.NotNull(restarted.FindAwaiting("pacs", "2.25.1", "1.2.3.4"));
+        Assert.NotNull(restarted.FindAwaiting("pacs", "2.25.2", "1.2.3.4"));
+        Assert.Null(restarted.FindAwaiting("pacs", "2.25.3", "1.2.3.4"));
+        Assert.Equal(_time.GetUtcNow().AddMinutes(10), restarted.NextCommitmentTime("pacs"));
+
+        restarted.MarkCommitFailed(entry.Id, "pacs", "not committed", _time.GetUtcNow());
+        Assert.NotNull(restarted.NextDue("pacs", _time.GetUtcNow(), new HashSet<string>())); // sent again
+        restarted.MarkAwaitingCommitment(entry.Id, "pacs");
+        Assert.Equal(2, restarted.Find(entry.Id)!.Deliveries["pacs"].Stored);
+        restarted.MarkDone(entry.Id, "pacs");
+        Assert.Empty(restarted.Entries);
+        Assert.Empty(Directory.GetFiles(restarted.ObjectsDir));
+    }
+}

@@ -44,6 +44,9 @@ public sealed class UntrustedStateTests : IDisposable
     [InlineData("sha-short", "checksum")]
     [InlineData("id-other", "names entry")]
     [InlineData("attempts-negative", "attempts")]
+    [InlineData("transaction-garbled", "commitment transaction")]
+    [InlineData("earlier-transactions-garbled", "earlier commitment transactions")]
+    [InlineData("commit-requests-negative", "commitment requests")]
     [InlineData("not-json", "not valid")]
     [InlineData("json-null", "empty")]
     public void A_malformed_state_file_is_quarantined_with_its_reason_and_the_rest_flows(string corruption, string reason)
@@ -61,6 +64,9 @@ public sealed class UntrustedStateTests : IDisposable
             case "sha-short": Edit(spool, bad.Id, j => j["Sha256"] = "abc"); break;
             case "id-other": Edit(spool, bad.Id, j => j["Id"] = good.Id); break;
             case "attempts-negative": Edit(spool, bad.Id, j => j["Deliveries"]!["orthanc"]!["Attempts"] = -1); break;
+            case "transaction-garbled": Edit(spool, bad.Id, j => j["Deliveries"]!["orthanc"]!["Transaction"] = "2.25.x"); break;
+            case "earlier-transactions-garbled": Edit(spool, bad.Id, j => j["Deliveries"]!["orthanc"]!["EarlierTransactions"] = new JsonArray("1.2", "", "3")); break;
+            case "commit-requests-negative": Edit(spool, bad.Id, j => j["Deliveries"]!["orthanc"]!["CommitRequests"] = -3); break;
             case "not-json": File.WriteAllText(path, "{\"Id\": \"x\", "); break;
             case "json-null": File.WriteAllText(path, "null"); break;
         }
