@@ -67,6 +67,62 @@ public sealed class StorageCommitmentTests
     }
 
     [Fact]
+    public async Task An_instance_Orthanc_lost_after_storing_it_is_reported_failed_sent_again_and_then_committed()
+    {
+        using var dir = new TempDirectory("commit-orthanc-lost");
+        var scpPort = FreePort.Get();
+        // Orthanc "loses" the first copy of every instance it stores (deleted at once), as an archive with a fault would.
+        const string Lua = """
+            seen = {}
+            function OnStoredInstance(instanceId, tags, metadata, origin)
+              local uid = tags['SOPInstanceUID']
+              if seen[uid] == nil then
+                seen[uid] = true
+                Delete(instanceId)
+              end
+            end
+            """;
+        using var orthanc = new OrthancPeer(modalities: new Dictionary<string, (string, int)> { ["gateway"] = ("GATEWAY", scpPort) }, lua: Lua);
+        using var gateway = new GatewayProcess(dir.Path, scpPort, Destination("orthanc", orthanc.AeTitle, orthanc.DicomPort, """{ "sameAssociationSeconds": 0 }"""));
+        gateway.Start();
+        var sample = Samples()[0];
+        Send(gateway, sample);
+
+        await Until(() => gateway.SpoolEntries == 0, "the second copy's commitment", () => gateway.AllOutput + orthanc.Output);
+        Assert.Equal([SopInstanceOf(sample)], orthanc.InstancesBySopInstanceUid().Keys);
+        var output = gateway.AllOutput;
+        Assert.Contains("is sent to orthanc again: the archive did not commit it", output);
+        Assert.Matches(@"Commitment report from orthanc \(transaction 2\.25\.\d+\): 0 committed, 1 failed", output);
+        Assert.Matches(@"Commitment report from orthanc \(transaction 2\.25\.\d+\): 1 committed, 0 failed", output);
+    }
+
+    [Fact]
+    public void Gateway_commit_asks_Orthanc_and_takes_its_report_on_a_new_association()
+    {
+        var listen = FreePort.Get();
+        using var orthanc = new OrthancPeer(modalities: new Dictionary<string, (string, int)> { ["gateway"] = ("GATEWAY", listen) });
+        var samples = Samples();
+        var send = GatewayExecutable.Run(["send", .. samples, "--to", $"127.0.0.1:{orthanc.DicomPort}", "--called", orthanc.AeTitle]);
+        Assert.True(send.ExitCode == 0, send.All);
+        using var dir = new TempDirectory("commit-cli");
+        var neverSent = Path.Combine(dir.Path, "never-sent.dcm");
+        var copy = DicomFile.Open(samples[0]);
+        copy.Dataset.Set(DicomTags.SOPInstanceUID, DicomVR.UI, "1.2.826.0.1.3680043.10.99.18.7");
+        copy.Save(neverSent);
+
+        var commit = GatewayExecutable.Run(["commit", .. samples, "--to", $"127.0.0.1:{orthanc.DicomPort}", "--called", orthanc.AeTitle,
+            "--listen", listen.ToString(CultureInfo.InvariantCulture), "--timeout", "30"]);
+        Assert.True(commit.ExitCode == 0, commit.All);
+        Assert.All(samples, s => Assert.Contains($"{SopInstanceOf(s)}: committed", commit.StdOut));
+
+        var refused = GatewayExecutable.Run(["commit", samples[0], neverSent, "--to", $"127.0.0.1:{orthanc.DicomPort}", "--called", orthanc.AeTitle,
+            "--listen", listen.ToString(CultureInfo.InvariantCulture), "--timeout", "30"]);
+        Assert.True(refused.ExitCode == 1, refused.All);
+        Assert.Contains($"{SopInstanceOf(samples[0])}: committed", refused.StdOut);
+        Assert.Contains("1.2.826.0.1.3680043.10.99.18.7: failed: 0112H (no such object instance)", refused.StdOut);
+    }
+
+    [Fact]
     public async Task A_report_on_the_same_association_commits_and_a_failed_instance_is_sent_again_then_dead_lettered_with_the_reason()
     {
         using var dir = new TempDirectory("commit-same");

@@ -24,7 +24,7 @@ public sealed class OrthancPeer : IDisposable
 
     /// <param name="modalities">Peers Orthanc knows by name: AE title and port on 127.0.0.1 (where it sends storage commitment reports).</param>
     public OrthancPeer(string aeTitle = "ORTHANC", bool checkCalledAe = true, int? dicomPort = null, string? worklists = null, string defaultEncoding = "Latin1",
-        IReadOnlyDictionary<string, (string AeTitle, int Port)>? modalities = null)
+        IReadOnlyDictionary<string, (string AeTitle, int Port)>? modalities = null, string? lua = null)
     {
         _exe = Peers.Require("Orthanc", "orthanc");
         DicomPort = dicomPort ?? FreePort.Get();
@@ -49,6 +49,12 @@ public sealed class OrthancPeer : IDisposable
             ["DicomAlwaysAllowFind"] = true,
             ["DefaultEncoding"] = defaultEncoding,
         };
+        if (lua is not null)
+        {
+            var script = Path.Combine(_dir.Path, "script.lua");
+            System.IO.File.WriteAllText(script, lua);
+            config["LuaScripts"] = new[] { script };
+        }
         if (modalities is not null)
             config["DicomModalities"] = modalities.ToDictionary(m => m.Key, m => (object)new object[] { m.Value.AeTitle, "127.0.0.1", m.Value.Port });
         if (worklists is not null)
