@@ -155,3 +155,27 @@ public sealed class FormTests
         Assert.DoesNotContain(web.Control.Config.Destinations, d => d.Name == "bad");
     }
 }
+
+/// <summary>The System page's log is paged (50 a page): "Older" shows the next page (the parameter is not Razor's reserved "page").</summary>
+public sealed partial class LogPagingTests
+{
+    [Microsoft.Extensions.Logging.LoggerMessage(9999, Microsoft.Extensions.Logging.LogLevel.Warning, "problem number {N}")]
+    private static partial void Problem(Microsoft.Extensions.Logging.ILogger logger, int n);
+
+    [Fact]
+    public async Task Older_shows_the_second_page_of_the_log()
+    {
+        await using var web = await new WebFixture().StartAsync();
+        var log = web.Loggers.CreateLogger("gateway.test");
+        for (var i = 0; i < 120; i++)
+            Problem(log, i);
+        using var client = await web.LoggedInAsync();
+        var first = await client.GetStringAsync("/system?log=all");
+        Assert.Contains("Page 1 of 3", first, StringComparison.Ordinal);
+        var older = System.Text.RegularExpressions.Regex.Match(first, "id=\"log-older\" href=\"([^\"]+)\"").Groups[1].Value;
+        var second = await client.GetStringAsync(WebUtility.HtmlDecode(older));
+        Assert.Contains("Page 2 of 3", second, StringComparison.Ordinal);
+        Assert.Contains("problem number 69", second, StringComparison.Ordinal);
+        Assert.DoesNotContain("problem number 119", second, StringComparison.Ordinal);
+    }
+}

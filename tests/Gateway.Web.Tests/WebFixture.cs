@@ -12,6 +12,9 @@ internal sealed partial class WebFixture : IAsyncDisposable
 {
     private readonly TempDirectory _dir = new("web");
     private readonly ILoggerFactory _loggers;
+
+    /// <summary>The loggers the page writes to (the System page's buffer among them).</summary>
+    public ILoggerFactory Loggers => _loggers;
     private readonly TimeProvider? _time;
     private GatewayWeb? _web;
 

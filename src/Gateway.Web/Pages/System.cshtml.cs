@@ -33,7 +33,7 @@ public sealed class SystemModel(IGatewayControl control, WebState state, Session
 
     public string? FieldError(string field) => _fieldErrors.GetValueOrDefault(field);
 
-    public void OnGet(string? log, int page = 0) => LoadLogs(log, page);
+    public void OnGet(string? log, int p = 0) => LoadLogs(log, p); // not "page": Razor Pages reserves that route value
 
     public void OnPostUpload(IFormFile? config)
     {
