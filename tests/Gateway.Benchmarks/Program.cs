@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Gateway.Benchmarks;
 
-// Usage: scripts/bench.sh dicom|network|wrap|spool|service|acquisition [--quick]
+// Usage: scripts/bench.sh dicom|network|wrap|spool|service|acquisition|commitment [--quick]
 //   dicom: in-process BenchmarkDotNet figures, then `gateway` vs dcmtk side by side on the same files.
 //   network: `gateway send` vs storescu and dcmsend into one storescp (with and without TCP_NODELAY=1).
 var suite = args.FirstOrDefault() ?? "dicom";
@@ -51,6 +51,12 @@ switch (suite)
         foreach (var row in AcquisitionBenchmarks.Run(quick))
             Console.WriteLine(row);
         return 0;
+    case "commitment":
+        Console.WriteLine("| scenario | time (send → empty spool) | throughput | spool state writes per object |");
+        Console.WriteLine("|---|---|---|---|");
+        foreach (var row in CommitmentBenchmarks.Run(quick))
+            Console.WriteLine(row);
+        return 0;
     case "service":
         Console.WriteLine("| measure | value |");
         Console.WriteLine("|---|---|");
@@ -58,6 +64,6 @@ switch (suite)
             Console.WriteLine(row);
         return 0;
     default:
-        Console.Error.WriteLine($"unknown suite '{suite}'; known: dicom, network, wrap, spool, service, acquisition");
+        Console.Error.WriteLine($"unknown suite '{suite}'; known: dicom, network, wrap, spool, service, acquisition, commitment");
         return 2;
 }
