@@ -233,6 +233,8 @@ public static partial class ConfigValidator
         if (m.ReportAeTitle is { } report)
             AeTitle(p, $"{key}.reportAeTitle", report);
         // A report on a new association comes to our SCP: the archive must be let in.
+        if (c.LocalScp is null)
+            p.Add($"{key}: needs localScp — archives report their commitment on a new association to it (without it every object would be sent maxSends times and dead-lettered)");
         var ae = m.ReportAeTitle ?? destinationAe;
         if (c.LocalScp is { AllowedCallingAeTitles: { Count: > 0 } allowed } && !allowed.Contains(ae))
             p.Add($"{key}.reportAeTitle: '{ae}' (the archive's AE title) is not in localScp.allowedCallingAeTitles, so its reports on a new association would be refused");

@@ -437,11 +437,14 @@ public sealed class DurableSpool
     /// objects are not kept, the entry is deleted straight away: the deletion is the durable record, and writing a
     /// "done" state first would cost two more fsyncs for nothing.
     /// </summary>
-    public void MarkDone(string id, string destination)
+    /// <param name="when">When given, done only if the delivery satisfies it under the lock (false otherwise).</param>
+    public bool MarkDone(string id, string destination, Func<Delivery, bool>? when = null)
     {
         SpoolEntry? finished = null;
         lock (_lock)
         {
+            if (when is not null && (!_entries.TryGetValue(id, out var current) || !current.Deliveries.TryGetValue(destination, out var now) || !when(now)))
+                return false;
             if (_entries.TryGetValue(id, out var entry) && entry.Deliveries.TryGetValue(destination, out var d)
                 && _options.KeepDelivered <= TimeSpan.Zero
                 && entry.Deliveries.All(kv => kv.Key == destination || kv.Value.State == DeliveryState.Done))
@@ -453,10 +456,10 @@ public sealed class DurableSpool
         if (finished is not null)
         {
             Raise(new SpoolEvent(SpoolEvent.Sent, id, destination));
-            return;
+            return true;
         }
-        Update(id, destination, d => d with { State = DeliveryState.Done, Attempts = d.Attempts + 1, LastError = null },
-            new SpoolEvent(SpoolEvent.Sent, id, destination));
+        return Update(id, destination, d => d with { State = DeliveryState.Done, Attempts = d.Attempts + 1, LastError = null },
+            new SpoolEvent(SpoolEvent.Sent, id, destination), when);
     }
 
     /// <summary>
@@ -474,26 +477,70 @@ public sealed class DurableSpool
     /// Records, before the request is sent, that commitment of the entry is asked for in <paramref name="transaction"/>,
     /// to be asked again after <paramref name="deadline"/>; the transaction it replaces stays matchable (a late report).
     /// </summary>
-    public void MarkCommitRequested(string id, string destination, string transaction, DateTimeOffset deadline) =>
+    /// <param name="count">False for the request made again after a start: it does not count towards maxRequests.</param>
+    /// <returns>False when the entry no longer awaits commitment (committed or sent again meanwhile).</returns>
+    public bool MarkCommitRequested(string id, string destination, string transaction, DateTimeOffset deadline, bool count = true) =>
         Update(id, destination, d => d with
         {
             Transaction = transaction,
             EarlierTransactions = d.Transaction is null ? d.EarlierTransactions
                 : [d.Transaction, .. (d.EarlierTransactions ?? []).Take(SpoolEntryValidator.MaxEarlierTransactions - 1)],
             NextAttempt = deadline,
-            CommitRequests = d.CommitRequests + 1,
-        }, null);
+            CommitRequests = d.CommitRequests + (count ? 1 : 0),
+        }, null, d => d.State == DeliveryState.AwaitingCommitment);
+
+    /// <summary>The request of <paramref name="transaction"/> never reached the archive: asked again from <paramref name="next"/>, not counted.</summary>
+    /// <param name="uncount">True when the request never reached the archive (it does not count towards maxRequests).</param>
+    public bool RescheduleCommitRequest(string id, string destination, string transaction, DateTimeOffset next, bool uncount) =>
+        Update(id, destination, d => d with { NextAttempt = next, CommitRequests = uncount ? Math.Max(0, d.CommitRequests - 1) : d.CommitRequests }, null,
+            d => d.State == DeliveryState.AwaitingCommitment && d.Transaction == transaction);
+
+    /// <summary>The archive's report of <paramref name="transaction"/> commits the object: done (atomically checked: false when it no longer awaits that transaction).</summary>
+    public bool TryCommit(string id, string destination, string transaction) => MarkDone(id, destination, d => d.InTransaction(transaction));
+
+    /// <summary>The deliveries to <paramref name="destination"/> that <paramref name="transaction"/> asked about, by SOP Instance UID (one scan per report).</summary>
+    public IReadOnlyDictionary<string, SpoolEntry> AwaitingIn(string destination, string transaction)
+    {
+        lock (_lock)
+        {
+            var found = new Dictionary<string, SpoolEntry>(StringComparer.Ordinal);
+            foreach (var e in _entries.Values)
+            {
+                if (e.Deliveries.TryGetValue(destination, out var d) && d.InTransaction(transaction))
+                    found.TryAdd(e.SopInstanceUid, e);
+            }
+            return found;
+        }
+    }
+
+    /// <summary>
+    /// A destination that no longer asks for commitment: what awaits it counts as delivered (its C-STORE succeeded, which
+    /// is now the policy). Returns how many.
+    /// </summary>
+    public int ForgetCommitments(string destination)
+    {
+        var count = 0;
+        foreach (var e in Entries)
+        {
+            if (MarkDone(e.Id, destination, d => d.State == DeliveryState.AwaitingCommitment))
+                count++;
+        }
+        return count;
+    }
 
     /// <summary>
     /// The archive did not commit the object (its report listed it as failed, or it never answered): it is sent again
     /// from <paramref name="nextAttempt"/>, and commitment is asked for anew after that.
     /// </summary>
-    public void MarkCommitFailed(string id, string destination, string reason, DateTimeOffset nextAttempt) =>
+    /// <param name="transaction">When given, only if the delivery still awaits that transaction (a report's failure).</param>
+    /// <returns>False when the entry no longer awaits commitment (or that transaction).</returns>
+    public bool MarkCommitFailed(string id, string destination, string reason, DateTimeOffset nextAttempt, string? transaction = null) =>
         Update(id, destination, d => d with
         {
             State = DeliveryState.Pending, NextAttempt = nextAttempt, LastError = reason,
             Transaction = null, EarlierTransactions = null, CommitRequests = 0,
-        }, new SpoolEvent(SpoolEvent.CommitmentFailed, id, destination, reason));
+        }, new SpoolEvent(SpoolEvent.CommitmentFailed, id, destination, reason),
+            d => transaction is null ? d.State == DeliveryState.AwaitingCommitment : d.InTransaction(transaction));
 
     /// <summary>Entries awaiting commitment by <paramref name="destination"/> that are due to be asked for (oldest first, at most <paramref name="limit"/>).</summary>
     public IReadOnlyList<SpoolEntry> CommitmentDue(string destination, DateTimeOffset now, int limit)
@@ -529,9 +576,10 @@ public sealed class DurableSpool
         Update(id, destination, d => d with { Attempts = d.Attempts + 1, NextAttempt = nextAttempt, LastError = error },
             new SpoolEvent(SpoolEvent.RetryScheduled, id, destination, $"{error}; next attempt {nextAttempt:O}"));
 
-    public void MarkDead(string id, string destination, string reason) =>
+    /// <param name="when">When given, only if the delivery satisfies it under the lock (false otherwise).</param>
+    public bool MarkDead(string id, string destination, string reason, Func<Delivery, bool>? when = null) =>
         Update(id, destination, d => d with { State = DeliveryState.Dead, Attempts = d.Attempts + 1, LastError = reason },
-            new SpoolEvent(SpoolEvent.DeadLettered, id, destination, reason));
+            new SpoolEvent(SpoolEvent.DeadLettered, id, destination, reason), when);
 
     /// <summary>Puts dead letters back to pending (all, one entry, or one destination's); returns how many.</summary>
     public int Retry(string? id = null, string? destination = null)
@@ -541,7 +589,11 @@ public sealed class DurableSpool
         {
             foreach (var (dest, d) in e.Deliveries.Where(kv => kv.Value.State == DeliveryState.Dead && (destination is null || kv.Key == destination)))
             {
-                Update(e.Id, dest, x => x with { State = DeliveryState.Pending, NextAttempt = _time.GetUtcNow() }, null);
+                // A commitment dead letter starts afresh: as many sends and requests as a new object.
+                Update(e.Id, dest, x => x with
+                {
+                    State = DeliveryState.Pending, NextAttempt = _time.GetUtcNow(), Stored = 0, CommitRequests = 0, Transaction = null, EarlierTransactions = null,
+                }, null);
                 count++;
             }
         }
@@ -566,13 +618,21 @@ public sealed class DurableSpool
         return removed;
     }
 
-    private void Update(string id, string destination, Func<Delivery, Delivery> change, SpoolEvent? evt)
+    /// <param name="when">When given, the change is made only if the delivery (looked at under the lock) satisfies it;
+    /// false (and nothing written) otherwise, also when the entry is gone. Without it a missing entry throws.</param>
+    private bool Update(string id, string destination, Func<Delivery, Delivery> change, SpoolEvent? evt, Func<Delivery, bool>? when = null)
     {
         SpoolEntry updated;
         lock (_lock)
         {
             if (!_entries.TryGetValue(id, out var entry) || !entry.Deliveries.TryGetValue(destination, out var d))
+            {
+                if (when is not null)
+                    return false;
                 throw new KeyNotFoundException($"spool entry {id} has no delivery to {destination}");
+            }
+            if (when is not null && !when(d))
+                return false;
             updated = entry.With(destination, change(d));
             WriteState(updated);
             _entries[id] = updated;
@@ -581,6 +641,7 @@ public sealed class DurableSpool
             Raise(evt);
         if (updated.IsFinished && !updated.HasDeadLetters)
             ApplyRetention();
+        return true;
     }
 
     /// <summary>Removes delivered entries beyond the retention policy (oldest first); with the default, all of them.</summary>

@@ -6,9 +6,9 @@ namespace Gateway.Host.Tests;
 /// <summary>Issue #18: a destination's `commitment` section is validated like the rest — every problem at once, each naming its key.</summary>
 public sealed class CommitmentConfigTests
 {
-    private static GatewayConfig With(CommitmentConfig commitment, LocalScpConfig? scp = null) => new()
+    private static GatewayConfig With(CommitmentConfig commitment, LocalScpConfig? scp = null, bool withoutScp = false) => new()
     {
-        LocalScp = scp,
+        LocalScp = withoutScp ? null : scp ?? new LocalScpConfig(),
         Destinations = [new DestinationConfig { Name = "pacs", AeTitle = "PACS", Host = "pacs.example", Port = 104, Commitment = commitment }],
     };
 
@@ -33,6 +33,13 @@ public sealed class CommitmentConfigTests
         }));
         foreach (var key in new[] { "timeoutSeconds", "maxRequests", "maxSends", "sameAssociationSeconds", "batchLimit", "reportAeTitle" })
             Assert.Contains(problems, p => p.StartsWith($"destinations[0].commitment.{key}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Commitment_without_our_SCP_is_named()
+    {
+        var problem = Assert.Single(ConfigValidator.Validate(With(new CommitmentConfig(), withoutScp: true)));
+        Assert.StartsWith("destinations[0].commitment: needs localScp", problem, StringComparison.Ordinal);
     }
 
     [Fact]

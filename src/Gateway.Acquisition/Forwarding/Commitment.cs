@@ -34,11 +34,17 @@ public sealed record CommitmentPolicy
 /// <summary>
 /// Applies commitment reports (N-EVENT-REPORT, event type 1 "all committed" or 2 "some failed") to the spool, whichever
 /// association they arrive on. A committed instance's delivery is done (the entry goes when all are); a failed one is
-/// sent again, or dead-lettered with the archive's reason once <see cref="CommitmentPolicy.MaxSends"/> sends were made.
-/// An instance matches only when the report's Transaction UID is one we asked it in (the newest or a kept earlier one).
+/// sent again, or dead-lettered with the archive's reason once the archive stored it <see cref="CommitmentPolicy.MaxSends"/>
+/// times. An instance matches only when the report's Transaction UID is one we asked it in (the newest or a kept earlier
+/// one) and its SOP Class UID is the object's; every change is checked against the entry's state under the spool's lock,
+/// so a report racing a resend or another report changes nothing it should not. An instance in both sequences counts
+/// as failed. Items of other transactions or instances are ignored (counted as "not awaited here").
 /// </summary>
 public sealed class CommitmentReports(DurableSpool spool, IReadOnlyList<Destination> destinations, TimeProvider? time = null, ILogger? logger = null)
 {
+    /// <summary>More items than this in one report are not looked at (a broken or hostile archive): answered 0110.</summary>
+    public const int MaxItems = 50_000;
+
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
 
@@ -58,59 +64,90 @@ public sealed class CommitmentReports(DurableSpool spool, IReadOnlyList<Destinat
         var transaction = report?.TryGetString(DicomTags.TransactionUID);
         if (report is null || string.IsNullOrEmpty(transaction))
             return new DimseReply(new DicomStatus(0x0115)); // invalid argument value: no Transaction UID
-        var committed = 0;
-        var failed = 0;
-        var unknown = 0;
-        foreach (var item in Items(report, DicomTags.ReferencedSOPSequence))
+        var committedItems = Items(report, DicomTags.ReferencedSOPSequence);
+        var failedItems = Items(report, DicomTags.FailedSOPSequence);
+        var name = candidates.Count == 1 ? candidates[0].Name : string.Join(", ", candidates.Select(d => d.Name));
+        if (committedItems.Count + failedItems.Count > MaxItems)
         {
-            if (Find(candidates, transaction, item) is { } hit)
+            CommitmentLog.ReportTooLarge(_logger, name, transaction, committedItems.Count + failedItems.Count, MaxItems);
+            return new DimseReply(DicomStatus.ProcessingFailure with { ErrorComment = $"more than {MaxItems} items" });
+        }
+        // One scan of the spool per candidate, then look-ups by SOP Instance UID.
+        var awaiting = candidates.Select(d => (Destination: d, Entries: spool.AwaitingIn(d.Name, transaction))).ToList();
+        int committed = 0, failed = 0, unknown = 0, problems = 0;
+        // Failures first: an instance in both sequences is not committed.
+        foreach (var item in failedItems)
+        {
+            if (Find(awaiting, item) is not { } hit)
             {
-                spool.MarkDone(hit.Entry.Id, hit.Destination.Name);
+                unknown++;
+                continue;
+            }
+            var reason = FailureReason(item) is { } code ? $"{code:X4}H ({FailureMeaning(code)})" : "no reason given";
+            if (Try(() => Failed(hit.Destination, hit.Entry, $"the archive did not commit it (transaction {transaction}): failure reason {reason}", transaction), hit.Entry, name, ref problems))
+                failed++;
+            else
+                unknown++;
+        }
+        foreach (var item in committedItems)
+        {
+            if (Find(awaiting, item) is { } hit && Try(() => spool.TryCommit(hit.Entry.Id, hit.Destination.Name, transaction), hit.Entry, name, ref problems))
+            {
                 CommitmentLog.Committed(_logger, hit.Entry.SopInstanceUid, hit.Destination.Name, transaction);
                 committed++;
             }
             else
                 unknown++;
         }
-        foreach (var item in Items(report, DicomTags.FailedSOPSequence))
-        {
-            if (Find(candidates, transaction, item) is not { } hit)
-            {
-                unknown++;
-                continue;
-            }
-            var reason = FailureReason(item) is { } code ? $"{code:X4}H ({FailureMeaning(code)})" : "no reason given";
-            Failed(hit.Destination, hit.Entry, $"the archive did not commit it (transaction {transaction}): failure reason {reason}");
-            failed++;
-        }
-        CommitmentLog.Report(_logger, candidates.Count == 1 ? candidates[0].Name : string.Join(", ", candidates.Select(d => d.Name)),
-            transaction, committed, failed, unknown);
+        CommitmentLog.Report(_logger, name, transaction, committed, failed, unknown);
         Applied?.Invoke(transaction);
-        return DimseReply.Success;
+        // A state that could not be written (a full disk): the archive is told, and may report again; what was not
+        // written still awaits and is asked for again after the time-out.
+        return problems == 0 ? DimseReply.Success : new DimseReply(DicomStatus.ProcessingFailure with { ErrorComment = "the report could not be recorded in full" });
     }
 
-    /// <summary>Sends the object again, or dead-letters it once it was sent <see cref="CommitmentPolicy.MaxSends"/> times.</summary>
-    internal void Failed(Destination destination, SpoolEntry entry, string reason)
+    private bool Try(Func<bool> change, SpoolEntry entry, string destination, ref int problems)
     {
+        try
+        {
+            return change();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or KeyNotFoundException)
+        {
+            problems++;
+            CommitmentLog.ApplyFailed(_logger, entry.SopInstanceUid, destination, e.GetType().Name, e.Message);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Sends the object again, or dead-letters it once the archive stored it <see cref="CommitmentPolicy.MaxSends"/> times.
+    /// With <paramref name="transaction"/> only if the delivery still awaits that transaction. False when nothing changed.
+    /// </summary>
+    internal bool Failed(Destination destination, SpoolEntry entry, string reason, string? transaction = null)
+    {
+        bool Awaits(Delivery d) => transaction is null ? d.State == DeliveryState.AwaitingCommitment : d.InTransaction(transaction);
         var sends = entry.Deliveries[destination.Name].Stored;
         if (sends >= (destination.Commitment?.MaxSends ?? 1))
         {
-            spool.MarkDead(entry.Id, destination.Name, reason + $"; sent {sends} times");
+            if (!spool.MarkDead(entry.Id, destination.Name, reason + $"; stored {sends} times", Awaits))
+                return false;
             CommitmentLog.DeadLettered(_logger, entry.SopInstanceUid, destination.Name, reason);
-            return;
+            return true;
         }
-        spool.MarkCommitFailed(entry.Id, destination.Name, reason, _time.GetUtcNow());
+        if (!spool.MarkCommitFailed(entry.Id, destination.Name, reason, _time.GetUtcNow(), transaction))
+            return false;
         CommitmentLog.SendingAgain(_logger, entry.SopInstanceUid, destination.Name, reason);
+        return true;
     }
 
-    private (Destination Destination, SpoolEntry Entry)? Find(IReadOnlyList<Destination> candidates, string transaction, DicomDataset item)
+    private static (Destination Destination, SpoolEntry Entry)? Find(List<(Destination Destination, IReadOnlyDictionary<string, SpoolEntry> Entries)> awaiting, DicomDataset item)
     {
         if (item.TryGetString(DicomTags.ReferencedSOPInstanceUID) is not { Length: > 0 } instance)
             return null;
-        foreach (var d in candidates)
+        foreach (var (d, entries) in awaiting)
         {
-            if (spool.FindAwaiting(d.Name, transaction, instance) is { } entry
-                && item.TryGetString(DicomTags.ReferencedSOPClassUID) is { } sopClass && sopClass == entry.SopClassUid)
+            if (entries.TryGetValue(instance, out var entry) && item.TryGetString(DicomTags.ReferencedSOPClassUID) == entry.SopClassUid)
                 return (d, entry);
         }
         return null;
@@ -128,7 +165,7 @@ public sealed class CommitmentReports(DurableSpool spool, IReadOnlyList<Destinat
         }
     }
 
-    private static IEnumerable<DicomDataset> Items(DicomDataset report, DicomTag tag) =>
+    private static IReadOnlyList<DicomDataset> Items(DicomDataset report, DicomTag tag) =>
         report.Find(tag) is DicomSequence s ? s.Items : [];
 
     /// <summary>PS3.4 J.3.3.1.1 Failure Reason values.</summary>
@@ -148,19 +185,27 @@ public sealed class CommitmentReports(DurableSpool spool, IReadOnlyList<Destinat
 /// Asks one destination's archive to commit what it stored (N-ACTION, action type 1): every awaiting entry that was not
 /// yet asked for, or whose request had no report within <see cref="CommitmentPolicy.Timeout"/>, in batches of at most
 /// <see cref="CommitmentPolicy.BatchLimit"/>. The Transaction UID is written into each entry <b>before</b> the request
-/// leaves, so a report arriving after a restart is still matched. After a start every awaiting entry is asked for
-/// again at once (whether the last request left before the crash is unknown; the earlier transaction stays matchable).
-/// A request left without report <see cref="CommitmentPolicy.MaxRequests"/> times sends the object again. The report
-/// is taken on the requesting association for <see cref="CommitmentPolicy.SameAssociationWait"/>, later on our SCP.
-/// Survives every exception: said at once (2012), a back-off, then on.
+/// leaves, so a report arriving after a restart is still matched. When the process starts (<c>afterStart</c>) every
+/// awaiting entry is asked for again at once, not counted (whether the last request left before a crash is unknown;
+/// the earlier transaction stays matchable); a reload of the configuration does not do that. A request answered with
+/// no report <see cref="CommitmentPolicy.MaxRequests"/> times sends the object again. A request that never reached the
+/// archive (no connection, an abort) is asked again after the destination's back-off and does not count; one refused
+/// (failure status, context not accepted) is asked again after the back-off and counts. The report is taken on the
+/// requesting association for <see cref="CommitmentPolicy.SameAssociationWait"/> — by a waiter of its own, at most
+/// four at a time, so the next batch does not wait — and later on our SCP. Survives every exception: said at once
+/// (2012), a back-off, then on.
 /// </summary>
-public sealed class CommitmentRequester(DurableSpool spool, Destination destination, CommitmentReports reports, TimeProvider? time = null, ILogger? logger = null)
+public sealed class CommitmentRequester(DurableSpool spool, Destination destination, CommitmentReports reports, bool afterStart, TimeProvider? time = null, ILogger? logger = null)
     : IDisposable
 {
+    private const int MaxHeld = 4;
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
     private readonly SemaphoreSlim _wake = new(0);
+    private readonly SemaphoreSlim _held = new(MaxHeld);
+    private readonly List<Task> _holding = [];
     private readonly CommitmentPolicy _policy = destination.Commitment ?? throw new ArgumentException("the destination has no commitment policy", nameof(destination));
+    private int _failures;
 
     public Destination Destination => destination;
 
@@ -171,7 +216,11 @@ public sealed class CommitmentRequester(DurableSpool spool, Destination destinat
             _wake.Release();
     }
 
-    public void Dispose() => _wake.Dispose();
+    public void Dispose()
+    {
+        _wake.Dispose();
+        _held.Dispose();
+    }
 
     private void OnSpoolChanged(SpoolEvent e)
     {
@@ -189,37 +238,39 @@ public sealed class CommitmentRequester(DurableSpool spool, Destination destinat
         finally
         {
             spool.Changed -= OnSpoolChanged;
+            Task[] holding;
+            lock (_holding)
+                holding = [.. _holding];
+            await Task.WhenAll(holding).ConfigureAwait(false); // they end with ct and never throw
         }
     }
 
     private async Task LoopAsync(CancellationToken ct)
     {
-        // After a start every awaiting entry is asked for once, whatever its deadline; then only the due ones.
         var askedSinceStart = new HashSet<string>(StringComparer.Ordinal);
-        var afterStart = true;
-        var failures = 0;
+        var firstPass = afterStart;
         while (!ct.IsCancellationRequested)
         {
             try
             {
-                IReadOnlyList<SpoolEntry> due = afterStart
+                IReadOnlyList<SpoolEntry> due = firstPass
                     ? [.. spool.CommitmentDue(destination.Name, DateTimeOffset.MaxValue, int.MaxValue).Where(e => !askedSinceStart.Contains(e.Id)).Take(_policy.BatchLimit)]
                     : spool.CommitmentDue(destination.Name, _time.GetUtcNow(), _policy.BatchLimit);
                 if (due.Count == 0)
                 {
-                    if (afterStart)
+                    if (firstPass)
                     {
-                        afterStart = false;
+                        firstPass = false;
                         askedSinceStart.Clear();
                         continue;
                     }
                     await WaitAsync(ct).ConfigureAwait(false);
                     continue;
                 }
-                if (afterStart)
+                if (firstPass)
                     askedSinceStart.UnionWith(due.Select(e => e.Id));
-                await RequestAsync(due, ct).ConfigureAwait(false);
-                failures = 0;
+                await RequestAsync(due, firstPass, ct).ConfigureAwait(false);
+                _failures = 0;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -227,8 +278,7 @@ public sealed class CommitmentRequester(DurableSpool spool, Destination destinat
             }
             catch (Exception e)
             {
-                failures++;
-                var delay = Forwarder.Backoff(destination, failures - 1, Random.Shared.NextDouble());
+                var delay = Forwarder.Backoff(destination, _failures++, Random.Shared.NextDouble());
                 CommitmentLog.RequestFailed(_logger, destination.Name, e.GetType().Name, e.Message, delay.TotalSeconds, e);
                 try
                 {
@@ -270,7 +320,7 @@ public sealed class CommitmentRequester(DurableSpool spool, Destination destinat
             await Task.Delay(TimeSpan.FromMilliseconds(200), _time, ct).ConfigureAwait(false); // let a burst of stores gather
     }
 
-    private async Task RequestAsync(IReadOnlyList<SpoolEntry> due, CancellationToken ct)
+    private async Task RequestAsync(IReadOnlyList<SpoolEntry> due, bool againAfterStart, CancellationToken ct)
     {
         var now = _time.GetUtcNow();
         var transaction = DicomUidGenerator.Default.NewUid();
@@ -278,13 +328,14 @@ public sealed class CommitmentRequester(DurableSpool spool, Destination destinat
         foreach (var entry in due)
         {
             var delivery = entry.Deliveries[destination.Name];
-            if (delivery.CommitRequests >= _policy.MaxRequests)
+            // Due by its deadline (not merely asked again after a start) with every request left without a report.
+            if (!againAfterStart && delivery.Transaction is not null && delivery.CommitRequests >= _policy.MaxRequests)
             {
                 reports.Failed(destination, entry, $"no commitment report after {delivery.CommitRequests} requests");
                 continue;
             }
-            spool.MarkCommitRequested(entry.Id, destination.Name, transaction, now + _policy.Timeout);
-            asked.Add(entry);
+            if (spool.MarkCommitRequested(entry.Id, destination.Name, transaction, now + _policy.Timeout, count: !againAfterStart || delivery.Transaction is null))
+                asked.Add(entry);
         }
         if (asked.Count == 0)
             return;
@@ -303,41 +354,92 @@ public sealed class CommitmentRequester(DurableSpool spool, Destination destinat
             if (t == transaction)
                 reported.TrySetResult();
         }
+        void Reschedule(bool reached)
+        {
+            var next = _time.GetUtcNow() + Forwarder.Backoff(destination, _failures, Random.Shared.NextDouble());
+            foreach (var e in asked)
+                spool.RescheduleCommitRequest(e.Id, destination.Name, transaction, next, uncount: !reached);
+        }
+        await _held.WaitAsync(ct).ConfigureAwait(false);
+        DicomClientAssociation? association = null;
+        var handedOver = false;
         reports.Applied += OnApplied;
         try
         {
             var handlers = new DimseHandlers().On(CommandField.NEventReportRequest, DicomUids.StorageCommitmentPushModel,
                 (r, _) => ValueTask.FromResult(reports.Apply([destination], r)));
-            var options = destination.Client with { Handlers = handlers };
-            await using var association = await DicomClient.OpenAsync(options,
-                [new PresentationContextProposal(1, DicomUids.StorageCommitmentPushModel, [DicomUids.ExplicitVRLittleEndian, DicomUids.ImplicitVRLittleEndian])],
-                ct).ConfigureAwait(false);
-            if (!association.AcceptedContexts.Any(c => c.AbstractSyntax == DicomUids.StorageCommitmentPushModel))
+            DimseResponse response;
+            try
             {
-                var why = association.WhyNotAccepted(DicomUids.StorageCommitmentPushModel);
-                // The archive does not offer commitment: it will never answer. Said once per request; the entries
-                // are asked again after the time-out (and finally sent again), so nothing is forgotten uncommitted.
-                CommitmentLog.Refused(_logger, destination.Name, transaction, asked.Count, why);
-                await association.ReleaseAsync(ct).ConfigureAwait(false);
-                return;
+                association = await DicomClient.OpenAsync(destination.Client with { Handlers = handlers },
+                    [new PresentationContextProposal(1, DicomUids.StorageCommitmentPushModel, [DicomUids.ExplicitVRLittleEndian, DicomUids.ImplicitVRLittleEndian])],
+                    ct).ConfigureAwait(false);
+                if (!association.AcceptedContexts.Any(c => c.AbstractSyntax == DicomUids.StorageCommitmentPushModel))
+                {
+                    // The archive does not offer commitment: refused, counted (it ends in a resend, then a dead letter).
+                    CommitmentLog.Refused(_logger, destination.Name, transaction, asked.Count, association.WhyNotAccepted(DicomUids.StorageCommitmentPushModel));
+                    Reschedule(reached: true);
+                    await association.ReleaseAsync(ct).ConfigureAwait(false);
+                    return;
+                }
+                response = await association.NActionAsync(DicomUids.StorageCommitmentPushModel, DicomUids.StorageCommitmentPushModelInstance, 1, request, ct)
+                    .ConfigureAwait(false);
             }
-            var response = await association.NActionAsync(DicomUids.StorageCommitmentPushModel, DicomUids.StorageCommitmentPushModelInstance, 1, request, ct)
-                .ConfigureAwait(false);
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                Reschedule(reached: false); // never reached the archive (or no answer): not counted
+                throw;
+            }
             if (!response.Status.IsSuccess)
             {
                 CommitmentLog.Refused(_logger, destination.Name, transaction, asked.Count, response.Status.ToString());
+                Reschedule(reached: true);
                 await association.ReleaseAsync(ct).ConfigureAwait(false);
                 return;
             }
             CommitmentLog.Requested(_logger, destination.Name, transaction, asked.Count);
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            await Task.WhenAny(reported.Task, Task.Delay(_policy.SameAssociationWait, _time, wait.Token)).ConfigureAwait(false);
-            await wait.CancelAsync().ConfigureAwait(false);
+            if (_policy.SameAssociationWait > TimeSpan.Zero && !reported.Task.IsCompleted)
+            {
+                var hold = HoldAsync(association, reported.Task, OnApplied, ct);
+                handedOver = true;
+                lock (_holding)
+                {
+                    _holding.RemoveAll(t => t.IsCompleted);
+                    _holding.Add(hold);
+                }
+                return;
+            }
             await association.ReleaseAsync(ct).ConfigureAwait(false);
         }
         finally
         {
-            reports.Applied -= OnApplied;
+            if (!handedOver)
+            {
+                reports.Applied -= OnApplied;
+                if (association is not null)
+                    await association.DisposeAsync().ConfigureAwait(false);
+                _held.Release();
+            }
+        }
+    }
+
+    /// <summary>Keeps the requesting association open for a report on it, then releases it; never throws.</summary>
+    private async Task HoldAsync(DicomClientAssociation association, Task reported, Action<string> onApplied, CancellationToken ct)
+    {
+        try
+        {
+            await Task.WhenAny(reported, Task.Delay(_policy.SameAssociationWait, _time, ct)).ConfigureAwait(false);
+            await association.ReleaseAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is DicomNetworkException or IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The archive went away meanwhile: its report, if any, comes on a new association or the request is made again.
+        }
+        finally
+        {
+            reports.Applied -= onApplied;
+            await association.DisposeAsync().ConfigureAwait(false);
+            _held.Release();
         }
     }
 }
@@ -365,4 +467,10 @@ internal static partial class CommitmentLog
 
     [LoggerMessage(2016, LogLevel.Error, "Dead letter: {SopInstanceUid} never committed by {Destination}: {Reason}")]
     public static partial void DeadLettered(ILogger logger, string sopInstanceUid, string destination, string reason);
+
+    [LoggerMessage(2017, LogLevel.Error, "A commitment report from {Destination} about {SopInstanceUid} could not be recorded ({Kind}: {Reason}); it still awaits commitment and is asked for again")]
+    public static partial void ApplyFailed(ILogger logger, string sopInstanceUid, string destination, string kind, string reason);
+
+    [LoggerMessage(2018, LogLevel.Warning, "A commitment report from {Destination} (transaction {Transaction}) has {Count} items, more than {Max}: not looked at, answered 0110")]
+    public static partial void ReportTooLarge(ILogger logger, string destination, string transaction, int count, int max);
 }

@@ -106,13 +106,20 @@ internal static class CommitCommand
             }
         }
         var answer = report.Task.Result;
-        var committed = Items(answer, DicomTags.ReferencedSOPSequence).Select(i => i.TryGetString(DicomTags.ReferencedSOPInstanceUID)).OfType<string>().ToHashSet(StringComparer.Ordinal);
-        var failed = Items(answer, DicomTags.FailedSOPSequence).Where(i => i.TryGetString(DicomTags.ReferencedSOPInstanceUID) is not null)
-            .ToDictionary(i => i.TryGetString(DicomTags.ReferencedSOPInstanceUID)!, Reason, StringComparer.Ordinal);
-        var all = true;
-        foreach (var (_, uid) in instances)
+        // Committed only with the right SOP class; an instance also listed as failed (a broken report) is failed.
+        var committed = Items(answer, DicomTags.ReferencedSOPSequence)
+            .Select(i => (Class: i.TryGetString(DicomTags.ReferencedSOPClassUID), Instance: i.TryGetString(DicomTags.ReferencedSOPInstanceUID)))
+            .Where(i => i.Instance is not null).ToHashSet();
+        var failed = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var item in Items(answer, DicomTags.FailedSOPSequence))
         {
-            if (committed.Contains(uid))
+            if (item.TryGetString(DicomTags.ReferencedSOPInstanceUID) is { } failedUid)
+                failed.TryAdd(failedUid, Reason(item));
+        }
+        var all = true;
+        foreach (var (sopClass, uid) in instances)
+        {
+            if (!failed.ContainsKey(uid) && committed.Contains((sopClass, uid)))
                 stdout.WriteLine($"{uid}: committed");
             else
             {

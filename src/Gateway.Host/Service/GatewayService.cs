@@ -89,7 +89,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
             new("spool", ct => Task.Run(OpenSpool, ct), CloseSpoolAsync, log),
             new("forwarder", _ =>
             {
-                StartForwarder();
+                StartForwarder(afterStart: true);
                 if (_config.Destinations.Count == 0)
                     HostLog.NoDestination(_log);
                 return Task.CompletedTask;
@@ -261,9 +261,16 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
     private static DicomDataset ExamOf(GatewayConfig config) =>
         config.Exam is { } exam ? MetadataJson.Parse(exam.GetRawText(), "exam") : new DicomDataset();
 
-    private void StartForwarder()
+    /// <param name="afterStart">True once per process, after the spool's recovery: every object awaiting commitment is asked for again.</param>
+    private void StartForwarder(bool afterStart)
     {
         var destinations = _config.Destinations.Select(ToDestination).ToList();
+        // A destination that no longer asks for commitment: what awaited it counts as delivered (issue #18 review).
+        foreach (var d in destinations.Where(d => d.Commitment is null))
+        {
+            if (_spool.ForgetCommitments(d.Name) is > 0 and var forgotten)
+                HostLog.CommitmentTurnedOff(_log, d.Name, forgotten);
+        }
         // Idle workers beat four times per stall threshold (at most every 5 s), so only a wedged one falls silent.
         var stall = TimeSpan.FromSeconds(_config.Service.WatchdogStallSeconds);
         var heartbeat = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, stall.Ticks / 4));
@@ -272,7 +279,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         var forwarder = _forwarder;
         var commitment = new CommitmentReports(_spool, destinations, logger: loggers.CreateLogger("gateway.commitment"));
         _requesters = [.. destinations.Where(d => d.Commitment is not null)
-            .Select(d => new CommitmentRequester(_spool, d, commitment, logger: loggers.CreateLogger("gateway.commitment")))];
+            .Select(d => new CommitmentRequester(_spool, d, commitment, afterStart, logger: loggers.CreateLogger("gateway.commitment")))];
         _commitment = commitment;
         var requesters = _requesters;
         var forwarding = Supervisor.RunAsync("forwarder", forwarder.RunAsync, _log, _forwarderStop.Token, _down);
@@ -432,6 +439,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
             SpoolEvent.Sent => TelemetryEvent.Sent,
             SpoolEvent.RetryScheduled => TelemetryEvent.Retrying,
             SpoolEvent.DeadLettered => TelemetryEvent.DeadLettered,
+            SpoolEvent.CommitmentFailed => TelemetryEvent.Retrying,
             SpoolEvent.QuotaReached => TelemetryEvent.QuotaReached,
             _ => null,
         };
@@ -698,7 +706,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         if (Json(old.Destinations) != Json(next.Destinations) || old.Service != next.Service)
         {
             await StopForwarderAsync().ConfigureAwait(false);
-            StartForwarder();
+            StartForwarder(afterStart: false);
             applied.Add("destinations");
         }
         if (Json(old.Mqtt) != Json(next.Mqtt) || old.Box.Id != next.Box.Id)
