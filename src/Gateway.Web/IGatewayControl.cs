@@ -45,7 +45,11 @@ public interface IGatewayControl
 
     DicomDataset Exam();
 
-    void SetExam(DicomDataset exam);
+    /// <summary>
+    /// Manual entry (SWF's unscheduled case) for the next exam; null on success, else why it was refused (an exam is in
+    /// progress: end or cancel it first).
+    /// </summary>
+    string? SetExam(DicomDataset exam);
 
     // Scheduled workflow (issue #17). Every method below is audit-logged by the service (event, never patient data) and
     // returns null on success or the reason it was refused, in the technician's words.

@@ -47,7 +47,7 @@ internal sealed class FakeGatewayControl(string configPath, GatewayConfig config
     public int PurgeDeadLetters(string? id) { Calls.Add("purge"); return 0; }
     public (string Id, byte[] Png)? LastImage() => null;
     public DicomDataset Exam() => ExamSet;
-    public void SetExam(DicomDataset exam) { ExamSet = exam; Calls.Add("exam"); }
+    public string? SetExam(DicomDataset exam) { ExamSet = exam; Calls.Add("exam"); return null; }
 
     // Issue #17: the worklist page's helper fills these in.
     public WorklistView Worklist() => new(false, [], null, null);

@@ -89,7 +89,11 @@ internal sealed partial class GatewayService : IGatewayControl
 
     public DicomDataset Exam() => _exam.Snapshot();
 
-    public void SetExam(DicomDataset exam) => _exam.Set(exam);
+    public string? SetExam(DicomDataset exam)
+    {
+        _exam.Set(exam);
+        return null;
+    }
 
     // Issue #17, in progress on branch swf-base: the helper building the exam workflow replaces these.
     public Gateway.Web.WorklistView Worklist() => throw new NotSupportedException("issue #17 in progress");
