@@ -89,27 +89,6 @@ internal sealed partial class GatewayService : IGatewayControl
 
     public DicomDataset Exam() => _exam.Snapshot();
 
-    public string? SetExam(DicomDataset exam)
-    {
-        _exam.Set(exam);
-        return null;
-    }
-
-    // Issue #17, in progress on branch swf-base: the helper building the exam workflow replaces these.
-    public Gateway.Web.WorklistView Worklist() => throw new NotSupportedException("issue #17 in progress");
-
-    public Task<Gateway.Web.WorklistView> RefreshWorklistAsync(CancellationToken ct) => throw new NotSupportedException("issue #17 in progress");
-
-    public Gateway.Web.ExamView CurrentExam() => throw new NotSupportedException("issue #17 in progress");
-
-    public string? SelectStep(string key) => throw new NotSupportedException("issue #17 in progress");
-
-    public string? EndExam() => throw new NotSupportedException("issue #17 in progress");
-
-    public string? CancelExam(string reasonCode) => throw new NotSupportedException("issue #17 in progress");
-
-    public IReadOnlyList<Gateway.Web.DiscontinuationReason> DiscontinuationReasons => throw new NotSupportedException("issue #17 in progress");
-
     public bool RequestCapture() => _device?.RequestCapture() ?? false;
 
     public IReadOnlyList<Gateway.Web.Logging.LogEntry> RecentLogs() => RecentLog.Shared.Entries();

@@ -102,8 +102,6 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
             }, log),
             new("device", _ =>
             {
-                if (_config.Exam is not null)
-                    _exam.Set(ExamOf(_config));
                 StartDevice();
                 return Task.CompletedTask;
             }, StopDeviceAsync, log),
@@ -117,6 +115,11 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
                 StartWorklist();
                 return Task.CompletedTask;
             }, StopWorklistAsync, log),
+            new("exam and MPPS", _ =>
+            {
+                StartExam();
+                return Task.CompletedTask;
+            }, StopExamAsync, log),
             new("web page", _ => StartWebAsync(), async () =>
             {
                 if (_web is not null)
@@ -205,11 +208,13 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         _frameKeysAtStart = _spool.Entries.Where(e => e.SourceKey is not null).Select(e => e.Source).Distinct(StringComparer.Ordinal)
             .ToDictionary(source => source, source => AcquisitionSession.NewestKey(_spool, source), StringComparer.Ordinal);
         WarnUnknownDestinations();
+        // The exam's intents are decided by what the recovered spool holds, before anything can leave it (issue #17).
+        OpenExam();
         SweepIncoming();
         _control = SpoolControlServer.TryStart(_config.Spool.Path, OnControl, loggers.CreateLogger("gateway.spool"));
         _spool.Changed += OnSpoolEvent;
         _health = new HealthCollector(_config.Box.Id, _spool, () => [.. _config.Destinations.Select(d => d.Name)], _stats, () => _device,
-            _config.Spool.Path, TimeProvider.System);
+            _config.Spool.Path, TimeProvider.System, MppsHealthNow);
     }
 
     private async Task CloseSpoolAsync()
@@ -309,8 +314,10 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
                 RenderThumbnail(id);
         };
         session.KeyAtStart = _frameKeysAtStart.GetValueOrDefault(session.Source);
+        session.Journal = _workflow;
         session.RecoverCollectedSeries();
         var device = new DeviceRuntime(profile, session, loggers, seams);
+        device.EndExamRequested += why => _ = _workflow.End(why, DrainDevice);
         device.LinkChanged += state =>
         {
             _telemetry?.Publish(new TelemetryEvent(state == LinkState.Connected ? TelemetryEvent.DeviceConnected : TelemetryEvent.DeviceDisconnected,
@@ -681,10 +688,9 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
             applied.Add("mqtt");
         }
         if (Json(old.Exam) != Json(next.Exam))
-        {
-            _exam.Set(ExamOf(next));
             applied.Add("exam");
-        }
+        if (await ReloadExamAsync(old, next).ConfigureAwait(false))
+            applied.Add("mpps");
         if (Json(old.Device) != Json(next.Device))
         {
             await StopDeviceAsync().ConfigureAwait(false);
@@ -729,6 +735,8 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         _forwarderStop.Dispose();
         _telemetryStop.Dispose();
         _worklistStop.Dispose();
+        _examStop.Dispose();
+        _mppsSender?.Dispose();
         _deviceStop.Dispose();
         _device?.Dispose();
         _reload.Dispose();
