@@ -171,12 +171,25 @@ public sealed class ExamWorkflow : IExamJournal
     public string? SetManual(DicomDataset attributes) =>
         Replace("manual entry", attributes.Count == 0 ? null : new ExamRecord { Source = ExamRecord.Manual, Attributes = ExamAttributes.Unscheduled(attributes, _uids) });
 
-    /// <summary>The configuration's `exam` section changed: it applies when the exam is the configuration's (or none) and not in progress.</summary>
-    public void ConfigurationChanged(DicomDataset? exam)
+    /// <summary>
+    /// The configuration's `exam` section changed. It applies when the exam is the configuration's or none: one in
+    /// progress from the configuration ends first (COMPLETED: a box without a technician ends its exams this way);
+    /// a selected or typed exam stays.
+    /// </summary>
+    public void ConfigurationChanged(DicomDataset? exam, Action drain)
     {
+        bool endFirst;
         lock (_lock)
         {
             _configuration = exam is { Count: > 0 } ? exam : null;
+            if (_record.Source is not (ExamRecord.FromConfiguration or ExamRecord.None))
+                return;
+            endFirst = _record.InProgress;
+        }
+        if (endFirst && Finish("configuration", "the configuration's exam changed", null, drain) is null)
+            return; // the next record is already the new configuration's
+        lock (_lock)
+        {
             if (_record.InProgress || _ending || _record.Source is not (ExamRecord.FromConfiguration or ExamRecord.None))
                 return;
             var next = Fresh(_record.Number);

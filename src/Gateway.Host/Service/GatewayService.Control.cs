@@ -79,6 +79,8 @@ internal sealed partial class GatewayService : IGatewayControl
     public int Retry(string? id)
     {
         var n = _spool.Retry(id);
+        if (id is null)
+            n += _workflow.Mpps.Retry();
         _forwarder.WakeAll();
         return n;
     }

@@ -93,7 +93,7 @@ internal sealed partial class GatewayService
     {
         ConfigureWorkflow(next);
         if (GatewayConfig.ToJson(old.Exam) != GatewayConfig.ToJson(next.Exam))
-            _workflow.ConfigurationChanged(next.Exam is null ? null : ExamOf(next));
+            _workflow.ConfigurationChanged(next.Exam is null ? null : ExamOf(next), DrainDevice);
         if (GatewayConfig.ToJson(old.Mpps) == GatewayConfig.ToJson(next.Mpps))
             return false;
         await StopExamAsync().ConfigureAwait(false);

@@ -438,6 +438,9 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         try
         {
             reply = Commands.SpoolCommand.Apply(_spool, request.Action, request.Id, request.Destination);
+            // Refused MPPS messages go back in line with the dead letters (an operator fixed the cause at the RIS).
+            if (request.Action == "retry" && request.Id is null && _workflow.Mpps.Retry() is > 0 and var again)
+                reply = reply with { Message = $"{reply.Message}; {again} MPPS message(s) put back in line" };
         }
         catch (Exception e)
         {
