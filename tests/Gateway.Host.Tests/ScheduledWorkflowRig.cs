@@ -14,7 +14,7 @@ namespace Gateway.Host.Tests;
 /// </summary>
 internal sealed class ScheduledWorkflowRig : IAsyncDisposable
 {
-    private readonly CancellationTokenSource _stop = new();
+    private CancellationTokenSource _stop = new();
     private readonly ILoggerFactory _loggers;
     private Task<int>? _running;
     private int _images;
@@ -103,6 +103,8 @@ internal sealed class ScheduledWorkflowRig : IAsyncDisposable
             await _running;
         _running = null;
         Service.Dispose();
+        _stop.Dispose();
+        _stop = new CancellationTokenSource();
     }
 
     public async ValueTask DisposeAsync()

@@ -332,6 +332,10 @@ public sealed class ExamWorkflow : IExamJournal
                 : null;
             if (refused is not null)
                 return null;
+            // No exam selected (nor one in the configuration): the images are the device's own, as without a worklist —
+            // nothing is performed under an exam, so nothing is recorded and no MPPS is sent.
+            if (_record.Source == ExamRecord.None)
+                return new DicomDataset();
             var record = _record;
             var starting = !record.InProgress;
             if (starting)
@@ -364,6 +368,8 @@ public sealed class ExamWorkflow : IExamJournal
     {
         lock (_lock)
         {
+            if (!_record.Instances.Any(i => i.SopInstanceUid == sopInstanceUid && !i.Committed))
+                return true; // not begun under an exam (none was selected): nothing to record
             var record = _record with { Instances = [.. _record.Instances.Select(i => i.SopInstanceUid == sopInstanceUid ? i with { Committed = true } : i)] };
             try
             {
@@ -373,10 +379,12 @@ public sealed class ExamWorkflow : IExamJournal
                     record = record with { MppsCreated = true };
                 }
             }
-            catch (IOException e)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
-                ExamLog.MppsWriteFailed(_log, MppsMessage.IdOf(record.Number, 1), LogText.Bounded(e.Message));
-                return false; // the entry stays held; the next start (or the end) decides the intent by the spool
+                // Never a reason to fail the device: the entry stays held; the next start (or the end) decides the
+                // intent by the spool and queues the N-CREATE then.
+                ExamLog.MppsWriteFailed(_log, MppsMessage.IdOf(record.Number, 1), LogText.Bounded($"{e.GetType().Name}: {e.Message}"));
+                return false;
             }
             _lastImage = _time.GetUtcNow();
             if (!TrySave(record))
@@ -390,6 +398,8 @@ public sealed class ExamWorkflow : IExamJournal
     {
         lock (_lock)
         {
+            if (!_record.Instances.Any(i => i.SopInstanceUid == sopInstanceUid))
+                return;
             var record = _record with { Instances = [.. _record.Instances.Where(i => i.SopInstanceUid != sopInstanceUid)] };
             if (record.Instances.Count == 0 && !record.MppsCreated)
                 record = record with { Started = null, PpsUid = null, PpsId = null };

@@ -86,6 +86,9 @@ public sealed class MppsQueue
         {
             if (_messages.ContainsKey(message.Id))
                 return;
+            // Never after a refused message of its exam (the N-SET of an N-CREATE that failed): held with it.
+            if (message.State == MppsState.Pending && _messages.Values.FirstOrDefault(m => m.Exam == message.Exam && m.State == MppsState.Failed) is { } refused)
+                message = message with { State = MppsState.Failed, LastError = $"not sent: {refused.Command} of this exam was refused ({refused.LastError})" };
             Write(message);
             _messages[message.Id] = message;
             Prune();
