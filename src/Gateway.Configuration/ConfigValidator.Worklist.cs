@@ -47,10 +47,10 @@ public static partial class ConfigValidator
         Tls(p, "mpps.tls", m.Tls);
         if (m.TimeoutSeconds is < 1 or > 600)
             p.Add($"mpps.timeoutSeconds: {m.TimeoutSeconds} is not between 1 and 600");
-        if (m.RetryMinSeconds is < 1 or > 86400)
-            p.Add($"mpps.retryMinSeconds: {m.RetryMinSeconds} is not between 1 and 86400");
-        if (m.RetryMaxSeconds is < 1 or > 86400)
-            p.Add($"mpps.retryMaxSeconds: {m.RetryMaxSeconds} is not between 1 and 86400");
+        if (m.RetryMinSeconds is <= 0 or > 86400)
+            p.Add($"mpps.retryMinSeconds: {m.RetryMinSeconds} is not more than 0 and at most 86400");
+        if (m.RetryMaxSeconds is <= 0 or > 86400)
+            p.Add($"mpps.retryMaxSeconds: {m.RetryMaxSeconds} is not more than 0 and at most 86400");
         else if (m.RetryMaxSeconds < m.RetryMinSeconds)
             p.Add($"mpps.retryMaxSeconds: {m.RetryMaxSeconds} is less than mpps.retryMinSeconds ({m.RetryMinSeconds})");
     }

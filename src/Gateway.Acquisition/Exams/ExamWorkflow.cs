@@ -144,6 +144,8 @@ public sealed class ExamWorkflow : IExamJournal
                 changed = true;
             }
             _record = record;
+            // The idle time-out of an exam found in progress counts from this start.
+            _lastImage = record.InProgress ? _time.GetUtcNow() : null;
             if (changed)
                 TrySave(record);
             Apply(record);
