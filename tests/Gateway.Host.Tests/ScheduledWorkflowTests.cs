@@ -216,6 +216,13 @@ public sealed class ScheduledWorkflowTests
         Assert.Equal("K-1", rig.Control.CurrentExam().PatientId);
         Assert.Equal(1, rig.Control.CurrentExam().Images);
         Assert.Contains("in progress", rig.Control.SetExam(new DicomDataset().Set(DicomTags.PatientID, "K-2")), StringComparison.Ordinal);
+        // Ended after the restart: the N-SET lists the instance acquired before it.
+        Assert.Null(rig.Control.EndExam());
+        var set = mpps.WaitFor(l => l.Any(m => m.Event == "request" && m.Command == "N-SET"), Patience).Single(m => m.Event == "request" && m.Command == "N-SET");
+        Assert.Equal(rig.Stored().Keys, Listed(set));
+        Assert.Null(rig.Control.SetExam(new DicomDataset().Set(DicomTags.PatientID, "K-1")));
+        rig.Expose();
+        rig.WaitUntil(() => rig.Pacs.ReceivedFiles.Count == 2, Patience, "the next exam's image");
         await rig.StopAsync();
 
         var file = Path.Combine(rig.SpoolPath, "exam.json");
@@ -227,9 +234,9 @@ public sealed class ScheduledWorkflowTests
         Assert.Contains(rig.Log.Lines, l => l.StartsWith("[8008]", StringComparison.Ordinal));
         Assert.Single(Directory.GetFiles(rig.SpoolPath, "exam.json.unusable-*"));
         rig.Expose();
-        rig.WaitUntil(() => rig.Pacs.ReceivedFiles.Count == 2, Patience, "an image without exam");
+        rig.WaitUntil(() => rig.Pacs.ReceivedFiles.Count == 3, Patience, "an image without exam");
         // Never a silent wrong patient: the image after the unusable file has no exam's patient, and no MPPS starts.
-        Assert.Single(rig.Stored().Values, ds => ds.TryGetString(DicomTags.PatientID) == "K-1");
+        Assert.Equal(2, rig.Stored().Values.Count(ds => ds.TryGetString(DicomTags.PatientID) == "K-1"));
         Assert.Equal("none", rig.Control.CurrentExam().Source);
         Assert.Equal(0, rig.Control.CurrentExam().Images);
         Assert.DoesNotContain(rig.Log.Lines, l => l.StartsWith("[3023]", StringComparison.Ordinal));

@@ -98,7 +98,7 @@ public sealed class ExamWorkflow : IExamJournal
             ExamLog.MppsUnusable(_log, LogText.Bounded(problem));
         lock (_lock)
         {
-            _configuration = configurationExam is { Count: > 0 } ? configurationExam : null;
+            _configuration = HasValues(configurationExam) ? configurationExam : null;
             var record = _file.TryLoad(out var unusable);
             if (unusable is not null)
             {
@@ -171,7 +171,7 @@ public sealed class ExamWorkflow : IExamJournal
 
     /// <summary>Manual entry (the unscheduled case); an empty data set clears the selection.</summary>
     public string? SetManual(DicomDataset attributes) =>
-        Replace("manual entry", attributes.Count == 0 ? null : new ExamRecord { Source = ExamRecord.Manual, Attributes = ExamAttributes.Unscheduled(attributes, _uids) });
+        Replace("manual entry", !HasValues(attributes) ? null : new ExamRecord { Source = ExamRecord.Manual, Attributes = ExamAttributes.Unscheduled(attributes, _uids) });
 
     /// <summary>
     /// The configuration's `exam` section changed. It applies when the exam is the configuration's or none: one in
@@ -183,7 +183,7 @@ public sealed class ExamWorkflow : IExamJournal
         bool endFirst;
         lock (_lock)
         {
-            _configuration = exam is { Count: > 0 } ? exam : null;
+            _configuration = HasValues(exam) ? exam : null;
             if (_record.Source is not (ExamRecord.FromConfiguration or ExamRecord.None))
                 return;
             endFirst = _record.InProgress;
@@ -409,6 +409,9 @@ public sealed class ExamWorkflow : IExamJournal
                 _record = record;
         }
     }
+
+    /// <summary>An exam of only empty values (the example configuration's placeholders) is no exam.</summary>
+    private static bool HasValues(DicomDataset? ds) => ds is not null && ds.Any(i => i is DicomSequence || i is DicomElement { Length: > 0 });
 
     /// <summary>Intents decided: kept (committed) when their entry is in the spool, dropped otherwise.</summary>
     private static ExamRecord Resolve(ExamRecord record, Func<string, bool> inSpool) =>

@@ -424,8 +424,12 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
                 if (journal.Begin(examVersion, _iod.SopClassUid, identity.SopInstanceUid, identity.SeriesInstanceUid, out var refused) is not { } fromExam)
                     return Fail(refused ?? "the exam refused the object");
                 begun = true;
+                // As with every exam value: the non-empty ones win over the device's and the profile's.
                 foreach (var item in fromExam)
-                    metadata.AddOrUpdate(item);
+                {
+                    if (item is not DicomElement { Length: 0 })
+                        metadata.AddOrUpdate(item);
+                }
                 // The exam's study, when it names one (it does when it names its patient): the series was begun in it.
                 if (fromExam.TryGetString(DicomTags.StudyInstanceUID) is { Length: > 0 } study)
                 {

@@ -191,14 +191,16 @@ internal sealed partial class GatewayService
         if (step is null)
             return "this step is not in the worklist (refresh the list)";
         // A multi-frame series being collected belongs to the exam it was begun in: written first (and then that exam
-        // is in progress, so the new selection is refused until it is ended).
-        DrainDevice();
+        // is in progress, so the new selection is refused until it is ended). An exam in progress refuses at once.
+        if (!_workflow.Current.InProgress)
+            DrainDevice();
         return _workflow.Select(step, key);
     }
 
     public string? SetExam(DicomDataset exam)
     {
-        DrainDevice();
+        if (!_workflow.Current.InProgress)
+            DrainDevice();
         return _workflow.SetManual(exam);
     }
 
