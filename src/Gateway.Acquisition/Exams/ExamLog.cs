@@ -51,8 +51,8 @@ internal static partial class ExamLog
     [LoggerMessage(8022, LogLevel.Error, "MPPS {Command} {Id} of exam {Exam} refused by {CalledAe}: {Status}; failed (later messages of this exam are held; `gateway spool retry` sends them again)")]
     public static partial void MppsRefused(ILogger logger, string command, string id, long exam, string calledAe, string status);
 
-    [LoggerMessage(8023, LogLevel.Warning, "MPPS N-CREATE {Id} answered 0111 (duplicate SOP instance {PpsUid}): an earlier attempt of ours reached the SCP; taken as created")]
-    public static partial void MppsDuplicate(ILogger logger, string id, string ppsUid);
+    [LoggerMessage(8023, LogLevel.Warning, "MPPS {Command} {Id} of {PpsUid} answered {Status}: an earlier attempt of ours reached the SCP (its answer was lost); taken as done")]
+    public static partial void MppsDuplicate(ILogger logger, string command, string id, string ppsUid, string status);
 
     [LoggerMessage(8024, LogLevel.Error, "MPPS message file unusable, set aside in mpps/unusable: {Problem}")]
     public static partial void MppsUnusable(ILogger logger, string problem);

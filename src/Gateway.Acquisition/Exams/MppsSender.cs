@@ -12,7 +12,8 @@ namespace Gateway.Acquisition.Exams;
 /// its own association (the SCP is a RIS, not a PACS: a few messages an exam). Outcomes (docs/conformance.md "MPPS
 /// SCU"): success or warning → sent; N-CREATE answered 0111 (duplicate SOP instance) → sent: the PPS SOP Instance UID
 /// is ours and unique, so the instance exists only because an earlier attempt of ours got through (its answer lost to
-/// a crash or a broken connection); A7xx and 0213 (out of resources) and every transport failure (refused connection,
+/// a crash or a broken connection); likewise a final N-SET answered 0110 (may no longer be updated) after an earlier
+/// attempt of it (attempts are counted durably before each request); A7xx and 0213 (out of resources) and every transport failure (refused connection,
 /// rejected association or presentation context, abort, timeout, TLS) → retried after the forwarder's back-off
 /// (retryMinSeconds doubling to retryMaxSeconds, ±20 %), the message staying first in line; any other failure → the
 /// message fails, visibly, and holds the later messages of its exam. The loop runs under the service's Supervisor.
@@ -68,6 +69,10 @@ public sealed class MppsSender(MppsQueue queue, DicomClientOptions client, TimeS
     /// <summary>One attempt; the outcome is written to the queue (durably) before the next message is looked at.</summary>
     public async Task SendAsync(MppsMessage message, CancellationToken ct)
     {
+        // The attempt is counted durably before the request goes out: a retry then knows an earlier one may have
+        // reached the SCP (a crash after sending, an answer lost), which is how its 0111 / 0110 is judged.
+        message = message with { Attempts = message.Attempts + 1 };
+        queue.Update(message);
         string? transient;
         try
         {
@@ -104,12 +109,15 @@ public sealed class MppsSender(MppsQueue queue, DicomClientOptions client, TimeS
 
     private void Outcome(MppsMessage message, DicomStatus status)
     {
-        var duplicate = message.Command == MppsMessage.Create && status.Code == 0x0111;
+        // Our UID is never reused, so 0111 to an N-CREATE means an earlier attempt created it; 0110 to a final N-SET
+        // that was attempted before means an earlier attempt already finished the step (it "may no longer be updated").
+        var duplicate = (message.Command == MppsMessage.Create && status.Code == 0x0111)
+            || (message.Command == MppsMessage.Set && status.Code == 0x0110 && message.Attempts > 1);
         if (status.IsSuccess || duplicate)
         {
             if (duplicate)
-                ExamLog.MppsDuplicate(log, message.Id, message.PpsUid);
-            queue.Update(message with { State = MppsState.Sent, Attempts = message.Attempts + 1, LastError = status.Code == 0 ? null : LogText.Bounded(status.ToString()) });
+                ExamLog.MppsDuplicate(log, message.Command, message.Id, message.PpsUid, LogText.Bounded(status.ToString()));
+            queue.Update(message with { State = MppsState.Sent, LastError = status.Code == 0 ? null : LogText.Bounded(status.ToString()) });
             ExamLog.MppsSent(log, message.Command, message.Status, message.Exam, message.PpsUid, client.CalledAE, LogText.Bounded(status.ToString()));
             return;
         }
@@ -118,15 +126,15 @@ public sealed class MppsSender(MppsQueue queue, DicomClientOptions client, TimeS
             Retry(message, LogText.Bounded($"{client.CalledAE} answered {status}"));
             return;
         }
-        queue.Update(message with { State = MppsState.Failed, Attempts = message.Attempts + 1, LastError = LogText.Bounded($"{client.CalledAE} answered {status}") });
+        queue.Update(message with { State = MppsState.Failed, LastError = LogText.Bounded($"{client.CalledAE} answered {status}") });
         ExamLog.MppsRefused(log, message.Command, message.Id, message.Exam, client.CalledAE, LogText.Bounded(status.ToString()));
     }
 
     private void Retry(MppsMessage message, string reason)
     {
-        var delay = Forwarder.Backoff(AsDestination, message.Attempts, Random.Shared.NextDouble());
-        queue.Update(message with { Attempts = message.Attempts + 1, LastError = reason, NextAttempt = _time.GetUtcNow() + delay });
-        if (!_down || message.Attempts == 0)
+        var delay = Forwarder.Backoff(AsDestination, message.Attempts - 1, Random.Shared.NextDouble());
+        queue.Update(message with { LastError = reason, NextAttempt = _time.GetUtcNow() + delay });
+        if (!_down || message.Attempts == 1)
             ExamLog.MppsRetry(log, client.CalledAE, Peer, message.Id, message.Command, reason, delay.TotalSeconds);
         _down = true;
     }
