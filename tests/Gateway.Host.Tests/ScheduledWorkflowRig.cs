@@ -19,15 +19,20 @@ internal sealed class ScheduledWorkflowRig : IAsyncDisposable
     private Task<int>? _running;
     private int _images;
 
-    public ScheduledWorkflowRig(string name, int? worklistPort, int? mppsPort, string extra = "", int examIdleSeconds = 0)
+    /// <param name="endExamLine">A GPIO line (on <see cref="Gpio"/>) that the profile declares as its end-exam input.</param>
+    public ScheduledWorkflowRig(string name, int? worklistPort, int? mppsPort, string extra = "", int examIdleSeconds = 0, int? endExamLine = null)
     {
+        _endExamLine = endExamLine;
+        var gpio = endExamLine is { } line
+            ? "\"gpio\": { \"chip\": 0, \"inputs\": [ { \"name\": \"exam-done\", \"line\": " + line.ToString(CultureInfo.InvariantCulture) + ", \"debounceMs\": 5, \"action\": \"end-exam\" } ] },"
+            : "";
         Dir = new TempDirectory(name);
         Pacs = new DcmtkStoreScp("PACS");
         Import = Directory.CreateDirectory(Dir.File("import")).FullName;
         var profile = Dir.File("profile.json");
         File.WriteAllText(profile, $$"""
             { "schema": 1, "name": "swf-dx", "description": "a DX console exporting PGM files",
-              "watchFolder": { "path": "{{Import}}", "stableMs": 100, "pollMs": 50 },
+              "watchFolder": { "path": "{{Import}}", "stableMs": 100, "pollMs": 50 }, {{gpio}}
               "output": { "iod": "dx", "grouping": "object-per-frame", "examIdleSeconds": {{examIdleSeconds.ToString(CultureInfo.InvariantCulture)}},
                 "attributes": { "Manufacturer": "Test", "ImagerPixelSpacing": [0.2, 0.2], "PatientOrientation": ["L", "F"] } } }
             """);
@@ -42,12 +47,17 @@ internal sealed class ScheduledWorkflowRig : IAsyncDisposable
         File.WriteAllText(ConfigPath, $$"""
             { "box": { "id": "swf-box" }, "web": { "enabled": false }, {{worklist}} {{mpps}} {{extra}}
               "spool": { "path": "{{Dir.File("spool")}}", "minFreeBytes": 0 },
-              "device": { "profile": "{{profile}}", "gpio": false },
+              "device": { "profile": "{{profile}}", "gpio": {{(endExamLine is null ? "false" : "true")}} },
               "destinations": [ { "name": "pacs", "aeTitle": "PACS", "host": "127.0.0.1", "port": {{Pacs.Port.ToString(CultureInfo.InvariantCulture)}}, "retryMinSeconds": 0.5, "retryMaxSeconds": 1 } ] }
             """);
         Log = new ListLogger();
         _loggers = LoggerFactory.Create(b => b.AddProvider(new Provider(Log)));
     }
+
+    private readonly int? _endExamLine;
+
+    /// <summary>The box's GPIO lines (a fake driver at the device's seam) when an end-exam line was asked for.</summary>
+    public FakeGpioDriver Gpio { get; } = new();
 
     public TempDirectory Dir { get; }
     public DcmtkStoreScp Pacs { get; }
@@ -63,7 +73,8 @@ internal sealed class ScheduledWorkflowRig : IAsyncDisposable
 
     public void Start()
     {
-        Service = new GatewayService(ConfigPath, ConfigValidator.Load(ConfigPath), _loggers, TextWriter.Null);
+        Service = new GatewayService(ConfigPath, ConfigValidator.Load(ConfigPath), _loggers, TextWriter.Null,
+            _endExamLine is null ? null : new Gateway.Acquisition.Sessions.DeviceSeams { Gpio = Gpio });
         _running = GatewayHost.RunAsync(Service, _loggers, _stop.Token, ownSignals: false);
         WaitUntil(() => Service.Device is not null || _running.IsCompleted, TimeSpan.FromSeconds(30), "the service to start");
         if (_running.IsCompleted)

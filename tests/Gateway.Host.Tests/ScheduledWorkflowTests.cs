@@ -170,6 +170,27 @@ public sealed class ScheduledWorkflowTests
     }
 
     [Fact]
+    public async Task The_profiles_end_exam_input_and_its_idle_time_out_each_end_the_exam_with_COMPLETED()
+    {
+        using var mpps = DcmjsPeer.StartScp("RIS");
+        await using var rig = new ScheduledWorkflowRig("swf-gpio", null, mpps.Port, examIdleSeconds: 3, endExamLine: 5);
+        rig.Start();
+        rig.Gpio.Drive(5, System.Device.Gpio.PinValue.High);
+        Assert.Null(rig.Control.SetExam(new DicomDataset().Set(DicomTags.PatientID, "G-1")));
+        rig.Expose();
+        rig.WaitUntil(() => rig.Pacs.ReceivedFiles.Count == 1, Patience, "the image");
+        rig.Gpio.Drive(5, System.Device.Gpio.PinValue.Low); // the technician presses "exam done"
+        mpps.WaitFor(l => l.Count(m => m.Event == "request" && m.Command == "N-SET") == 1, Patience);
+        Assert.Contains(rig.Log.Lines, l => l.StartsWith("[8005]", StringComparison.Ordinal) && l.Contains("GPIO exam-done", StringComparison.Ordinal));
+        // The next exam: nobody presses; the profile's examIdleSeconds ends it.
+        Assert.Null(rig.Control.SetExam(new DicomDataset().Set(DicomTags.PatientID, "G-2")));
+        rig.Expose();
+        var log = mpps.WaitFor(l => l.Count(m => m.Event == "request" && m.Command == "N-SET") == 2, Patience);
+        Assert.Equal("COMPLETED", log.Last(m => m.Event == "request" && m.Command == "N-SET").Text("00400252"));
+        Assert.Contains(rig.Log.Lines, l => l.StartsWith("[8005]", StringComparison.Ordinal) && l.Contains("no image for 3 s", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_refused_N_CREATE_fails_visibly_and_holds_its_N_SET()
     {
         var config = new DcmjsScpConfig();
