@@ -64,6 +64,12 @@ public sealed class ExamWorkflow : IExamJournal
 
     public MppsQueue Mpps => _mpps;
 
+    /// <summary>
+    /// Whether the spool holds an entry of a SOP Instance UID — how an intent left by a failed record write is decided
+    /// at the end (its entry, if committed, is still held, so it cannot have left). Set by the service.
+    /// </summary>
+    public Func<string, bool> InSpool { get; set; } = _ => false;
+
     /// <summary>Why the record found at start was not used (null: it was, or there was none).</summary>
     public string? StartProblem { get; private set; }
 
@@ -263,7 +269,7 @@ public sealed class ExamWorkflow : IExamJournal
             drain();
             lock (_lock)
             {
-                var record = Resolve(_record, _ => true);
+                var record = Resolve(_record, InSpool);
                 if (!record.CommittedInstances.Any() && !record.MppsCreated)
                 {
                     // Every image of it failed before its commit: nothing was performed, nothing to report.

@@ -32,6 +32,7 @@ internal sealed partial class GatewayService
         _workflow = new ExamWorkflow(new ExamFile(Path.Combine(_config.Spool.Path, ExamFile.FileName)), new MppsQueue(_config.Spool.Path), _exam,
             new DicomUidGenerator(_config.Box.UidRoot), loggers.CreateLogger("gateway.exam"));
         ConfigureWorkflow(_config);
+        _workflow.InSpool = uid => _spool.Entries.Any(e => e.SopInstanceUid == uid);
         var instances = _spool.Entries.Select(e => e.SopInstanceUid).ToHashSet(StringComparer.Ordinal);
         _workflow.Load(instances.Contains, _config.Exam is null ? null : ExamOf(_config));
     }
