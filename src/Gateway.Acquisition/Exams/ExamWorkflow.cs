@@ -140,9 +140,17 @@ public sealed class ExamWorkflow : IExamJournal
             }
             if (record.InProgress && record.CommittedInstances.Any() && !record.MppsCreated && MppsEnabled)
             {
-                QueueCreate(record);
-                record = record with { MppsCreated = true };
-                changed = true;
+                try
+                {
+                    QueueCreate(record);
+                    record = record with { MppsCreated = true };
+                    changed = true;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Not a reason to refuse to start: the next image or the end queues it.
+                    ExamLog.MppsWriteFailed(_log, MppsMessage.IdOf(record.Number, 1), LogText.Bounded(e.Message));
+                }
             }
             if (record.Source == ExamRecord.None && _configuration is not null)
             {

@@ -242,9 +242,16 @@ public sealed class MppsQueue
             problems.Add($"{name}: {problem}");
             if (moveAside)
             {
-                var aside = Path.Combine(dir, "unusable");
-                Directory.CreateDirectory(aside);
-                File.Move(file, Path.Combine(aside, name), overwrite: true);
+                try
+                {
+                    var aside = Path.Combine(dir, "unusable");
+                    Directory.CreateDirectory(aside);
+                    File.Move(file, Path.Combine(aside, name), overwrite: true);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    problems.Add($"{name}: could not be set aside ({e.Message}); it stays and is skipped");
+                }
             }
         }
         list.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
