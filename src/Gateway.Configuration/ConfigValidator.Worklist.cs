@@ -35,4 +35,23 @@ public static partial class ConfigValidator
         if (q.StationName is { } name && (name.Trim().Length == 0 || name.Length > 16 || name.IndexOfAny(['\\', '*', '?']) >= 0 || name.Any(char.IsControl)))
             p.Add($"worklist.query.stationName: '{name}' is not a station name (1 to 16 characters, no backslash, wildcard or control characters)");
     }
+
+    /// <summary>The `mpps` section (issue #17): the SCP like a destination, its timeout and back-off.</summary>
+    private static void Mpps(List<string> p, MppsConfig m)
+    {
+        AeTitle(p, "mpps.aeTitle", m.AeTitle);
+        AeTitle(p, "mpps.callingAeTitle", m.CallingAeTitle);
+        if (string.IsNullOrWhiteSpace(m.Host))
+            p.Add("mpps.host: is empty");
+        Port(p, "mpps.port", m.Port);
+        Tls(p, "mpps.tls", m.Tls);
+        if (m.TimeoutSeconds is < 1 or > 600)
+            p.Add($"mpps.timeoutSeconds: {m.TimeoutSeconds} is not between 1 and 600");
+        if (m.RetryMinSeconds is <= 0 or > 86400)
+            p.Add($"mpps.retryMinSeconds: {m.RetryMinSeconds} is not more than 0 and at most 86400");
+        if (m.RetryMaxSeconds is <= 0 or > 86400)
+            p.Add($"mpps.retryMaxSeconds: {m.RetryMaxSeconds} is not more than 0 and at most 86400");
+        else if (m.RetryMaxSeconds < m.RetryMinSeconds)
+            p.Add($"mpps.retryMaxSeconds: {m.RetryMaxSeconds} is less than mpps.retryMinSeconds ({m.RetryMinSeconds})");
+    }
 }

@@ -173,6 +173,8 @@ public static partial class ConfigValidator
         }
         if (c.Worklist is { } worklist)
             Worklist(p, worklist);
+        if (c.Mpps is { } mpps)
+            Mpps(p, mpps);
         return p;
     }
 

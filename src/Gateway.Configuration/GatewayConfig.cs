@@ -22,6 +22,8 @@ public sealed record GatewayConfig
     public JsonElement? Exam { get; init; }
     /// <summary>The RIS's Modality Worklist (issue #17); none: no worklist, the exam is entered by hand.</summary>
     public WorklistConfig? Worklist { get; init; }
+    /// <summary>The MPPS SCP the exams are reported to (issue #17); none: no MPPS (the exam still goes into the images).</summary>
+    public MppsConfig? Mpps { get; init; }
 
     /// <summary>A section as the file holds it (to tell whether it changed).</summary>
     public static string ToJson<T>(T section) => JsonSerializer.Serialize(section, Gateway.Shared.StrictJson.Options);

@@ -24,6 +24,7 @@ public sealed class DurableSpool
     private readonly TimeProvider _time;
     private readonly SortedDictionary<string, SpoolEntry> _entries = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
+    private readonly HashSet<string> _held = new(StringComparer.Ordinal);
     private long _usedBytes;
     private long _sequence;
 
@@ -263,7 +264,17 @@ public sealed class DurableSpool
     /// committed exactly as in <see cref="Enqueue(Stream, long, SpoolObjectInfo, IReadOnlyList{string})"/>: a crash
     /// before the state rename leaves an orphan payload that recovery removes (the producer was not yet told "stored").
     /// </summary>
-    public SpoolEntry EnqueueByMove(string durableFile, SpoolObjectInfo info, IReadOnlyList<string> destinations)
+    public SpoolEntry EnqueueByMove(string durableFile, SpoolObjectInfo info, IReadOnlyList<string> destinations) =>
+        EnqueueByMove(durableFile, info, destinations, held: false);
+
+    /// <summary>
+    /// As <see cref="EnqueueByMove(string, SpoolObjectInfo, IReadOnlyList{string})"/>; with <paramref name="held"/> the
+    /// committed entry is not handed to any destination (<see cref="NextDue"/> skips it, so it cannot be delivered and
+    /// deleted) until <see cref="Release"/>. The hold lives in memory only: after a restart the entry is due as usual.
+    /// Issue #17: the exam record notes the instance after its commit and before it may leave the spool, so a crash in
+    /// between finds the entry still here (docs/conformance.md "MPPS SCU", the crash-window argument).
+    /// </summary>
+    public SpoolEntry EnqueueByMove(string durableFile, SpoolObjectInfo info, IReadOnlyList<string> destinations, bool held)
     {
         if (destinations.Count == 0)
             throw new ArgumentException("an object must be routed to at least one destination", nameof(destinations));
@@ -273,14 +284,31 @@ public sealed class DurableSpool
         using (var source = _fs.OpenRead(durableFile))
             sha = Convert.ToHexStringLower(SHA256.HashData(source));
         var now = _time.GetUtcNow();
-        return Commit(NewId(now), now, size, sha, info, destinations, durableFile);
+        return Commit(NewId(now), now, size, sha, info, destinations, durableFile, held);
+    }
+
+    /// <summary>Lets a held entry go to its destinations (raises <see cref="SpoolEvent.Stored"/>, which wakes the forwarder).</summary>
+    public void Release(string id)
+    {
+        bool was;
+        lock (_lock)
+            was = _held.Remove(id);
+        if (was)
+            Raise(new SpoolEvent(SpoolEvent.Stored, id));
+    }
+
+    /// <summary>Whether an entry is held (<see cref="EnqueueByMove(string, SpoolObjectInfo, IReadOnlyList{string}, bool)"/>).</summary>
+    public bool IsHeld(string id)
+    {
+        lock (_lock)
+            return _held.Contains(id);
     }
 
     /// <summary>
     /// The end of every enqueue, given a durable payload file: state → tmp and fsync, payload into place, then the
     /// state (the commit point), each rename made durable by a directory fsync; then the entry becomes visible.
     /// </summary>
-    private SpoolEntry Commit(string id, DateTimeOffset now, long size, string sha, SpoolObjectInfo info, IReadOnlyList<string> destinations, string payload)
+    private SpoolEntry Commit(string id, DateTimeOffset now, long size, string sha, SpoolObjectInfo info, IReadOnlyList<string> destinations, string payload, bool held = false)
     {
         var entry = new SpoolEntry(id, now, size, sha, info.SopClassUid, info.SopInstanceUid, info.Modality, info.Source,
             destinations.Distinct(StringComparer.Ordinal).ToDictionary(d => d, _ => new Delivery(DeliveryState.Pending, 0, now, null), StringComparer.Ordinal), info.SourceKey);
@@ -306,8 +334,11 @@ public sealed class DurableSpool
         {
             _entries[id] = entry;
             _usedBytes += size;
+            if (held)
+                _held.Add(id);
         }
-        Raise(new SpoolEvent(SpoolEvent.Stored, id, Detail: string.Join(',', entry.Deliveries.Keys)));
+        if (!held)
+            Raise(new SpoolEvent(SpoolEvent.Stored, id, Detail: string.Join(',', entry.Deliveries.Keys)));
         return entry;
     }
 
@@ -388,7 +419,7 @@ public sealed class DurableSpool
         {
             foreach (var e in _entries.Values)
             {
-                if (e.Deliveries.TryGetValue(destination, out var d) && d.State == DeliveryState.Pending && d.NextAttempt <= now && !busy.Contains(e.Id))
+                if (e.Deliveries.TryGetValue(destination, out var d) && d.State == DeliveryState.Pending && d.NextAttempt <= now && !busy.Contains(e.Id) && !_held.Contains(e.Id))
                     return e;
             }
             return null;
@@ -400,7 +431,7 @@ public sealed class DurableSpool
     {
         lock (_lock)
         {
-            return _entries.Values.Select(e => e.Deliveries.GetValueOrDefault(destination))
+            return _entries.Values.Where(e => !_held.Contains(e.Id)).Select(e => e.Deliveries.GetValueOrDefault(destination))
                 .Where(d => d is { State: DeliveryState.Pending }).Select(d => (DateTimeOffset?)d!.NextAttempt).Min();
         }
     }

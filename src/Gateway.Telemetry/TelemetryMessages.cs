@@ -39,7 +39,12 @@ public sealed record HealthMessage
     public double? CpuTemperatureC { get; init; }
     /// <summary>Events dropped because the broker was unreachable longer than the buffer lasts.</summary>
     public long EventsDropped { get; init; }
+    /// <summary>The MPPS queue (issue #17); null when no MPPS SCP is configured.</summary>
+    public MppsHealth? Mpps { get; init; }
 }
+
+/// <summary>MPPS messages by state (counts only), and how long the oldest waiting one has waited.</summary>
+public sealed record MppsHealth(int Pending, int Failed, int Sent, long? OldestPendingSeconds);
 
 public sealed record DeviceHealth(string Profile, string Link, DateTimeOffset? LastAcquired, long Acquired, long Failures, string? Problem);
 

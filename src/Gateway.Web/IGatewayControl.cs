@@ -45,7 +45,35 @@ public interface IGatewayControl
 
     DicomDataset Exam();
 
-    void SetExam(DicomDataset exam);
+    /// <summary>
+    /// Manual entry (SWF's unscheduled case) for the next exam; null on success, else why it was refused (an exam is in
+    /// progress: end or cancel it first).
+    /// </summary>
+    string? SetExam(DicomDataset exam);
+
+    // Scheduled workflow (issue #17). Every method below is audit-logged by the service (event, never patient data) and
+    // returns null on success or the reason it was refused, in the technician's words.
+
+    /// <summary>The worklist as last fetched or kept on disk.</summary>
+    WorklistView Worklist();
+
+    /// <summary>Asks the RIS now (the page's "refresh" button); the list after it, stale when the RIS did not answer.</summary>
+    Task<WorklistView> RefreshWorklistAsync(CancellationToken ct);
+
+    /// <summary>The exam the next images go to.</summary>
+    ExamView CurrentExam();
+
+    /// <summary>Selects the step for the next exam. Refused while an exam is in progress, for an unknown key, or for a step with problems.</summary>
+    string? SelectStep(string key);
+
+    /// <summary>Ends the exam in progress: MPPS COMPLETED with the instances acquired. Refused when no image was acquired.</summary>
+    string? EndExam();
+
+    /// <summary>Discontinues the exam: MPPS DISCONTINUED with the reason (a code of <see cref="DiscontinuationReasons"/>); without images it only clears the selection.</summary>
+    string? CancelExam(string reasonCode);
+
+    /// <summary>The reasons the cancel form offers.</summary>
+    IReadOnlyList<DiscontinuationReason> DiscontinuationReasons { get; }
 
     /// <summary>Asks the device for a frame; false when the device cannot be asked (no request command, link down).</summary>
     bool RequestCapture();

@@ -38,6 +38,29 @@ public sealed class DurableSpoolTests : IDisposable
         Assert.True(again.Verify(again.Entries.Single()));
     }
 
+    /// <summary>Issue #17: a held entry is committed (on disk, recovered after a restart) but no destination sees it until released.</summary>
+    [Fact]
+    public void A_held_entry_is_committed_but_not_due_until_released_and_a_restart_ends_the_hold()
+    {
+        var spool = Spool();
+        var events = new List<SpoolEvent>();
+        spool.Changed += events.Add;
+        var file = Path.Combine(spool.IncomingDir, "held.dcm");
+        File.WriteAllBytes(file, new byte[100]);
+        var held = spool.EnqueueByMove(file, Info, ["PACS"], held: true);
+        Assert.True(spool.IsHeld(held.Id));
+        Assert.Null(spool.NextDue("PACS", DateTimeOffset.MaxValue, new HashSet<string>()));
+        Assert.Null(spool.NextAttemptTime("PACS"));
+        Assert.DoesNotContain(events, e => e.Kind == SpoolEvent.Stored); // the forwarder is not woken for it
+        var again = Spool();
+        again.Recover();
+        Assert.Equal(held.Id, again.NextDue("PACS", DateTimeOffset.MaxValue, new HashSet<string>())?.Id); // the hold was in memory only
+        spool.Release(held.Id);
+        Assert.False(spool.IsHeld(held.Id));
+        Assert.Equal(held.Id, spool.NextDue("PACS", DateTimeOffset.MaxValue, new HashSet<string>())?.Id);
+        Assert.Contains(events, e => e.Kind == SpoolEvent.Stored && e.EntryId == held.Id);
+    }
+
     [Fact]
     public void Entries_come_out_first_in_first_out_per_destination()
     {

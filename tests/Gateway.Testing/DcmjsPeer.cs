@@ -13,9 +13,9 @@ public static class DcmjsPeer
     private static readonly Lock InstallLock = new();
     private static string? _modules;
 
-    /// <summary>Starts the SCP as <paramref name="aet"/> on a free loopback port; it is ready when this returns.</summary>
-    public static DcmjsScp StartScp(string aet, DcmjsScpConfig? config = null) =>
-        new(Node, EnsureInstalled(), aet, config ?? new DcmjsScpConfig());
+    /// <summary>Starts the SCP as <paramref name="aet"/> on a free loopback port (or <paramref name="port"/>: a peer that comes back where it was); it is ready when this returns.</summary>
+    public static DcmjsScp StartScp(string aet, DcmjsScpConfig? config = null, int? port = null) =>
+        new(Node, EnsureInstalled(), aet, config ?? new DcmjsScpConfig(), port);
 
     /// <summary>One association from <paramref name="calling"/> to host:port, the requests in order; waits for the end.</summary>
     public static DcmjsScuResult RunScu(string host, int port, string called, string calling, IEnumerable<DcmjsRequest> requests,

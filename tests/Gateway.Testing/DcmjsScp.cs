@@ -11,10 +11,10 @@ public sealed class DcmjsScp : IDisposable
     private readonly TempDirectory _dir = new("dcmjs-scp");
     private readonly PeerProcess _process;
 
-    internal DcmjsScp(string node, string modules, string aet, DcmjsScpConfig config)
+    internal DcmjsScp(string node, string modules, string aet, DcmjsScpConfig config, int? port = null)
     {
         AeTitle = aet;
-        Port = FreePort.Get();
+        Port = port ?? FreePort.Get();
         LogPath = _dir.File("scp.jsonl");
         var configPath = _dir.File("config.json");
         File.WriteAllText(configPath, config.ToJson().ToJsonString());

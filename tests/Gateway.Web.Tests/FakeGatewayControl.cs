@@ -47,7 +47,16 @@ internal sealed class FakeGatewayControl(string configPath, GatewayConfig config
     public int PurgeDeadLetters(string? id) { Calls.Add("purge"); return 0; }
     public (string Id, byte[] Png)? LastImage() => null;
     public DicomDataset Exam() => ExamSet;
-    public void SetExam(DicomDataset exam) { ExamSet = exam; Calls.Add("exam"); }
+    public string? SetExam(DicomDataset exam) { ExamSet = exam; Calls.Add("exam"); return null; }
+
+    // Issue #17: the worklist page's helper fills these in.
+    public WorklistView Worklist() => new(false, [], null, null);
+    public Task<WorklistView> RefreshWorklistAsync(CancellationToken ct) => Task.FromResult(Worklist());
+    public ExamView CurrentExam() => new("none", null, null, null, null, null, "selected", 0, null, null);
+    public string? SelectStep(string key) => "not in this fake yet";
+    public string? EndExam() => "not in this fake yet";
+    public string? CancelExam(string reasonCode) => "not in this fake yet";
+    public IReadOnlyList<DiscontinuationReason> DiscontinuationReasons => [];
     public bool RequestCapture() { Calls.Add("capture"); return false; }
     public IReadOnlyList<Gateway.Web.Logging.LogEntry> RecentLogs() => logs.Entries();
     public void RequestRestart() => Calls.Add("restart");

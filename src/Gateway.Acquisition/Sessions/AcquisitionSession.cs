@@ -136,6 +136,12 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
         }
     }
 
+    /// <summary>
+    /// The exam in progress (issue #17): every object is recorded there around its spool commit, and takes its
+    /// patient, study, request and performed procedure step attributes from it. Null: no record (tests, tools).
+    /// </summary>
+    public IExamJournal? Journal { get; set; }
+
     /// <summary>This device's source name in the spool ("device:PROFILE").</summary>
     public string Source => _source;
 
@@ -322,7 +328,8 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
                 var metadata = Metadata([.. m.Values], null, exam: MultiFrameFile.Dataset(m.Exam), withPending: false);
                 var frames = Enumerable.Range(0, collected.Count)
                     .Select(i => new Frame(collected.Format, DicomBuffer.FromFile(framesPath, i * collected.Format.FrameLength, collected.Format.FrameLength))).ToList();
-                if (Store(frames, metadata, new InstanceIdentity(m.StudyInstanceUid, m.SeriesInstanceUid, _uids.NewUid(), m.SeriesNumber, 1), consumesPending: false, out _) is not null)
+                // Finished at start (or after a failed flush): the exam in the record is the one in progress; no version to check.
+                if (Store(frames, metadata, new InstanceIdentity(m.StudyInstanceUid, m.SeriesInstanceUid, _uids.NewUid(), m.SeriesNumber, 1), consumesPending: false, null, out _) is not null)
                     return false;
             }
             catch (DicomValueException e)
@@ -358,7 +365,7 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
         try
         {
             var metadata = Metadata(collected.Values, null, exam: MultiFrameFile.Dataset(collected.Manifest.Exam), withPending: false);
-            problem = Store(frames, metadata, _series!.NextInstance(), consumesPending: false, out _);
+            problem = Store(frames, metadata, _series!.NextInstance(), consumesPending: false, _examVersion, out _);
         }
         catch (DicomValueException e)
         {
@@ -392,16 +399,44 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
             permanent = true;
             return Fail(e.Message);
         }
-        return Store(frames, metadata, _series!.NextInstance(), consumesPending: true, out permanent);
+        return Store(frames, metadata, _series!.NextInstance(), consumesPending: true, _examVersion, out permanent);
     }
 
-    private string? Store(IReadOnlyList<Frame> frames, DicomDataset metadata, InstanceIdentity identity, bool consumesPending, out bool permanent)
+    /// <summary>
+    /// Builds, writes and commits one object. With a <see cref="Journal"/> the order is: the object's file is durable in
+    /// spool/incoming → the intent is durable in the exam record (<see cref="IExamJournal.Begin"/>) → the spool commits
+    /// the entry, held back from the forwarder → the record says "committed" → the entry is released. A failure after the
+    /// intent and before the commit is recorded as aborted before the file goes. (ExamWorkflow: why a crash at any point
+    /// leaves the record listing exactly the committed instances.)
+    /// </summary>
+    private string? Store(IReadOnlyList<Frame> frames, DicomDataset metadata, InstanceIdentity identity, bool consumesPending, int? examVersion, out bool permanent)
     {
         permanent = false;
         var path = Path.Combine(_incoming, $"acq-{Guid.NewGuid():N}.dcm");
+        var journal = Journal;
+        var begun = false;
+        var committed = false;
         try
         {
             DicomDataset ds;
+            if (journal is not null)
+            {
+                if (journal.Begin(examVersion, _iod.SopClassUid, identity.SopInstanceUid, identity.SeriesInstanceUid, out var refused) is not { } fromExam)
+                    return Fail(refused ?? "the exam refused the object");
+                begun = true;
+                // As with every exam value: the non-empty ones win over the device's and the profile's.
+                foreach (var item in fromExam)
+                {
+                    if (item is not DicomElement { Length: 0 })
+                        metadata.AddOrUpdate(item);
+                }
+                // The exam's study, when it names one (it does when it names its patient): the series was begun in it.
+                if (fromExam.TryGetString(DicomTags.StudyInstanceUID) is { Length: > 0 } study)
+                {
+                    metadata.Remove(DicomTags.StudyInstanceUID);
+                    identity = identity with { StudyInstanceUid = study };
+                }
+            }
             try
             {
                 ds = _builder.Build(_iod.Kind, frames, metadata, identity);
@@ -416,7 +451,13 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
             var routes = _route(info);
             if (routes.Count == 0)
                 return Fail($"no destination takes {_iod.Name} objects from {_source} (check the destinations' routing)");
-            var entry = _spool.EnqueueByMove(path, info, routes);
+            var entry = _spool.EnqueueByMove(path, info, routes, held: journal is not null);
+            committed = true;
+            // Released only once the record says so: until then it cannot be delivered and deleted, so a crash before
+            // the record finds it in the spool at the next start. A record that could not be written keeps it held
+            // (in memory; the next start resolves the intent against the spool before the forwarder runs).
+            if (journal is not null && journal.Committed(identity.SopInstanceUid, entry.Id))
+                _spool.Release(entry.Id);
             if (consumesPending)
             {
                 _pending.Clear();
@@ -439,6 +480,10 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
         }
         finally
         {
+            // Aborted is recorded before the file goes: while the record says "intent", a crash leaves the file or the
+            // spool entry for the next start to judge by.
+            if (begun && !committed)
+                journal!.Aborted(identity.SopInstanceUid);
             if (File.Exists(path))
                 File.Delete(path);
         }

@@ -93,6 +93,9 @@ public sealed class DeviceRuntime : IDisposable
     /// <summary>The serial link came or went (on the link's thread).</summary>
     public event Action<LinkState>? LinkChanged;
 
+    /// <summary>The profile's end-exam input acted (issue #17): the service ends the exam in progress (the argument says which input).</summary>
+    public event Action<string>? EndExamRequested;
+
     public event Action<FrameRejected>? FrameRejected;
 
     public DeviceProfile Profile => _profile;
@@ -128,6 +131,8 @@ public sealed class DeviceRuntime : IDisposable
     {
         if (input.Action == "end-series")
             _session.EndSeries($"GPIO {input.Name}");
+        else if (input.Action == "end-exam")
+            EndExamRequested?.Invoke($"GPIO {input.Name}");
         else if (!RequestCapture() && _frames is not null)
             Show(PanelState.Error);
     }

@@ -161,7 +161,7 @@ public sealed record GpioInput
     public int DebounceMs { get; init; } = 30;
     /// <summary>pull-up, pull-down or none.</summary>
     public string Bias { get; init; } = "pull-up";
-    /// <summary>capture (ask the device for a frame) or end-series (close the series: a multi-frame object is written).</summary>
+    /// <summary>capture (ask the device for a frame), end-series (close the series: a multi-frame object is written) or end-exam (the technician's "exam done": MPPS COMPLETED).</summary>
     public string Action { get; init; } = "capture";
 }
 
@@ -191,6 +191,8 @@ public sealed record OutputSettings
     public int FramesPerObject { get; init; }
     /// <summary>A series (session) ends after this long without a frame.</summary>
     public int SeriesIdleSeconds { get; init; } = 600;
+    /// <summary>The exam in progress ends (MPPS COMPLETED) after this long without an image; 0: only by the technician (issue #17).</summary>
+    public int ExamIdleSeconds { get; init; }
     /// <summary>DICOM keywords → values for every object (Manufacturer, ImagerPixelSpacing, PatientOrientation …).</summary>
     public JsonElement? Attributes { get; init; }
 }

@@ -205,8 +205,8 @@ public static class ProfileLoader
                 problems.Add($"{at}.debounceMs: {input.DebounceMs} is not between 0 and 10000");
             if (input.Bias is not ("pull-up" or "pull-down" or "none"))
                 problems.Add($"{at}.bias: '{input.Bias}' is not pull-up, pull-down or none");
-            if (input.Action is not ("capture" or "end-series"))
-                problems.Add($"{at}.action: '{input.Action}' is not capture or end-series");
+            if (input.Action is not ("capture" or "end-series" or "end-exam"))
+                problems.Add($"{at}.action: '{input.Action}' is not capture, end-series or end-exam");
         }
         foreach (var (name, output) in new[] { ("ready", g.Outputs.Ready), ("busy", g.Outputs.Busy), ("error", g.Outputs.Error) })
         {
@@ -233,6 +233,8 @@ public static class ProfileLoader
             problems.Add($"output.framesPerObject: {o.FramesPerObject} applies only to multi-frame grouping, and cannot be negative");
         if (o.SeriesIdleSeconds is < 1 or > 86_400)
             problems.Add($"output.seriesIdleSeconds: {o.SeriesIdleSeconds} is not between 1 and 86400");
+        if (o.ExamIdleSeconds is < 0 or > 86400)
+            problems.Add($"output.examIdleSeconds: {o.ExamIdleSeconds} is not between 0 (none) and 86400");
         if (o.Attributes is { } attributes)
         {
             try

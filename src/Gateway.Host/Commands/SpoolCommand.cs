@@ -30,6 +30,10 @@ internal static class SpoolCommand
             foreach (var p in problems)
                 stderr.WriteLine($"unusable state file: {p}");
             List(entries, stdout);
+            var mppsProblems = new List<string>();
+            ListMpps(Gateway.Acquisition.Exams.MppsQueue.Read(dir, mppsProblems), stdout);
+            foreach (var p in mppsProblems)
+                stderr.WriteLine($"unusable MPPS message: {p}");
             return Cli.Ok;
         }
         if (action == "purge" && !yes)
@@ -109,6 +113,21 @@ internal static class SpoolCommand
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"  {e.Id} {StateText(d),-7} attempts {d.Attempts} {e.Modality} {e.SopInstanceUid} {e.Size} bytes{(d.LastError is null ? "" : " — " + d.LastError)}"));
             }
+        }
+    }
+
+    /// <summary>The MPPS queue (issue #17): one line per message — exam number, command, status, state, attempts, our PPS UID; never patient data.</summary>
+    private static void ListMpps(IReadOnlyList<Gateway.Acquisition.Exams.MppsMessage> messages, TextWriter stdout)
+    {
+        if (messages.Count == 0)
+            return;
+        var pending = messages.Count(m => m.State == Gateway.Acquisition.Exams.MppsState.Pending);
+        var failed = messages.Count(m => m.State == Gateway.Acquisition.Exams.MppsState.Failed);
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"mpps: {pending} pending, {failed} failed, {messages.Count - pending - failed} sent"));
+        foreach (var m in messages)
+        {
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {m.Id} {m.State.ToString().ToLowerInvariant(),-7} {m.Command} {m.Status} attempts {m.Attempts} {m.PpsUid}{(m.LastError is null ? "" : " — " + m.LastError)}"));
         }
     }
 }

@@ -79,6 +79,8 @@ internal sealed partial class GatewayService : IGatewayControl
     public int Retry(string? id)
     {
         var n = _spool.Retry(id);
+        if (id is null)
+            n += _workflow.Mpps.Retry();
         _forwarder.WakeAll();
         return n;
     }
@@ -88,8 +90,6 @@ internal sealed partial class GatewayService : IGatewayControl
     public (string Id, byte[] Png)? LastImage() => _lastImage is { } image ? (image.Item1, image.Item2) : null;
 
     public DicomDataset Exam() => _exam.Snapshot();
-
-    public void SetExam(DicomDataset exam) => _exam.Set(exam);
 
     public bool RequestCapture() => _device?.RequestCapture() ?? false;
 

@@ -17,7 +17,7 @@ internal sealed partial class GatewayService
     private Task _refreshing = Task.CompletedTask;
 
     /// <summary>The worklist as last fetched or kept (null: none configured, or none yet).</summary>
-    public WorklistSnapshot? Worklist => _worklist?.Current;
+    public WorklistSnapshot? CurrentWorklist => _worklist?.Current;
 
     private void StartWorklist()
     {

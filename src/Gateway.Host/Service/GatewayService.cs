@@ -106,8 +106,6 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
             }, log),
             new("device", _ =>
             {
-                if (_config.Exam is not null)
-                    _exam.Set(ExamOf(_config));
                 StartDevice();
                 return Task.CompletedTask;
             }, StopDeviceAsync, log),
@@ -121,6 +119,11 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
                 StartWorklist();
                 return Task.CompletedTask;
             }, StopWorklistAsync, log),
+            new("exam and MPPS", _ =>
+            {
+                StartExam();
+                return Task.CompletedTask;
+            }, StopExamAsync, log),
             new("web page", _ => StartWebAsync(), async () =>
             {
                 if (_web is not null)
@@ -209,11 +212,13 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         _frameKeysAtStart = _spool.Entries.Where(e => e.SourceKey is not null).Select(e => e.Source).Distinct(StringComparer.Ordinal)
             .ToDictionary(source => source, source => AcquisitionSession.NewestKey(_spool, source), StringComparer.Ordinal);
         WarnUnknownDestinations();
+        // The exam's intents are decided by what the recovered spool holds, before anything can leave it (issue #17).
+        OpenExam();
         SweepIncoming();
         _control = SpoolControlServer.TryStart(_config.Spool.Path, OnControl, loggers.CreateLogger("gateway.spool"));
         _spool.Changed += OnSpoolEvent;
         _health = new HealthCollector(_config.Box.Id, _spool, () => [.. _config.Destinations.Select(d => d.Name)], _stats, () => _device,
-            _config.Spool.Path, TimeProvider.System);
+            _config.Spool.Path, TimeProvider.System, MppsHealthNow);
     }
 
     private async Task CloseSpoolAsync()
@@ -343,8 +348,10 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
                 RenderThumbnail(id);
         };
         session.KeyAtStart = _frameKeysAtStart.GetValueOrDefault(session.Source);
+        session.Journal = _workflow;
         session.RecoverCollectedSeries();
         var device = new DeviceRuntime(profile, session, loggers, seams);
+        device.EndExamRequested += why => _ = _workflow.End(why, DrainDevice);
         device.LinkChanged += state =>
         {
             _telemetry?.Publish(new TelemetryEvent(state == LinkState.Connected ? TelemetryEvent.DeviceConnected : TelemetryEvent.DeviceDisconnected,
@@ -466,6 +473,9 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         try
         {
             reply = Commands.SpoolCommand.Apply(_spool, request.Action, request.Id, request.Destination);
+            // Refused MPPS messages go back in line with the dead letters (an operator fixed the cause at the RIS).
+            if (request.Action == "retry" && request.Id is null && _workflow.Mpps.Retry() is > 0 and var again)
+                reply = reply with { Message = $"{reply.Message}; {again} MPPS message(s) put back in line" };
         }
         catch (Exception e)
         {
@@ -716,10 +726,9 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
             applied.Add("mqtt");
         }
         if (Json(old.Exam) != Json(next.Exam))
-        {
-            _exam.Set(ExamOf(next));
             applied.Add("exam");
-        }
+        if (await ReloadExamAsync(old, next).ConfigureAwait(false))
+            applied.Add("mpps");
         if (Json(old.Device) != Json(next.Device))
         {
             await StopDeviceAsync().ConfigureAwait(false);
@@ -764,6 +773,8 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         _forwarderStop.Dispose();
         _telemetryStop.Dispose();
         _worklistStop.Dispose();
+        _examStop.Dispose();
+        _mppsSender?.Dispose();
         _deviceStop.Dispose();
         _device?.Dispose();
         _reload.Dispose();

@@ -11,7 +11,7 @@ namespace Gateway.Host.Service;
 /// letters per destination, last successful send, failures, the device link, disk, memory, CPU temperature.
 /// </summary>
 internal sealed class HealthCollector(string boxId, DurableSpool spool, Func<IReadOnlyList<string>> destinations, DeliveryStats stats,
-    Func<DeviceRuntime?> device, string spoolPath, TimeProvider time)
+    Func<DeviceRuntime?> device, string spoolPath, TimeProvider time, Func<MppsHealth?>? mpps = null)
 {
     private readonly DateTimeOffset _started = time.GetUtcNow();
 
@@ -43,6 +43,7 @@ internal sealed class HealthCollector(string boxId, DurableSpool spool, Func<IRe
             DiskFreeBytes = DiskFree(spoolPath),
             MemoryBytes = Environment.WorkingSet,
             CpuTemperatureC = CpuThermometer.ReadCelsius(),
+            Mpps = mpps?.Invoke(),
         };
     }
 

@@ -76,7 +76,11 @@ public sealed class ExamModel(IGatewayControl control, ILoggerFactory loggers) :
             Message = _errors.Count == 1 ? "Not used yet: one field needs a change." : $"Not used yet: {_errors.Count} fields need a change.";
             return;
         }
-        control.SetExam(exam);
+        if (control.SetExam(exam) is { } refused)
+        {
+            Message = refused;
+            return;
+        }
         // The log says that the exam changed, never what it holds.
         this.Audit(loggers, "next exam set");
         Message = "The next acquisitions will carry this patient and accession number.";

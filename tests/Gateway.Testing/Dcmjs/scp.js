@@ -109,8 +109,12 @@ function respond(req, name, configured, entry) {
       // PS3.7 10.1.5.1: when the requestor left the SOP Instance UID out, the SCP chooses it and returns it.
       const uid = entry.sopInstance || Dataset.generateDerivedUid();
       response.setAffectedSopInstanceUid(uid);
-      if (status === Status.Success) instances.set(uid, stripVrMap(req.hasDataset() ? req.getDataset().getElements() : {}));
-      return finish(response);
+      // As an MPPS SCP does: a second N-CREATE of an instance it holds is 0111 Duplicate SOP Instance (unless configured).
+      const duplicate = configured.status === undefined && instances.has(uid);
+      if (status === Status.Success && !duplicate) instances.set(uid, stripVrMap(req.hasDataset() ? req.getDataset().getElements() : {}));
+      const answered = finish(response);
+      if (duplicate) response.setStatus(0x0111);
+      return answered;
     }
     case 'N-SET': {
       const response = R.NSetResponse.fromRequest(req);

@@ -65,6 +65,20 @@ if len(sys.argv) == 4 and sys.argv[2] == "--scheduled":
         "malformed": item("Kaputt^Karl", "ISO_IR 100", "WL-8", "ACC-8", "DX", at(0)),
     }
     items["malformed"].StudyInstanceUID = "1.2.826.0.1.3680043.10.99.x8"
+    # WL-1 also carries the codes and the referenced study that the images and the MPPS take over (issue #17).
+    def code(value, scheme, meaning):
+        c = Dataset()
+        c.CodeValue = value
+        c.CodingSchemeDesignator = scheme
+        c.CodeMeaning = meaning
+        return c
+    wl1 = items["latin1"]
+    wl1.ScheduledProcedureStepSequence[0].ScheduledProtocolCodeSequence = Sequence([code("P-CHEST-2", "99GW", "Chest PA and lateral")])
+    wl1.RequestedProcedureCodeSequence = Sequence([code("RPC-CHEST", "99GW", "Chest radiograph")])
+    ref = Dataset()
+    ref.ReferencedSOPClassUID = "1.2.840.10008.3.1.2.3.1"
+    ref.ReferencedSOPInstanceUID = "1.2.826.0.1.3680043.10.99.81"
+    wl1.ReferencedStudySequence = Sequence([ref])
     for name, ds in items.items():
         ds.is_little_endian = True
         ds.is_implicit_VR = False
