@@ -51,8 +51,8 @@ internal static class WorklistText
     /// <summary>The exam's state in words.</summary>
     public static string State(ExamView exam) => exam.State switch
     {
-        "in progress" => exam.Images == 1 ? "in progress: 1 image acquired" : $"in progress: {exam.Images} images acquired",
-        "selected" => "waiting for the first image",
+        "in progress" => "in progress",
+        "selected" => "selected, waiting for the first image",
         _ => exam.State,
     };
 
@@ -83,14 +83,16 @@ internal static class WorklistText
         return words.All(w => haystack.Contains(w, StringComparison.Ordinal));
     }
 
-    /// <summary>Upper case, composed (a name typed with a combining accent finds the RIS's precomposed one), separators as spaces.</summary>
+    /// <summary>
+    /// Upper case in every script, separators as spaces. Not accent-blind, and not normalised: the box runs without ICU
+    /// (InvariantGlobalization), where neither is available — phones' keyboards send composed letters, as RISs do.
+    /// </summary>
     internal static string Fold(string? text)
     {
         if (string.IsNullOrEmpty(text))
             return "";
-        var composed = text.IsNormalized(NormalizationForm.FormC) ? text : text.Normalize(NormalizationForm.FormC);
-        var b = new StringBuilder(composed.Length);
-        foreach (var c in composed)
+        var b = new StringBuilder(text.Length);
+        foreach (var c in text)
             b.Append(c is '^' or '=' or '\\' || char.IsWhiteSpace(c) ? ' ' : c);
         return b.ToString().ToUpperInvariant();
     }
