@@ -58,7 +58,7 @@ internal static class Assets
         ol.log .src { color:var(--muted); }
         .sr-only { position:absolute; width:1px; height:1px; padding:0; margin:-1px; overflow:hidden; clip:rect(0 0 0 0); white-space:nowrap; border:0; }
         .sub { display:block; color:var(--muted); font-size:.95rem; }
-        dl.facts { display:grid; grid-template-columns:minmax(7rem, max-content) minmax(0, 1fr); gap:.3rem .9rem; margin:0 0 .5rem; }
+        dl.facts { display:grid; grid-template-columns:minmax(6.5rem, 38%) minmax(0, 1fr); gap:.3rem .9rem; margin:0 0 .5rem; max-width:40rem; }
         dl.facts dt { font-weight:600; color:var(--muted); } dl.facts dd { margin:0; }
         .exam-actions { display:grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 18rem), 1fr)); gap:0 1.5rem; align-items:end; }
         .exam-actions form { margin:0; }
@@ -69,6 +69,8 @@ internal static class Assets
         table.steps tr.problem > td { background:#fdf1f0; }
         .problems ul { margin:.25rem 0 0; padding-left:1.2rem; }
         button.select { margin-top:0; min-width:6rem; }
+        table.steps th, .nowrap { white-space:nowrap; }
+        table.steps td.actions-cell { min-width:7rem; }
         @media (max-width: 48rem) {
           table.cards thead { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); white-space:nowrap; }
           table.cards, table.cards tbody, table.cards tr, table.cards td { display:block; width:100%; }

@@ -55,7 +55,7 @@ public sealed partial class ExamStatusTests
         var json = await client.GetStringAsync("/api/status");
         Assert.Contains("\"examImages\":3", json, StringComparison.Ordinal);
         Assert.Contains($"\"examVersion\":\"{Version(page)}\"", json, StringComparison.Ordinal);
-        WorklistPageTests.AssertNoPatientData(json);
+        WorklistSamples.AssertNoPatientData(json);
         Assert.DoesNotContain("Yamada", json, StringComparison.Ordinal);
     }
 
@@ -93,7 +93,7 @@ public sealed partial class ExamStatusTests
         Assert.Contains("end", web.Control.Calls);
         Assert.Equal("none", web.Control.Current.Source);
         Assert.Contains("6005 Web page: exam ended by \"admin\"", web.Log.ToString(), StringComparison.Ordinal);
-        WorklistPageTests.AssertNoPatientData(web.Log.ToString());
+        WorklistSamples.AssertNoPatientData(web.Log.ToString());
     }
 
     [Fact]
@@ -143,7 +143,7 @@ public sealed partial class ExamStatusTests
         Assert.Contains("Exam cancelled for Yamada, Tarou (山田 太郎 · やまだ たろう) (Equipment failure).", page, StringComparison.Ordinal);
         Assert.Contains("cancel 110501", web.Control.Calls);
         Assert.Contains("6005 Web page: exam cancelled (110501 Equipment failure) by \"admin\"", web.Log.ToString(), StringComparison.Ordinal);
-        WorklistPageTests.AssertNoPatientData(web.Log.ToString());
+        WorklistSamples.AssertNoPatientData(web.Log.ToString());
     }
 
     [Fact]

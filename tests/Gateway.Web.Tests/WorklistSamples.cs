@@ -1,5 +1,6 @@
 using System.Globalization;
 using Gateway.Web;
+using Xunit;
 
 namespace Gateway.Web.Tests;
 
@@ -42,4 +43,19 @@ internal static class WorklistSamples
     public static WorklistRow Row(string key, string? name, string? id, string? birth, string? sex, string? accession, string? procedure, string? step,
         string time, params string[] problems) =>
         new(key, name, id, birth, sex, accession, procedure, step, "DX", DateTimeOffset.Now.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), time, problems);
+
+    /// <summary>Nothing of any sample patient or step: names, IDs, accessions, keys.</summary>
+    public static void AssertNoPatientData(string log)
+    {
+        foreach (var row in WorklistSamples.Rows)
+        {
+            foreach (var value in new[] { row.PatientId, row.AccessionNumber, row.Key, row.PatientName?.Split('^')[0] })
+            {
+                if (value is { Length: > 0 })
+                    Assert.DoesNotContain(value, log, StringComparison.OrdinalIgnoreCase);
+            }
+        }
+        Assert.DoesNotContain("Hans", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("山田", log, StringComparison.Ordinal);
+    }
 }
