@@ -47,9 +47,12 @@ public sealed class WorklistModel(IGatewayControl control, ILoggerFactory logger
             return;
         }
         // Which step it was stays out of the log: the service logs the event with its own keys, never patient data.
-        this.Audit(loggers, before.Source is "worklist" or "manual" && before.StepKey != key
-            ? "next exam changed to another worklist step"
-            : "worklist step selected for the next exam");
+        this.Audit(loggers, before.Source switch
+        {
+            "worklist" when before.StepKey != key => "next exam changed to another worklist step",
+            "manual" => "next exam changed from manual entry to a worklist step",
+            _ => "worklist step selected for the next exam",
+        });
         Load(control.Worklist(), q, p);
         Message = $"Selected: the next images go to {WorklistText.Name(Exam.PatientName)}"
             + (Exam.PatientId is { Length: > 0 } id ? $", patient ID {id}" : "")
