@@ -34,6 +34,13 @@ public sealed class WorklistBrowserTests(ITestOutputHelper output)
         var checks = new WebBrowserChecks(browser, shots, output);
         var site = web.BaseUrl;
         void Shot(string name) => ((ITakesScreenshot)browser).GetScreenshot().SaveAsFile(Path.Combine(shots, name + ".png"));
+        // The whole page on the phone (the checks' screenshots show the screen only): the rows below the fold too.
+        void FullPage(string name)
+        {
+            var shot = browser.ExecuteCdpCommand("Page.captureScreenshot", new Dictionary<string, object?> { ["format"] = "png", ["captureBeyondViewport"] = true });
+            var data = shot is Dictionary<string, object> d ? (string)d["data"] : throw new InvalidOperationException($"no screenshot: {shot}");
+            File.WriteAllBytes(Path.Combine(shots, name + ".png"), Convert.FromBase64String(data));
+        }
         void Fill(string id, string text)
         {
             var e = browser.FindElement(By.Id(id));
@@ -55,6 +62,7 @@ public sealed class WorklistBrowserTests(ITestOutputHelper output)
             browser.FindElement(By.CssSelector("header a[href='/worklist']")).Click();
             wait.Until(b => b.FindElements(By.CssSelector("#worklist tbody tr")).Count == 6);
             checks.Check("wl-02-worklist");
+            FullPage("wl-02-worklist-390-full");
             Fill("q", "山田");
             browser.FindElement(By.Id("search")).Click();
             wait.Until(b => b.FindElements(By.CssSelector("#worklist tbody tr")).Count == 1);
@@ -84,6 +92,7 @@ public sealed class WorklistBrowserTests(ITestOutputHelper output)
             wait.Until(b => b.FindElements(By.Id("locked")).Count > 0);
             Assert.Empty(browser.FindElements(By.CssSelector("button.select")));
             checks.Check("wl-07-worklist-locked");
+            FullPage("wl-07-worklist-locked-390-full");
 
             // 5. End asks first; "No" keeps it going.
             browser.Navigate().GoToUrl(site + "/");

@@ -34,7 +34,7 @@ public sealed partial class WorklistPageTests
         var page = WebUtility.HtmlDecode(await client.GetStringAsync("/worklist"));
         Assert.Equal(6, RowCount(page));
         Assert.Contains("<strong>MÜLLER, Hans</strong>", page, StringComparison.Ordinal);
-        Assert.Contains("ID P-1001 · born 1961-04-12 · sex M", page, StringComparison.Ordinal);
+        Assert.Contains("ID P-1001 · born <span class=\"nowrap\">1961-04-12</span> · sex M", page, StringComparison.Ordinal);
         Assert.Contains("<strong>Yamada, Tarou (山田 太郎 · やまだ たろう)</strong>", page, StringComparison.Ordinal);
         Assert.Contains(">ACC-1002<", page, StringComparison.Ordinal);
         Assert.Contains("<div>Knee left <span class=\"sub\">Knee AP</span> </div>", page, StringComparison.Ordinal);
