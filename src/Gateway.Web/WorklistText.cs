@@ -39,6 +39,13 @@ internal static class WorklistText
         return alphabetic ? $"{family}, {rest}" : $"{family} {rest}";
     }
 
+    /// <summary>A refusal of the service ("an exam is in progress …: end or cancel it first") as the end of a sentence.</summary>
+    public static string Sentence(string refusal)
+    {
+        var text = refusal.Trim();
+        return text.Length == 0 || text[^1] is '.' or '!' or '?' ? text : text + ".";
+    }
+
     /// <summary>Where the next exam's patient came from, in words.</summary>
     public static string Source(string source) => source switch
     {

@@ -47,7 +47,7 @@ public sealed partial class ExamStatusTests
         Assert.Contains("<dd id=\"exam-source\">selected from the worklist</dd>", page, StringComparison.Ordinal);
         Assert.Contains("<dd id=\"exam-state\">in progress</dd>", page, StringComparison.Ordinal);
         Assert.Contains("<dd id=\"exam-images\">3</dd>", page, StringComparison.Ordinal);
-        Assert.Contains("<dd id=\"exam-mpps\">sent: IN PROGRESS</dd>", page, StringComparison.Ordinal);
+        Assert.Contains("<dd id=\"exam-mpps\">IN PROGRESS sent</dd>", page, StringComparison.Ordinal);
         Assert.Contains("id=\"end-exam\"", page, StringComparison.Ordinal);
         Assert.Contains("<option value=\"110514\">Incorrect worklist entry selected</option>", page, StringComparison.Ordinal);
 
@@ -156,7 +156,7 @@ public sealed partial class ExamStatusTests
         web.Control.Current = web.Control.Current with { State = "in progress" };
         var version = Version(await client.GetStringAsync("/"));
         var page = WebUtility.HtmlDecode(await client.SubmitAsync("/", new() { ["exam"] = version, ["confirm"] = "yes" }, "End"));
-        Assert.Contains("Not ended: no image was acquired for this exam: cancel it instead.", page, StringComparison.Ordinal);
+        Assert.Contains("Not ended: no image was acquired in this exam.", page, StringComparison.Ordinal);
         Assert.Equal("in progress", web.Control.Current.State);
         Assert.DoesNotContain("exam ended", web.Log.ToString(), StringComparison.Ordinal);
     }
@@ -199,11 +199,17 @@ public sealed partial class ExamStatusTests
         Assert.DoesNotContain("W-1", web.Log.ToString(), StringComparison.Ordinal);
         Assert.Contains("value=\"W-1\"", await client.GetStringAsync("/exam"), StringComparison.Ordinal);
 
+        // Every field emptied: the selection is cleared, and the page says so (not "will carry this patient").
+        page = WebUtility.HtmlDecode(await client.SubmitAsync("/exam", new() { ["PatientName"] = "", ["PatientID"] = "" }));
+        Assert.Contains("Cleared: no patient is chosen for the next images.", page, StringComparison.Ordinal);
+        Assert.Equal("none", web.Control.Current.Source);
+        await client.SubmitAsync("/exam", new() { ["PatientName"] = "WALK-IN^Anna", ["PatientID"] = "W-1" });
+
         web.Control.Acquire(1, DateTimeOffset.Now);
         page = WebUtility.HtmlDecode(await client.GetStringAsync("/exam"));
         Assert.Contains("An exam is in progress for WALK-IN, Anna: end or cancel it on the <a href=\"/\">status page</a> before you enter another patient.", page, StringComparison.Ordinal);
         page = WebUtility.HtmlDecode(await client.SubmitAsync("/exam", new() { ["PatientName"] = "OTHER^Bob", ["PatientID"] = "W-2" }));
-        Assert.Contains("Not used: an exam is in progress: end or cancel it first.", page, StringComparison.Ordinal);
+        Assert.Contains("Not used: an exam is in progress (1 image(s) acquired): end or cancel it first.", page, StringComparison.Ordinal);
         Assert.Equal("W-1", web.Control.Current.PatientId);
         Assert.Contains("class=\"message bad\"", page, StringComparison.Ordinal);
     }

@@ -48,16 +48,19 @@ internal sealed class FakeGatewayControl(string configPath, GatewayConfig config
     public (string Id, byte[] Png)? LastImage() => null;
     public DicomDataset Exam() => ExamSet;
 
-    /// <summary>As the service: refused while an exam is in progress; else the typed patient is the next exam ("manual").</summary>
+    /// <summary>
+    /// As the service: refused while an exam is in progress; else the typed patient is the next exam ("manual"), and an
+    /// empty one clears the selection.
+    /// </summary>
     public string? SetExam(DicomDataset exam)
     {
         lock (_gate)
         {
-            if (Current.State == "in progress")
-                return InProgress;
+            if (Busy() is { } busy)
+                return busy;
             ExamSet = exam;
-            Current = new ExamView("manual", null, exam.TryGetString(DicomTags.PatientName), exam.TryGetString(DicomTags.PatientID),
-                exam.TryGetString(DicomTags.AccessionNumber), null, "selected", 0, null, Mpps is null ? null : "not started: waits for the first image");
+            Current = exam.Count == 0 ? NoExam : new ExamView("manual", null, exam.TryGetString(DicomTags.PatientName), exam.TryGetString(DicomTags.PatientID),
+                exam.TryGetString(DicomTags.AccessionNumber), null, "selected", 0, null, MppsBeforeImages);
             Calls.Add("exam");
             return null;
         }
@@ -65,7 +68,11 @@ internal sealed class FakeGatewayControl(string configPath, GatewayConfig config
 
     // Issue #17, as the service's contract (IGatewayControl, ExamViews.cs) says it behaves.
     private readonly Lock _gate = new();
-    private const string InProgress = "an exam is in progress: end or cancel it first.";
+
+    // The service's words (GatewayService.Exam, ExamWorkflow): lower case, no full stop; the page makes them a sentence.
+    private string? Busy() => Current.State == "in progress" ? $"an exam is in progress ({Current.Images} image(s) acquired): end or cancel it first" : null;
+
+    private string? MppsBeforeImages => Mpps is null ? null : "sent when the first image is acquired";
 
     /// <summary>The list the service holds (tests set it: rows, staleness, "not configured").</summary>
     public WorklistView List { get; set; } = new(false, [], null, null);
@@ -74,7 +81,7 @@ internal sealed class FakeGatewayControl(string configPath, GatewayConfig config
     public WorklistView? NextAnswer { get; set; }
 
     /// <summary>What the service says about MPPS (null: no MPPS SCP configured).</summary>
-    public string? Mpps { get; set; } = "sent: IN PROGRESS";
+    public string? Mpps { get; set; } = "IN PROGRESS sent";
 
     public ExamView Current { get; set; } = NoExam;
 
@@ -108,14 +115,16 @@ internal sealed class FakeGatewayControl(string configPath, GatewayConfig config
         lock (_gate)
         {
             Calls.Add("select");
-            if (Current.State == "in progress")
-                return InProgress;
+            if (!List.Configured)
+                return "no worklist is configured";
             if (List.Rows.FirstOrDefault(r => r.Key == key) is not { } row)
-                return "that step is no longer on the worklist: ask the RIS again.";
+                return "this step is not in the worklist (refresh the list)";
             if (row.Problems.Count > 0)
-                return $"the RIS sent this step with problems ({string.Join("; ", row.Problems)}).";
+                return "this step has problems and cannot be used: " + string.Join("; ", row.Problems);
+            if (Busy() is { } busy)
+                return busy;
             Current = new ExamView("worklist", row.Key, row.PatientName, row.PatientId, row.AccessionNumber, row.RequestedProcedure ?? row.StepDescription,
-                "selected", 0, null, Mpps is null ? null : "not started: waits for the first image");
+                "selected", 0, null, MppsBeforeImages);
             return null;
         }
     }
@@ -133,7 +142,7 @@ internal sealed class FakeGatewayControl(string configPath, GatewayConfig config
         {
             Calls.Add("end");
             if (Current.State != "in progress" || Current.Images == 0)
-                return "no image was acquired for this exam: cancel it instead.";
+                return "no image was acquired in this exam";
             Current = NoExam;
             return null;
         }
@@ -145,22 +154,21 @@ internal sealed class FakeGatewayControl(string configPath, GatewayConfig config
         {
             Calls.Add($"cancel {reasonCode}");
             if (!DiscontinuationReasons.Any(r => r.Code == reasonCode))
-                return "that is not a reason this box offers.";
-            if (Current.Source == "none")
-                return "no exam is chosen.";
+                return $"'{reasonCode}' is not a reason this box offers";
+            // Without images only the selection is cleared (no MPPS); with them, DISCONTINUED with the reason.
             Current = NoExam;
             return null;
         }
     }
 
-    /// <summary>Some of PS3.16 CID 9300 (scheme DCM).</summary>
+    /// <summary>PS3.16 CID 9300 "Procedure Discontinuation Reasons" (scheme DCM), as the service offers them.</summary>
     public IReadOnlyList<DiscontinuationReason> DiscontinuationReasons { get; } =
     [
-        new("110513", "Discontinued for unspecified reason"),
-        new("110514", "Incorrect worklist entry selected"),
-        new("110501", "Equipment failure"),
-        new("110505", "Patient refused to continue procedure"),
-        new("110515", "Patient condition prevented continuing"),
+        new("110500", "Doctor canceled procedure"), new("110501", "Equipment failure"), new("110502", "Incorrect procedure ordered"),
+        new("110503", "Patient allergic to media/contrast"), new("110504", "Patient died"), new("110505", "Patient refused to continue procedure"),
+        new("110506", "Patient taken for treatment or surgery"), new("110507", "Patient did not arrive"), new("110508", "Patient pregnant"),
+        new("110509", "Change of procedure for correct charging"), new("110510", "Duplicate order"), new("110511", "Nursing unit cancel"),
+        new("110512", "Incorrect side ordered"), new("110513", "Discontinued for unspecified reason"), new("110514", "Incorrect worklist entry selected"),
     ];
 
     public bool RequestCapture() { Calls.Add("capture"); return false; }

@@ -134,13 +134,13 @@ public sealed partial class WorklistPageTests
 
         // A forged tap is refused by the service, and the page says why.
         page = WebUtility.HtmlDecode(await client.SubmitAsync("/worklist", new() { ["key"] = "sps-1004" }, "Select"));
-        Assert.Contains("Not selected: the RIS sent this step with problems", page, StringComparison.Ordinal);
+        Assert.Contains("Not selected: this step has problems and cannot be used: the Study Instance UID (0020,000D) is missing", page, StringComparison.Ordinal);
         Assert.Equal("none", web.Control.Current.Source);
         Assert.DoesNotContain("worklist step selected", web.Log.ToString(), StringComparison.Ordinal);
 
         // So is a step that left the list meanwhile.
         page = WebUtility.HtmlDecode(await client.SubmitAsync("/worklist", new() { ["key"] = "sps-gone" }, "Select"));
-        Assert.Contains("Not selected: that step is no longer on the worklist: ask the RIS again.", page, StringComparison.Ordinal);
+        Assert.Contains("Not selected: this step is not in the worklist (refresh the list).", page, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -160,7 +160,7 @@ public sealed partial class WorklistPageTests
         var token = await client.TokenAsync("/worklist");
         using var r = await client.PostWithTokenAsync("/worklist", "Select", new() { ["key"] = "sps-1006" }, token);
         page = WebUtility.HtmlDecode(await r.Content.ReadAsStringAsync());
-        Assert.Contains("Not selected: an exam is in progress: end or cancel it first.", page, StringComparison.Ordinal);
+        Assert.Contains("Not selected: an exam is in progress (2 image(s) acquired): end or cancel it first.", page, StringComparison.Ordinal);
         Assert.Equal("sps-1001", web.Control.Current.StepKey);
         Assert.Equal(2, web.Control.Current.Images);
     }

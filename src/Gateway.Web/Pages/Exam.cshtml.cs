@@ -87,12 +87,20 @@ public sealed class ExamModel(IGatewayControl control, ILoggerFactory loggers) :
         var before = Current;
         if (control.SetExam(exam) is { } refused)
         {
-            Message = $"Not used: {refused}";
+            Message = $"Not used: {WorklistText.Sentence(refused)}";
             Current = control.CurrentExam();
             return;
         }
         Current = control.CurrentExam();
         // The log says that the exam changed, never what it holds.
+        if (exam.Count == 0)
+        {
+            // Every field empty: the service clears the selection (no patient for the next images).
+            this.Audit(loggers, "next exam cleared");
+            Message = "Cleared: no patient is chosen for the next images.";
+            MessageOk = true;
+            return;
+        }
         this.Audit(loggers, before.Source == "worklist" ? "next exam set by hand, replacing a worklist step" : "next exam set");
         Message = "The next acquisitions will carry this patient and accession number.";
         MessageOk = true;

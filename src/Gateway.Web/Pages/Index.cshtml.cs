@@ -47,7 +47,7 @@ public sealed class IndexModel(IGatewayControl control, WebState state, ILoggerF
         var ended = Exam;
         if (control.EndExam() is { } refused)
         {
-            Message = $"Not ended: {refused}";
+            Message = $"Not ended: {WorklistText.Sentence(refused)}";
             Load();
             return;
         }
@@ -85,7 +85,7 @@ public sealed class IndexModel(IGatewayControl control, WebState state, ILoggerF
         var cancelled = Exam;
         if (control.CancelExam(Reason.Code) is { } refused)
         {
-            Message = $"Not cancelled: {refused}";
+            Message = $"Not cancelled: {WorklistText.Sentence(refused)}";
             Load();
             return;
         }
@@ -117,7 +117,7 @@ public sealed class IndexModel(IGatewayControl control, WebState state, ILoggerF
         var code = (Reasons.FirstOrDefault(r => r.Code == "110514") ?? (Reasons.Count > 0 ? Reasons[0] : null))?.Code ?? "";
         if (control.CancelExam(code) is { } refused)
         {
-            Message = $"Not cleared: {refused}";
+            Message = $"Not cleared: {WorklistText.Sentence(refused)}";
             Load();
             return;
         }

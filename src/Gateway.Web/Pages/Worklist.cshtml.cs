@@ -42,7 +42,7 @@ public sealed class WorklistModel(IGatewayControl control, ILoggerFactory logger
         var refused = string.IsNullOrEmpty(key) ? "Choose a step from the list." : control.SelectStep(key);
         if (refused is not null)
         {
-            Message = $"Not selected: {refused}";
+            Message = $"Not selected: {WorklistText.Sentence(refused)}";
             Load(control.Worklist(), q, p);
             return;
         }
