@@ -39,7 +39,7 @@ public sealed class WorklistModel(IGatewayControl control, ILoggerFactory logger
     public void OnPostSelect(string? key, string? q, int p = 0)
     {
         var before = control.CurrentExam();
-        var refused = string.IsNullOrEmpty(key) ? "Choose a step from the list." : control.SelectStep(key);
+        var refused = string.IsNullOrEmpty(key) ? "choose a step from the list" : control.SelectStep(key);
         if (refused is not null)
         {
             Message = $"Not selected: {WorklistText.Sentence(refused)}";
