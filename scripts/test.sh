@@ -15,6 +15,8 @@ have socat || need+=(socat)
 have mosquitto_sub || need+=(mosquitto-clients)
 have chromium || need+=(chromium)
 have chromedriver || need+=(chromium-driver)
+# Japanese glyphs for the browser tests' screenshots (worklist names in ideographic and phonetic script, issue #17).
+dpkg -s fonts-ipafont-gothic >/dev/null 2>&1 || need+=(fonts-ipafont-gothic)
 have systemd-analyze || need+=(systemd)
 [ -d /usr/lib/python3/dist-packages/pydicom ] || need+=(python3-pydicom)
 /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)

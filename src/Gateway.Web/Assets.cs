@@ -56,6 +56,21 @@ internal static class Assets
         ol.log li { padding:.35rem 0; border-bottom:1px solid var(--line); display:grid; grid-template-columns:auto auto 1fr; gap:0 .6rem; }
         ol.log .msg { grid-column:1 / -1; font-family:ui-monospace, monospace; white-space:pre-wrap; }
         ol.log .src { color:var(--muted); }
+        .sr-only { position:absolute; width:1px; height:1px; padding:0; margin:-1px; overflow:hidden; clip:rect(0 0 0 0); white-space:nowrap; border:0; }
+        .sub { display:block; color:var(--muted); font-size:.95rem; }
+        dl.facts { display:grid; grid-template-columns:minmax(6.5rem, 38%) minmax(0, 1fr); gap:.3rem .9rem; margin:0 0 .5rem; max-width:40rem; }
+        dl.facts dt { font-weight:600; color:var(--muted); } dl.facts dd { margin:0; }
+        .exam-actions { display:grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 18rem), 1fr)); gap:0 1.5rem; align-items:end; }
+        .exam-actions form { margin:0; }
+        .search .actions input { flex:1 1 12rem; }
+        .search .actions button, .search .actions .button { margin-top:0; }
+        .refresh { margin-top:.75rem; }
+        table.steps tr.selected > td { background:#e8f0fb; }
+        table.steps tr.problem > td { background:#fdf1f0; }
+        .problems ul { margin:.25rem 0 0; padding-left:1.2rem; }
+        button.select { margin-top:0; min-width:6rem; }
+        table.steps th, .nowrap { white-space:nowrap; }
+        table.steps td.actions-cell { min-width:7rem; }
         @media (max-width: 48rem) {
           table.cards thead { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); white-space:nowrap; }
           table.cards, table.cards tbody, table.cards tr, table.cards td { display:block; width:100%; }
@@ -64,6 +79,11 @@ internal static class Assets
           table.cards td::before { content:attr(data-label); font-weight:600; color:var(--muted); }
           table.cards td.actions-cell { display:block; }
           table.cards td.actions-cell::before { content:none; }
+          table.steps tr.selected { border:2px solid var(--accent); }
+          table.steps tr.problem { border-color:var(--bad); }
+          table.steps tr.selected, table.steps tr.selected > td { background:#e8f0fb; }
+          table.steps tr.problem, table.steps tr.problem > td { background:#fdf1f0; }
+          button.select { width:100%; margin-top:.25rem; }
         }
         """;
 
@@ -92,6 +112,12 @@ internal static class Assets
                   body.appendChild(tr);
                 });
               }
+              // The exam: its image count; when it is another exam now (or it went from selected to in progress),
+              // a note to show it again — the page never reloads by itself under a technician's finger.
+              set('exam-images', s.examImages);
+              var exam = document.getElementById('exam');
+              var changed = document.getElementById('exam-changed');
+              if (exam && changed && exam.getAttribute('data-version') !== s.examVersion) changed.hidden = false;
               var img = document.getElementById('thumbnail');
               if (img && s.lastEntry && img.getAttribute('data-entry') !== s.lastEntry) {
                 img.setAttribute('data-entry', s.lastEntry);

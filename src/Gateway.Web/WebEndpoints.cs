@@ -29,10 +29,13 @@ internal static class WebEndpoints
         path.Value is "/site.css" or "/forms.js" or "/favicon.svg" or "/favicon.ico";
 }
 
-/// <summary>The status page's figures, for the first render and for /api/status. No patient data.</summary>
+/// <summary>
+/// The status page's figures, for the first render and for /api/status. No patient data: of the exam only its image
+/// count and <see cref="WorklistText.Version"/> (a hash that tells the page its exam changed).
+/// </summary>
 public sealed record StatusView(string Version, long UptimeSeconds, string DeviceProfile, string DeviceLink, string LastAcquired, long Acquired,
     long AcquisitionFailures, string? DeviceProblem, IReadOnlyList<DestinationView> Destinations, int SpoolEntries, string Mqtt, string DiskFree,
-    string Memory, string? Temperature, string Fingerprint, string? LastEntry)
+    string Memory, string? Temperature, string Fingerprint, string? LastEntry, string ExamVersion, int ExamImages)
 {
     public const string Path = "/api/status";
 
@@ -40,9 +43,10 @@ public sealed record StatusView(string Version, long UptimeSeconds, string Devic
     public static bool IsPoll(Microsoft.AspNetCore.Http.HttpRequest request) =>
         Microsoft.AspNetCore.Http.HttpMethods.IsGet(request.Method) && request.Path.Value is Path or "/thumbnail.png";
 
-    public static StatusView Of(IGatewayControl control, WebState state)
+    public static StatusView Of(IGatewayControl control, WebState state, ExamView? exam = null)
     {
         var h = control.Health();
+        exam ??= control.CurrentExam();
         return new StatusView(h.Version, h.UptimeSeconds, h.Device?.Profile ?? "none", h.Device?.Link ?? "no device",
             h.Device?.LastAcquired?.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) ?? "never",
             h.Device?.Acquired ?? 0, h.Device?.Failures ?? 0, h.Device?.Problem,
@@ -50,7 +54,8 @@ public sealed record StatusView(string Version, long UptimeSeconds, string Devic
                 d.LastSuccess?.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) ?? "never", d.Failures))],
             h.Spool.Entries, control.Config.Mqtt is null ? "not configured" : control.MqttConnected ? "connected" : "disconnected",
             h.DiskFreeBytes is { } free ? $"{free / (1 << 20):N0} MB" : "unknown", $"{h.MemoryBytes / (1 << 20):N0} MB",
-            h.CpuTemperatureC is { } t ? $"{t:F1} °C" : null, state.Fingerprint, control.LastImage()?.Id);
+            h.CpuTemperatureC is { } t ? $"{t:F1} °C" : null, state.Fingerprint, control.LastImage()?.Id,
+            WorklistText.Version(exam), exam.Images);
     }
 }
 

@@ -24,8 +24,6 @@ public sealed class WebCommissioningTests(ITestOutputHelper output)
     [Fact]
     public void A_technician_commissions_a_fresh_box_in_Chromium_on_a_phone_and_every_page_fits_and_passes_axe()
     {
-        var chromium = Peers.Require("/usr/bin/chromium", "chromium");
-        var chromedriver = Peers.Require("/usr/bin/chromedriver", "chromium-driver");
         using var dir = new TempDirectory("commission");
         using var pacs = new DcmtkStoreScp("PACS1");
         // The serial port as a udev rule would name it (the device page offers /dev/gateway-*).
@@ -45,14 +43,9 @@ public sealed class WebCommissioningTests(ITestOutputHelper output)
         using var gateway = new PeerProcess(GatewayExecutable.Path, ["run", "--config", config]);
         gateway.WaitForOutput("running", TimeSpan.FromSeconds(30));
         var code = File.ReadAllText(Path.Combine(dir.File("web"), "setup-code")).Trim(); // what root reads on the box
-        var shots = Directory.CreateDirectory(Path.Combine(Repository.Root, "artifacts", "screenshots")).FullName;
+        var shots = WebBrowser.Screenshots;
 
-        var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(chromedriver)!, Path.GetFileName(chromedriver));
-        service.HideCommandPromptWindow = true;
-        var options = new ChromeOptions { BinaryLocation = chromium, AcceptInsecureCertificates = true };
-        options.AddArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--window-size=1366,900");
-        options.SetLoggingPreference(LogType.Browser, OpenQA.Selenium.LogLevel.All);
-        using var browser = new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
+        using var browser = WebBrowser.Start();
         var wait = new WebDriverWait(browser, TimeSpan.FromSeconds(30));
         // A page that reloads under a lookup (the answer to a form) leaves stale elements: look again.
         wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException));

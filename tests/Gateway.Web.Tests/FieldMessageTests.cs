@@ -12,7 +12,7 @@ namespace Gateway.Web.Tests;
 /// </summary>
 public sealed partial class FieldMessageTests
 {
-    public static TheoryData<string> Pages => new() { "/", "/device", "/destinations", "/exam", "/spool", "/mqtt", "/system" };
+    public static TheoryData<string> Pages => new() { "/", "/worklist", "/device", "/destinations", "/exam", "/spool", "/mqtt", "/system" };
 
     [Fact]
     public async Task A_bad_birth_date_and_a_bad_sex_each_get_their_own_message_and_keep_what_was_typed()
@@ -119,6 +119,10 @@ public sealed partial class FieldMessageTests
     public async Task Every_label_is_bound_to_a_field_and_no_element_has_an_inline_style(string path)
     {
         await using var web = await new WebFixture().StartAsync();
+        // The worklist's search and the status page's cancel form are there (issue #17).
+        web.Control.List = WorklistSamples.Fresh();
+        web.Control.SelectStep("sps-1001");
+        web.Control.Acquire(1, DateTimeOffset.Now);
         using var client = await web.LoggedInAsync();
         var page = await client.GetStringAsync(path);
         Assert.DoesNotContain(" style=", page, StringComparison.Ordinal);

@@ -15,6 +15,7 @@ public sealed class SecurityTests
         { "/device", "Save" }, { "/device", "Capture" }, { "/mqtt", "Save" }, { "/mqtt", "Test" },
         { "/system", "Upload" }, { "/system", "Restore" }, { "/system", "CancelRestore" }, { "/system", "Certificate" }, { "/system", "Password" },
         { "/system", "Restart" }, { "/logout", null },
+        { "/worklist", "Select" }, { "/worklist", "Refresh" }, { "/", "End" }, { "/", "Cancel" }, { "/", "Clear" },
     };
 
     [Fact]

@@ -28,12 +28,19 @@ public sealed class ExamModel(IGatewayControl control, ILoggerFactory loggers) :
     public string? Message { get; private set; }
     public bool MessageOk { get; private set; }
 
+    /// <summary>The exam the next images go to now (issue #17): a worklist selection is not shown in the form as if typed.</summary>
+    public ExamView Current { get; private set; } = null!;
+
     public string Value(string keyword) => _values.GetValueOrDefault(keyword, "");
 
     public string? FieldError(string keyword) => _errors.GetValueOrDefault(keyword);
 
     public void OnGet()
     {
+        Current = control.CurrentExam();
+        // A step selected from the worklist is the RIS's, not typed here: the form starts empty for an unscheduled patient.
+        if (Current.Source == "worklist")
+            return;
         var exam = control.Exam();
         foreach (var (keyword, _, _) in Fields)
         {
@@ -44,6 +51,7 @@ public sealed class ExamModel(IGatewayControl control, ILoggerFactory loggers) :
 
     public void OnPost()
     {
+        Current = control.CurrentExam();
         var exam = new DicomDataset();
         foreach (var (keyword, label, hint) in Fields)
         {
@@ -76,13 +84,24 @@ public sealed class ExamModel(IGatewayControl control, ILoggerFactory loggers) :
             Message = _errors.Count == 1 ? "Not used yet: one field needs a change." : $"Not used yet: {_errors.Count} fields need a change.";
             return;
         }
+        var before = Current;
         if (control.SetExam(exam) is { } refused)
         {
-            Message = refused;
+            Message = $"Not used: {WorklistText.Sentence(refused)}";
+            Current = control.CurrentExam();
             return;
         }
+        Current = control.CurrentExam();
         // The log says that the exam changed, never what it holds.
-        this.Audit(loggers, "next exam set");
+        if (exam.Count == 0)
+        {
+            // Every field empty: the service clears the selection (no patient for the next images).
+            this.Audit(loggers, "next exam cleared");
+            Message = "Cleared: no patient is chosen for the next images.";
+            MessageOk = true;
+            return;
+        }
+        this.Audit(loggers, before.Source == "worklist" ? "next exam set by hand, replacing a worklist step" : "next exam set");
         Message = "The next acquisitions will carry this patient and accession number.";
         MessageOk = true;
     }
