@@ -71,6 +71,9 @@ internal static partial class HostLog
     [LoggerMessage(3040, LogLevel.Warning, "A storage commitment report came from {CallingAe}, which is no destination with storage commitment: refused (0110)")]
     public static partial void UnexpectedCommitmentReport(ILogger logger, string callingAe);
 
+    [LoggerMessage(3042, LogLevel.Error, "Ending the exam from the device's input failed ({Kind}: {Reason}); the exam stays in progress")]
+    public static partial void EndExamFailed(ILogger logger, string kind, string reason, Exception exception);
+
     [LoggerMessage(3041, LogLevel.Warning, "Destination {Destination} no longer asks for storage commitment: {Count} object(s) it stored and that awaited its commitment count as delivered")]
     public static partial void CommitmentTurnedOff(ILogger logger, string destination, int count);
 }

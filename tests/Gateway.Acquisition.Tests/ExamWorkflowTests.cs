@@ -53,6 +53,65 @@ public sealed class ExamWorkflowTests : IDisposable
     }
 
     [Fact]
+    public void An_image_whose_record_could_not_be_written_is_released_by_the_next_write_and_listed_in_the_N_SET()
+    {
+        var spool = NewSpool();
+        var workflow = Workflow();
+        workflow.Release = spool.Release;
+        workflow.Load(_ => false, null);
+        Assert.Null(workflow.SetManual(Manual("F-1")));
+        var examFile = Path.Combine(Spool, ExamFile.FileName);
+        Acquire(workflow, spool, commit: true, record: true);
+
+        // The record cannot be written for a moment (a directory where exam.json is renamed to: the rename fails).
+        var uid = DicomUidGenerator.Default.NewUid();
+        Assert.NotNull(workflow.Begin(null, DicomUids.SecondaryCaptureImageStorage, uid, "1.2.3.4", out _));
+        var file = Path.Combine(spool.IncomingDir, uid + ".dcm");
+        File.WriteAllBytes(file, [1, 2, 3]);
+        var held = spool.EnqueueByMove(file, new SpoolObjectInfo(DicomUids.SecondaryCaptureImageStorage, uid, "OT", "device:test"), ["pacs"], held: true);
+        File.Move(examFile, examFile + ".aside");
+        Directory.CreateDirectory(examFile);
+        Assert.False(workflow.Committed(uid, held.Id));
+        Assert.True(spool.IsHeld(held.Id));
+
+        // Writable again: the next image's record write releases it too — not only a restart.
+        Directory.Delete(examFile);
+        File.Move(examFile + ".aside", examFile);
+        Acquire(workflow, spool, commit: true, record: true);
+        Assert.False(spool.IsHeld(held.Id));
+        var exam = workflow.Current.Number;
+        Assert.Null(workflow.End("test", () => { }));
+        var listed = workflow.Mpps.Find(MppsMessage.IdOf(exam, 2))!.Dataset.GetSequence(DicomTags.PerformedSeriesSequence).Items
+            .SelectMany(s => s.GetSequence(DicomTags.ReferencedImageSequence).Items).Select(i => i.GetString(DicomTags.ReferencedSOPInstanceUID));
+        Assert.Contains(uid, listed);
+        Assert.Equal(3, listed.Count());
+    }
+
+    [Fact]
+    public void A_series_begun_in_an_exam_that_has_ended_is_never_adopted_by_the_next()
+    {
+        var spool = NewSpool();
+        var workflow = Workflow();
+        workflow.Load(_ => false, null);
+        Assert.Null(workflow.SetManual(Manual("A-1")));
+        var examA = workflow.ExamNumber;
+        Acquire(workflow, spool, commit: true, record: true);
+        Assert.Null(workflow.End("test", () => { }));
+        Assert.Null(workflow.SetManual(Manual("B-2")));
+
+        // A's multi-frame series, written late: nothing of B's, and not in B's record.
+        var fromExam = workflow.Begin(null, DicomUids.SecondaryCaptureImageStorage, "1.2.3.77", "1.2.3.7", out var refused, examNumber: examA);
+        Assert.Null(refused);
+        Assert.NotNull(fromExam);
+        Assert.Empty(fromExam);
+        Assert.DoesNotContain(workflow.Current.Instances, i => i.SopInstanceUid == "1.2.3.77");
+        Assert.Contains(_log.Lines, l => l.StartsWith("[8012]", StringComparison.Ordinal));
+        // Begun in the exam in progress: recorded as usual.
+        Assert.NotNull(workflow.Begin(null, DicomUids.SecondaryCaptureImageStorage, "1.2.3.78", "1.2.3.7", out _, examNumber: workflow.ExamNumber));
+        Assert.Contains(workflow.Current.Instances, i => i.SopInstanceUid == "1.2.3.78");
+    }
+
+    [Fact]
     public void After_a_crash_an_intent_is_confirmed_exactly_when_its_object_is_in_the_spool()
     {
         var spool = NewSpool();

@@ -51,6 +51,9 @@ internal static partial class ExamLog
     [LoggerMessage(8022, LogLevel.Error, "MPPS {Command} {Id} of exam {Exam} refused by {CalledAe}: {Status}; failed (later messages of this exam are held; `gateway spool retry` sends them again)")]
     public static partial void MppsRefused(ILogger logger, string command, string id, long exam, string calledAe, string status);
 
+    [LoggerMessage(8012, LogLevel.Warning, "A multi-frame series of exam {Exam} was written after that exam ended (now exam {Current}): it keeps the patient and study it was acquired under and is in no exam's MPPS")]
+    public static partial void OutsideItsExam(ILogger logger, long exam, long current);
+
     [LoggerMessage(8023, LogLevel.Warning, "MPPS {Command} {Id} of {PpsUid} answered {Status}: an earlier attempt of ours reached the SCP (its answer was lost); taken as done")]
     public static partial void MppsDuplicate(ILogger logger, string command, string id, string ppsUid, string status);
 

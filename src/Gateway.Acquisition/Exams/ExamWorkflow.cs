@@ -70,6 +70,23 @@ public sealed class ExamWorkflow : IExamJournal
     /// </summary>
     public Func<string, bool> InSpool { get; set; } = _ => false;
 
+    /// <summary>
+    /// Releases a held spool entry (set by the service). An image whose "committed" could not be written (a full disk)
+    /// stays held only until the record is durable again — the next image's record or the exam's end — never until a
+    /// restart: a problem with the record must not keep images from the PACS (review of issue #17).
+    /// </summary>
+    public Action<string> Release { get; set; } = _ => { };
+
+    private readonly List<string> _unreleased = [];
+
+    /// <summary>Entries held because their record write failed; released once a later record write succeeded.</summary>
+    private void ReleaseDeferred()
+    {
+        foreach (var id in _unreleased)
+            Release(id);
+        _unreleased.Clear();
+    }
+
     /// <summary>Why the record found at start was not used (null: it was, or there was none).</summary>
     public string? StartProblem { get; private set; }
 
@@ -293,7 +310,9 @@ public sealed class ExamWorkflow : IExamJournal
                     return Refuse(request, "no image was acquired in this exam");
                 }
                 var now = _time.GetLocalNow();
-                if (MppsEnabled)
+                // An exam whose N-CREATE was queued always gets its final N-SET, even when `mpps` was removed since
+                // (the RIS would otherwise keep the step IN PROGRESS for ever).
+                if (MppsEnabled || record.MppsCreated)
                 {
                     if (!record.MppsCreated)
                     {
@@ -312,6 +331,8 @@ public sealed class ExamWorkflow : IExamJournal
                         NextAttempt = DateTimeOffset.MinValue,
                     });
                 }
+                // The final N-SET (queued durably above) lists them: held images go now.
+                ReleaseDeferred();
                 var instances = record.CommittedInstances.Count();
                 var series = record.CommittedInstances.Select(i => i.SeriesInstanceUid).Distinct(StringComparer.Ordinal).Count();
                 var next = Fresh(record.Number);
@@ -326,7 +347,7 @@ public sealed class ExamWorkflow : IExamJournal
                 return null;
             }
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             ExamLog.MppsWriteFailed(_log, MppsMessage.IdOf(_record.Number, 2), LogText.Bounded(e.Message));
             return Refuse(request, "the MPPS message could not be saved on the box; the exam stays in progress (see the log, event 8025)");
@@ -338,10 +359,27 @@ public sealed class ExamWorkflow : IExamJournal
         }
     }
 
-    public DicomDataset? Begin(int? examVersion, string sopClassUid, string sopInstanceUid, string seriesInstanceUid, out string? refused)
+    public long ExamNumber
+    {
+        get
+        {
+            lock (_lock)
+                return _record.Number;
+        }
+    }
+
+    public DicomDataset? Begin(int? examVersion, string sopClassUid, string sopInstanceUid, string seriesInstanceUid, out string? refused, long? examNumber = null)
     {
         lock (_lock)
         {
+            if (examNumber is { } begunIn && begunIn != _record.Number && !_ending)
+            {
+                // A series of an exam that has ended (written after a restart or a failed flush): never another
+                // patient's — it keeps what its manifest says, and no exam's record lists it (review of issue #17).
+                ExamLog.OutsideItsExam(_log, begunIn, _record.Number);
+                refused = null;
+                return new DicomDataset();
+            }
             refused = _ending ? "the exam is being ended; the image belongs to the next one (send it again)"
                 : examVersion is { } v && v != _context.Version ? "the exam changed while the image was being taken (send it again)"
                 : _record.Instances.Count >= ExamFile.MaxInstances ? $"the exam has {ExamFile.MaxInstances} instances, the most one exam may hold: end it"
@@ -397,15 +435,18 @@ public sealed class ExamWorkflow : IExamJournal
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                // Never a reason to fail the device: the entry stays held; the next start (or the end) decides the
-                // intent by the spool and queues the N-CREATE then.
+                // Never a reason to hold the image: the N-CREATE is queued with the next image or at the end.
                 ExamLog.MppsWriteFailed(_log, MppsMessage.IdOf(record.Number, 1), LogText.Bounded($"{e.GetType().Name}: {e.Message}"));
-                return false;
             }
             _lastImage = _time.GetUtcNow();
-            if (!TrySave(record))
-                return false;
+            // Kept in memory either way: the next successful write (of the next image, or the end's N-SET) records it.
             _record = record;
+            if (!TrySave(record))
+            {
+                _unreleased.Add(entryId);
+                return false;
+            }
+            ReleaseDeferred();
             return true;
         }
     }

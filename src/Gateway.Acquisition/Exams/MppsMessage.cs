@@ -30,6 +30,8 @@ public sealed record MppsMessage
     public required DicomDataset Dataset { get; init; }
     public MppsState State { get; init; }
     public int Attempts { get; init; }
+    /// <summary>Requests that left on an association the SCP accepted (not connection failures): how a 0110 to a retried N-SET is judged.</summary>
+    public int Sent { get; init; }
     public DateTimeOffset Created { get; init; }
     public DateTimeOffset NextAttempt { get; init; }
     public string? LastError { get; init; }

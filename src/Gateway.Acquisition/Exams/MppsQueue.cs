@@ -19,7 +19,8 @@ namespace Gateway.Acquisition.Exams;
 public sealed class MppsQueue
 {
     public const string DirectoryName = "mpps";
-    public const long MaxFileBytes = 4L << 20;
+    /// <summary>Room for the final N-SET of the largest exam a record may hold (ExamFile.MaxInstances references).</summary>
+    public const long MaxFileBytes = 2 * ExamFile.MaxBytes;
     public const int KeepSent = 50;
 
     private readonly string _dir;
@@ -191,6 +192,7 @@ public sealed class MppsQueue
                     w.WriteString("status", m.Status);
                     w.WriteString("state", m.State.ToString().ToLowerInvariant());
                     w.WriteNumber("attempts", m.Attempts);
+                    w.WriteNumber("sent", m.Sent);
                     w.WriteString("created", m.Created);
                     w.WriteString("nextAttempt", m.NextAttempt);
                     w.WriteString("lastError", m.LastError);
@@ -307,6 +309,9 @@ public sealed class MppsQueue
                 return Fail("state is not pending, sent or failed", out problem);
             if (!r.TryGetProperty("attempts", out var a) || a.ValueKind != JsonValueKind.Number || !a.TryGetInt32(out var attempts) || attempts < 0)
                 return Fail("attempts is not a count", out problem);
+            var sent = 0; // absent in files written before it was counted
+            if (r.TryGetProperty("sent", out var sn) && (sn.ValueKind != JsonValueKind.Number || !sn.TryGetInt32(out sent) || sent < 0 || sent > attempts))
+                return Fail("sent is not a count of at most attempts", out problem);
             if (!r.TryGetProperty("created", out var c) || !c.TryGetDateTimeOffset(out var created) || !r.TryGetProperty("nextAttempt", out var na) || !na.TryGetDateTimeOffset(out var next))
                 return Fail("created or nextAttempt is not a time", out problem);
             var lastError = Text("lastError");
@@ -325,6 +330,7 @@ public sealed class MppsQueue
                 Dataset = dataset,
                 State = state,
                 Attempts = attempts,
+                Sent = sent,
                 Created = created,
                 NextAttempt = next,
                 LastError = lastError,

@@ -88,12 +88,16 @@ public sealed class MppsSender(MppsQueue queue, DicomClientOptions client, TimeS
                 {
                     // The same request every time (same UID, same attributes); the character set is chosen for its text.
                     var dataset = MppsDatasets.WithCharacterSet(Copy(message.Dataset));
+                    // Counted durably before it leaves: a later 0110 to this N-SET is judged by whether one left before.
+                    var sentBefore = message.Sent;
+                    message = message with { Sent = message.Sent + 1 };
+                    queue.Update(message);
                     var response = message.Command == MppsMessage.Create
                         ? await association.NCreateAsync(DicomUids.ModalityPerformedProcedureStep, message.PpsUid, dataset, ct).ConfigureAwait(false)
                         : await association.NSetAsync(DicomUids.ModalityPerformedProcedureStep, message.PpsUid, dataset, ct).ConfigureAwait(false);
                     await association.ReleaseAsync(ct).ConfigureAwait(false);
                     Back();
-                    Outcome(message, response.Status);
+                    Outcome(message, response.Status, sentBefore);
                     return;
                 }
             }
@@ -104,15 +108,23 @@ public sealed class MppsSender(MppsQueue queue, DicomClientOptions client, TimeS
         {
             transient = e.Message;
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Not a network trouble (a value that cannot be encoded, a bug): retrying would block every later exam
+            // behind it for ever. Failed, visibly, with the reason; `gateway spool retry` puts it back.
+            queue.Update(message with { State = MppsState.Failed, LastError = LogText.Bounded($"{e.GetType().Name}: {e.Message}") });
+            ExamLog.MppsRefused(log, message.Command, message.Id, message.Exam, client.CalledAE, LogText.Bounded($"not sent: {e.GetType().Name}: {e.Message}"));
+            return;
+        }
         Retry(message, LogText.Bounded(transient));
     }
 
-    private void Outcome(MppsMessage message, DicomStatus status)
+    private void Outcome(MppsMessage message, DicomStatus status, int sentBefore)
     {
         // Our UID is never reused, so 0111 to an N-CREATE means an earlier attempt created it; 0110 to a final N-SET
         // that was attempted before means an earlier attempt already finished the step (it "may no longer be updated").
         var duplicate = (message.Command == MppsMessage.Create && status.Code == 0x0111)
-            || (message.Command == MppsMessage.Set && status.Code == 0x0110 && message.Attempts > 1);
+            || (message.Command == MppsMessage.Set && status.Code == 0x0110 && sentBefore > 0);
         if (status.IsSuccess || duplicate)
         {
             if (duplicate)

@@ -287,7 +287,10 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
     {
         var collection = MultiFrameFile.Create(Path.Combine(_incoming, $"series-{Guid.NewGuid():N}.frames"), format, new SeriesManifest(
             _series!.StudyInstanceUid, _series.SeriesInstanceUid, _series.SeriesNumber,
-            MultiFrameFile.Texts(_exam.Snapshot()), _pending.Select(p => new DeviceValue(p.Key, p.Value)).Concat(values).ToList()));
+            MultiFrameFile.Texts(_exam.Snapshot()), _pending.Select(p => new DeviceValue(p.Key, p.Value)).Concat(values).ToList())
+        {
+            ExamNumber = Journal?.ExamNumber,
+        });
         _pending.Clear();
         _recordEnded = false;
         return collection;
@@ -329,7 +332,7 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
                 var frames = Enumerable.Range(0, collected.Count)
                     .Select(i => new Frame(collected.Format, DicomBuffer.FromFile(framesPath, i * collected.Format.FrameLength, collected.Format.FrameLength))).ToList();
                 // Finished at start (or after a failed flush): the exam in the record is the one in progress; no version to check.
-                if (Store(frames, metadata, new InstanceIdentity(m.StudyInstanceUid, m.SeriesInstanceUid, _uids.NewUid(), m.SeriesNumber, 1), consumesPending: false, null, out _) is not null)
+                if (Store(frames, metadata, new InstanceIdentity(m.StudyInstanceUid, m.SeriesInstanceUid, _uids.NewUid(), m.SeriesNumber, 1), consumesPending: false, null, out _, m.ExamNumber) is not null)
                     return false;
             }
             catch (DicomValueException e)
@@ -409,7 +412,7 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
     /// intent and before the commit is recorded as aborted before the file goes. (ExamWorkflow: why a crash at any point
     /// leaves the record listing exactly the committed instances.)
     /// </summary>
-    private string? Store(IReadOnlyList<Frame> frames, DicomDataset metadata, InstanceIdentity identity, bool consumesPending, int? examVersion, out bool permanent)
+    private string? Store(IReadOnlyList<Frame> frames, DicomDataset metadata, InstanceIdentity identity, bool consumesPending, int? examVersion, out bool permanent, long? examNumber = null)
     {
         permanent = false;
         var path = Path.Combine(_incoming, $"acq-{Guid.NewGuid():N}.dcm");
@@ -421,7 +424,7 @@ public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
             DicomDataset ds;
             if (journal is not null)
             {
-                if (journal.Begin(examVersion, _iod.SopClassUid, identity.SopInstanceUid, identity.SeriesInstanceUid, out var refused) is not { } fromExam)
+                if (journal.Begin(examVersion, _iod.SopClassUid, identity.SopInstanceUid, identity.SeriesInstanceUid, out var refused, examNumber) is not { } fromExam)
                     return Fail(refused ?? "the exam refused the object");
                 begun = true;
                 // As with every exam value: the non-empty ones win over the device's and the profile's.

@@ -17,7 +17,13 @@ public interface IExamJournal
     /// <paramref name="refused"/> (the exam changed since the series began — <paramref name="examVersion"/>, null:
     /// any — or the record could not be written).
     /// </summary>
-    DicomDataset? Begin(int? examVersion, string sopClassUid, string sopInstanceUid, string seriesInstanceUid, out string? refused);
+    /// <param name="examNumber">The exam a multi-frame series was begun in (its manifest's), when the object is
+    /// written later (after a restart, or a flush that failed): an exam that ended meanwhile does not adopt it — the
+    /// object keeps the patient and study it was acquired under, outside any exam's record.</param>
+    DicomDataset? Begin(int? examVersion, string sopClassUid, string sopInstanceUid, string seriesInstanceUid, out string? refused, long? examNumber = null);
+
+    /// <summary>The number of the exam new images are begun in (recorded in a multi-frame series' manifest).</summary>
+    long ExamNumber { get; }
 
     /// <summary>The spool committed the object as <paramref name="entryId"/>; true when that is durable in the record (the entry may then be released).</summary>
     bool Committed(string sopInstanceUid, string entryId);

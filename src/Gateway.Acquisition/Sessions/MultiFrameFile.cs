@@ -15,6 +15,8 @@ public sealed record SeriesManifest(string StudyInstanceUid, string SeriesInstan
     public int BitsAllocated { get; init; }
     public int BitsStored { get; init; }
     public bool Inverted { get; init; }
+    /// <summary>The exam the series was begun in (null: none recorded, or written before exams were numbered).</summary>
+    public long? ExamNumber { get; init; }
 }
 
 /// <summary>

@@ -33,6 +33,7 @@ internal sealed partial class GatewayService
             new DicomUidGenerator(_config.Box.UidRoot), loggers.CreateLogger("gateway.exam"));
         ConfigureWorkflow(_config);
         _workflow.InSpool = uid => _spool.Entries.Any(e => e.SopInstanceUid == uid);
+        _workflow.Release = id => _spool.Release(id);
         var instances = _spool.Entries.Select(e => e.SopInstanceUid).ToHashSet(StringComparer.Ordinal);
         _workflow.Load(instances.Contains, _config.Exam is null ? null : ExamOf(_config));
     }

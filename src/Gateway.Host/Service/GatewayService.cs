@@ -351,7 +351,18 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         session.Journal = _workflow;
         session.RecoverCollectedSeries();
         var device = new DeviceRuntime(profile, session, loggers, seams);
-        device.EndExamRequested += why => _ = _workflow.End(why, DrainDevice);
+        device.EndExamRequested += why =>
+        {
+            // On the GPIO timer's thread: an escaping exception would end the process (review of issue #17).
+            try
+            {
+                _ = _workflow.End(why, DrainDevice);
+            }
+            catch (Exception e)
+            {
+                HostLog.EndExamFailed(_log, e.GetType().Name, e.Message, e);
+            }
+        };
         device.LinkChanged += state =>
         {
             _telemetry?.Publish(new TelemetryEvent(state == LinkState.Connected ? TelemetryEvent.DeviceConnected : TelemetryEvent.DeviceDisconnected,
