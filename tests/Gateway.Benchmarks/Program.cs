@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Gateway.Benchmarks;
 
-// Usage: scripts/bench.sh dicom|network|wrap|spool|service|acquisition [--quick]
+// Usage: scripts/bench.sh dicom|network|wrap|spool|service|acquisition|codecs [--quick]
 //   dicom: in-process BenchmarkDotNet figures, then `gateway` vs dcmtk side by side on the same files.
 //   network: `gateway send` vs storescu and dcmsend into one storescp (with and without TCP_NODELAY=1).
 var suite = args.FirstOrDefault() ?? "dicom";
@@ -49,6 +49,10 @@ switch (suite)
         Console.WriteLine("| scenario | figure | reference |");
         Console.WriteLine("|---|---|---|");
         foreach (var row in AcquisitionBenchmarks.Run(quick))
+            Console.WriteLine(row);
+        return 0;
+    case "codecs":
+        foreach (var row in CodecBenchmarks.Run(quick))
             Console.WriteLine(row);
         return 0;
     case "service":

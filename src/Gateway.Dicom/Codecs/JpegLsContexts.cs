@@ -76,11 +76,14 @@ internal sealed class JpegLsContexts
         N[q]++;
     }
 
-    /// <summary>The Golomb parameter k: the least k with N·2^k ≥ <paramref name="a"/> (§A.5.1).</summary>
+    /// <summary>
+    /// The Golomb parameter k: the least k with N·2^k ≥ <paramref name="a"/> (§A.5.1). A conforming stream keeps k
+    /// within qbpp; the cap only stops a corrupt one from shifting N out of range.
+    /// </summary>
     public static int GolombK(int n, int a)
     {
         var k = 0;
-        while ((n << k) < a)
+        while (k < 24 && (n << k) < a)
             k++;
         return k;
     }

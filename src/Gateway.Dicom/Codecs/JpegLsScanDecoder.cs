@@ -133,10 +133,16 @@ internal sealed class JpegLsScanDecoder
     {
         var escape = limit - _p.Qbpp - 1;
         var high = reader.ReadUnary(escape);
+        int value;
         if (high < escape)
-            return (high << k) | reader.Read(k);
-        if (high > escape)
+            value = (high << k) | reader.Read(k);
+        else if (high > escape)
             throw new CodecDataException($"a JPEG-LS code has more than {escape} leading zeros", reader.Position);
-        return reader.Read(_p.Qbpp) + 1;
+        else
+            value = reader.Read(_p.Qbpp) + 1;
+        // A mapped error of a conforming stream is below 2·RANGE (§A.5.2); a larger one would grow the contexts without bound.
+        if (value > 2 * _p.Range)
+            throw new CodecDataException($"a JPEG-LS prediction error of {value} is outside RANGE {_p.Range}", reader.Position);
+        return value;
     }
 }

@@ -12,7 +12,12 @@ namespace Gateway.Dicom.Codecs;
 /// </summary>
 public static class PixelDataTranscoder
 {
-    private static readonly IPixelCodec[] Codecs = [new RleCodec(), new JpegLsCodec(false), new JpegLsCodec(true)];
+    private static readonly IPixelCodec[] Codecs =
+    [
+        new RleCodec(), new JpegLsCodec(false), new JpegLsCodec(true), new JpegLosslessCodec(),
+        // Process 14 with any predictor: our decoder reads them all; we encode it with selection value 1, which is one.
+        new JpegLosslessCodec(DicomTransferSyntax.FromUid(DicomUids.JPEGLossless)),
+    ];
 
     /// <summary>The codec for a compressed transfer syntax, or null when there is none.</summary>
     public static IPixelCodec? CodecFor(DicomTransferSyntax ts) => Array.Find(Codecs, c => c.TransferSyntax.Equals(ts));

@@ -11,7 +11,7 @@ namespace Gateway.Host.Commands;
 internal static class ConvertCommand
 {
     public const string Usage =
-        "gateway convert IN OUT --ts explicit|implicit|deflated|rle|jpeg-ls|jpeg-ls-near [--near N (jpeg-ls-near: max error per sample, default 2)]"
+        "gateway convert IN OUT --ts explicit|implicit|deflated|rle|jpeg-lossless|jpeg-ls|jpeg-ls-near [--near N (jpeg-ls-near: max error per sample, default 2)]"
         + "   (decodes from any of them; lossy steps set Lossy Image Compression)";
 
     public static int Run(CommandArgs args, TextWriter stdout, TextWriter stderr)
@@ -48,10 +48,11 @@ internal static class ConvertCommand
         "explicit" => DicomTransferSyntax.ExplicitVRLittleEndian,
         "deflated" => DicomTransferSyntax.DeflatedExplicitVRLittleEndian,
         "rle" when allowCompressed => DicomTransferSyntax.RleLossless,
+        "jpeg-lossless" when allowCompressed => DicomTransferSyntax.JpegLosslessSV1,
         "jpeg-ls" when allowCompressed => DicomTransferSyntax.JpegLsLossless,
         "jpeg-ls-near" when allowCompressed => DicomTransferSyntax.JpegLsNearLossless,
         _ => throw new UsageException(allowCompressed
-            ? $"--ts '{name}' is not one of explicit, implicit, deflated, rle, jpeg-ls, jpeg-ls-near"
+            ? $"--ts '{name}' is not one of explicit, implicit, deflated, rle, jpeg-lossless, jpeg-ls, jpeg-ls-near"
             : $"--ts '{name}' is not one of implicit, explicit, deflated"),
     };
 }
