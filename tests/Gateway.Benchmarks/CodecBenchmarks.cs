@@ -19,6 +19,7 @@ public static class CodecBenchmarks
     private static readonly Codec[] Codecs =
     [
         new("RLE", "rle", DicomTransferSyntax.RleLossless, "dcmcrle", [], "dcmdrle"),
+        new("JPEG lossless SV1", "jpeg-lossless", DicomTransferSyntax.JpegLosslessSV1, "dcmcjpeg", ["+e1"], "dcmdjpeg"),
         new("JPEG-LS lossless", "jpeg-ls", DicomTransferSyntax.JpegLsLossless, "dcmcjpls", [], "dcmdjpls"),
         new("JPEG-LS near (NEAR 2)", "jpeg-ls-near", DicomTransferSyntax.JpegLsNearLossless, "dcmcjpls", ["+en", "+md", "2"], "dcmdjpls"),
     ];

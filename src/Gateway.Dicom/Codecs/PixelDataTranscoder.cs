@@ -36,10 +36,10 @@ public static class PixelDataTranscoder
             return source;
         var d = PixelDescription.FromDataset(source);
         var decoder = sourceEncapsulated
-            ? CodecFor(from) ?? throw new NotSupportedException($"decompressing {from} is not supported")
+            ? CodecFor(from) ?? throw new NotSupportedException($"the pixel data is compressed in {from}: there is no codec here to decompress it")
             : null;
         var encoder = to.IsEncapsulated
-            ? CodecFor(to) ?? throw new NotSupportedException($"compressing to {to} is not supported")
+            ? CodecFor(to) ?? throw new NotSupportedException($"there is no codec here to compress pixel data to {to}")
             : null;
         encoder?.CheckCanEncode(d, options);
         var reader = FrameSource.For(pixels, decoder, d);

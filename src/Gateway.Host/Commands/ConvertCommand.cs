@@ -27,17 +27,8 @@ internal static class ConvertCommand
         args.RejectUnknown();
         args.ExpectPositional(2, "IN and OUT");
         var file = DicomFile.Open(args.Positional[0]);
-        DicomFile converted;
-        try
-        {
-            converted = file.Transcode(ts, options);
-        }
-        catch (NotSupportedException e)
-        {
-            stderr.WriteLine($"gateway convert: {e.Message}");
-            return Cli.BadInput;
-        }
-        converted.Save(args.Positional[1]);
+        // A syntax without a codec, or a layout a codec cannot take, is a NotSupportedException: exit 1 (Cli).
+        file.Transcode(ts, options).Save(args.Positional[1]);
         stdout.WriteLine($"{args.Positional[1]}: {ts.Name}");
         return Cli.Ok;
     }
