@@ -24,7 +24,8 @@ public static class CodecBenchmarks
         new("JPEG-LS near (NEAR 2)", "jpeg-ls-near", DicomTransferSyntax.JpegLsNearLossless, "dcmcjpls", ["+en", "+md", "2"], "dcmdjpls"),
     ];
 
-    public static IReadOnlyList<string> Run(bool quick)
+    /// <summary><paramref name="inProcessOnly"/>: only our in-process codec times (a quick check while tuning a codec).</summary>
+    public static IReadOnlyList<string> Run(bool quick, bool inProcessOnly = false)
     {
         var rounds = quick ? 3 : 9;
         var dir = Path.Combine(BenchmarkFiles.Folder, "codecs");
@@ -56,9 +57,16 @@ public static class CodecBenchmarks
                 var decoder = Peers.Require(c.Decoder, "dcmtk");
                 string[] ourEncode = ["convert", native, ours, "--ts", c.GatewayTs, .. c.GatewayTs == "jpeg-ls-near" ? new[] { "--near", "2" } : []];
                 string[] theirEncode = [.. c.EncoderArgs, native, theirs];
+                var options = new CodecOptions { NearLossless = 2 };
+                if (inProcessOnly)
+                {
+                    var file = nativeFile.Transcode(c.Ts, options);
+                    rows.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"| {label} | {c.Name} | encode {Median(rounds, () => Stopwatch(() => nativeFile.Transcode(c.Ts, options))):F0} ms | decode {Median(rounds, () => Stopwatch(() => file.Transcode(DicomTransferSyntax.ExplicitVRLittleEndian))):F0} ms |"));
+                    continue;
+                }
                 var enc = Alternate(rounds, () => Time(gateway, ourEncode), () => Time(encoder, theirEncode));
                 var dec = Alternate(rounds, () => Time(gateway, ["convert", ours, back, "--ts", "explicit"]), () => Time(decoder, [theirs, back]));
-                var options = new CodecOptions { NearLossless = 2 };
                 var inEncode = Median(rounds, () => Stopwatch(() => nativeFile.Transcode(c.Ts, options)));
                 var encoded = DicomFile.Open(ours);
                 var inDecode = Median(rounds, () => Stopwatch(() => encoded.Transcode(DicomTransferSyntax.ExplicitVRLittleEndian)));

@@ -52,7 +52,7 @@ switch (suite)
             Console.WriteLine(row);
         return 0;
     case "codecs":
-        foreach (var row in CodecBenchmarks.Run(quick))
+        foreach (var row in CodecBenchmarks.Run(quick, args.Contains("--in-process")))
             Console.WriteLine(row);
         return 0;
     case "service":

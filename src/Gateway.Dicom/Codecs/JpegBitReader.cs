@@ -56,6 +56,7 @@ internal ref struct JpegBitReader
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public int Peek16()
     {
         if (_count < 16)
@@ -63,6 +64,7 @@ internal ref struct JpegBitReader
         return (int)(_bits >> 48);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void Skip(int count)
     {
         _bits <<= count;
@@ -71,6 +73,7 @@ internal ref struct JpegBitReader
             Fill();
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public int Read(int count)
     {
         if (count == 0)

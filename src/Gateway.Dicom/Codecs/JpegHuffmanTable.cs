@@ -161,6 +161,7 @@ internal sealed class JpegHuffmanTable
         writer.Write(_code[symbol], size);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public int Decode(ref JpegBitReader reader)
     {
         var peek = reader.Peek16();
@@ -170,6 +171,11 @@ internal sealed class JpegHuffmanTable
             reader.Skip(e >> 8);
             return e & 0xFF;
         }
+        return DecodeLong(ref reader, peek);
+    }
+
+    private int DecodeLong(ref JpegBitReader reader, int peek)
+    {
         for (var l = LookupBits + 1; l <= 16; l++)
         {
             var code = peek >> (16 - l);

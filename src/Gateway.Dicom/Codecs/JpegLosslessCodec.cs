@@ -227,36 +227,41 @@ public sealed class JpegLosslessCodec(DicomTransferSyntax? transferSyntax = null
         var lines = new LineBuffers(ns, w);
         var reader = new JpegBitReader(data, at);
         var outMask = (1 << precision) - 1;
+        var curs = new int[ns][];
+        var prevs = new int[ns][];
         for (var y = 0; y < d.Rows; y++)
         {
-            for (var x = 1; x <= w; x++)
+            for (var i = 0; i < ns; i++)
             {
-                for (var i = 0; i < ns; i++)
+                curs[i] = lines.Current(i);
+                prevs[i] = lines.Previous(i);
+            }
+            if (ns == 1 && (y == 0 || predictor == 1))
+            {
+                // The common case (one component, selection value 1, or any first line): predict from the left.
+                var cur = curs[0];
+                var table = scanTables[0];
+                cur[1] = ((y == 0 ? initial : prevs[0][1]) + ReadDifference(ref reader, table)) & 0xFFFF;
+                for (var x = 2; x <= w; x++)
+                    cur[x] = (cur[x - 1] + ReadDifference(ref reader, table)) & 0xFFFF;
+            }
+            else
+            {
+                for (var x = 1; x <= w; x++)
                 {
-                    var cur = lines.Current(i);
-                    var prev = lines.Previous(i);
-                    int px;
-                    if (y == 0)
-                        px = x == 1 ? initial : cur[x - 1];
-                    else if (x == 1)
-                        px = prev[1];
-                    else
-                        px = Predict(predictor, cur[x - 1], prev[x], prev[x - 1]);
-                    var ssss = scanTables[i].Decode(ref reader);
-                    int diff;
-                    if (ssss == 0)
-                        diff = 0;
-                    else if (ssss == 16)
-                        diff = 32768;
-                    else if (ssss > 16)
-                        throw new CodecDataException($"difference category {ssss} is above 16", reader.Position);
-                    else
+                    for (var i = 0; i < ns; i++)
                     {
-                        diff = reader.Read(ssss);
-                        if (diff < 1 << (ssss - 1))
-                            diff -= (1 << ssss) - 1;
+                        var cur = curs[i];
+                        var prev = prevs[i];
+                        int px;
+                        if (y == 0)
+                            px = x == 1 ? initial : cur[x - 1];
+                        else if (x == 1)
+                            px = prev[1];
+                        else
+                            px = Predict(predictor, cur[x - 1], prev[x], prev[x - 1]);
+                        cur[x] = (px + ReadDifference(ref reader, scanTables[i])) & 0xFFFF;
                     }
-                    cur[x] = (px + diff) & 0xFFFF;
                 }
             }
             for (var i = 0; i < ns; i++)
@@ -274,6 +279,19 @@ public sealed class JpegLosslessCodec(DicomTransferSyntax? transferSyntax = null
         foreach (var c in components)
             done[c] = true;
         return JpegMarkers.FindMarker(data, reader.Position);
+    }
+
+    /// <summary>H.1.2.2 / F.2.2.1: a difference category, then that many extra bits (none for 0 and for 16, which is 32768).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static int ReadDifference(ref JpegBitReader reader, JpegHuffmanTable table)
+    {
+        var ssss = table.Decode(ref reader);
+        if (ssss == 0)
+            return 0;
+        if (ssss >= 16)
+            return ssss == 16 ? 32768 : throw new CodecDataException($"difference category {ssss} is above 16", reader.Position);
+        var diff = reader.Read(ssss);
+        return diff < 1 << (ssss - 1) ? diff - ((1 << ssss) - 1) : diff;
     }
 
     private static void StoreShifted(Span<byte> frame, PixelDescription d, int component, int y, int[] line, int pt, int precision)

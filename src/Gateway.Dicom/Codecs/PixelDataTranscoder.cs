@@ -87,7 +87,7 @@ public static class PixelDataTranscoder
     /// PS3.5 §A.4: the Basic Offset Table holds each frame's offset from the first fragment's item tag while those
     /// fit 32 bits; past 4 GiB it stays empty and the Extended Offset Table (PS3.3 §C.7.6.3.1.8) carries 64-bit ones.
     /// </summary>
-    private static void SetOffsetTables(DicomDataset result, List<DicomBuffer> fragments, long compressed, out DicomBuffer basicOffsetTable)
+    internal static void SetOffsetTables(DicomDataset result, List<DicomBuffer> fragments, long compressed, out DicomBuffer basicOffsetTable)
     {
         var itemsLength = compressed + 8L * fragments.Count;
         if (itemsLength <= uint.MaxValue)
