@@ -7,7 +7,4 @@ public sealed record CodecOptions
 
     /// <summary>JPEG-LS NEAR (maximum absolute error per sample) for JPEG-LS Near-Lossless; 0 is lossless.</summary>
     public int NearLossless { get; init; } = 2;
-
-    /// <summary>JPEG baseline quality, 1–100 (the IJG scaling of the Annex K tables).</summary>
-    public int Quality { get; init; } = 90;
 }
