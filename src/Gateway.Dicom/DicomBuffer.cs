@@ -19,6 +19,13 @@ public abstract class DicomBuffer
     /// <summary>Writes the bytes to a stream without holding more than a small buffer of them at once.</summary>
     public abstract void CopyTo(Stream destination);
 
+    /// <summary>
+    /// Copies <paramref name="destination"/>.Length bytes starting at <paramref name="offset"/> (one frame of a
+    /// multi-frame value) without loading the rest.
+    /// </summary>
+    public virtual void CopyRange(long offset, Span<byte> destination) =>
+        Memory.Span.Slice(checked((int)offset), destination.Length).CopyTo(destination);
+
     public static DicomBuffer From(byte[] bytes) => new MemoryDicomBuffer(bytes);
 
     public static DicomBuffer From(ReadOnlyMemory<byte> bytes) => new MemoryDicomBuffer(bytes);
@@ -84,6 +91,22 @@ internal sealed class FileDicomBuffer(string path, long offset, long length, int
         }
     }
 
+    public override void CopyRange(long offset, Span<byte> destination)
+    {
+        if (_loaded is { } m)
+        {
+            m.Span.Slice(checked((int)offset), destination.Length).CopyTo(destination);
+            return;
+        }
+        if (offset < 0 || offset + destination.Length > length)
+            throw new ArgumentOutOfRangeException(nameof(offset), $"bytes {offset}..{offset + destination.Length} are outside a {length}-byte value");
+        // Whole swap units only: a frame of 16-bit samples starts and ends on a word.
+        using var fs = Open();
+        fs.Position += offset;
+        fs.ReadExactly(destination);
+        ByteSwap.InPlace(destination, swapUnit);
+    }
+
     private FileStream Open()
     {
         var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
@@ -121,5 +144,25 @@ internal sealed class CompositeDicomBuffer(IReadOnlyList<DicomBuffer> parts) : D
     {
         foreach (var p in parts)
             p.CopyTo(destination);
+    }
+
+    public override void CopyRange(long offset, Span<byte> destination)
+    {
+        foreach (var p in parts)
+        {
+            if (destination.IsEmpty)
+                return;
+            if (offset >= p.Length)
+            {
+                offset -= p.Length;
+                continue;
+            }
+            var n = (int)Math.Min(p.Length - offset, destination.Length);
+            p.CopyRange(offset, destination[..n]);
+            destination = destination[n..];
+            offset = 0;
+        }
+        if (!destination.IsEmpty)
+            throw new ArgumentOutOfRangeException(nameof(offset), "the range reaches past the end of the value");
     }
 }

@@ -25,8 +25,20 @@ public sealed class DicomTransferSyntax
     public static readonly DicomTransferSyntax ExplicitVRBigEndian = new(DicomUids.ExplicitVRBigEndian, true, true, false, false);
     public static readonly DicomTransferSyntax DeflatedExplicitVRLittleEndian = new(DicomUids.DeflatedExplicitVRLittleEndian, true, false, true, false);
 
-    private static readonly DicomTransferSyntax[] Native =
-        [ImplicitVRLittleEndian, ExplicitVRLittleEndian, ExplicitVRBigEndian, DeflatedExplicitVRLittleEndian];
+    /// <summary>RLE Lossless (PS3.5 Annex G).</summary>
+    public static readonly DicomTransferSyntax RleLossless = new(DicomUids.RLELossless, true, false, false, true);
+    /// <summary>JPEG-LS Lossless (PS3.5 §8.2.3, ISO/IEC 14495-1 with NEAR = 0).</summary>
+    public static readonly DicomTransferSyntax JpegLsLossless = new(DicomUids.JPEGLSLossless, true, false, false, true);
+    /// <summary>JPEG-LS Lossy (Near-Lossless) (PS3.5 §8.2.3).</summary>
+    public static readonly DicomTransferSyntax JpegLsNearLossless = new(DicomUids.JPEGLSNearLossless, true, false, false, true);
+    /// <summary>JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14, selection value 1; PS3.5 §8.2.1).</summary>
+    public static readonly DicomTransferSyntax JpegLosslessSV1 = new(DicomUids.JPEGLosslessSV1, true, false, false, true);
+    /// <summary>JPEG Baseline (Process 1), 8 bits (PS3.5 §8.2.1).</summary>
+    public static readonly DicomTransferSyntax JpegBaseline = new(DicomUids.JPEGBaseline8Bit, true, false, false, true);
+
+    private static readonly DicomTransferSyntax[] Known =
+        [ImplicitVRLittleEndian, ExplicitVRLittleEndian, ExplicitVRBigEndian, DeflatedExplicitVRLittleEndian,
+         RleLossless, JpegLsLossless, JpegLsNearLossless, JpegLosslessSV1, JpegBaseline];
 
     /// <summary>
     /// The transfer syntax for a UID. Every transfer syntax other than the four native ones encodes the data set in
@@ -35,7 +47,7 @@ public sealed class DicomTransferSyntax
     public static DicomTransferSyntax FromUid(string uid)
     {
         uid = uid.TrimEnd('\0', ' ');
-        foreach (var ts in Native)
+        foreach (var ts in Known)
         {
             if (ts.Uid == uid)
                 return ts;

@@ -48,7 +48,7 @@ public sealed class DumpAndConvertCommandTests
 
         var ts = GatewayExecutable.Run("convert", Sample, "/tmp/x.dcm", "--ts", "jpeg");
         Assert.Equal(2, ts.ExitCode);
-        Assert.Contains("--ts 'jpeg' is not one of implicit, explicit, deflated", ts.StdErr);
+        Assert.Contains("--ts 'jpeg' is not one of explicit, implicit, deflated, rle, jpeg-lossless, jpeg-ls, jpeg-ls-near", ts.StdErr);
 
         var typo = GatewayExecutable.Run("convert", Sample, "/tmp/x.dcm", "--ts", "explicit", "--tls");
         Assert.Equal(2, typo.ExitCode);
@@ -86,5 +86,48 @@ public sealed class DumpAndConvertCommandTests
         Assert.Contains("compressed", r.StdErr);
         Assert.Contains("codec", r.StdErr);
         Assert.Empty(Directory.GetFiles(temp.Path));
+    }
+
+    [Fact]
+    public void Convert_chains_every_codec_and_comes_back_bit_exact()
+    {
+        using var temp = new TempDirectory();
+        var original = DicomFile.Open(CtSmall).Dataset.GetBuffer(DicomTags.PixelData).Memory.ToArray();
+        var previous = CtSmall;
+        foreach (var ts in new[] { "rle", "jpeg-ls", "jpeg-lossless", "jpeg-ls-near", "explicit" })
+        {
+            var next = temp.File($"{ts}.dcm");
+            string[] args = ["convert", previous, next, "--ts", ts, .. ts == "jpeg-ls-near" ? new[] { "--near", "0" } : []];
+            var r = GatewayExecutable.Run(args);
+            Assert.True(r.ExitCode == 0, r.All);
+            Assert.Empty(Dciodvfy.Errors(next));
+            previous = next;
+        }
+        Assert.Equal(original, DicomFile.Open(previous).Dataset.GetBuffer(DicomTags.PixelData).Memory.ToArray());
+    }
+
+    [Fact]
+    public void Convert_of_corrupt_compressed_pixel_data_exits_2_naming_the_frame()
+    {
+        using var temp = new TempDirectory();
+        var rle = temp.File("rle.dcm");
+        Assert.Equal(0, GatewayExecutable.Run("convert", CtSmall, rle, "--ts", "rle").ExitCode);
+        var file = DicomFile.Open(rle);
+        var fragment = ((DicomFragmentSequence)file.Dataset.Find(DicomTags.PixelData)!).Fragments[0].Memory.ToArray();
+        fragment.AsSpan(fragment.Length / 2).Fill(0x80); // RLE no-op headers: the last segment runs dry
+        file.Dataset.AddOrUpdate(new DicomFragmentSequence(DicomTags.PixelData, DicomVR.OB, DicomBuffer.Empty, [DicomBuffer.From(fragment)]));
+        file.Save(temp.File("corrupt.dcm"));
+        rle = temp.File("corrupt.dcm");
+        var r = GatewayExecutable.Run("convert", rle, temp.File("out.dcm"), "--ts", "explicit");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("frame 1 of 1", r.StdErr);
+    }
+
+    [Fact]
+    public void Convert_help_lists_the_codecs()
+    {
+        var r = GatewayExecutable.Run("convert", "--help");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("rle|jpeg-lossless|jpeg-ls|jpeg-ls-near", r.StdOut);
     }
 }

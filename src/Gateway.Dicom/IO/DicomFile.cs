@@ -188,6 +188,16 @@ public sealed class DicomFile
         }
     }
 
+    /// <summary>
+    /// This file in another transfer syntax, its pixel data decompressed and/or compressed frame by frame
+    /// (<see cref="Codecs.PixelDataTranscoder"/>). Corrupt compressed pixel data raises <see cref="DicomFormatException"/>.
+    /// </summary>
+    public DicomFile Transcode(DicomTransferSyntax transferSyntax, Codecs.CodecOptions? options = null)
+    {
+        var dataset = Codecs.PixelDataTranscoder.Transcode(Dataset, TransferSyntax, transferSyntax, options);
+        return new DicomFile(dataset, transferSyntax, Meta) { Path = Path };
+    }
+
     /// <summary>Writes preamble, File Meta Information and the data set.</summary>
     public void WriteTo(Stream stream, DicomTransferSyntax? transferSyntax = null)
     {
@@ -213,9 +223,9 @@ public sealed class DicomFile
         if (ts.IsEncapsulated && ts.Equals(TransferSyntax))
             return; // compressed pixel data is written back as it came
         if (!ts.CanWrite)
-            throw new NotSupportedException($"writing {ts} is not supported");
+            throw new NotSupportedException($"writing {ts} is not supported{(ts.IsEncapsulated ? ": Transcode to it first" : "")}");
         if (TransferSyntax.IsEncapsulated || Dataset.Find(DicomTags.PixelData) is DicomFragmentSequence)
-            throw new NotSupportedException($"the pixel data is compressed ({TransferSyntax.Name}); converting it to {ts.Name} needs a codec we do not have");
+            throw new NotSupportedException($"the pixel data is compressed ({TransferSyntax.Name}); converting it to {ts.Name} needs Transcode first");
     }
 
     /// <summary>File Meta Information for this data set (PS3.10 §7.1).</summary>

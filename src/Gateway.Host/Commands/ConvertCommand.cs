@@ -1,26 +1,49 @@
+using System.Globalization;
 using Gateway.Dicom;
+using Gateway.Dicom.Codecs;
 
 namespace Gateway.Host.Commands;
 
-/// <summary>`gateway convert IN OUT --ts implicit|explicit|deflated`: re-encodes a file in another transfer syntax.</summary>
+/// <summary>
+/// `gateway convert IN OUT --ts NAME [--near N]`: re-encodes a file in another transfer syntax, decompressing and
+/// compressing the pixel data frame by frame (Gateway.Dicom.Codecs) when either side is compressed.
+/// </summary>
 internal static class ConvertCommand
 {
+    public const string Usage =
+        "gateway convert IN OUT --ts explicit|implicit|deflated|rle|jpeg-lossless|jpeg-ls|jpeg-ls-near [--near N (jpeg-ls-near: max error per sample, default 2)]"
+        + "   (decodes from any of them; lossy steps set Lossy Image Compression)";
+
     public static int Run(CommandArgs args, TextWriter stdout, TextWriter stderr)
     {
-        var ts = ParseTransferSyntax(args.Required("ts"));
+        var ts = ParseTransferSyntax(args.Required("ts"), allowCompressed: true);
+        var options = CodecOptions.Default;
+        if (args.Option("near") is { } near)
+        {
+            if (!int.TryParse(near, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n > 255)
+                throw new UsageException($"--near '{near}' is not a whole number 0–255");
+            options = options with { NearLossless = n };
+        }
         args.RejectUnknown();
         args.ExpectPositional(2, "IN and OUT");
         var file = DicomFile.Open(args.Positional[0]);
-        file.Save(args.Positional[1], ts);
+        // A syntax without a codec, or a layout a codec cannot take, is a NotSupportedException: exit 1 (Cli).
+        file.Transcode(ts, options).Save(args.Positional[1]);
         stdout.WriteLine($"{args.Positional[1]}: {ts.Name}");
         return Cli.Ok;
     }
 
-    public static DicomTransferSyntax ParseTransferSyntax(string name) => name switch
+    public static DicomTransferSyntax ParseTransferSyntax(string name, bool allowCompressed = false) => name switch
     {
         "implicit" => DicomTransferSyntax.ImplicitVRLittleEndian,
         "explicit" => DicomTransferSyntax.ExplicitVRLittleEndian,
         "deflated" => DicomTransferSyntax.DeflatedExplicitVRLittleEndian,
-        _ => throw new UsageException($"--ts '{name}' is not one of implicit, explicit, deflated"),
+        "rle" when allowCompressed => DicomTransferSyntax.RleLossless,
+        "jpeg-lossless" when allowCompressed => DicomTransferSyntax.JpegLosslessSV1,
+        "jpeg-ls" when allowCompressed => DicomTransferSyntax.JpegLsLossless,
+        "jpeg-ls-near" when allowCompressed => DicomTransferSyntax.JpegLsNearLossless,
+        _ => throw new UsageException(allowCompressed
+            ? $"--ts '{name}' is not one of explicit, implicit, deflated, rle, jpeg-lossless, jpeg-ls, jpeg-ls-near"
+            : $"--ts '{name}' is not one of implicit, explicit, deflated"),
     };
 }

@@ -1,0 +1,87 @@
+namespace Gateway.Dicom.Codecs;
+
+/// <summary>
+/// Reads JPEG entropy-coded data (T.81 §F.2.2.5): removes the 0x00 stuffed after 0xFF and stops at a marker, past
+/// which it supplies one bits; reading far past it is a truncated codestream.
+/// </summary>
+internal ref struct JpegBitReader
+{
+    private const int MaxPadBytes = 16;
+    private readonly ReadOnlySpan<byte> _data;
+    private ulong _bits;
+    private int _count;
+    private int _position;
+    private int _padBytes;
+    private bool _atMarker;
+
+    public JpegBitReader(ReadOnlySpan<byte> data, int start)
+    {
+        _data = data;
+        _position = start;
+        Fill();
+    }
+
+    /// <summary>The offset of the next unread byte (the marker that ends the scan once the scan is decoded).</summary>
+    public readonly int Position => _position;
+
+    private void Fill()
+    {
+        while (_count <= 56)
+        {
+            if (_atMarker || _position >= _data.Length)
+            {
+                if (++_padBytes > MaxPadBytes)
+                    throw new CodecDataException("the JPEG scan ends before the image is complete", _position);
+                _bits |= 0xFFUL << (56 - _count);
+                _count += 8;
+                continue;
+            }
+            var b = _data[_position];
+            if (b == 0xFF)
+            {
+                var next = _position + 1 < _data.Length ? _data[_position + 1] : 0xD9;
+                if (next != 0)
+                {
+                    _atMarker = true; // leave _position on the marker
+                    continue;
+                }
+                _position += 2;
+            }
+            else
+            {
+                _position++;
+            }
+            _bits |= (ulong)b << (56 - _count);
+            _count += 8;
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public int Peek16()
+    {
+        if (_count < 16)
+            Fill();
+        return (int)(_bits >> 48);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public void Skip(int count)
+    {
+        _bits <<= count;
+        _count -= count;
+        if (_count < 32)
+            Fill();
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public int Read(int count)
+    {
+        if (count == 0)
+            return 0;
+        if (_count < count)
+            Fill();
+        var v = (int)(_bits >> (64 - count));
+        Skip(count);
+        return v;
+    }
+}

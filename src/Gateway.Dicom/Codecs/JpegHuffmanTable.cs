@@ -1,0 +1,190 @@
+namespace Gateway.Dicom.Codecs;
+
+/// <summary>
+/// A JPEG Huffman table (T.81 §B.2.4.2, Annex C): BITS (codes of each length 1–16) and HUFFVAL. Built from symbol
+/// counts by the procedure of Annex K.2 (code lengths limited to 16, the all-ones code reserved), and turned into an
+/// encoding table (§C.2) or a decoding table (§F.2.2.3 with a 9-bit look-up for short codes).
+/// </summary>
+internal sealed class JpegHuffmanTable
+{
+    private const int LookupBits = 9;
+
+    public byte[] Bits { get; } = new byte[17]; // Bits[1..16]
+    public byte[] Values { get; }
+
+    // Encoding: code and length per symbol.
+    private readonly ushort[] _code = new ushort[256];
+    private readonly byte[] _size = new byte[256];
+
+    // Decoding.
+    private readonly int[] _maxCode = new int[18];
+    private readonly int[] _valPtr = new int[17];
+    private readonly int[] _minCode = new int[17];
+    private readonly ushort[] _lookup = new ushort[1 << LookupBits]; // (length << 8) | value, 0 = not short
+
+    public JpegHuffmanTable(ReadOnlySpan<byte> bits16, ReadOnlySpan<byte> values)
+    {
+        bits16.CopyTo(Bits.AsSpan(1));
+        Values = values.ToArray();
+        var total = 0;
+        for (var l = 1; l <= 16; l++)
+            total += Bits[l];
+        if (total != Values.Length || total > 256)
+            throw new CodecDataException($"a Huffman table declares {total} codes and holds {Values.Length}", 0);
+        Build();
+    }
+
+    public int SizeOf(int symbol) => _size[symbol];
+
+    /// <summary>K.2: optimal code lengths for <paramref name="counts"/> (symbol → count, 256 entries), at most 16 bits.</summary>
+    public static JpegHuffmanTable FromCounts(ReadOnlySpan<long> counts)
+    {
+        var freq = new long[257];
+        counts.CopyTo(freq);
+        freq[256] = 1; // reserved so that no code is all ones (K.2)
+        var codeSize = new int[257];
+        var others = new int[257];
+        Array.Fill(others, -1);
+        while (true)
+        {
+            int v1 = -1, v2 = -1;
+            for (var i = 0; i < 257; i++)
+            {
+                if (freq[i] == 0)
+                    continue;
+                if (v1 < 0 || freq[i] <= freq[v1])
+                {
+                    v2 = v1;
+                    v1 = i;
+                }
+                else if (v2 < 0 || freq[i] <= freq[v2])
+                {
+                    v2 = i;
+                }
+            }
+            if (v2 < 0)
+                break;
+            // Merge the two least frequent trees (v2 into v1, which keeps the combined count).
+            freq[v1] += freq[v2];
+            freq[v2] = 0;
+            codeSize[v1]++;
+            var t = v1;
+            while (others[t] >= 0)
+            {
+                t = others[t];
+                codeSize[t]++;
+            }
+            others[t] = v2;
+            codeSize[v2]++;
+            t = v2;
+            while (others[t] >= 0)
+            {
+                t = others[t];
+                codeSize[t]++;
+            }
+        }
+        var bits = new int[33];
+        for (var i = 0; i < 257; i++)
+        {
+            if (codeSize[i] > 0)
+                bits[codeSize[i]]++;
+        }
+        // K.3 Adjust_BITS: no code longer than 16 bits.
+        for (var i = 32; i > 16; i--)
+        {
+            while (bits[i] > 0)
+            {
+                var j = i - 2;
+                while (bits[j] == 0)
+                    j--;
+                bits[i] -= 2;
+                bits[i - 1]++;
+                bits[j + 1] += 2;
+                bits[j]--;
+            }
+        }
+        var longest = 16;
+        while (bits[longest] == 0)
+            longest--;
+        bits[longest]--; // drop the reserved code
+        // K.4 Sort_input: symbols by code size.
+        var values = new List<byte>();
+        for (var size = 1; size <= 32; size++)
+        {
+            for (var s = 0; s < 256; s++)
+            {
+                if (codeSize[s] == size)
+                    values.Add((byte)s);
+            }
+        }
+        var b16 = new byte[16];
+        for (var l = 1; l <= 16; l++)
+            b16[l - 1] = (byte)bits[l];
+        return new JpegHuffmanTable(b16, values.ToArray());
+    }
+
+    private void Build()
+    {
+        // C.2: code lengths and codes in order.
+        var code = 0;
+        var k = 0;
+        for (var l = 1; l <= 16; l++)
+        {
+            _valPtr[l] = k;
+            _minCode[l] = code;
+            for (var i = 0; i < Bits[l]; i++)
+            {
+                var v = Values[k++];
+                _code[v] = (ushort)code;
+                _size[v] = (byte)l;
+                if (l <= LookupBits)
+                {
+                    var shift = LookupBits - l;
+                    for (var fill = 0; fill < 1 << shift; fill++)
+                        _lookup[(code << shift) | fill] = (ushort)((l << 8) | v);
+                }
+                code++;
+            }
+            _maxCode[l] = Bits[l] > 0 ? code - 1 : -1;
+            if (code > 1 << l)
+                throw new CodecDataException("a Huffman table has more codes of a length than the length allows", 0);
+            code <<= 1;
+        }
+        _maxCode[17] = int.MaxValue;
+    }
+
+    public void Encode(JpegBitWriter writer, int symbol)
+    {
+        var size = _size[symbol];
+        if (size == 0)
+            throw new InvalidOperationException($"symbol {symbol} has no code in this table");
+        writer.Write(_code[symbol], size);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public int Decode(ref JpegBitReader reader)
+    {
+        var peek = reader.Peek16();
+        var e = _lookup[peek >> (16 - LookupBits)];
+        if (e != 0)
+        {
+            reader.Skip(e >> 8);
+            return e & 0xFF;
+        }
+        return DecodeLong(ref reader, peek);
+    }
+
+    private int DecodeLong(ref JpegBitReader reader, int peek)
+    {
+        for (var l = LookupBits + 1; l <= 16; l++)
+        {
+            var code = peek >> (16 - l);
+            if (code <= _maxCode[l] && _maxCode[l] >= 0)
+            {
+                reader.Skip(l);
+                return Values[_valPtr[l] + code - _minCode[l]];
+            }
+        }
+        throw new CodecDataException("a bit pattern matches no code of the Huffman table", reader.Position);
+    }
+}

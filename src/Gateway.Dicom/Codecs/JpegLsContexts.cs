@@ -1,0 +1,90 @@
+namespace Gateway.Dicom.Codecs;
+
+/// <summary>
+/// The adaptive state of a JPEG-LS scan (T.87 §A.2.1): A, B, C, N for the 365 regular contexts, and A, N, Nn for the
+/// two run-interruption contexts (indices 365 and 366), plus the run-length index J table (§A.7.1.2).
+/// </summary>
+internal sealed class JpegLsContexts
+{
+    public const int RunContext = 365;
+    public const int MinC = -128;
+    public const int MaxC = 127;
+
+    /// <summary>J[RUNindex] of T.87 §A.7.1.2.</summary>
+    public static ReadOnlySpan<byte> J => [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+
+    public readonly int[] A = new int[367];
+    public readonly int[] B = new int[367];
+    public readonly int[] C = new int[367];
+    public readonly int[] N = new int[367];
+    public readonly int[] Nn = new int[2];
+
+    public JpegLsContexts(JpegLsParameters p)
+    {
+        var a = Math.Max(2, (p.Range + 32) / 64);
+        Array.Fill(A, a);
+        Array.Fill(N, 1);
+    }
+
+    /// <summary>§A.6.1–A.6.2: update after a regular sample with (reduced) error <paramref name="errval"/>.</summary>
+    public void Update(int q, int errval, int near, int reset)
+    {
+        var b = B[q] + errval * (2 * near + 1);
+        var a = A[q] + Math.Abs(errval);
+        var n = N[q];
+        if (n == reset)
+        {
+            a >>= 1;
+            b >>= 1; // an arithmetic shift is the standard's −((1 − B) >> 1) for negative B
+            n >>= 1;
+        }
+        n++;
+        A[q] = a;
+        N[q] = n;
+        if (b <= -n)
+        {
+            b += n;
+            if (C[q] > MinC)
+                C[q]--;
+            if (b <= -n)
+                b = -n + 1;
+        }
+        else if (b > 0)
+        {
+            b -= n;
+            if (C[q] < MaxC)
+                C[q]++;
+            if (b > 0)
+                b = 0;
+        }
+        B[q] = b;
+    }
+
+    /// <summary>§A.7.2.3: update a run-interruption context.</summary>
+    public void UpdateRunInterruption(int riType, int errval, int emErrval, int reset)
+    {
+        var q = RunContext + riType;
+        if (errval < 0)
+            Nn[riType]++;
+        A[q] += (emErrval + 1 - riType) >> 1;
+        if (N[q] == reset)
+        {
+            A[q] >>= 1;
+            N[q] >>= 1;
+            Nn[riType] >>= 1;
+        }
+        N[q]++;
+    }
+
+    /// <summary>
+    /// The Golomb parameter k: the least k with N·2^k ≥ <paramref name="a"/> (§A.5.1). A conforming stream keeps k
+    /// within qbpp; the cap only stops a corrupt one from shifting N out of range.
+    /// </summary>
+    public static int GolombK(int n, int a)
+    {
+        var k = 0;
+        while (k < 24 && (n << k) < a)
+            k++;
+        return k;
+    }
+}

@@ -1,0 +1,129 @@
+using System.Buffers.Binary;
+using System.Globalization;
+
+namespace Gateway.Dicom.Codecs;
+
+/// <summary>
+/// Changes the pixel data of a data set from one transfer syntax to another, frame by frame: decode (if compressed)
+/// to native, encode (if the target is compressed) into one fragment per frame with a Basic Offset Table (PS3.5
+/// §A.4), or an Extended Offset Table (7FE0,0001)/(7FE0,0002) when the fragments pass 4 GiB. A lossy step sets
+/// Lossy Image Compression (0028,2110) to 01 and appends its ratio and method (PS3.3 §C.7.6.1.1.5); they are never
+/// removed once set.
+/// </summary>
+public static class PixelDataTranscoder
+{
+    private static readonly IPixelCodec[] Codecs =
+    [
+        new RleCodec(), new JpegLsCodec(false), new JpegLsCodec(true), new JpegLosslessCodec(),
+        // Process 14 with any predictor: our decoder reads them all; we encode it with selection value 1, which is one.
+        new JpegLosslessCodec(DicomTransferSyntax.FromUid(DicomUids.JPEGLossless)),
+    ];
+
+    /// <summary>The codec for a compressed transfer syntax, or null when there is none.</summary>
+    public static IPixelCodec? CodecFor(DicomTransferSyntax ts) => Array.Find(Codecs, c => c.TransferSyntax.Equals(ts));
+
+    /// <summary>
+    /// A new data set (sharing every element but the pixel data and the attributes the change touches) whose pixel
+    /// data is in <paramref name="to"/>. Returns <paramref name="source"/> itself when the pixel data need not change.
+    /// Corrupt compressed data raises <see cref="DicomFormatException"/> naming the frame and the offset.
+    /// </summary>
+    public static DicomDataset Transcode(DicomDataset source, DicomTransferSyntax from, DicomTransferSyntax to, CodecOptions? options = null)
+    {
+        options ??= CodecOptions.Default;
+        var pixels = source.Find(DicomTags.PixelData);
+        var sourceEncapsulated = from.IsEncapsulated || pixels is DicomFragmentSequence;
+        if (pixels is null || (!sourceEncapsulated && !to.IsEncapsulated) || (from.Equals(to) && sourceEncapsulated))
+            return source;
+        var d = PixelDescription.FromDataset(source);
+        var decoder = sourceEncapsulated
+            ? CodecFor(from) ?? throw new NotSupportedException($"the pixel data is compressed in {from}: there is no codec here to decompress it")
+            : null;
+        var encoder = to.IsEncapsulated
+            ? CodecFor(to) ?? throw new NotSupportedException($"there is no codec here to compress pixel data to {to}")
+            : null;
+        encoder?.CheckCanEncode(d, options);
+        var reader = FrameSource.For(pixels, decoder, d);
+
+        var result = new DicomDataset(source.Where(i => i.Tag != DicomTags.PixelData
+            && i.Tag != DicomTags.ExtendedOffsetTable && i.Tag != DicomTags.ExtendedOffsetTableLengths));
+        if (encoder is null)
+        {
+            if (d.TotalBytes > Array.MaxLength)
+                throw new NotSupportedException($"{d.TotalBytes} bytes of native pixel data do not fit one buffer");
+            var native = GC.AllocateUninitializedArray<byte>((int)d.TotalBytes);
+            for (var f = 0; f < d.Frames; f++)
+                reader.Read(f, native.AsSpan((int)(f * d.FrameBytes), (int)d.FrameBytes));
+            result.SetBytes(DicomTags.PixelData, d.BitsAllocated > 8 ? DicomVR.OW : DicomVR.OB, DicomBuffer.From(native));
+            return result;
+        }
+
+        var frame = GC.AllocateUninitializedArray<byte>((int)d.FrameBytes);
+        var fragments = new List<DicomBuffer>(d.Frames);
+        long compressed = 0;
+        for (var f = 0; f < d.Frames; f++)
+        {
+            reader.Read(f, frame);
+            var bytes = encoder.Encode(frame, d, options);
+            fragments.Add(DicomBuffer.From(bytes));
+            compressed += bytes.Length + (bytes.Length & 1);
+        }
+        SetOffsetTables(result, fragments, compressed, out var basicOffsetTable);
+        result.AddOrUpdate(new DicomFragmentSequence(DicomTags.PixelData, DicomVR.OB, basicOffsetTable, fragments));
+        if (IsLossy(encoder, options))
+            MarkLossy(result, (double)d.TotalBytes / Math.Max(compressed, 1), LossyMethod(encoder));
+        return result;
+    }
+
+    private static bool IsLossy(IPixelCodec codec, CodecOptions options) =>
+        codec is JpegLsCodec { IsNearLossless: true } && options.NearLossless > 0;
+
+    private static string LossyMethod(IPixelCodec codec) => codec switch
+    {
+        JpegLsCodec => "ISO_14495_1",
+        _ => "ISO_10918_1",
+    };
+
+    /// <summary>
+    /// PS3.5 §A.4: the Basic Offset Table holds each frame's offset from the first fragment's item tag while those
+    /// fit 32 bits; past 4 GiB it stays empty and the Extended Offset Table (PS3.3 §C.7.6.3.1.8) carries 64-bit ones.
+    /// </summary>
+    internal static void SetOffsetTables(DicomDataset result, List<DicomBuffer> fragments, long compressed, out DicomBuffer basicOffsetTable)
+    {
+        var itemsLength = compressed + 8L * fragments.Count;
+        if (itemsLength <= uint.MaxValue)
+        {
+            var table = new byte[4 * fragments.Count];
+            long at = 0;
+            for (var i = 0; i < fragments.Count; i++)
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(table.AsSpan(4 * i), (uint)at);
+                at += 8 + fragments[i].Length + (fragments[i].Length & 1);
+            }
+            basicOffsetTable = DicomBuffer.From(table);
+            return;
+        }
+        var offsets = new byte[8 * fragments.Count];
+        var lengths = new byte[8 * fragments.Count];
+        long pos = 0;
+        for (var i = 0; i < fragments.Count; i++)
+        {
+            var padded = fragments[i].Length + (fragments[i].Length & 1);
+            BinaryPrimitives.WriteUInt64LittleEndian(offsets.AsSpan(8 * i), (ulong)pos);
+            BinaryPrimitives.WriteUInt64LittleEndian(lengths.AsSpan(8 * i), (ulong)padded);
+            pos += 8 + padded;
+        }
+        result.SetBytes(DicomTags.ExtendedOffsetTable, DicomVR.OV, DicomBuffer.From(offsets));
+        result.SetBytes(DicomTags.ExtendedOffsetTableLengths, DicomVR.OV, DicomBuffer.From(lengths));
+        basicOffsetTable = DicomBuffer.Empty;
+    }
+
+    /// <summary>PS3.3 §C.7.6.1.1.5: once lossy, always lossy; each lossy step appends its ratio and method.</summary>
+    internal static void MarkLossy(DicomDataset ds, double ratio, string method)
+    {
+        var ratios = ds.Find(DicomTags.LossyImageCompressionRatio) is DicomElement { Length: > 0 } ? ds.GetStrings(DicomTags.LossyImageCompressionRatio) : [];
+        var methods = ds.Find(DicomTags.LossyImageCompressionMethod) is DicomElement { Length: > 0 } ? ds.GetStrings(DicomTags.LossyImageCompressionMethod) : [];
+        ds.Set(DicomTags.LossyImageCompression, "01");
+        ds.Set(DicomTags.LossyImageCompressionRatio, [.. ratios, ratio.ToString("0.###", CultureInfo.InvariantCulture)]);
+        ds.Set(DicomTags.LossyImageCompressionMethod, [.. methods, method]);
+    }
+}
