@@ -83,7 +83,7 @@ public sealed class CommitmentReports(DurableSpool spool, IReadOnlyList<Destinat
                 unknown++;
                 continue;
             }
-            var reason = FailureReason(item) is { } code ? $"{code:X4}H ({FailureMeaning(code)})" : "no reason given";
+            var reason = FailureText(item);
             if (Try(() => Failed(hit.Destination, hit.Entry, $"the archive did not commit it (transaction {transaction}): failure reason {reason}", transaction), hit.Entry, name, ref problems))
                 failed++;
             else
@@ -152,6 +152,25 @@ public sealed class CommitmentReports(DurableSpool spool, IReadOnlyList<Destinat
         }
         return null;
     }
+
+    /// <summary>The N-ACTION's data set (PS3.4 J.3.2): the Transaction UID and a Referenced SOP Sequence item per instance.</summary>
+    public static DicomDataset Request(string transaction, IEnumerable<(string SopClass, string SopInstance)> instances)
+    {
+        var request = new DicomDataset();
+        request.Set(DicomTags.TransactionUID, DicomVR.UI, transaction);
+        request.AddOrUpdate(new DicomSequence(DicomTags.ReferencedSOPSequence, instances.Select(i =>
+        {
+            var item = new DicomDataset();
+            item.Set(DicomTags.ReferencedSOPClassUID, DicomVR.UI, i.SopClass);
+            item.Set(DicomTags.ReferencedSOPInstanceUID, DicomVR.UI, i.SopInstance);
+            return item;
+        })));
+        return request;
+    }
+
+    /// <summary>A Failed SOP Sequence item's reason in words, e.g. "0112H (no such object instance)".</summary>
+    public static string FailureText(DicomDataset item) =>
+        FailureReason(item) is { } code ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{code:X4}H ({FailureMeaning(code)})") : "no reason given";
 
     private static int? FailureReason(DicomDataset item)
     {
@@ -339,15 +358,7 @@ public sealed class CommitmentRequester(DurableSpool spool, Destination destinat
         }
         if (asked.Count == 0)
             return;
-        var request = new DicomDataset();
-        request.Set(DicomTags.TransactionUID, DicomVR.UI, transaction);
-        request.AddOrUpdate(new DicomSequence(DicomTags.ReferencedSOPSequence, asked.Select(e =>
-        {
-            var item = new DicomDataset();
-            item.Set(DicomTags.ReferencedSOPClassUID, DicomVR.UI, e.SopClassUid);
-            item.Set(DicomTags.ReferencedSOPInstanceUID, DicomVR.UI, e.SopInstanceUid);
-            return item;
-        })));
+        var request = CommitmentReports.Request(transaction, asked.Select(e => (e.SopClassUid, e.SopInstanceUid)));
         var reported = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void OnApplied(string t)
         {

@@ -71,15 +71,7 @@ internal static class CommitCommand
                 AcceptSopClass = _ => false, Handlers = handlers,
             }, NullLogger.Instance)
             : null;
-        var request = new DicomDataset();
-        request.Set(DicomTags.TransactionUID, DicomVR.UI, transaction);
-        request.AddOrUpdate(new DicomSequence(DicomTags.ReferencedSOPSequence, instances.Select(i =>
-        {
-            var item = new DicomDataset();
-            item.Set(DicomTags.ReferencedSOPClassUID, DicomVR.UI, i.SopClass);
-            item.Set(DicomTags.ReferencedSOPInstanceUID, DicomVR.UI, i.SopInstance);
-            return item;
-        })));
+        var request = Acquisition.Forwarding.CommitmentReports.Request(transaction, instances);
         var association = await DicomClient.OpenAsync(options with { Handlers = handlers },
             [new PresentationContextProposal(1, DicomUids.StorageCommitmentPushModel, [DicomUids.ExplicitVRLittleEndian, DicomUids.ImplicitVRLittleEndian])])
             .ConfigureAwait(false);
@@ -114,7 +106,7 @@ internal static class CommitCommand
         foreach (var item in Items(answer, DicomTags.FailedSOPSequence))
         {
             if (item.TryGetString(DicomTags.ReferencedSOPInstanceUID) is { } failedUid)
-                failed.TryAdd(failedUid, Reason(item));
+                failed.TryAdd(failedUid, Acquisition.Forwarding.CommitmentReports.FailureText(item));
         }
         var all = true;
         foreach (var (sopClass, uid) in instances)
@@ -135,19 +127,6 @@ internal static class CommitCommand
         : File.Exists(path) ? [path] : throw new UsageException($"{path}: no such file or directory");
 
     private static IEnumerable<DicomDataset> Items(DicomDataset report, DicomTag tag) => report.Find(tag) is DicomSequence s ? s.Items : [];
-
-    private static string Reason(DicomDataset item)
-    {
-        try
-        {
-            return item.Contains(DicomTags.FailureReason) ? string.Create(CultureInfo.InvariantCulture, $"{item.GetInt(DicomTags.FailureReason):X4}H")
-                + $" ({Acquisition.Forwarding.CommitmentReports.FailureMeaning(item.GetInt(DicomTags.FailureReason))})" : "no reason given";
-        }
-        catch (Exception e) when (e is DicomValueException or FormatException or OverflowException or IndexOutOfRangeException)
-        {
-            return "a malformed reason";
-        }
-    }
 
     /// <summary>Our SCP writes incoming objects somewhere; it accepts none here (only reports), but needs a folder.</summary>
     private sealed class TempFolder : IDisposable
