@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Gateway.Benchmarks;
 
-// Usage: scripts/bench.sh dicom|network|wrap|spool|service|acquisition|commitment|codecs [--quick]
+// Usage: scripts/bench.sh dicom|network|wrap|spool|service|acquisition|commitment|codecs|worklist [--quick]
 //   dicom: in-process BenchmarkDotNet figures, then `gateway` vs dcmtk side by side on the same files.
 //   network: `gateway send` vs storescu and dcmsend into one storescp (with and without TCP_NODELAY=1).
 var suite = args.FirstOrDefault() ?? "dicom";
@@ -57,6 +57,12 @@ switch (suite)
         foreach (var row in CommitmentBenchmarks.Run(quick))
             Console.WriteLine(row);
         return 0;
+    case "worklist":
+        Console.WriteLine("| measure | ours | dcmtk |");
+        Console.WriteLine("|---|---|---|");
+        foreach (var row in WorklistBenchmarks.Run())
+            Console.WriteLine(row);
+        return 0;
     case "codecs":
         foreach (var row in CodecBenchmarks.Run(quick, args.Contains("--in-process")))
             Console.WriteLine(row);
@@ -68,6 +74,6 @@ switch (suite)
             Console.WriteLine(row);
         return 0;
     default:
-        Console.Error.WriteLine($"unknown suite '{suite}'; known: dicom, network, wrap, spool, service, acquisition, commitment, codecs");
+        Console.Error.WriteLine($"unknown suite '{suite}'; known: dicom, network, wrap, spool, service, acquisition, commitment, codecs, worklist");
         return 2;
 }
