@@ -32,54 +32,38 @@ public sealed class ExamFile(string path)
     /// <summary>Replaces the file durably; throws <see cref="IOException"/> (the old file then stays).</summary>
     public void Save(ExamRecord record)
     {
-        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
-        var tmp = System.IO.Path.Combine(dir, "." + System.IO.Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
-        try
+        AtomicFile.Write(path, file =>
         {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-            if (!OperatingSystem.IsWindows())
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            using (var file = new FileStream(tmp, options))
+            using (var w = new Utf8JsonWriter(file, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
             {
-                using (var w = new Utf8JsonWriter(file, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+                w.WriteStartObject();
+                w.WriteNumber("version", Version);
+                w.WriteNumber("number", record.Number);
+                w.WriteString("source", record.Source);
+                w.WriteString("stepKey", record.StepKey);
+                w.WritePropertyName("attributes");
+                KeywordJson.Write(w, record.Attributes);
+                w.WriteString("ppsUid", record.PpsUid);
+                w.WriteString("ppsId", record.PpsId);
+                if (record.Started is { } started)
+                    w.WriteString("started", started);
+                else
+                    w.WriteNull("started");
+                w.WriteBoolean("mppsCreated", record.MppsCreated);
+                w.WriteStartArray("instances");
+                foreach (var i in record.Instances)
                 {
                     w.WriteStartObject();
-                    w.WriteNumber("version", Version);
-                    w.WriteNumber("number", record.Number);
-                    w.WriteString("source", record.Source);
-                    w.WriteString("stepKey", record.StepKey);
-                    w.WritePropertyName("attributes");
-                    KeywordJson.Write(w, record.Attributes);
-                    w.WriteString("ppsUid", record.PpsUid);
-                    w.WriteString("ppsId", record.PpsId);
-                    if (record.Started is { } started)
-                        w.WriteString("started", started);
-                    else
-                        w.WriteNull("started");
-                    w.WriteBoolean("mppsCreated", record.MppsCreated);
-                    w.WriteStartArray("instances");
-                    foreach (var i in record.Instances)
-                    {
-                        w.WriteStartObject();
-                        w.WriteString("sopClass", i.SopClassUid);
-                        w.WriteString("sopInstance", i.SopInstanceUid);
-                        w.WriteString("series", i.SeriesInstanceUid);
-                        w.WriteBoolean("committed", i.Committed);
-                        w.WriteEndObject();
-                    }
-                    w.WriteEndArray();
+                    w.WriteString("sopClass", i.SopClassUid);
+                    w.WriteString("sopInstance", i.SopInstanceUid);
+                    w.WriteString("series", i.SeriesInstanceUid);
+                    w.WriteBoolean("committed", i.Committed);
                     w.WriteEndObject();
                 }
-                file.Flush(flushToDisk: true);
+                w.WriteEndArray();
+                w.WriteEndObject();
             }
-            File.Move(tmp, path, overwrite: true);
-            Gateway.Shared.DirectoryFsync.Flush(dir);
-        }
-        finally
-        {
-            if (File.Exists(tmp))
-                File.Delete(tmp);
-        }
+        });
     }
 
     /// <summary>The record in the file; null with <paramref name="problem"/> null when there is none, else why it is unusable.</summary>

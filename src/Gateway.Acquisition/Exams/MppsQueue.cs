@@ -173,43 +173,28 @@ public sealed class MppsQueue
 
     private void Write(MppsMessage m)
     {
-        var tmp = Path.Combine(_dir, "." + m.Id + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
-        try
+        AtomicFile.Write(PathOf(m.Id), file =>
         {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-            if (!OperatingSystem.IsWindows())
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            using (var file = new FileStream(tmp, options))
+            using (var w = new Utf8JsonWriter(file, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
             {
-                using (var w = new Utf8JsonWriter(file, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-                {
-                    w.WriteStartObject();
-                    w.WriteNumber("version", 1);
-                    w.WriteString("id", m.Id);
-                    w.WriteNumber("exam", m.Exam);
-                    w.WriteString("command", m.Command);
-                    w.WriteString("ppsUid", m.PpsUid);
-                    w.WriteString("status", m.Status);
-                    w.WriteString("state", m.State.ToString().ToLowerInvariant());
-                    w.WriteNumber("attempts", m.Attempts);
-                    w.WriteNumber("sent", m.Sent);
-                    w.WriteString("created", m.Created);
-                    w.WriteString("nextAttempt", m.NextAttempt);
-                    w.WriteString("lastError", m.LastError);
-                    w.WritePropertyName("dataset");
-                    KeywordJson.Write(w, m.Dataset);
-                    w.WriteEndObject();
-                }
-                file.Flush(flushToDisk: true);
+                w.WriteStartObject();
+                w.WriteNumber("version", 1);
+                w.WriteString("id", m.Id);
+                w.WriteNumber("exam", m.Exam);
+                w.WriteString("command", m.Command);
+                w.WriteString("ppsUid", m.PpsUid);
+                w.WriteString("status", m.Status);
+                w.WriteString("state", m.State.ToString().ToLowerInvariant());
+                w.WriteNumber("attempts", m.Attempts);
+                w.WriteNumber("sent", m.Sent);
+                w.WriteString("created", m.Created);
+                w.WriteString("nextAttempt", m.NextAttempt);
+                w.WriteString("lastError", m.LastError);
+                w.WritePropertyName("dataset");
+                KeywordJson.Write(w, m.Dataset);
+                w.WriteEndObject();
             }
-            File.Move(tmp, PathOf(m.Id), overwrite: true);
-            Gateway.Shared.DirectoryFsync.Flush(_dir);
-        }
-        finally
-        {
-            if (File.Exists(tmp))
-                File.Delete(tmp);
-        }
+        });
     }
 
     private static List<MppsMessage> ReadAll(string dir, List<string> problems, bool moveAside)

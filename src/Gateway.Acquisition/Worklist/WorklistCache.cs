@@ -36,43 +36,28 @@ public sealed class WorklistCache(string path)
         // A temporary file left by a crash mid-write is ours to remove (the spool's recovery only looks in tmp/).
         foreach (var left in Directory.EnumerateFiles(dir, "." + System.IO.Path.GetFileName(path) + ".*.tmp"))
             File.Delete(left);
-        var tmp = System.IO.Path.Combine(dir, "." + System.IO.Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
-        try
+        AtomicFile.Write(path, file =>
         {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-            if (!OperatingSystem.IsWindows())
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            using (var file = new FileStream(tmp, options))
+            using (var w = new Utf8JsonWriter(file))
             {
-                using (var w = new Utf8JsonWriter(file))
+                w.WriteStartObject();
+                w.WriteNumber("version", Version);
+                w.WriteString("fetchedAt", snapshot.FetchedAt);
+                w.WriteStartArray("items");
+                foreach (var item in snapshot.Items)
                 {
-                    w.WriteStartObject();
-                    w.WriteNumber("version", Version);
-                    w.WriteString("fetchedAt", snapshot.FetchedAt);
-                    w.WriteStartArray("items");
-                    foreach (var item in snapshot.Items)
-                    {
-                        using var bytes = new MemoryStream();
-                        // The meta's SOP class and instance name the file, not a stored object (a worklist match has neither).
-                        var meta = new DicomDataset()
-                            .Set(DicomTags.MediaStorageSOPClassUID, DicomVR.UI, DicomUids.ModalityWorklistInformationModelFind)
-                            .Set(DicomTags.MediaStorageSOPInstanceUID, DicomVR.UI, DicomUidGenerator.Default.NewUid());
-                        new DicomFile(item.Identifier, DicomTransferSyntax.ExplicitVRLittleEndian, meta).WriteTo(bytes);
-                        w.WriteBase64StringValue(bytes.GetBuffer().AsSpan(0, (int)bytes.Length));
-                    }
-                    w.WriteEndArray();
-                    w.WriteEndObject();
+                    using var bytes = new MemoryStream();
+                    // The meta's SOP class and instance name the file, not a stored object (a worklist match has neither).
+                    var meta = new DicomDataset()
+                        .Set(DicomTags.MediaStorageSOPClassUID, DicomVR.UI, DicomUids.ModalityWorklistInformationModelFind)
+                        .Set(DicomTags.MediaStorageSOPInstanceUID, DicomVR.UI, DicomUidGenerator.Default.NewUid());
+                    new DicomFile(item.Identifier, DicomTransferSyntax.ExplicitVRLittleEndian, meta).WriteTo(bytes);
+                    w.WriteBase64StringValue(bytes.GetBuffer().AsSpan(0, (int)bytes.Length));
                 }
-                file.Flush(flushToDisk: true);
+                w.WriteEndArray();
+                w.WriteEndObject();
             }
-            File.Move(tmp, path, overwrite: true);
-            Gateway.Shared.DirectoryFsync.Flush(dir);
-        }
-        finally
-        {
-            if (File.Exists(tmp))
-                File.Delete(tmp);
-        }
+        });
     }
 
     /// <summary>The list in the file, or null with <paramref name="problem"/> ("none yet" when there is no file).</summary>

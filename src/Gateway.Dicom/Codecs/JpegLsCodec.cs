@@ -107,12 +107,12 @@ public sealed class JpegLsCodec(bool nearLossless) : IPixelCodec
         var done = new bool[d.SamplesPerPixel];
         while (true)
         {
-            var (marker, start) = NextMarker(data, ref at);
+            var (marker, start) = JpegMarkers.Next(data, ref at);
             if (marker == EOI)
                 break;
             if (marker is 0xD0 or 0xD1 or 0xD2 or 0xD3 or 0xD4 or 0xD5 or 0xD6 or 0xD7 or 0x01)
                 continue; // standalone markers without a length
-            var segment = Segment(data, ref at, start);
+            var segment = JpegMarkers.Segment(data, ref at, start);
             switch (marker)
             {
                 case SOF55:
@@ -214,30 +214,5 @@ public sealed class JpegLsCodec(bool nearLossless) : IPixelCodec
         foreach (var c in components)
             done[c] = true;
         return reader.ScanEnd;
-    }
-
-    /// <summary>Finds the next marker at <paramref name="at"/>, skipping fill bytes (0xFF) before it.</summary>
-    private static (byte Marker, int Start) NextMarker(ReadOnlySpan<byte> data, ref int at)
-    {
-        var start = at;
-        if (at >= data.Length || data[at] != 0xFF)
-            throw new CodecDataException(at >= data.Length ? "the codestream ends without EOI" : $"expected a marker, found 0x{data[at]:X2}", at);
-        while (at < data.Length && data[at] == 0xFF)
-            at++;
-        if (at >= data.Length)
-            throw new CodecDataException("the codestream ends without EOI", start);
-        return (data[at++], start);
-    }
-
-    private static ReadOnlySpan<byte> Segment(ReadOnlySpan<byte> data, ref int at, int start)
-    {
-        if (at + 2 > data.Length)
-            throw new CodecDataException("a marker segment is cut off", start);
-        var length = BinaryPrimitives.ReadUInt16BigEndian(data[at..]);
-        if (length < 2 || at + length > data.Length)
-            throw new CodecDataException($"a marker segment of {length} bytes does not fit the codestream", start);
-        var segment = data.Slice(at + 2, length - 2);
-        at += length;
-        return segment;
     }
 }
