@@ -20,7 +20,8 @@ internal sealed class ScheduledWorkflowRig : IAsyncDisposable
     private int _images;
 
     /// <param name="endExamLine">A GPIO line (on <see cref="Gpio"/>) that the profile declares as its end-exam input.</param>
-    public ScheduledWorkflowRig(string name, int? worklistPort, int? mppsPort, string extra = "", int examIdleSeconds = 0, int? endExamLine = null)
+    /// <param name="tls">A `"tls": { … },` member for both the worklist and the MPPS section.</param>
+    public ScheduledWorkflowRig(string name, int? worklistPort, int? mppsPort, string extra = "", int examIdleSeconds = 0, int? endExamLine = null, string tls = "")
     {
         _endExamLine = endExamLine;
         var gpio = endExamLine is { } line
@@ -37,11 +38,11 @@ internal sealed class ScheduledWorkflowRig : IAsyncDisposable
                 "attributes": { "Manufacturer": "Test", "ImagerPixelSpacing": [0.2, 0.2], "PatientOrientation": ["L", "F"] } } }
             """);
         var worklist = worklistPort is { } w ? $$"""
-             "worklist": { "aeTitle": "WLSCP", "host": "127.0.0.1", "port": {{w.ToString(CultureInfo.InvariantCulture)}}, "refreshSeconds": 60,
+             "worklist": { "aeTitle": "WLSCP", "host": "127.0.0.1", "port": {{w.ToString(CultureInfo.InvariantCulture)}}, "refreshSeconds": 60, {{tls}}
                "query": { "scheduledStationAeTitle": "ROOM7", "modality": "DX", "daysBefore": 1, "daysAfter": 1 } },
             """ : "";
         var mpps = mppsPort is { } m ? $$"""
-             "mpps": { "aeTitle": "RIS", "host": "127.0.0.1", "port": {{m.ToString(CultureInfo.InvariantCulture)}}, "callingAeTitle": "ROOM7", "retryMinSeconds": 1, "retryMaxSeconds": 2, "timeoutSeconds": 5 },
+             "mpps": { "aeTitle": "RIS", "host": "127.0.0.1", "port": {{m.ToString(CultureInfo.InvariantCulture)}}, "callingAeTitle": "ROOM7", {{tls}} "retryMinSeconds": 1, "retryMaxSeconds": 2, "timeoutSeconds": 5 },
             """ : "";
         ConfigPath = Dir.File("gateway.json");
         File.WriteAllText(ConfigPath, $$"""

@@ -108,6 +108,39 @@ public sealed class ScheduledWorkflowTests
         Assert.Contains("mpps: 0 pending, 0 failed, 2 sent", list.ToString(), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The RIS behind TLS, as hospitals run it across their network: the worklist and the MPPS SCP each behind an
+    /// OpenSSL listener (socat; TLS 1.2+, the box's client certificate required). The same walk: the step picked, an
+    /// image stored, N-CREATE and N-SET arriving through TLS.
+    /// </summary>
+    [Fact]
+    public async Task Over_TLS_with_the_boxs_client_certificate_the_worklist_and_the_MPPS_work_the_same()
+    {
+        using var ris = new WlmscpfsPeer(Today);
+        using var mpps = DcmjsPeer.StartScp("RIS");
+        using var pki = new TestCertificates();
+        using var risTls = new TlsFront(ris.Port, pki);
+        using var mppsTls = new TlsFront(mpps.Port, pki);
+        var tls = $$"""
+            "tls": { "caFile": "{{pki.CaFile}}", "certificateFile": "{{pki.ClientCert}}", "keyFile": "{{pki.ClientKey}}" },
+            """;
+        await using var rig = new ScheduledWorkflowRig("swf-tls", risTls.Port, mppsTls.Port, tls: tls);
+        rig.Start();
+        rig.WaitUntil(() => rig.Control.Worklist().Rows.Count > 0, Patience, "the worklist over TLS");
+        Assert.Null(rig.Control.Worklist().StaleBecause);
+        var wl2 = Assert.Single(rig.Control.Worklist().Rows, r => r.PatientId == "WL-2");
+        Assert.Null(rig.Control.SelectStep(wl2.Key));
+        rig.Expose();
+        rig.WaitUntil(() => rig.Pacs.ReceivedFiles.Count == 1, Patience, "the image in the PACS");
+        mpps.WaitFor(l => l.Any(m => m.Event == "request" && m.Command == "N-CREATE"), Patience);
+        Assert.Null(rig.Control.EndExam());
+        var requests = mpps.WaitFor(l => l.Count(m => m.Event == "request") == 2, Patience).Where(m => m.Event == "request").ToList();
+        Assert.Equal(["N-CREATE", "N-SET"], requests.Select(r => r.Command));
+        Assert.All(requests, r => Assert.Equal(0, r.Status));
+        Assert.Equal("WL-2", requests[0].Text("00100020"));
+        Assert.Equal(rig.Stored().Keys, Listed(requests[1]));
+    }
+
     [Fact]
     public async Task A_discontinued_exam_sends_its_reason_and_an_unscheduled_exam_gets_an_MPPS_with_the_empty_step_attributes()
     {

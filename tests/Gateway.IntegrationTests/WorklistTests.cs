@@ -60,17 +60,17 @@ public sealed class WorklistTests
         }
     }
 
-    private static string Section(int port, double refreshSeconds = 60) => $$"""
-         "worklist": { "aeTitle": "WLSCP", "host": "127.0.0.1", "port": {{port.ToString(CultureInfo.InvariantCulture)}}, "refreshSeconds": {{refreshSeconds.ToString(CultureInfo.InvariantCulture)}},
+    private static string Section(int port, double refreshSeconds = 60, string tls = "") => $$"""
+         "worklist": { "aeTitle": "WLSCP", "host": "127.0.0.1", "port": {{port.ToString(CultureInfo.InvariantCulture)}}, "refreshSeconds": {{refreshSeconds.ToString(CultureInfo.InvariantCulture)}}, {{tls}}
            "query": { "scheduledStationAeTitle": "ROOM7", "modality": "DX", "daysBefore": 1, "daysAfter": 1 } },
         """;
 
     /// <summary>A configuration for `gateway worklist` (the spool folder is where the kept list lives).</summary>
-    private static string Config(TempDirectory dir, int port)
+    private static string Config(TempDirectory dir, int port, string tls = "", string name = "gateway.json")
     {
-        var path = dir.File("gateway.json");
+        var path = dir.File(name);
         File.WriteAllText(path, $$"""
-            { {{Section(port)}} "spool": { "path": "{{dir.File("spool")}}", "minFreeBytes": 0 }, "web": { "enabled": false } }
+            { {{Section(port, tls: tls)}} "spool": { "path": "{{dir.File("spool")}}", "minFreeBytes": 0 }, "web": { "enabled": false } }
             """);
         return path;
     }
@@ -208,6 +208,42 @@ public sealed class WorklistTests
         {
             gateway.Terminate();
         }
+    }
+
+    /// <summary>
+    /// The RIS behind TLS (OpenSSL, through socat: TLS 1.2+, a client certificate of the hospital's CA required): with
+    /// the CA and the box's certificate the same four steps come back; trusting another CA, or without a client
+    /// certificate, there is no list and the handshake's problem is named.
+    /// </summary>
+    [Fact]
+    public void Over_TLS_with_a_client_certificate_the_same_steps_come_back_and_a_wrong_CA_or_no_certificate_is_named()
+    {
+        using var ris = new Ris();
+        using var pki = new TestCertificates();
+        using var front = new TlsFront(ris.Port, pki);
+        using var dir = new TempDirectory("mwl-tls");
+        var good = Config(dir, front.Port, $$"""
+            "tls": { "caFile": "{{pki.CaFile}}", "certificateFile": "{{pki.ClientCert}}", "keyFile": "{{pki.ClientKey}}" },
+            """);
+        var json = GatewayExecutable.Run("worklist", "--config", good, "--json");
+        Assert.True(json.ExitCode == 0, json.All + front.Output);
+        AssertTheBoxsSteps(ById(json), "WL-8");
+
+        var otherCa = Config(dir, front.Port, $$"""
+            "tls": { "caFile": "{{pki.OtherCaFile}}", "certificateFile": "{{pki.ClientCert}}", "keyFile": "{{pki.ClientKey}}" },
+            """, "other-ca.json");
+        var refused = GatewayExecutable.Run("worklist", "--config", otherCa, "--json");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("certificate", refused.StdErr, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("", refused.StdOut);
+
+        var noCertificate = Config(dir, front.Port, $$"""
+            "tls": { "caFile": "{{pki.CaFile}}" },
+            """, "no-cert.json");
+        var anonymous = GatewayExecutable.Run("worklist", "--config", noCertificate, "--json");
+        Assert.Equal(1, anonymous.ExitCode);
+        Assert.Contains("gateway worklist: no list:", anonymous.StdErr, StringComparison.Ordinal);
+        Assert.Equal("", anonymous.StdOut);
     }
 
     [Fact]
