@@ -119,8 +119,8 @@ public sealed class ScheduledWorkflowTests
         using var ris = new WlmscpfsPeer(Today);
         using var mpps = DcmjsPeer.StartScp("RIS");
         using var pki = new TestCertificates();
-        using var risTls = new TlsFront(ris.Port, pki);
-        using var mppsTls = new TlsFront(mpps.Port, pki);
+        using var risTls = new SocatFront(ris.Port, pki);
+        using var mppsTls = new SocatFront(mpps.Port, pki);
         var tls = $$"""
             "tls": { "caFile": "{{pki.CaFile}}", "certificateFile": "{{pki.ClientCert}}", "keyFile": "{{pki.ClientKey}}" },
             """;

@@ -220,7 +220,7 @@ public sealed class WorklistTests
     {
         using var ris = new Ris();
         using var pki = new TestCertificates();
-        using var front = new TlsFront(ris.Port, pki);
+        using var front = new SocatFront(ris.Port, pki);
         using var dir = new TempDirectory("mwl-tls");
         var good = Config(dir, front.Port, $$"""
             "tls": { "caFile": "{{pki.CaFile}}", "certificateFile": "{{pki.ClientCert}}", "keyFile": "{{pki.ClientKey}}" },

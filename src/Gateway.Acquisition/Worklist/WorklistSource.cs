@@ -16,6 +16,8 @@ public sealed class WorklistSource(DicomClientOptions client, WorklistQuery quer
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private volatile WorklistSnapshot? _current;
     private bool _down;
+    private readonly Lock _gate = new();
+    private Task<(WorklistSnapshot?, string?)>? _inFlight;
 
     public TimeSpan Refresh => refresh;
 
@@ -30,8 +32,30 @@ public sealed class WorklistSource(DicomClientOptions client, WorklistQuery quer
     /// with <paramref name="problem"/> when there is none either. With <paramref name="save"/> false nothing is written
     /// (`gateway worklist` only reads, beside the running service).
     /// </summary>
+    /// <remarks>
+    /// One query at a time: a caller arriving while one runs (the page's "Refresh" tapped twice, or beside the timer)
+    /// waits for that one and gets its answer, so the RIS sees one association and the file is written by one writer.
+    /// </remarks>
     public async Task<(WorklistSnapshot? Snapshot, string? Problem)> RefreshAsync(bool save, CancellationToken ct)
     {
+        Task<(WorklistSnapshot?, string?)> running;
+        var mine = false;
+        lock (_gate)
+        {
+            if (_inFlight is null || _inFlight.IsCompleted)
+            {
+                // The query itself is not cancelled by a waiter that gives up, only by the caller that started it.
+                _inFlight = QueryAndKeepAsync(save, ct);
+                mine = true;
+            }
+            running = _inFlight;
+        }
+        return mine ? await running.ConfigureAwait(false) : await running.WaitAsync(ct).ConfigureAwait(false);
+    }
+
+    private async Task<(WorklistSnapshot? Snapshot, string? Problem)> QueryAndKeepAsync(bool save, CancellationToken ct)
+    {
+        await Task.Yield(); // the caller leaves the lock before the query starts
         string reason;
         try
         {
