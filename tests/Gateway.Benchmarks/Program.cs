@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Gateway.Benchmarks;
 
-// Usage: scripts/bench.sh dicom|network|wrap|spool|service|acquisition|commitment|codecs|worklist [--quick]
+// Usage: scripts/bench.sh dicom|network|wrap|spool|writes|service|acquisition|commitment|codecs|worklist [--quick]
 //   dicom: in-process BenchmarkDotNet figures, then `gateway` vs dcmtk side by side on the same files.
 //   network: `gateway send` vs storescu and dcmsend into one storescp (with and without TCP_NODELAY=1).
 var suite = args.FirstOrDefault() ?? "dicom";
@@ -44,6 +44,14 @@ switch (suite)
         Console.WriteLine("|---|---|---|---|---|");
         foreach (var row in SpoolBenchmarks.Run(quick))
             Console.WriteLine(row);
+        Console.WriteLine();
+        Console.WriteLine("Write amplification (enqueue → delivery → deletion, the spool on its own ext4 loop volume):");
+        foreach (var row in WriteAmplification.Run(quick))
+            Console.WriteLine(row);
+        return 0;
+    case "writes":
+        foreach (var row in WriteAmplification.Run(quick))
+            Console.WriteLine(row);
         return 0;
     case "acquisition":
         Console.WriteLine("| scenario | figure | reference |");
@@ -74,6 +82,6 @@ switch (suite)
             Console.WriteLine(row);
         return 0;
     default:
-        Console.Error.WriteLine($"unknown suite '{suite}'; known: dicom, network, wrap, spool, service, acquisition, commitment, codecs, worklist");
+        Console.Error.WriteLine($"unknown suite '{suite}'; known: dicom, network, wrap, spool, writes, service, acquisition, commitment, codecs, worklist");
         return 2;
 }

@@ -11,7 +11,10 @@ public sealed class SmallVolume : IDisposable
     private readonly string _filler;
     private readonly string _image;
 
-    public SmallVolume(string path, int megabytes)
+    /// <param name="eager">Initialise the inode tables and the journal now (mkfs's lazy_itable_init=0,lazy_journal_init=0), so
+    /// that no kernel thread writes to the volume later: its block device's counters then count only what the processes
+    /// using it caused (<see cref="SectorsWritten"/>).</param>
+    public SmallVolume(string path, int megabytes, bool eager = false)
     {
         if (Environment.UserName != "root" && !string.Equals(Environment.GetEnvironmentVariable("USER"), "root", StringComparison.Ordinal))
             throw new InvalidOperationException("a small volume needs root to mount a tmpfs (tests run as root here and in CI)");
@@ -20,7 +23,9 @@ public sealed class SmallVolume : IDisposable
         _image = path + ".img";
         using (var image = new FileStream(_image, FileMode.Create))
             image.SetLength((long)megabytes << 20);
-        var mkfs = ProcessRunner.Run("/sbin/mkfs.ext4", ["-q", "-F", "-m", "0", _image]);
+        var mkfs = ProcessRunner.Run("/sbin/mkfs.ext4", eager
+            ? ["-q", "-F", "-m", "0", "-E", "lazy_itable_init=0,lazy_journal_init=0", _image]
+            : ["-q", "-F", "-m", "0", _image]);
         if (mkfs.ExitCode != 0)
             throw new InvalidOperationException("mkfs.ext4 failed: " + mkfs.All);
         var mount = ProcessRunner.Run("/bin/mount", ["-o", "loop", _image, path]);
@@ -32,6 +37,22 @@ public sealed class SmallVolume : IDisposable
     public string Path { get; }
 
     public bool IsFull { get; private set; }
+
+    /// <summary>
+    /// The 512-byte sectors written to the volume's loop device so far (/sys/block/loopN/stat), after `sync -f` made
+    /// the file system write what it holds — data, metadata and its journal: what a card under it would be asked to write.
+    /// </summary>
+    public long SectorsWritten()
+    {
+        var sync = ProcessRunner.Run("/bin/sync", ["-f", Path]);
+        if (sync.ExitCode != 0)
+            throw new InvalidOperationException("sync -f failed: " + sync.All);
+        var source = ProcessRunner.Run("/bin/findmnt", ["-n", "-o", "SOURCE", "--target", Path]).StdOut.Trim();
+        if (!source.StartsWith("/dev/loop", StringComparison.Ordinal))
+            throw new InvalidOperationException($"{Path} is not on a loop device ({source})");
+        var fields = File.ReadAllText($"/sys/block/{source["/dev/".Length..]}/stat").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return long.Parse(fields[6], System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     /// <summary>Writes one file until the volume refuses more (ENOSPC).</summary>
     public void Fill()
