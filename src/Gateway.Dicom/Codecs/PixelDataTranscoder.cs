@@ -74,6 +74,24 @@ public static class PixelDataTranscoder
         return result;
     }
 
+    /// <summary>
+    /// The native bytes of frame <paramref name="frame"/> (0-based; little endian, the data set's Planar
+    /// Configuration), decompressed when the pixel data is encapsulated — one frame, never the whole object.
+    /// </summary>
+    public static byte[] ReadFrame(DicomDataset source, DicomTransferSyntax ts, int frame)
+    {
+        var pixels = source.Find(DicomTags.PixelData) ?? throw new DicomFormatException("there is no pixel data", 0, DicomTags.PixelData);
+        var d = PixelDescription.FromDataset(source);
+        ArgumentOutOfRangeException.ThrowIfNegative(frame);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(frame, d.Frames);
+        var decoder = ts.IsEncapsulated || pixels is DicomFragmentSequence
+            ? CodecFor(ts) ?? throw new NotSupportedException($"the pixel data is compressed in {ts}: there is no codec here to decompress it")
+            : null;
+        var bytes = GC.AllocateUninitializedArray<byte>((int)d.FrameBytes);
+        FrameSource.For(pixels, decoder, d).Read(frame, bytes);
+        return bytes;
+    }
+
     private static bool IsLossy(IPixelCodec codec, CodecOptions options) =>
         codec is JpegLsCodec { IsNearLossless: true } && options.NearLossless > 0;
 
