@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Gateway.Benchmarks;
 
-// Usage: scripts/bench.sh dicom|network|wrap|spool|writes|service|acquisition|commitment|codecs|worklist [--quick]
+// Usage: scripts/bench.sh dicom|network|wrap|spool|writes|e2e|service|acquisition|commitment|codecs|worklist [--quick]
 //   dicom: in-process BenchmarkDotNet figures, then `gateway` vs dcmtk side by side on the same files.
 //   network: `gateway send` vs storescu and dcmsend into one storescp (with and without TCP_NODELAY=1).
 var suite = args.FirstOrDefault() ?? "dicom";
@@ -49,6 +49,10 @@ switch (suite)
         foreach (var row in WriteAmplification.Run(quick))
             Console.WriteLine(row);
         return 0;
+    case "e2e":
+        foreach (var row in E2eBenchmarks.Run(quick))
+            Console.WriteLine(row);
+        return 0;
     case "writes":
         foreach (var row in WriteAmplification.Run(quick))
             Console.WriteLine(row);
@@ -82,6 +86,6 @@ switch (suite)
             Console.WriteLine(row);
         return 0;
     default:
-        Console.Error.WriteLine($"unknown suite '{suite}'; known: dicom, network, wrap, spool, writes, service, acquisition, commitment, codecs, worklist");
+        Console.Error.WriteLine($"unknown suite '{suite}'; known: dicom, network, wrap, spool, writes, e2e, service, acquisition, commitment, codecs, worklist");
         return 2;
 }
