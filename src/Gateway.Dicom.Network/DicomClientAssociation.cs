@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.IO.Compression;
 
 namespace Gateway.Dicom.Network;
@@ -186,15 +187,24 @@ public sealed partial class DicomClientAssociation : IAsyncDisposable
     /// Sends the Part 10 file at <paramref name="path"/>: its header is read, then its bytes streamed, from one open file.
     /// <paramref name="progress"/> is called after each chunk sent (a sign of life for the service watchdog).
     /// </summary>
-    public async Task<DicomStoreResult> StoreAsync(string path, Action? progress = null, CancellationToken ct = default)
+    public Task<DicomStoreResult> StoreAsync(string path, Action? progress = null, CancellationToken ct = default) => StoreAsync(path, null, progress, ct);
+
+    /// <summary>
+    /// As <see cref="StoreAsync(string, Action, CancellationToken)"/>, checking that the file's SHA-256 is
+    /// <paramref name="expectedSha256"/> on the way: the bytes are hashed as they are read into the PDUs and the sum is
+    /// checked before the last fragment leaves — no separate pass over the file. A mismatch aborts the association
+    /// (the peer holds half a data set and never a completed object) and raises <see cref="PayloadMismatchException"/>.
+    /// When the file must be converted to another syntax it is checked whole before anything is sent.
+    /// </summary>
+    public async Task<DicomStoreResult> StoreAsync(string path, byte[]? expectedSha256, Action? progress, CancellationToken ct)
     {
         using var source = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        return await StoreAsync(DicomFile.ReadHeader(source, Path.GetFullPath(path)), source, progress, ct).ConfigureAwait(false);
+        return await StoreAsync(DicomFile.ReadHeader(source, Path.GetFullPath(path)), source, progress, ct, expectedSha256).ConfigureAwait(false);
     }
 
     public Task<DicomStoreResult> StoreAsync(DicomFile file, CancellationToken ct = default) => StoreAsync(file, null, null, ct);
 
-    private async Task<DicomStoreResult> StoreAsync(DicomFile file, FileStream? open, Action? progress, CancellationToken ct)
+    private async Task<DicomStoreResult> StoreAsync(DicomFile file, FileStream? open, Action? progress, CancellationToken ct, byte[]? expectedSha256 = null)
     {
         // The command must name what the data set says it is; the file meta can disagree (pydicom's rtplan.dcm does).
         var sopClass = SopClassOf(file);
@@ -236,7 +246,7 @@ public sealed partial class DicomClientAssociation : IAsyncDisposable
             {
                 if (convertTo is not null && !file.IsComplete)
                     file = DicomFile.Open(file.Path!);
-                WriteDataset(file, open, DicomTransferSyntax.FromUid(chosen.TransferSyntax), convertTo is not null, data, progress, ct);
+                WriteDataset(file, open, DicomTransferSyntax.FromUid(chosen.TransferSyntax), convertTo is not null, data, progress, expectedSha256, ct);
                 data.Complete(flush: true);
             }
             _service.Sent(operation);
@@ -274,7 +284,7 @@ public sealed partial class DicomClientAssociation : IAsyncDisposable
         return file.Meta.TryGetString(DicomTags.MediaStorageSOPClassUID) is { } meta && DicomUid.IsValid(meta) ? meta : own ?? "";
     }
 
-    private static void WriteDataset(DicomFile file, FileStream? open, DicomTransferSyntax target, bool convert, PDataWriteStream data, Action? progress, CancellationToken ct)
+    private static void WriteDataset(DicomFile file, FileStream? open, DicomTransferSyntax target, bool convert, PDataWriteStream data, Action? progress, byte[]? expectedSha256, CancellationToken ct)
     {
         if (!convert && file.Path is { } path && file.DatasetOffset >= 0)
         {
@@ -283,15 +293,59 @@ public sealed partial class DicomClientAssociation : IAsyncDisposable
             using var owned = open is null ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan) : null;
             var source = open ?? owned!;
             ct.ThrowIfCancellationRequested();
+            using var hash = expectedSha256 is null ? null : IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            if (hash is not null)
+                AppendRange(hash, source.SafeFileHandle, 0, file.DatasetOffset); // the preamble and file meta are not sent, but summed
             data.CopyFrom(source.SafeFileHandle, file.DatasetOffset, () =>
             {
                 ct.ThrowIfCancellationRequested();
                 progress?.Invoke();
-            });
+            }, hash);
+            // The last PDU is still ours: a file that is not what was stored is aborted before its last fragment.
+            if (hash is not null)
+                Check(hash.GetHashAndReset(), expectedSha256!);
             return;
         }
-        // Converting (or an object built in memory): encode the data set in the accepted syntax.
+        // Converting (or an object built in memory): encode the data set in the accepted syntax — after checking the
+        // file whole, since what is sent is not its bytes.
+        if (expectedSha256 is not null)
+        {
+            if (open is not null)
+                CheckWhole(open, expectedSha256);
+            else
+            {
+                using var check = new FileStream(file.Path ?? throw new InvalidOperationException("an object built in memory has no file to check"),
+                    FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+                CheckWhole(check, expectedSha256);
+            }
+        }
         DimseService.WriteDataSet(data, file.Dataset, target);
+    }
+
+    private static void AppendRange(IncrementalHash hash, Microsoft.Win32.SafeHandles.SafeFileHandle file, long from, long to)
+    {
+        var buffer = new byte[(int)Math.Min(Math.Max(to - from, 1), 64 * 1024)];
+        while (from < to)
+        {
+            var n = RandomAccess.Read(file, buffer.AsSpan(0, (int)Math.Min(buffer.Length, to - from)), from);
+            if (n == 0)
+                throw new IOException($"the file ended at {from}, before its data set at {to}");
+            hash.AppendData(buffer.AsSpan(0, n));
+            from += n;
+        }
+    }
+
+    private static void CheckWhole(FileStream open, byte[] expected)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        AppendRange(hash, open.SafeFileHandle, 0, RandomAccess.GetLength(open.SafeFileHandle));
+        Check(hash.GetHashAndReset(), expected);
+    }
+
+    private static void Check(byte[] actual, byte[] expected)
+    {
+        if (!actual.AsSpan().SequenceEqual(expected))
+            throw new PayloadMismatchException($"checksum mismatch: stored {Convert.ToHexStringLower(expected)}, found {Convert.ToHexStringLower(actual)}");
     }
 
     /// <summary>Releases the association (AR-1, then AR-3 on the A-RELEASE-RP; a release collision as the table says).</summary>

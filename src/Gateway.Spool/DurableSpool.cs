@@ -705,6 +705,9 @@ public sealed class DurableSpool
         }
     }
 
+    /// <summary>Sets an entry aside with its reason (a payload found damaged or missing on its way out): it is never sent.</summary>
+    public void Quarantine(SpoolEntry entry, string reason) => QuarantineEntry(entry, reason);
+
     private void QuarantineEntry(SpoolEntry entry, string reason)
     {
         lock (_lock)

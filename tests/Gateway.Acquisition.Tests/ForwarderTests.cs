@@ -79,7 +79,7 @@ public sealed class ForwarderTests : IDisposable
     private sealed class FlakySender(TimeProvider time, int failures) : IObjectSender
     {
         public List<DateTimeOffset> Calls { get; } = [];
-        public Task<SendOutcome> SendAsync(string path, string sopClassUid, string transferSyntaxUid, Action progress, CancellationToken ct)
+        public Task<SendOutcome> SendAsync(string path, string sopClassUid, string transferSyntaxUid, string? sha256, Action progress, CancellationToken ct)
         {
             lock (Calls)
                 Calls.Add(time.GetUtcNow());
@@ -119,6 +119,70 @@ public sealed class ForwarderTests : IDisposable
         double[] expected = [5, 10, 20, 40, 60];
         for (var i = 0; i < gaps.Count; i++)
             Assert.InRange(gaps[i], expected[i] * 0.8 - 0.001, expected[i] * 1.2 + 0.001);
+    }
+
+    /// <summary>
+    /// Issue #22: the spool's checksum is checked as the object goes out, not in a pass of its own. A 4 MB payload
+    /// damaged on the card after it was spooled (one byte in the middle of its pixels) is sent up to its last fragment,
+    /// the sum found wrong, the association aborted: Orthanc never completes it, the entry is quarantined with the
+    /// reason, and the next object goes on a new association. Converted for a PACS that takes only Implicit VR
+    /// (storescp +xi) the file is checked whole first and not one of its bytes leaves.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_payload_damaged_in_the_spool_is_aborted_before_its_last_fragment_quarantined_and_never_stored(bool converted)
+    {
+        using var orthanc = converted ? null : new OrthancPeer();
+        using var storescp = converted ? new DcmtkStoreScp(extraArgs: ["+xi"]) : null;
+        var spool = NewSpool();
+        var events = new List<SpoolEvent>();
+        spool.Changed += e => { lock (events) events.Add(e); };
+        var damaged = EnqueueLarge(spool, 4 << 20);
+        var payload = spool.PayloadPath(spool.Entries.Single().Id);
+        using (var f = new FileStream(payload, FileMode.Open, FileAccess.ReadWrite))
+        {
+            f.Position = f.Length / 2;
+            var b = f.ReadByte();
+            f.Position = f.Length / 2;
+            f.WriteByte((byte)(b ^ 0x10));
+        }
+        var good = EnqueueLarge(spool, 1 << 20);
+        var destination = converted ? To(storescp!.Port) : To(orthanc!.DicomPort, ae: orthanc.AeTitle);
+        var forwarder = new Forwarder(spool, [destination]);
+        using var stop = new CancellationTokenSource();
+        var run = forwarder.RunAsync(stop.Token);
+        await Until(() => spool.Entries.Count == 0, TimeSpan.FromSeconds(30), () => $"{spool.Entries.Count} still spooled");
+        await stop.CancelAsync();
+        await run;
+        lock (events)
+            Assert.Contains(events, e => e.Kind == SpoolEvent.Quarantined && e.Detail!.StartsWith("checksum mismatch: stored ", StringComparison.Ordinal));
+        Assert.True(File.Exists(Path.Combine(spool.QuarantineDir, Path.GetFileName(payload))));
+        var stored = converted
+            ? storescp!.ReceivedFiles.Select(f => DicomFile.Open(f).Dataset.GetString(DicomTags.SOPInstanceUID)).ToList()
+            : [.. orthanc!.InstancesBySopInstanceUid().Keys];
+        Assert.Equal([good], stored);
+        Assert.DoesNotContain(damaged, stored);
+    }
+
+    private string EnqueueLarge(DurableSpool spool, int pixelBytes)
+    {
+        var ds = new DicomDataset();
+        ds.Set(DicomTags.SOPClassUID, DicomVR.UI, DicomUids.SecondaryCaptureImageStorage);
+        var uid = DicomUidGenerator.Default.NewUid();
+        ds.Set(DicomTags.SOPInstanceUID, uid);
+        ds.Set(DicomTags.StudyInstanceUID, DicomUidGenerator.Default.NewUid());
+        ds.Set(DicomTags.SeriesInstanceUID, DicomUidGenerator.Default.NewUid());
+        ds.Set(DicomTags.Modality, "OT");
+        ds.Set(DicomTags.PatientID, "FWD-1");
+        ds.Set(DicomTags.PatientName, "Test^Forward");
+        var pixels = new byte[pixelBytes];
+        new Random(pixelBytes).NextBytes(pixels);
+        ds.SetBytes(DicomTags.PixelData, DicomVR.OB, DicomBuffer.From(pixels));
+        var file = Path.Combine(_dir.Path, uid + ".dcm");
+        new DicomFile(ds, DicomTransferSyntax.ExplicitVRLittleEndian).Save(file);
+        spool.Enqueue(file, new SpoolObjectInfo(DicomUids.SecondaryCaptureImageStorage, uid, "OT", "test"), ["PACS"]);
+        return uid;
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Gateway.Dicom;
+using Gateway.Dicom.Network;
 using Gateway.Spool;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -256,17 +257,26 @@ public sealed class Forwarder : IDisposable
 
     private async Task AttemptAsync(Destination destination, IObjectSender sender, SpoolEntry entry, Action progress, CancellationToken ct)
     {
-        if (!_spool.Verify(entry))
-        {
-            ForwarderLog.Quarantined(_logger, entry.Id, entry.SopInstanceUid);
-            return;
-        }
         var path = _spool.PayloadPath(entry.Id);
         SendOutcome outcome;
         try
         {
             var header = DicomFile.OpenHeader(path);
-            outcome = await sender.SendAsync(path, entry.SopClassUid, header.TransferSyntax.Uid, progress, ct).ConfigureAwait(false);
+            // The checksum is checked on the way out, not in a pass of its own (issue #22): a payload that is not what
+            // was stored is aborted before its last fragment, so the PACS never completes it, and quarantined.
+            outcome = await sender.SendAsync(path, entry.SopClassUid, header.TransferSyntax.Uid, entry.Sha256, progress, ct).ConfigureAwait(false);
+        }
+        catch (FileNotFoundException)
+        {
+            _spool.Quarantine(entry, "payload is missing");
+            ForwarderLog.Quarantined(_logger, entry.Id, entry.SopInstanceUid);
+            return;
+        }
+        catch (PayloadMismatchException e)
+        {
+            _spool.Quarantine(entry, e.Message);
+            ForwarderLog.Quarantined(_logger, entry.Id, entry.SopInstanceUid);
+            return;
         }
         catch (DicomFormatException e)
         {

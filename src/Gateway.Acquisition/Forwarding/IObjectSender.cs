@@ -9,8 +9,11 @@ namespace Gateway.Acquisition.Forwarding;
 /// </summary>
 public interface IObjectSender : IAsyncDisposable
 {
+    /// <param name="sha256">The file's SHA-256 as the spool recorded it (lower-case hex), or null: when given, the bytes
+    /// are checked as they are sent and <see cref="Gateway.Dicom.Network.PayloadMismatchException"/> raised — the
+    /// association aborted before the object was complete — when they differ.</param>
     /// <param name="progress">Called while bytes flow (a sign of life for the watchdog).</param>
-    Task<SendOutcome> SendAsync(string path, string sopClassUid, string transferSyntaxUid, Action progress, CancellationToken ct);
+    Task<SendOutcome> SendAsync(string path, string sopClassUid, string transferSyntaxUid, string? sha256, Action progress, CancellationToken ct);
     /// <summary>Releases the association if one is open.</summary>
     Task CloseAsync();
 }
@@ -21,7 +24,7 @@ public sealed class DicomObjectSender(DicomClientOptions options) : IObjectSende
     private DicomClientAssociation? _association;
     private readonly HashSet<(string, string)> _proposed = [];
 
-    public async Task<SendOutcome> SendAsync(string path, string sopClassUid, string transferSyntaxUid, Action progress, CancellationToken ct)
+    public async Task<SendOutcome> SendAsync(string path, string sopClassUid, string transferSyntaxUid, string? sha256, Action progress, CancellationToken ct)
     {
         try
         {
@@ -31,7 +34,13 @@ public sealed class DicomObjectSender(DicomClientOptions options) : IObjectSende
                 _proposed.Add((sopClassUid, transferSyntaxUid));
                 _association = await DicomClient.OpenAsync(options, PresentationContextPlanner.Plan(_proposed), ct).ConfigureAwait(false);
             }
-            return SendOutcome.From(await _association.StoreAsync(path, progress, ct).ConfigureAwait(false));
+            var expected = sha256 is null ? null : Convert.FromHexString(sha256);
+            return SendOutcome.From(await _association.StoreAsync(path, expected, progress, ct).ConfigureAwait(false));
+        }
+        catch (PayloadMismatchException)
+        {
+            _association = null; // aborted under us
+            throw;
         }
         catch (DicomNetworkException e)
         {

@@ -78,9 +78,11 @@ internal sealed class PDataWriteStream : Stream
     /// <summary>
     /// Reads a file from <paramref name="offset"/> to its end straight into the payload slots of the PDU batch: one
     /// scatter read (preadv) per batch, so each byte is copied once, from the page cache into the PDU it leaves in.
-    /// <paramref name="progress"/> is called after each batch.
+    /// <paramref name="progress"/> is called after each batch. With <paramref name="hash"/> every byte read is appended to
+    /// it as it is read; the last PDU is still in the batch when this returns (<see cref="Complete"/> sends it), so the
+    /// caller can check the hash before the message is complete and abort instead.
     /// </summary>
-    public void CopyFrom(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, Action? progress)
+    public void CopyFrom(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, Action? progress, System.Security.Cryptography.IncrementalHash? hash = null)
     {
         var left = RandomAccess.GetLength(file) - offset;
         while (left > 0)
@@ -96,6 +98,18 @@ internal sealed class PDataWriteStream : Stream
             var n = RandomAccess.Read(file, _slots, offset);
             if (n == 0)
                 throw new IOException($"the file ended {left} bytes early (it shrank while being sent)");
+            if (hash is not null)
+            {
+                var unhashed = n;
+                foreach (var slot in _slots)
+                {
+                    var part = (int)Math.Min(unhashed, slot.Length);
+                    hash.AppendData(slot.Span[..part]);
+                    unhashed -= part;
+                    if (unhashed == 0)
+                        break;
+                }
+            }
             offset += n;
             left -= n;
             var take = (int)Math.Min(n, _capacity - _filled);
