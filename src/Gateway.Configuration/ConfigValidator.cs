@@ -33,7 +33,21 @@ public static partial class ConfigValidator
     {
         if (!File.Exists(path))
             throw new ConfigException(path, ["the file does not exist"]);
-        return StrictJson.Read<GatewayConfig>(File.ReadAllText(path), out var problem) ?? throw new ConfigException(path, [problem!]);
+        return Strict(File.ReadAllText(path), path);
+    }
+
+    /// <summary>
+    /// The text read strictly; with problems, all of them at once: unknown keys and values of the wrong kind, and — when
+    /// the keys were the only fault — what <see cref="Validate"/> finds in the rest, so one round of fixes is enough.
+    /// </summary>
+    private static GatewayConfig Strict(string json, string source)
+    {
+        var config = StrictJson.Read<GatewayConfig>(json, out List<string> problems);
+        if (problems.Count == 0)
+            return config!;
+        if (config is not null)
+            problems.AddRange(Validate(config));
+        throw new ConfigException(source, problems);
     }
 
     /// <summary><paramref name="config"/> itself when it has no problems; otherwise every problem, named after <paramref name="source"/>.</summary>
@@ -46,8 +60,7 @@ public static partial class ConfigValidator
     /// <summary>As <see cref="Parse(string, string)"/>, with <paramref name="prepare"/> applied before validation (the page's restore puts the kept secrets back there).</summary>
     public static GatewayConfig Parse(string json, string source, Func<GatewayConfig, GatewayConfig> prepare)
     {
-        var config = StrictJson.Read<GatewayConfig>(json, out var problem) ?? throw new ConfigException(source, [problem!]);
-        return Checked(prepare(config), source);
+        return Checked(prepare(Strict(json, source)), source);
     }
 
     public static List<string> Validate(GatewayConfig c)

@@ -17,6 +17,8 @@ public sealed record DicomServerOptions : DicomAssociationOptions
     public IReadOnlySet<string>? AllowedCallingAEs { get; init; }
     /// <summary>Reject associations whose called AE title is not ours (reason 7).</summary>
     public bool CheckCalledAE { get; init; } = true;
+    /// <summary>Further called AE titles taken as ours (asked per association, so it may follow a live configuration).</summary>
+    public Func<string, bool>? AlsoCalled { get; init; }
     public required string OutputDirectory { get; init; }
     /// <summary>More concurrent associations than this are rejected as transient (local limit exceeded).</summary>
     public int MaxAssociations { get; init; } = 32;

@@ -83,7 +83,7 @@ internal sealed class ServerAssociation(DicomServerOptions options, ILogger logg
     {
         if (rq.ApplicationContext != AssociateRequest.DicomApplicationContext)
             return new AssociateReject(RejectResult.Permanent, RejectSource.ServiceUser, AssociateReject.ApplicationContextNotSupported);
-        if (options.CheckCalledAE && !string.Equals(rq.CalledAE, options.AeTitle, StringComparison.Ordinal))
+        if (options.CheckCalledAE && !string.Equals(rq.CalledAE, options.AeTitle, StringComparison.Ordinal) && options.AlsoCalled?.Invoke(rq.CalledAE) != true)
             return new AssociateReject(RejectResult.Permanent, RejectSource.ServiceUser, AssociateReject.CalledAENotRecognized);
         if (options.AllowedCallingAEs is { } allowed && !allowed.Contains(rq.CallingAE))
             return new AssociateReject(RejectResult.Permanent, RejectSource.ServiceUser, AssociateReject.CallingAENotRecognized);

@@ -66,6 +66,27 @@ public sealed class StorageCommitmentTests
         Assert.Matches(@"Commitment report from orthanc \(transaction 2\.25\.\d+\): [1-3] committed, 0 failed", output);
     }
 
+    /// <summary>
+    /// Orthanc reports to the AE title that asked — its DicomModalities entry is the requester's — so when the
+    /// destination calls as DXSEND while our SCP is GATEWAY, the report comes to DXSEND: our SCP answers to the calling
+    /// AE title of every destination with commitment on, and the objects are committed.
+    /// </summary>
+    [Fact]
+    public async Task A_report_called_to_the_destinations_calling_AE_title_instead_of_the_SCPs_is_taken()
+    {
+        using var dir = new TempDirectory("commit-orthanc-ae");
+        var scpPort = FreePort.Get();
+        using var orthanc = new OrthancPeer(modalities: new Dictionary<string, (string, int)> { ["gateway"] = ("DXSEND", scpPort) });
+        var destination = $$"""{ "name": "orthanc", "aeTitle": "{{orthanc.AeTitle}}", "host": "127.0.0.1", "port": {{orthanc.DicomPort.ToString(CultureInfo.InvariantCulture)}}, "callingAeTitle": "DXSEND", "retryMinSeconds": 1, "retryMaxSeconds": 4, "commitment": { "sameAssociationSeconds": 0 } }""";
+        using var gateway = new GatewayProcess(dir.Path, scpPort, destination);
+        gateway.Start();
+        var samples = Samples();
+        Send(gateway, samples);
+        await Until(() => orthanc.Instances().Count == 3 && gateway.SpoolEntries == 0, "Orthanc's commitment reported to DXSEND", () => gateway.AllOutput);
+        Assert.Matches(@"Association from ""ORTHANC"" to ""DXSEND"" at 127\.0\.0\.1:\d+ accepted", gateway.AllOutput);
+        Assert.DoesNotContain("called AE title not recognized", gateway.AllOutput, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task An_instance_Orthanc_lost_after_storing_it_is_reported_failed_sent_again_and_then_committed()
     {

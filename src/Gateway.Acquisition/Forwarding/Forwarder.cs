@@ -57,7 +57,8 @@ public sealed class Forwarder : IDisposable
 
     private void OnSpoolChanged(SpoolEvent e)
     {
-        if (e.Kind == SpoolEvent.Stored)
+        // A new object, or one the archive did not commit (issue #18: it is due again at once, not at the next heartbeat).
+        if (e.Kind == SpoolEvent.Stored || e.Kind == SpoolEvent.CommitmentFailed)
             WakeAll();
     }
 

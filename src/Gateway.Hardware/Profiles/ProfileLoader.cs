@@ -29,11 +29,13 @@ public static class ProfileLoader
 
     public static DeviceProfile Parse(string json, string source)
     {
-        var profile = StrictJson.Read<DeviceProfile>(json, out var problem) ?? throw new ProfileException(source, [problem!]);
-        var problems = Validate(profile);
+        // Every problem at once: unknown keys and values of the wrong kind, and what Validate finds when only keys were wrong.
+        var profile = StrictJson.Read<DeviceProfile>(json, out List<string> problems);
+        if (profile is not null)
+            problems.AddRange(Validate(profile));
         if (problems.Count > 0)
             throw new ProfileException(source, problems);
-        return profile;
+        return profile!;
     }
 
     public static List<string> Validate(DeviceProfile p)

@@ -324,6 +324,9 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
             Port = local.Port,
             Address = IPAddress.Parse(local.Bind),
             AllowedCallingAEs = local.AllowedCallingAeTitles?.ToHashSet(StringComparer.Ordinal),
+            // An archive reports commitment to the AE title that asked (Orthanc does: its DicomModalities entry is the
+            // requester's), which is a destination's callingAeTitle: answered too, as the conformance statement says.
+            AlsoCalled = called => _config.Destinations.Any(d => d.Commitment is not null && d.CallingAeTitle == called),
             OutputDirectory = _spool.IncomingDir,
             OnStored = (received, _) => ValueTask.FromResult(Enqueue(received)),
             // Storage Commitment reports from the archives we asked, on a new association (issue #18).
