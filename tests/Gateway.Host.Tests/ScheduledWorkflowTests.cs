@@ -63,6 +63,8 @@ public sealed class ScheduledWorkflowTests
         Assert.Equal("ROOM7", create.Text("00400241"));
         Assert.Equal("DX", create.Text("00080060"));
         Assert.Equal("WL-1", create.Text("00100020"));
+        // (The request's Specific Character Set cannot be judged here: dcmjs reports ISO_IR 192 for every data set it
+        // decoded, whatever came on the wire — the images below, as storescp wrote them, carry ours.)
         var step = Assert.Single(create.Items("00400270"));
         Assert.Equal("1.2.826.0.1.3680043.10.99.61", Text(step, "0020000D"));
         Assert.Equal("ACC-1", Text(step, "00080050"));
@@ -81,6 +83,7 @@ public sealed class ScheduledWorkflowTests
             Assert.Equal("ACC-1", ds.GetString(DicomTags.AccessionNumber));
             Assert.Equal("WL-1", ds.GetString(DicomTags.PatientID));
             Assert.Equal("Müller^Hélène", ds.GetString(DicomTags.PatientName));
+            Assert.Equal("ISO_IR 100", ds.GetString(DicomTags.SpecificCharacterSet)); // Latin-1 holds it: not UTF-8
             var request = Assert.Single(ds.GetSequence(DicomTags.RequestAttributesSequence).Items);
             Assert.Equal("RP-WL-1", request.GetString(DicomTags.RequestedProcedureID));
             Assert.Equal("SPS-WL-1", request.GetString(DicomTags.ScheduledProcedureStepID));
@@ -254,6 +257,12 @@ public sealed class ScheduledWorkflowTests
         Assert.Null(rig.Control.EndExam());
         mpps.WaitFor(l => l.Count(m => m.Event == "request") == 2, Patience);
         Assert.Contains(rig.Log.Lines, l => l.StartsWith("[8023]", StringComparison.Ordinal));
+        // Said as taken as done, never as "accepted" (8020) — only the N-SET, answered 0000, is that.
+        rig.WaitUntil(() => rig.Log.Lines.Any(l => l.StartsWith("[8020]", StringComparison.Ordinal)), Patience, "the N-SET accepted");
+        Assert.Single(rig.Log.Lines, l => l.StartsWith("[8020]", StringComparison.Ordinal));
+        var list = new StringWriter();
+        Assert.Equal(0, Cli.Run(["spool", "list", "--spool", rig.SpoolPath], list, new StringWriter()));
+        Assert.Contains("taken as done: answered 0111", list.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -127,10 +127,17 @@ public sealed class MppsSender(MppsQueue queue, DicomClientOptions client, TimeS
             || (message.Command == MppsMessage.Set && status.Code == 0x0110 && sentBefore > 0);
         if (status.IsSuccess || duplicate)
         {
+            // Taken as done is said as such (8023, a warning, and in `spool list`), never as "accepted" (8020).
+            queue.Update(message with
+            {
+                State = MppsState.Sent,
+                LastError = duplicate ? LogText.Bounded($"taken as done: answered {status}, an earlier attempt reached the SCP")
+                    : status.Code == 0 ? null : LogText.Bounded(status.ToString()),
+            });
             if (duplicate)
                 ExamLog.MppsDuplicate(log, message.Command, message.Id, message.PpsUid, LogText.Bounded(status.ToString()));
-            queue.Update(message with { State = MppsState.Sent, LastError = status.Code == 0 ? null : LogText.Bounded(status.ToString()) });
-            ExamLog.MppsSent(log, message.Command, message.Status, message.Exam, message.PpsUid, client.CalledAE, LogText.Bounded(status.ToString()));
+            else
+                ExamLog.MppsSent(log, message.Command, message.Status, message.Exam, message.PpsUid, client.CalledAE, LogText.Bounded(status.ToString()));
             return;
         }
         if (status.Code is >= 0xA700 and <= 0xA7FF or 0x0213)

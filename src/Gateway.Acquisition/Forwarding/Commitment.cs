@@ -1,5 +1,6 @@
 using Gateway.Dicom;
 using Gateway.Dicom.Network;
+using Gateway.Shared;
 using Gateway.Spool;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -298,7 +299,9 @@ public sealed class CommitmentRequester(DurableSpool spool, Destination destinat
             catch (Exception e)
             {
                 var delay = Forwarder.Backoff(destination, _failures++, Random.Shared.NextDouble());
-                CommitmentLog.RequestFailed(_logger, destination.Name, e.GetType().Name, e.Message, delay.TotalSeconds, e);
+                // The archive away or aborting is expected and said in one line; a stack trace only for what is not.
+                var expected = e is DicomNetworkException or IOException or TimeoutException or System.Security.Authentication.AuthenticationException;
+                CommitmentLog.RequestFailed(_logger, destination.Name, e.GetType().Name, LogText.Bounded(e.Message), delay.TotalSeconds, expected ? null : e);
                 try
                 {
                     await Task.Delay(delay, _time, ct).ConfigureAwait(false);
@@ -465,7 +468,7 @@ internal static partial class CommitmentLog
     public static partial void Refused(ILogger logger, string destination, string transaction, int count, string reason);
 
     [LoggerMessage(2012, LogLevel.Error, "Storage commitment requests to {Destination} failed ({Kind}: {Reason}); the entries stay in the spool, next try in {DelaySeconds:0.0} s")]
-    public static partial void RequestFailed(ILogger logger, string destination, string kind, string reason, double delaySeconds, Exception exception);
+    public static partial void RequestFailed(ILogger logger, string destination, string kind, string reason, double delaySeconds, Exception? exception);
 
     [LoggerMessage(2013, LogLevel.Information, "Commitment report from {Destination} (transaction {Transaction}): {Committed} committed, {Failed} failed, {Unknown} not awaited here")]
     public static partial void Report(ILogger logger, string destination, string transaction, int committed, int failed, int unknown);
