@@ -73,7 +73,7 @@ internal static class SpoolCommand
         _ => new(false, $"'{Gateway.Shared.LogText.Bounded(action)}' is not a spool action (retry or purge)"),
     };
 
-    private static string SpoolPathFromConfig(string configPath)
+    internal static string SpoolPathFromConfig(string configPath)
     {
         try
         {

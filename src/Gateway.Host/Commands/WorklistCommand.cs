@@ -71,10 +71,9 @@ internal static class WorklistCommand
     internal static string Json(WorklistItem item)
     {
         var text = DicomJson.Serialize(item.Identifier);
-        if (item.IsUsable)
-            return text;
-        var problems = JsonSerializer.Serialize(item.Problems, ProblemsJson);
-        return text == "{}" ? $"{{\"problems\":{problems}}}" : $"{text[..^1]},\"problems\":{problems}}}";
+        // The step's key (what `gateway exam select` and the page take), then the problems: keys DICOM JSON never uses (tags are hex).
+        var extra = $"\"key\":\"{WorklistStepKey.Of(item)}\"" + (item.IsUsable ? "" : $",\"problems\":{JsonSerializer.Serialize(item.Problems, ProblemsJson)}");
+        return text == "{}" ? $"{{{extra}}}" : $"{text[..^1]},{extra}}}";
     }
 
     private static readonly JsonSerializerOptions ProblemsJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -85,6 +84,7 @@ internal static class WorklistCommand
         var when = i.StepStartDate is { } d ? DicomDateTimeText.FormatDate(d) + (i.StepStartTime is { } t ? " " + t.ToString("HH:mm", CultureInfo.InvariantCulture) : "") : "-";
         w.WriteLine($"{when}  {V(i.Modality)}  step {V(i.StepId)}  accession {V(i.AccessionNumber)}  {V(i.PatientId)}  {V(i.PatientName)}"
             + $"  {(i.PatientBirthDate is { } b ? DicomDateTimeText.FormatDate(b) : "-")} {V(i.PatientSex)}  {V(i.StepDescription ?? i.RequestedProcedureDescription)}");
+        w.WriteLine($"    key: {WorklistStepKey.Of(i)}");
         foreach (var p in i.Problems)
             w.WriteLine($"    problem: {Gateway.Shared.LogText.OneLine(p)}");
     }

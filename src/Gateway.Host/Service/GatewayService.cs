@@ -483,6 +483,8 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
     /// <summary>A `gateway spool retry|purge` from the command line, done by this process (the lock's holder).</summary>
     private SpoolControlReply OnControl(SpoolControlRequest request)
     {
+        if (request.Action.StartsWith("exam-", StringComparison.Ordinal))
+            return OnExamControl(request);
         SpoolControlReply reply;
         try
         {
@@ -497,6 +499,35 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         }
         _forwarder.WakeAll();
         HostLog.ControlDone(_log, Gateway.Shared.LogText.Bounded(request.Action), reply.Message);
+        return reply;
+    }
+
+    /// <summary>
+    /// `gateway exam` from a shell: the page's own calls, audit-logged by them (80xx, never patient data). The reply
+    /// may name the patient (it goes to the caller's terminal only): the control log line says the action alone.
+    /// </summary>
+    private SpoolControlReply OnExamControl(SpoolControlRequest request)
+    {
+        SpoolControlReply reply;
+        try
+        {
+            string? refused;
+            reply = request.Action switch
+            {
+                "exam-show" => new SpoolControlReply(true, Commands.ExamCommand.Describe(CurrentExam())),
+                "exam-select" => (refused = SelectStep(request.Id ?? "")) is null
+                    ? new SpoolControlReply(true, "selected: " + Commands.ExamCommand.Describe(CurrentExam()))
+                    : new SpoolControlReply(false, refused),
+                "exam-end" => (refused = EndExam()) is null ? new SpoolControlReply(true, "the exam ended; its MPPS COMPLETED is queued") : new SpoolControlReply(false, refused),
+                "exam-cancel" => (refused = CancelExam(request.Id ?? "")) is null ? new SpoolControlReply(true, "the exam was cancelled (or the selection cleared, without images)") : new SpoolControlReply(false, refused),
+                _ => new SpoolControlReply(false, $"unknown exam action '{Gateway.Shared.LogText.Bounded(request.Action)}'"),
+            };
+        }
+        catch (Exception e)
+        {
+            reply = new SpoolControlReply(false, $"the exam could not be changed: {e.GetType().Name}: {e.Message}");
+        }
+        HostLog.ControlDone(_log, Gateway.Shared.LogText.Bounded(request.Action), reply.Ok ? "done" : "refused");
         return reply;
     }
 
