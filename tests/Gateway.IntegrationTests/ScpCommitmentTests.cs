@@ -35,10 +35,17 @@ public sealed class ScpCommitmentTests
         $$""", "commitment": { "answerWhen": "{{answerWhen}}", "retryMinSeconds": 1, "retryMaxSeconds": 2, "modalities": [ { "aeTitle": "MODALITY", "host": "127.0.0.1", "port": {{modalityPort.ToString(CultureInfo.InvariantCulture)}} } ] }""";
 
     /// <summary>The modality: the files stored, then one commitment request for <paramref name="asked"/>.</summary>
-    private static DcmjsScuResult Modality(GatewayProcess gateway, string[] files, string transaction, (string, string)[] asked, int expectReports, TimeSpan wait) =>
-        DcmjsPeer.RunScu("127.0.0.1", gateway.ScpPort, "GATEWAY", "MODALITY",
+    /// <param name="roles">A role selection item the modality proposes for Storage Commitment (none by default).</param>
+    private static DcmjsScuResult Modality(GatewayProcess gateway, string[] files, string transaction, (string, string)[] asked, int expectReports, TimeSpan wait,
+        DcmjsRoles? roles = null)
+    {
+        var options = new DcmjsScuOptions { ExpectRequests = expectReports, Wait = wait };
+        if (roles is not null)
+            options.Roles[DcmjsRequest.StorageCommitmentPushModel] = roles;
+        return DcmjsPeer.RunScu("127.0.0.1", gateway.ScpPort, "GATEWAY", "MODALITY",
             [.. files.Select(DcmjsRequest.CStore), DcmjsRequest.NAction(DcmjsRequest.CommitmentDataset(transaction, asked))],
-            new DcmjsScuOptions { ExpectRequests = expectReports, Wait = wait }, timeout: wait + TimeSpan.FromSeconds(30));
+            options, timeout: wait + TimeSpan.FromSeconds(30));
+    }
 
     private static async Task Until(Func<bool> done, string what, Func<string> diagnostics)
     {
@@ -73,10 +80,15 @@ public sealed class ScpCommitmentTests
         var samples = Samples();
         const string Transaction = "1.2.826.0.1.3680043.10.99.18.100";
 
-        var modality = Modality(gateway, samples, Transaction, [.. samples.Select(Identity)], expectReports: 1, wait: TimeSpan.FromSeconds(60));
+        // The modality proposes itself as SCU of Storage Commitment only (PS3.7 D.3.3.4): accepted as proposed.
+        var modality = Modality(gateway, samples, Transaction, [.. samples.Select(Identity)], expectReports: 1, wait: TimeSpan.FromSeconds(60),
+            roles: new DcmjsRoles(Scu: true, Scp: false));
 
         Assert.True(modality.ExitCode == 0, modality + gateway.AllOutput);
         Assert.All(modality.Responses, r => Assert.Equal(0, r.Status)); // both stored, the request accepted
+        var context = modality.Association!.Contexts.Single(c => c.GetProperty("sopClass").GetString() == DcmjsRequest.StorageCommitmentPushModel);
+        Assert.True(context.GetProperty("roles").GetProperty("scu").GetBoolean());
+        Assert.False(context.GetProperty("roles").GetProperty("scp").GetBoolean());
         var report = Assert.Single(modality.PeerRequests);
         Assert.Equal("N-EVENT-REPORT", report.Command);
         AssertStoredAndAllCommitted(report, Transaction, samples);
