@@ -31,8 +31,8 @@ public sealed class ScpCommitmentTests
     private static string OrthancDestination(OrthancPeer orthanc) =>
         $$"""{ "name": "orthanc", "aeTitle": "{{orthanc.AeTitle}}", "host": "127.0.0.1", "port": {{orthanc.DicomPort.ToString(CultureInfo.InvariantCulture)}}, "retryMinSeconds": 1, "retryMaxSeconds": 2, "commitment": { "sameAssociationSeconds": 0 } }""";
 
-    private static string ScpCommitment(int modalityPort, string answerWhen = "delivered") =>
-        $$""", "commitment": { "answerWhen": "{{answerWhen}}", "retryMinSeconds": 1, "retryMaxSeconds": 2, "modalities": [ { "aeTitle": "MODALITY", "host": "127.0.0.1", "port": {{modalityPort.ToString(CultureInfo.InvariantCulture)}} } ] }""";
+    private static string ScpCommitment(int modalityPort, string answerWhen = "delivered", int reportAttempts = 10) =>
+        $$""", "commitment": { "answerWhen": "{{answerWhen}}", "retryMinSeconds": 1, "retryMaxSeconds": 2, "reportAttempts": {{reportAttempts.ToString(CultureInfo.InvariantCulture)}}, "modalities": [ { "aeTitle": "MODALITY", "host": "127.0.0.1", "port": {{modalityPort.ToString(CultureInfo.InvariantCulture)}} } ] }""";
 
     /// <summary>The modality: the files stored, then one commitment request for <paramref name="asked"/>.</summary>
     /// <param name="roles">A role selection item the modality proposes for Storage Commitment (none by default).</param>
@@ -212,5 +212,46 @@ public sealed class ScpCommitmentTests
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(0x0124, Assert.Single(result.Responses).Status);
         Assert.DoesNotContain("modality commitment requests", GatewayExecutable.Run("spool", "list", "--spool", gateway.SpoolPath).StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_report_the_modality_could_not_take_is_tried_again_until_it_listens()
+    {
+        using var dir = new TempDirectory("scp-commit-retry");
+        var modalityPort = FreePort.Get();
+        var destination = $$"""{ "name": "pacs", "aeTitle": "PACS", "host": "127.0.0.1", "port": {{FreePort.Get().ToString(CultureInfo.InvariantCulture)}} }""";
+        using var gateway = new GatewayProcess(dir.Path, FreePort.Get(), destination, scpExtra: ScpCommitment(modalityPort, answerWhen: "spooled"));
+        gateway.Start();
+        var samples = Samples();
+        const string Transaction = "1.2.826.0.1.3680043.10.99.18.105";
+        var modality = Modality(gateway, samples, Transaction, [.. samples.Select(Identity)], expectReports: 0, wait: TimeSpan.FromSeconds(1));
+        Assert.True(modality.ExitCode == 0, modality + gateway.AllOutput);
+
+        // The modality's SCP is not up: attempts fail, said, and the request stays.
+        await Until(() => gateway.AllOutput.Contains("could not be delivered (attempt 2", StringComparison.Ordinal), "two failed attempts", () => gateway.AllOutput);
+        var list = GatewayExecutable.Run("spool", "list", "--spool", gateway.SpoolPath).StdOut;
+        Assert.Contains("modality commitment requests: 1 pending", list, StringComparison.Ordinal);
+        Assert.Matches(@"from MODALITY transaction 1\.2\.826\.0\.1\.3680043\.10\.99\.18\.105: 2 instance\(s\), \d+ s old, [2-9] report attempt\(s\) — ", list);
+        using var listener = DcmjsPeer.StartScp("MODALITY", port: modalityPort);
+        await Until(() => listener.Requests().Any(m => m.Command == "N-EVENT-REPORT"), "the report once the modality listens", () => gateway.AllOutput);
+        AssertStoredAndAllCommitted(listener.Requests().Single(m => m.Command == "N-EVENT-REPORT"), Transaction, samples);
+    }
+
+    [Fact]
+    public async Task A_report_that_cannot_be_delivered_is_given_up_after_reportAttempts_with_an_event()
+    {
+        using var dir = new TempDirectory("scp-commit-giveup");
+        var destination = $$"""{ "name": "pacs", "aeTitle": "PACS", "host": "127.0.0.1", "port": {{FreePort.Get().ToString(CultureInfo.InvariantCulture)}} }""";
+        using var gateway = new GatewayProcess(dir.Path, FreePort.Get(), destination, scpExtra: ScpCommitment(FreePort.Get(), answerWhen: "spooled", reportAttempts: 2));
+        gateway.Start();
+        var sample = Samples()[0];
+        const string Transaction = "1.2.826.0.1.3680043.10.99.18.106";
+        var modality = Modality(gateway, [sample], Transaction, [Identity(sample)], expectReports: 0, wait: TimeSpan.FromSeconds(1));
+        Assert.True(modality.ExitCode == 0, modality + gateway.AllOutput);
+
+        await Until(() => gateway.AllOutput.Contains($"Gave up the commitment report to MODALITY (transaction {Transaction}) after 2 attempts", StringComparison.Ordinal),
+            "the report given up", () => gateway.AllOutput);
+        Assert.DoesNotContain("modality commitment requests", GatewayExecutable.Run("spool", "list", "--spool", gateway.SpoolPath).StdOut, StringComparison.Ordinal);
+        Assert.Equal(1, gateway.SpoolEntries); // the object itself is not touched: it still goes to its destination
     }
 }
