@@ -200,6 +200,33 @@ public sealed class ScpCommitmentTests
     }
 
     [Fact]
+    public void Malformed_requests_are_refused_with_the_status_the_conformance_statement_names_and_nothing_is_kept()
+    {
+        using var dir = new TempDirectory("scp-commit-bad");
+        var destination = $$"""{ "name": "pacs", "aeTitle": "PACS", "host": "127.0.0.1", "port": {{FreePort.Get().ToString(CultureInfo.InvariantCulture)}} }""";
+        using var gateway = new GatewayProcess(dir.Path, FreePort.Get(), destination, scpExtra: ScpCommitment(FreePort.Get()));
+        gateway.Start();
+        var identity = Identity(Samples()[0]);
+        var noTransaction = Gateway.Testing.DicomJson.Dataset(("00081199", Gateway.Testing.DicomJson.Sequence(Gateway.Testing.DicomJson.Dataset(
+            ("00081150", Gateway.Testing.DicomJson.Element("UI", identity.SopClass)), ("00081155", Gateway.Testing.DicomJson.Element("UI", identity.SopInstance))))));
+        var noItems = Gateway.Testing.DicomJson.Dataset(("00081195", Gateway.Testing.DicomJson.Element("UI", "1.2.826.0.1.3680043.10.99.18.107")));
+        var badItem = DcmjsRequest.CommitmentDataset("1.2.826.0.1.3680043.10.99.18.108", (identity.SopClass, "not a uid"));
+        var good = DcmjsRequest.CommitmentDataset("1.2.826.0.1.3680043.10.99.18.109", identity);
+        var result = DcmjsPeer.RunScu("127.0.0.1", gateway.ScpPort, "GATEWAY", "MODALITY",
+        [
+            DcmjsRequest.NAction(good, actionTypeId: 2),
+            DcmjsRequest.NAction(good, sopInstance: "1.2.826.0.1.3680043.10.99.18.110"),
+            DcmjsRequest.NAction(noTransaction),
+            DcmjsRequest.NAction(noItems),
+            DcmjsRequest.NAction(badItem),
+        ]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal([0x0123, 0x0117, 0x0115, 0x0115, 0x0115], result.Responses.Select(r => r.Status ?? -1));
+        Assert.DoesNotContain("modality commitment requests", GatewayExecutable.Run("spool", "list", "--spool", gateway.SpoolPath).StdOut, StringComparison.Ordinal);
+        Assert.Equal(5, System.Text.RegularExpressions.Regex.Count(gateway.AllOutput, "Refused a commitment request from MODALITY"));
+    }
+
+    [Fact]
     public void A_modality_without_a_configured_address_is_refused_with_0124()
     {
         using var dir = new TempDirectory("scp-commit-unknown");
