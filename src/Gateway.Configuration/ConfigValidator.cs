@@ -88,6 +88,8 @@ public static partial class ConfigValidator
                 p.Add($"localScp.bind: '{scp.Bind}' is not an IP address");
             for (var i = 0; i < (scp.AllowedCallingAeTitles?.Count ?? 0); i++)
                 AeTitle(p, $"localScp.allowedCallingAeTitles[{i}]", scp.AllowedCallingAeTitles![i]);
+            if (scp.Commitment is { } commitment)
+                ScpCommitment(p, "localScp.commitment", commitment, scp);
         }
         // No destination is allowed: a box being commissioned starts without one (objects are refused until one is
         // added; the service says so at start).
@@ -253,6 +255,38 @@ public static partial class ConfigValidator
         var ae = m.ReportAeTitle ?? destinationAe;
         if (c.LocalScp is { AllowedCallingAeTitles: { Count: > 0 } allowed } && !allowed.Contains(ae))
             p.Add($"{key}.reportAeTitle: '{ae}' (the archive's AE title) is not in localScp.allowedCallingAeTitles, so its reports on a new association would be refused");
+    }
+
+    private static void ScpCommitment(List<string> p, string key, ScpCommitmentConfig m, LocalScpConfig scp)
+    {
+        if (m.AnswerWhen is not ("delivered" or "spooled"))
+            p.Add($"{key}.answerWhen: '{m.AnswerWhen}' is not 'delivered' or 'spooled'");
+        if (m.MaxWaitSeconds is < 60 or > 604800)
+            p.Add($"{key}.maxWaitSeconds: {m.MaxWaitSeconds} is not between 60 and 604800");
+        if (m.ReportAttempts is < 1 or > 100)
+            p.Add($"{key}.reportAttempts: {m.ReportAttempts} is not between 1 and 100");
+        if (m.RetryMinSeconds <= 0 || m.RetryMaxSeconds < m.RetryMinSeconds || m.RetryMaxSeconds > 86400)
+            p.Add($"{key}.retryMinSeconds/retryMaxSeconds: need 0 < min ≤ max ≤ 86400, got {m.RetryMinSeconds} and {m.RetryMaxSeconds}");
+        if (m.KeepOutcomesDays is < 1 or > 90)
+            p.Add($"{key}.keepOutcomesDays: {m.KeepOutcomesDays} is not between 1 and 90");
+        if (m.Modalities.Count == 0)
+            p.Add($"{key}.modalities: is empty — list the modalities that may ask for commitment, with the address each takes its reports at");
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < m.Modalities.Count; i++)
+        {
+            var mod = m.Modalities[i];
+            var k = $"{key}.modalities[{i}]";
+            AeTitle(p, $"{k}.aeTitle", mod.AeTitle);
+            if (!seen.Add(mod.AeTitle))
+                p.Add($"{k}.aeTitle: '{mod.AeTitle}' is listed twice");
+            if (string.IsNullOrWhiteSpace(mod.Host))
+                p.Add($"{k}.host: is empty");
+            Port(p, $"{k}.port", mod.Port);
+            Tls(p, $"{k}.tls", mod.Tls);
+            // Its N-ACTION comes on an association to our SCP: the modality must be let in.
+            if (scp.AllowedCallingAeTitles is { Count: > 0 } allowed && !allowed.Contains(mod.AeTitle))
+                p.Add($"{k}.aeTitle: '{mod.AeTitle}' is not in localScp.allowedCallingAeTitles, so it could neither send nor ask for commitment");
+        }
     }
 
     private static void Tls(List<string> p, string key, TlsConfig? tls)

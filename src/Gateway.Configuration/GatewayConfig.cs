@@ -60,6 +60,37 @@ public sealed record LocalScpConfig
     public int Port { get; init; } = 11112;
     public string Bind { get; init; } = "0.0.0.0";
     public IReadOnlyList<string>? AllowedCallingAeTitles { get; init; }
+    /// <summary>Storage Commitment SCP for the modalities that send here (issue #18); absent: N-ACTION is refused (0122).</summary>
+    public ScpCommitmentConfig? Commitment { get; init; }
+}
+
+/// <summary>
+/// The gateway as Storage Commitment SCP (PS3.4 Annex J, Push Model) for modalities sending to `localScp`: what
+/// "committed" means, where each modality takes its reports on a new association, and the limits.
+/// </summary>
+public sealed record ScpCommitmentConfig
+{
+    /// <summary>"delivered" (default: every destination took responsibility for it) or "spooled" (durable in our spool).</summary>
+    public string AnswerWhen { get; init; } = "delivered";
+    /// <summary>An instance not committed this long after the request is reported failed (60 … 604800).</summary>
+    public int MaxWaitSeconds { get; init; } = 86400;
+    /// <summary>Attempts to deliver a report before it is given up (1 … 100).</summary>
+    public int ReportAttempts { get; init; } = 10;
+    public double RetryMinSeconds { get; init; } = 10;
+    public double RetryMaxSeconds { get; init; } = 600;
+    /// <summary>How long the outcome of a received object is kept after its spool entry went (1 … 90 days).</summary>
+    public double KeepOutcomesDays { get; init; } = 7;
+    /// <summary>The modalities that may ask, with the address each takes reports on a new association at.</summary>
+    public IReadOnlyList<ModalityConfig> Modalities { get; init; } = [];
+}
+
+/// <summary>A modality that sends to `localScp`: its AE title, and where it listens for storage commitment reports.</summary>
+public sealed record ModalityConfig
+{
+    public string AeTitle { get; init; } = "";
+    public string Host { get; init; } = "";
+    public int Port { get; init; }
+    public TlsConfig? Tls { get; init; }
 }
 
 public sealed record TlsConfig

@@ -237,13 +237,15 @@ public sealed partial class DicomClientAssociation : IAsyncDisposable
             var operation = _service.Begin(id, CommandField.CStoreRequest, multipleResponses: false);
             _inMessage = true;
             // The command waits in the write buffer and leaves with the first data: one system call for a small object.
-            using (var command = _service.Writer(chosen.Id, command: true, ct))
+            // One whole message under the send lock: a response to a request of the peer's waits for its end.
+            lock (_service.SendLock)
             {
-                command.Write(DimseCommand.StoreRequest(id, sopClass, sopInstance).Encode());
-                command.Complete(flush: false);
-            }
-            using (var data = _service.Writer(chosen.Id, command: false, ct))
-            {
+                using (var command = _service.Writer(chosen.Id, command: true, ct))
+                {
+                    command.Write(DimseCommand.StoreRequest(id, sopClass, sopInstance).Encode());
+                    command.Complete(flush: false);
+                }
+                using var data = _service.Writer(chosen.Id, command: false, ct);
                 if (convertTo is not null && !file.IsComplete)
                     file = DicomFile.Open(file.Path!);
                 WriteDataset(file, open, DicomTransferSyntax.FromUid(chosen.TransferSyntax), convertTo is not null, data, progress, expectedSha256, ct);

@@ -39,6 +39,32 @@ public sealed class DurableSpool
         QuarantineDir = Path.Combine(options.Directory, "quarantine");
         foreach (var d in new[] { options.Directory, TempDir, ObjectsDir, StateDir, QuarantineDir, IncomingDir })
             _fs.CreateDirectory(d);
+        if (options.RecordOutcomesOf is not null)
+            Outcomes = new OutcomeLedger(Path.Combine(options.Directory, "outcomes"), options.OutcomeRetention, _time);
+    }
+
+    /// <summary>What became of entries that left the spool (<see cref="SpoolOptions.RecordOutcomesOf"/>), or null when none is kept.</summary>
+    public OutcomeLedger? Outcomes { get; }
+
+    /// <summary>
+    /// The entries holding each of <paramref name="sopInstanceUids"/> (one scan; an instance received twice has two),
+    /// for the Storage Commitment SCP's look-up (issue #18).
+    /// </summary>
+    public IReadOnlyDictionary<string, List<SpoolEntry>> FindBySopInstance(IReadOnlySet<string> sopInstanceUids)
+    {
+        var found = new Dictionary<string, List<SpoolEntry>>(StringComparer.Ordinal);
+        lock (_lock)
+        {
+            foreach (var e in _entries.Values)
+            {
+                if (!sopInstanceUids.Contains(e.SopInstanceUid))
+                    continue;
+                if (!found.TryGetValue(e.SopInstanceUid, out var list))
+                    found[e.SopInstanceUid] = list = [];
+                list.Add(e);
+            }
+        }
+        return found;
     }
 
     public string TempDir { get; }
@@ -101,6 +127,8 @@ public sealed class DurableSpool
             {
                 try
                 {
+                    if (entry is not null)
+                        TryRecord(entry, ObjectOutcome.Lost, problem);
                     Quarantine(id, problem ?? "state file is empty");
                     quarantined.Add($"{id}: {problem}");
                 }
@@ -146,7 +174,8 @@ public sealed class DurableSpool
                 _entries[id] = e;
             _usedBytes = loaded.Values.Sum(e => e.Size);
         }
-        return new RecoveryReport(loaded.Count, temp, orphans, quarantined) { Corrected = corrected };
+        var outcomeProblems = Outcomes?.Load() ?? [];
+        return new RecoveryReport(loaded.Count, temp, orphans, quarantined) { Corrected = corrected, OutcomeProblems = outcomeProblems };
     }
 
     /// <summary>A state file holds one entry: a few hundred bytes per destination. Anything far larger is not ours.</summary>
@@ -481,7 +510,7 @@ public sealed class DurableSpool
                 && entry.Deliveries.All(kv => kv.Key == destination || kv.Value.State == DeliveryState.Done))
             {
                 finished = entry.With(destination, d with { State = DeliveryState.Done, Attempts = d.Attempts + 1, LastError = null });
-                Remove(entry);
+                Remove(finished, ObjectOutcome.Delivered);
             }
         }
         if (finished is not null)
@@ -640,9 +669,9 @@ public sealed class DurableSpool
             lock (_lock)
             {
                 // Looked at again under the lock: a retry from the page or the command line may have just put it back.
-                if (_entries.GetValueOrDefault(e.Id) is not { IsFinished: true, HasDeadLetters: true })
+                if (_entries.GetValueOrDefault(e.Id) is not { IsFinished: true, HasDeadLetters: true } current)
                     continue;
-                Remove(e);
+                Remove(current, ObjectOutcome.Dead);
                 removed++;
             }
         }
@@ -687,15 +716,29 @@ public sealed class DurableSpool
             var tooMuch = _options.KeepDeliveredBytes > 0 && keptBytes > _options.KeepDeliveredBytes;
             if (!tooOld && !tooMuch)
                 continue;
-            Remove(e);
+            try
+            {
+                Remove(e, ObjectOutcome.Delivered);
+            }
+            catch (IOException)
+            {
+                return; // the outcome could not be recorded (a full disk): kept, and removed at the next delivery's retention
+            }
             keptBytes -= e.Size;
         }
     }
 
-    private void Remove(SpoolEntry e)
+    /// <summary>
+    /// Deletes an entry. When its outcome is recorded (<see cref="SpoolOptions.RecordOutcomesOf"/>) that record is made
+    /// durable first, so the object is always in the spool or in the ledger; a record that cannot be written throws
+    /// <see cref="IOException"/> and the entry stays.
+    /// </summary>
+    private void Remove(SpoolEntry e, ObjectOutcome outcome)
     {
         lock (_lock)
         {
+            if (Outcomes is { } ledger && _options.RecordOutcomesOf!(e))
+                ledger.Append(OutcomeOf(e, outcome, null));
             // State first: a payload without state is an orphan that recovery removes; never the other way round.
             _fs.Delete(StatePath(e.Id));
             _fs.FlushDirectory(StateDir);
@@ -708,10 +751,29 @@ public sealed class DurableSpool
     /// <summary>Sets an entry aside with its reason (a payload found damaged or missing on its way out): it is never sent.</summary>
     public void Quarantine(SpoolEntry entry, string reason) => QuarantineEntry(entry, reason);
 
+    private OutcomeRecord OutcomeOf(SpoolEntry e, ObjectOutcome outcome, string? detail) =>
+        new(e.SopInstanceUid, e.SopClassUid, e.Source, e.Id, _time.GetUtcNow(), outcome,
+            detail ?? (outcome == ObjectOutcome.Dead ? string.Join("; ", e.Deliveries.Where(d => d.Value.State == DeliveryState.Dead).Select(d => $"{d.Key}: {d.Value.LastError}")) : null));
+
+    /// <summary>Records a lost object's outcome where it can; a quarantine is never held up by the ledger (the instance is then unknown: a failure all the same).</summary>
+    private void TryRecord(SpoolEntry e, ObjectOutcome outcome, string? detail)
+    {
+        if (Outcomes is not { } ledger || !_options.RecordOutcomesOf!(e))
+            return;
+        try
+        {
+            ledger.Append(OutcomeOf(e, outcome, detail));
+        }
+        catch (IOException)
+        {
+        }
+    }
+
     private void QuarantineEntry(SpoolEntry entry, string reason)
     {
         lock (_lock)
         {
+            TryRecord(entry, ObjectOutcome.Lost, reason);
             Quarantine(entry.Id, reason);
             if (_entries.Remove(entry.Id))
                 _usedBytes -= entry.Size;

@@ -12,6 +12,13 @@ public sealed record SpoolOptions
     public TimeSpan KeepDelivered { get; init; } = TimeSpan.Zero;
     /// <summary>At most this many bytes of delivered objects are kept; 0 means no limit besides <see cref="KeepDelivered"/>.</summary>
     public long KeepDeliveredBytes { get; init; }
+    /// <summary>
+    /// The entries whose outcome is recorded in <c>&lt;spool&gt;/outcomes</c> when they leave the spool (<see cref="OutcomeLedger"/>;
+    /// issue #18: those received by the storage SCP, when modalities may ask it for commitment). Null: none, no ledger.
+    /// </summary>
+    public Func<SpoolEntry, bool>? RecordOutcomesOf { get; init; }
+    /// <summary>How long an outcome is kept in the ledger.</summary>
+    public TimeSpan OutcomeRetention { get; init; } = TimeSpan.FromDays(7);
 }
 
 /// <summary>The spool cannot take a new object (quota or free-space floor). Objects already spooled keep flowing.</summary>
@@ -37,4 +44,7 @@ public sealed record RecoveryReport(int Entries, int TempFilesRemoved, int Orpha
 {
     /// <summary>Entries whose state made sense but held an impossible value that was corrected (e.g. a next attempt in year 9999).</summary>
     public IReadOnlyList<string> Corrected { get; init; } = [];
+
+    /// <summary>What was wrong with the outcome ledger's files (invalid lines skipped), if it is kept.</summary>
+    public IReadOnlyList<string> OutcomeProblems { get; init; } = [];
 }

@@ -18,6 +18,10 @@ public sealed record TelemetryEvent(string Kind, string Detail, string? Destinat
     public const string DeviceConnected = "device-connected";
     public const string DeviceDisconnected = "device-disconnected";
     public const string AcquisitionFailed = "acquisition-failed";
+    /// <summary>A storage commitment report went to a modality (issue #18, the SCP side).</summary>
+    public const string CommitmentReported = "commitment-reported";
+    /// <summary>A storage commitment report to a modality could not be delivered and was given up.</summary>
+    public const string CommitmentReportGivenUp = "commitment-report-given-up";
 }
 
 /// <summary>The event as published: with the schema version, the box and the time it happened.</summary>
@@ -41,7 +45,12 @@ public sealed record HealthMessage
     public long EventsDropped { get; init; }
     /// <summary>The MPPS queue (issue #17); null when no MPPS SCP is configured.</summary>
     public MppsHealth? Mpps { get; init; }
+    /// <summary>Modalities' storage commitment requests waiting for their report (issue #18); null when the SCP side is off.</summary>
+    public ModalityCommitmentHealth? ModalityCommitment { get; init; }
 }
+
+/// <summary>Pending storage commitment requests of modalities, and the age of the oldest.</summary>
+public sealed record ModalityCommitmentHealth(int Pending, long? OldestPendingSeconds);
 
 /// <summary>MPPS messages by state (counts only), and how long the oldest waiting one has waited.</summary>
 public sealed record MppsHealth(int Pending, int Failed, int Sent, long? OldestPendingSeconds);

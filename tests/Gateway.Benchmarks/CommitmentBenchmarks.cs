@@ -8,7 +8,8 @@ namespace Gateway.Benchmarks;
 /// Issue #18: the price of Storage Commitment. `gateway run` receives objects on its SCP (`gateway send`) and forwards
 /// them to Orthanc, once forgetting each at C-STORE success and once keeping it until Orthanc's commitment report (on a
 /// new association to our SCP); timed from the first send to an empty spool, alternating rounds, medians. The state
-/// writes per object are counted in a separate run under strace (renames into the spool's state/ directory).
+/// writes per object are counted in a separate run under strace (renames into the spool's state/ directory, and fsyncs of
+/// the outcome ledger that the SCP side adds when `localScp.commitment` is on).
 /// </summary>
 public static class CommitmentBenchmarks
 {
@@ -17,25 +18,33 @@ public static class CommitmentBenchmarks
         var count = quick ? 200 : 2000;
         var dir = NetworkBenchmarks.Folder(quick ? "net-525k-200" : "net-525k", count, 512, 512, 1);
         var rounds = quick ? 1 : 3;
-        var times = new Dictionary<bool, List<double>> { [false] = [], [true] = [] };
+        // (commitment towards Orthanc, the SCP side's outcome ledger on): off, off with the ledger (#18 SCP side), on.
+        var variants = new[] { (false, false), (false, true), (true, false) };
+        var times = variants.ToDictionary(v => v, _ => new List<double>());
         for (var round = 0; round < rounds; round++)
         {
-            foreach (var commitment in new[] { false, true })
-                times[commitment].Add(Forward(dir, count, commitment, strace: false).Seconds);
+            foreach (var v in variants)
+                times[v].Add(Forward(dir, count, v.Item1, strace: false, ledger: v.Item2).Seconds);
         }
         var small = NetworkBenchmarks.Folder("net-525k-100", 100, 512, 512, 1);
         var rows = new List<string>();
-        foreach (var commitment in new[] { false, true })
+        foreach (var v in variants)
         {
-            var median = times[commitment].Order().ElementAt(times[commitment].Count / 2);
-            var writes = Forward(small, 100, commitment, strace: true).StateWrites / 100.0;
+            var median = times[v].Order().ElementAt(times[v].Count / 2);
+            var (_, writes, appends) = Forward(small, 100, v.Item1, strace: true, ledger: v.Item2);
+            var label = v switch
+            {
+                (true, _) => "commitment on (report on a new association)",
+                (false, true) => "commitment off, localScp.commitment on (outcome ledger)",
+                _ => "commitment off",
+            };
             rows.Add(string.Create(CultureInfo.InvariantCulture,
-                $"| {count} × 525 KB into Orthanc, commitment {(commitment ? "on (report on a new association)" : "off")} | {median:F1} s | {count / median:F0} objects/s | {writes:F1} |"));
+                $"| {count} × 525 KB into Orthanc, {label} | {median:F1} s | {count / median:F0} objects/s | {writes / 100.0:F1} (+{appends / 100.0:F1} ledger fsyncs) |"));
         }
         return rows;
     }
 
-    private static (double Seconds, int StateWrites) Forward(string input, int count, bool commitment, bool strace)
+    private static (double Seconds, int StateWrites, int LedgerSyncs) Forward(string input, int count, bool commitment, bool strace, bool ledger = false)
     {
         using var work = new TempDirectory("bench-commit");
         var scpPort = FreePort.Get();
@@ -44,12 +53,12 @@ public static class CommitmentBenchmarks
         var config = Path.Combine(work.Path, "gateway.json");
         File.WriteAllText(config, $$"""
         { "box": { "id": "bench" }, "web": { "enabled": false }, "spool": { "path": "{{spool}}", "minFreeBytes": 0 },
-          "localScp": { "aeTitle": "GATEWAY", "port": {{scpPort}}, "bind": "127.0.0.1" },
+          "localScp": { "aeTitle": "GATEWAY", "port": {{scpPort}}, "bind": "127.0.0.1"{{(ledger ? ", \"commitment\": { \"modalities\": [ { \"aeTitle\": \"MODALITY\", \"host\": \"127.0.0.1\", \"port\": 1 } ] }" : "")}} },
           "destinations": [ { "name": "orthanc", "aeTitle": "{{orthanc.AeTitle}}", "host": "127.0.0.1", "port": {{orthanc.DicomPort}}{{(commitment ? ", \"commitment\": { \"sameAssociationSeconds\": 0 }" : "")}} } ] }
         """);
         var trace = Path.Combine(work.Path, "strace.txt");
         using var gateway = strace
-            ? new PeerProcess("strace", ["-f", "-e", "trace=rename,renameat,renameat2", "-o", trace, GatewayExecutable.Path, "run", "--config", config])
+            ? new PeerProcess("strace", ["-f", "-e", "trace=rename,renameat,renameat2,fsync,fdatasync", "-y", "-o", trace, GatewayExecutable.Path, "run", "--config", config])
             : new PeerProcess(GatewayExecutable.Path, ["run", "--config", config]);
         gateway.WaitForOutput("running", TimeSpan.FromSeconds(60));
         var clock = Stopwatch.StartNew();
@@ -69,6 +78,8 @@ public static class CommitmentBenchmarks
             throw new InvalidOperationException($"Orthanc holds {orthanc.Instances().Count} instances, not {count}");
         gateway.Kill();
         var writes = strace ? File.ReadLines(trace).Count(l => l.Contains("/state/", StringComparison.Ordinal) && l.Contains(".json\"", StringComparison.Ordinal) && l.Contains("rename", StringComparison.Ordinal)) : 0;
-        return (clock.Elapsed.TotalSeconds, writes);
+        // fsync of an outcomes segment (strace -y names the descriptor's file).
+        var appends = strace ? File.ReadLines(trace).Count(l => l.Contains("sync(", StringComparison.Ordinal) && l.Contains("/outcomes/outcomes-", StringComparison.Ordinal) && l.Contains(".log>", StringComparison.Ordinal)) : 0;
+        return (clock.Elapsed.TotalSeconds, writes, appends);
     }
 }

@@ -2,6 +2,7 @@ using BenchmarkDotNet.Running;
 using Gateway.Benchmarks;
 
 // Usage: scripts/bench.sh dicom|network|wrap|spool|writes|e2e|service|acquisition|commitment|codecs|worklist [--quick]
+//   commitment [--wait-only]: the price of commitment into Orthanc, then the modality's wait for our report (SCP side).
 //   dicom: in-process BenchmarkDotNet figures, then `gateway` vs dcmtk side by side on the same files.
 //   network: `gateway send` vs storescu and dcmsend into one storescp (with and without TCP_NODELAY=1).
 var suite = args.FirstOrDefault() ?? "dicom";
@@ -66,7 +67,15 @@ switch (suite)
     case "commitment":
         Console.WriteLine("| scenario | time (send → empty spool) | throughput | spool state writes per object |");
         Console.WriteLine("|---|---|---|---|");
-        foreach (var row in CommitmentBenchmarks.Run(quick))
+        if (!args.Contains("--wait-only"))
+        {
+            foreach (var row in CommitmentBenchmarks.Run(quick))
+                Console.WriteLine(row);
+        }
+        Console.WriteLine();
+        Console.WriteLine("| the modality's wait for its report (SCP side) | N-ACTION response → N-EVENT-REPORT, median | rounds |");
+        Console.WriteLine("|---|---|---|");
+        foreach (var row in ModalityWaitBenchmarks.Run(quick))
             Console.WriteLine(row);
         return 0;
     case "worklist":

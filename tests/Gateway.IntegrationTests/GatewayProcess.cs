@@ -9,10 +9,13 @@ internal sealed class GatewayProcess : IDisposable
     private readonly string _config;
     private PeerProcess? _process;
     private readonly IDictionary<string, string>? _environment;
+    private readonly string _scpExtra;
 
-    public GatewayProcess(string directory, int scpPort, string destinationJson, string extraConfig = "", IDictionary<string, string>? environment = null)
+    /// <param name="scpExtra">More keys of `localScp` (e.g. <c>, "commitment": {…}</c>), written after its port and bind.</param>
+    public GatewayProcess(string directory, int scpPort, string destinationJson, string extraConfig = "", IDictionary<string, string>? environment = null, string scpExtra = "")
     {
         _environment = environment;
+        _scpExtra = scpExtra;
         Directory = directory;
         ScpPort = scpPort;
         SpoolPath = Path.Combine(directory, "spool");
@@ -27,7 +30,7 @@ internal sealed class GatewayProcess : IDisposable
         {
           "box": { "id": "it-box" },{{extraConfig}}{{(extraConfig.Contains("\"web\"", StringComparison.Ordinal) ? "" : "\n  \"web\": { \"enabled\": false },")}}
           "spool": { "path": "{{SpoolPath}}", "minFreeBytes": 0 },
-          "localScp": { "aeTitle": "GATEWAY", "port": {{ScpPort.ToString(CultureInfo.InvariantCulture)}}, "bind": "127.0.0.1" },
+          "localScp": { "aeTitle": "GATEWAY", "port": {{ScpPort.ToString(CultureInfo.InvariantCulture)}}, "bind": "127.0.0.1"{{_scpExtra}} },
           "destinations": [ {{destinationJson}} ]
         }
         """;

@@ -31,6 +31,9 @@ public sealed class DcmjsMessage
     public string? CallingAet => String("callingAet");
     public string? ErrorComment => String("errorComment");
 
+    /// <summary>When the peer printed the line (Date.now(), ms since the epoch), or null.</summary>
+    public long? At => Json.TryGetProperty("at", out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : null;
+
     /// <summary>"same" or "new" for a request the SCP sent.</summary>
     public string? Association => String("association");
 

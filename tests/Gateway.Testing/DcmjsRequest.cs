@@ -21,6 +21,12 @@ public sealed record DcmjsRequest
     /// <summary>N-GET: the Attribute Identifier List as "GGGGEEEE" tags (empty asks for all).</summary>
     public IReadOnlyList<string> Attributes { get; init; } = [];
 
+    /// <summary>C-STORE: the Part 10 file sent (its SOP class and instance make the command).</summary>
+    public string? File { get; init; }
+
+    /// <summary>C-STORE of a Part 10 file; one presentation context per SOP class, its transfer syntax proposed first.</summary>
+    public static DcmjsRequest CStore(string file) => new() { Command = "C-STORE", File = file };
+
     public static DcmjsRequest Echo() => new() { Command = "C-ECHO" };
 
     /// <summary>N-CREATE; a null SOP Instance UID is left out of the command for the SCP to choose (PS3.7 10.3.5).</summary>
@@ -68,6 +74,8 @@ public sealed record DcmjsRequest
             o["attributes"] = new JsonArray([.. Attributes.Select(t => JsonValue.Create(t))]);
         if (Dataset is not null)
             o["dataset"] = Dataset.DeepClone();
+        if (File is not null)
+            o["file"] = File;
         return o;
     }
 }

@@ -31,7 +31,10 @@ internal sealed class FakeGatewayControl(string configPath, GatewayConfig config
         return Task.FromResult<IReadOnlyList<string>>([]);
     }
 
-    public HealthMessage Health() => new() { BoxId = Config.Box.Id, Version = "test", Destinations = [.. Config.Destinations.Select(d => new DestinationHealth(d.Name, 0, null, 0, null, 0))] };
+    public HealthMessage Health() => new() { BoxId = Config.Box.Id, Version = "test", Destinations = [.. Config.Destinations.Select(d => new DestinationHealth(d.Name, 0, null, 0, null, 0))], ModalityCommitment = ModalityCommitment };
+
+    /// <summary>What Health() says of the modalities' storage commitment requests (null: the SCP side is off).</summary>
+    public ModalityCommitmentHealth? ModalityCommitment { get; set; }
     public bool MqttConnected => false;
     public Task<(bool Ok, string Message)> EchoAsync(DestinationConfig destination, CancellationToken ct) => Task.FromResult((true, "success: scripted"));
     /// <summary>Every broker the page asked to test, as it was asked (password included).</summary>

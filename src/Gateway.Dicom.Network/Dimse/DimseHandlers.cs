@@ -3,8 +3,10 @@ namespace Gateway.Dicom.Network;
 /// <summary>A request the peer sent on an association, as a handler sees it.</summary>
 public sealed class DimseRequest
 {
-    internal DimseRequest(DimseCommand command, DicomDataset? dataSet, byte contextId, string transferSyntax, string callingAE, string calledAE)
+    internal DimseRequest(DimseCommand command, DicomDataset? dataSet, byte contextId, string transferSyntax, string callingAE, string calledAE,
+        DimseAssociation? association = null)
     {
+        Association = association;
         Command = command;
         DataSet = dataSet;
         ContextId = contextId;
@@ -24,6 +26,20 @@ public sealed class DimseRequest
     public string CalledAE { get; }
     public string SopClassUid => Command.SopClassUid;
     public string SopInstanceUid => Command.SopInstanceUid;
+
+    /// <summary>The association the request came on, for requests back to the peer on it later (never from the handler itself).</summary>
+    public DimseAssociation? Association { get; }
+
+    private readonly TaskCompletionSource _responded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Completes once the response to this request has been handed to the transport (or could not be, the association
+    /// being gone): a request back to the peer that must follow the response (Storage Commitment's report after the
+    /// N-ACTION response, PS3.4 J.3.3) waits for it.
+    /// </summary>
+    public Task Responded => _responded.Task;
+
+    internal void MarkResponded() => _responded.TrySetResult();
 }
 
 /// <summary>

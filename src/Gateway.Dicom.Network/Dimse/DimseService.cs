@@ -32,6 +32,13 @@ internal sealed class DimseService : IUpperLayerUser, IDisposable
     private Stream? _requestSink;
     private int _messageId;
     private volatile string? _failure;
+    // Whole messages go out one at a time: a response on the reader thread and a request of ours from another thread
+    // (an N-EVENT-REPORT on an association the peer opened) would otherwise interleave their PDUs and share the buffers.
+    private readonly Lock _sending = new();
+    private DimseAssociation? _handle;
+
+    /// <summary>Held while one message (command and data set) is written (see <see cref="Send"/>).</summary>
+    internal Lock SendLock => _sending;
 
     private DimseService(DicomAssociationOptions options, DimseHandlers handlers, ILogger logger)
     {
@@ -388,16 +395,19 @@ internal sealed class DimseService : IUpperLayerUser, IDisposable
     /// <summary>Sends a command (and the data set <paramref name="writeDataSet"/> writes, if any), all before returning.</summary>
     public void Send(byte contextId, DimseCommand command, Action<Stream>? writeDataSet, bool flush = true, CancellationToken ct = default)
     {
-        using (var stream = Writer(contextId, command: true, ct))
+        lock (_sending)
         {
-            stream.Write(command.Encode());
-            stream.Complete(flush: writeDataSet is null && flush);
+            using (var stream = Writer(contextId, command: true, ct))
+            {
+                stream.Write(command.Encode());
+                stream.Complete(flush: writeDataSet is null && flush);
+            }
+            if (writeDataSet is null)
+                return;
+            using var data = Writer(contextId, command: false, ct);
+            writeDataSet(data);
+            data.Complete(flush);
         }
-        if (writeDataSet is null)
-            return;
-        using var data = Writer(contextId, command: false, ct);
-        writeDataSet(data);
-        data.Complete(flush);
     }
 
     /// <summary>Writes a data set in a transfer syntax we can write (uncompressed; deflated where negotiated).</summary>
@@ -523,6 +533,7 @@ internal sealed class DimseService : IUpperLayerUser, IDisposable
         }
         DimseCommand response;
         DicomDataset? responseData = null;
+        DimseRequest? performed = null;
         var context = _contexts[message.ContextId];
         if (command.Field == CommandField.CStoreRequest && OnStore is { } store)
         {
@@ -531,7 +542,7 @@ internal sealed class DimseService : IUpperLayerUser, IDisposable
         }
         else
         {
-            (response, responseData) = Handle(message, sink, context);
+            (response, responseData, performed) = Handle(message, sink, context);
         }
         if (sink is BoundedMemoryStream own)
             own.Dispose();
@@ -547,23 +558,27 @@ internal sealed class DimseService : IUpperLayerUser, IDisposable
         {
             // released or aborted meanwhile: the table allows no P-DATA now
         }
+        finally
+        {
+            performed?.MarkResponded();
+        }
     }
 
-    private (DimseCommand, DicomDataset?) Handle(DimseMessage message, Stream? sink, (string AbstractSyntax, string TransferSyntax) context)
+    private (DimseCommand, DicomDataset?, DimseRequest?) Handle(DimseMessage message, Stream? sink, (string AbstractSyntax, string TransferSyntax) context)
     {
         var command = message.Command;
         var sopClass = command.SopClassUid;
         var handler = _handlers.Find(command.Field, sopClass, out var known);
         if (handler is null && command.Field == CommandField.CEchoRequest && sopClass == DicomUids.Verification)
-            return (DimseCommand.EchoResponse(command.MessageId, DicomStatus.Success), null);
+            return (DimseCommand.EchoResponse(command.MessageId, DicomStatus.Success), null, null);
         if (handler is null)
         {
             // PS3.7 Annex C: nothing here performs this command (0211), or not for this SOP class (0122).
             var refusal = known ? new DicomStatus(0x0122, "SOP class not supported") : new DicomStatus(0x0211, "unrecognized operation");
-            return (DimseCommand.ResponseTo(command, refusal, hasDataSet: false), null);
+            return (DimseCommand.ResponseTo(command, refusal, hasDataSet: false), null, null);
         }
         if (sopClass != context.AbstractSyntax)
-            return (DimseCommand.ResponseTo(command, new DicomStatus(0x0122, "SOP class differs from the presentation context's"), false), null);
+            return (DimseCommand.ResponseTo(command, new DicomStatus(0x0122, "SOP class differs from the presentation context's"), false), null, null);
         DicomDataset? data = null;
         if (sink is BoundedMemoryStream memory)
         {
@@ -574,10 +589,11 @@ internal sealed class DimseService : IUpperLayerUser, IDisposable
             }
             catch (DicomFormatException e)
             {
-                return (DimseCommand.ResponseTo(command, new DicomStatus(0x0110, "the data set cannot be read: " + e.Message), false), null);
+                return (DimseCommand.ResponseTo(command, new DicomStatus(0x0110, "the data set cannot be read: " + e.Message), false), null, null);
             }
         }
-        var request = new DimseRequest(command, data, message.ContextId, context.TransferSyntax, Request.CallingAE, Request.CalledAE);
+        var request = new DimseRequest(command, data, message.ContextId, context.TransferSyntax, Request.CallingAE, Request.CalledAE,
+            _handle ??= new DimseAssociation(this));
         DimseReply reply;
         try
         {
@@ -589,7 +605,7 @@ internal sealed class DimseService : IUpperLayerUser, IDisposable
             // Whatever the handler's failure, the peer hears a processing failure for this request and the association goes on.
             reply = new DimseReply(new DicomStatus(0x0110, e.Message));
         }
-        return (DimseCommand.ResponseTo(command, reply.Status, reply.DataSet is not null, reply.SopInstanceUid), reply.DataSet);
+        return (DimseCommand.ResponseTo(command, reply.Status, reply.DataSet is not null, reply.SopInstanceUid), reply.DataSet, request);
     }
 
     // ---- release --------------------------------------------------------------------------------------------------

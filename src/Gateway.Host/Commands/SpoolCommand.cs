@@ -34,6 +34,10 @@ internal static class SpoolCommand
             ListMpps(Gateway.Acquisition.Exams.MppsQueue.Read(dir, mppsProblems), stdout);
             foreach (var p in mppsProblems)
                 stderr.WriteLine($"unusable MPPS message: {p}");
+            var commitProblems = new List<string>();
+            ListCommitmentRequests(Gateway.Acquisition.Commitment.CommitmentRequestQueue.Read(dir, commitProblems), stdout);
+            foreach (var p in commitProblems)
+                stderr.WriteLine($"unusable commitment request: {p}");
             return Cli.Ok;
         }
         if (action == "purge" && !yes)
@@ -113,6 +117,21 @@ internal static class SpoolCommand
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"  {e.Id} {StateText(d),-7} attempts {d.Attempts} {e.Modality} {e.SopInstanceUid} {e.Size} bytes{(d.LastError is null ? "" : " — " + d.LastError)}"));
             }
+        }
+    }
+
+    /// <summary>Modalities' storage commitment requests waiting for their report (issue #18): AE title, transaction, instances, age, attempts; never patient data.</summary>
+    private static void ListCommitmentRequests(IReadOnlyList<Gateway.Acquisition.Commitment.CommitmentRequest> requests, TextWriter stdout)
+    {
+        if (requests.Count == 0)
+            return;
+        var now = DateTimeOffset.UtcNow;
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"modality commitment requests: {requests.Count} pending (oldest {requests.Min(r => r.Received):u})"));
+        foreach (var r in requests)
+        {
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {r.Id} from {r.CallingAE} transaction {r.TransactionUid}: {r.Instances.Count} instance(s), {(int)(now - r.Received).TotalSeconds} s old, {r.Attempts} report attempt(s){(r.LastError is null ? "" : " — " + r.LastError)}"));
         }
     }
 

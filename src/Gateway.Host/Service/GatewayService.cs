@@ -103,6 +103,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
                 HostLog.Stopping(_log);
                 if (_scp is not null)
                     await _scp.DisposeAsync().ConfigureAwait(false);
+                await StopScpCommitmentAsync().ConfigureAwait(false);
             }, log),
             new("device", _ =>
             {
@@ -201,6 +202,9 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
             QuotaBytes = _config.Spool.QuotaBytes,
             MinFreeBytes = _config.Spool.MinFreeBytes,
             KeepDelivered = TimeSpan.FromDays(_config.Spool.KeepDeliveredDays),
+            // Issue #18: what became of objects a modality may ask us to commit outlives their entries.
+            RecordOutcomesOf = _config.LocalScp?.Commitment is null ? null : e => e.Source.StartsWith("scp:", StringComparison.Ordinal),
+            OutcomeRetention = TimeSpan.FromDays(_config.LocalScp?.Commitment?.KeepOutcomesDays ?? 7),
         });
         var report = _spool.Recover();
         HostLog.Recovered(_log, _config.Spool.Path, report.Entries, report.TempFilesRemoved, report.OrphansRemoved, report.Quarantined.Count);
@@ -208,6 +212,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
             HostLog.QuarantinedAtRecovery(_log, q);
         foreach (var c in report.Corrected)
             HostLog.CorrectedAtRecovery(_log, c);
+        OpenScpCommitment(report.OutcomeProblems);
         // Read before the forwarder may deliver (and delete) anything: the device's last committed frame (issue #13 item 1).
         _frameKeysAtStart = _spool.Entries.Where(e => e.SourceKey is not null).Select(e => e.Source).Distinct(StringComparer.Ordinal)
             .ToDictionary(source => source, source => AcquisitionSession.NewestKey(_spool, source), StringComparer.Ordinal);
@@ -218,7 +223,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         _control = SpoolControlServer.TryStart(_config.Spool.Path, OnControl, loggers.CreateLogger("gateway.spool"));
         _spool.Changed += OnSpoolEvent;
         _health = new HealthCollector(_config.Box.Id, _spool, () => [.. _config.Destinations.Select(d => d.Name)], _stats, () => _device,
-            _config.Spool.Path, TimeProvider.System, MppsHealthNow);
+            _config.Spool.Path, TimeProvider.System, MppsHealthNow, ScpCommitmentHealthNow);
     }
 
     private async Task CloseSpoolAsync()
@@ -329,8 +334,9 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
             AlsoCalled = called => _config.Destinations.Any(d => d.Commitment is not null && d.CallingAeTitle == called),
             OutputDirectory = _spool.IncomingDir,
             OnStored = (received, _) => ValueTask.FromResult(Enqueue(received)),
-            // Storage Commitment reports from the archives we asked, on a new association (issue #18).
-            Handlers = new DimseHandlers().On(CommandField.NEventReportRequest, DicomUids.StorageCommitmentPushModel, OnCommitmentReport),
+            // Storage Commitment reports from the archives we asked, on a new association, and the modalities'
+            // requests to us (issue #18).
+            Handlers = WithScpCommitment(new DimseHandlers().On(CommandField.NEventReportRequest, DicomUids.StorageCommitmentPushModel, OnCommitmentReport)),
         }, loggers.CreateLogger("gateway.scp"));
     }
 

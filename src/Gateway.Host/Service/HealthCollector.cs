@@ -11,7 +11,8 @@ namespace Gateway.Host.Service;
 /// letters per destination, last successful send, failures, the device link, disk, memory, CPU temperature.
 /// </summary>
 internal sealed class HealthCollector(string boxId, DurableSpool spool, Func<IReadOnlyList<string>> destinations, DeliveryStats stats,
-    Func<DeviceRuntime?> device, string spoolPath, TimeProvider time, Func<MppsHealth?>? mpps = null)
+    Func<DeviceRuntime?> device, string spoolPath, TimeProvider time, Func<MppsHealth?>? mpps = null,
+    Func<ModalityCommitmentHealth?>? modalityCommitment = null)
 {
     private readonly DateTimeOffset _started = time.GetUtcNow();
 
@@ -44,6 +45,7 @@ internal sealed class HealthCollector(string boxId, DurableSpool spool, Func<IRe
             MemoryBytes = Environment.WorkingSet,
             CpuTemperatureC = CpuThermometer.ReadCelsius(),
             Mpps = mpps?.Invoke(),
+            ModalityCommitment = modalityCommitment?.Invoke(),
         };
     }
 

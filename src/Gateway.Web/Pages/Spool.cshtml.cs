@@ -7,10 +7,18 @@ namespace Gateway.Web.Pages;
 public sealed class SpoolModel(IGatewayControl control, ILoggerFactory loggers) : PageModel
 {
     public IReadOnlyList<SpoolRow> Entries { get; private set; } = [];
+    /// <summary>Modalities' storage commitment requests waiting for their report (issue #18); null when the SCP side is off.</summary>
+    public Gateway.Telemetry.ModalityCommitmentHealth? ModalityCommitment { get; private set; }
     public string? Message { get; private set; }
     public bool MessageOk { get; private set; }
 
-    public void OnGet() => Entries = control.SpoolEntries();
+    public void OnGet() => Load();
+
+    private void Load()
+    {
+        Entries = control.SpoolEntries();
+        ModalityCommitment = control.Health().ModalityCommitment;
+    }
 
     public void OnPostRetry(string id)
     {
@@ -29,7 +37,7 @@ public sealed class SpoolModel(IGatewayControl control, ILoggerFactory loggers) 
         if (confirm != "yes")
         {
             Message = "Nothing deleted: tick the box to confirm.";
-            Entries = control.SpoolEntries();
+            Load();
             return;
         }
         var n = control.PurgeDeadLetters(null);
@@ -41,6 +49,6 @@ public sealed class SpoolModel(IGatewayControl control, ILoggerFactory loggers) 
         this.Audit(loggers, what);
         Message = message;
         MessageOk = true;
-        Entries = control.SpoolEntries();
+        Load();
     }
 }

@@ -133,8 +133,10 @@ function describe(message, extra) {
 
 /** Appends JSON lines to a file (each line one write, so a reader never sees half a line but the last) or stdout. */
 function lineWriter(file) {
-  if (file) return obj => fs.appendFileSync(file, JSON.stringify(obj) + '\n');
-  return obj => process.stdout.write(JSON.stringify(obj) + '\n');
+  // `at`: when it happened (ms since the epoch), for waits measured across the peers (scripts/bench.sh commitment).
+  const line = obj => JSON.stringify(Object.assign({}, obj, { at: Date.now() })) + '\n';
+  if (file) return obj => fs.appendFileSync(file, line(obj));
+  return obj => process.stdout.write(line(obj));
 }
 
 function describeContexts(association) {

@@ -39,6 +39,13 @@ let incomingArrived = () => {};
 
 function build(spec) {
   const name = spec.command;
+  if (name === 'C-STORE') {
+    // A Part 10 file, read whole; its SOP class and instance are the command's, its transfer syntax proposed first.
+    if (!spec.file) lib.usage('C-STORE needs "file"');
+    const ds = dimse.Dataset.fromFile(spec.file);
+    const request = new Rq.CStoreRequest(ds);
+    return { request, sopClass: request.getAffectedSopClassUid(), transferSyntax: ds.getTransferSyntaxUid() };
+  }
   const sopClass = spec.sopClass || DefaultSopClass[name];
   if (!sopClass) lib.usage(`unknown command '${name}'`);
   const instance = spec.sopInstance;
@@ -73,7 +80,7 @@ function contextsFor(built) {
     if (!bySop.has(sopClass)) bySop.set(sopClass, { sopClass, transferSyntaxes: transferSyntaxes || file.transferSyntaxes, roles });
   };
   for (const c of file.contexts || []) add(c.sopClass, c.transferSyntaxes, c.roles);
-  for (const b of built) add(b.sopClass);
+  for (const b of built) add(b.sopClass, b.transferSyntax ? [b.transferSyntax, ...lib.DefaultTransferSyntaxes.filter(t => t !== b.transferSyntax)] : undefined);
   for (const [sopClass, roles] of Object.entries(file.roles || {})) {
     add(sopClass);
     bySop.get(sopClass).roles = roles;
