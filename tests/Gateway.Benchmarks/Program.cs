@@ -2,6 +2,7 @@ using BenchmarkDotNet.Running;
 using Gateway.Benchmarks;
 
 // Usage: scripts/bench.sh dicom|network|wrap|spool|service|acquisition|commitment|codecs|worklist [--quick]
+//   codecs [--in-process] [--jpeg-baseline]: --jpeg-baseline runs only the JPEG baseline part (against tjbench).
 //   dicom: in-process BenchmarkDotNet figures, then `gateway` vs dcmtk side by side on the same files.
 //   network: `gateway send` vs storescu and dcmsend into one storescp (with and without TCP_NODELAY=1).
 var suite = args.FirstOrDefault() ?? "dicom";
@@ -64,7 +65,7 @@ switch (suite)
             Console.WriteLine(row);
         return 0;
     case "codecs":
-        foreach (var row in CodecBenchmarks.Run(quick, args.Contains("--in-process")))
+        foreach (var row in CodecBenchmarks.Run(quick, args.Contains("--in-process"), args.Contains("--jpeg-baseline")))
             Console.WriteLine(row);
         return 0;
     case "service":

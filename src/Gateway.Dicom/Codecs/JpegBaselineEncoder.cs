@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -33,7 +34,7 @@ internal static class JpegBaselineEncoder
 
         var luminance = JpegBaselineTables.Scaled(JpegBaselineTables.Luminance, quality);
         var chrominance = JpegBaselineTables.Scaled(JpegBaselineTables.Chrominance, quality);
-        var writer = new JpegBitWriter((int)Math.Min(Array.MaxLength, d.FrameBytes / 4 + 4096));
+        var writer = new Sink((int)Math.Min(Array.MaxLength, d.FrameBytes / 4 + 4096));
         WriteHeaders(writer, d, luminance, chrominance);
 
         var lumaCoder = new BlockCoder(luminance, JpegBaselineTables.DcLuminance, JpegBaselineTables.AcLuminance);
@@ -59,9 +60,8 @@ internal static class JpegBaselineEncoder
                 }
             }
         }
-        writer.Flush();
-        writer.WriteBytes([0xFF, 0xD9]);
-        return writer.Buffer.AsSpan(0, writer.Position).ToArray();
+        writer.Finish([0xFF, 0xD9]);
+        return writer.ToArray();
     }
 
     /// <summary>The component planes, padded to whole MCUs; colour converted and Cb, Cr averaged over pairs of columns.</summary>
@@ -94,26 +94,40 @@ internal static class JpegBaselineEncoder
             for (var row = 0; row < height; row++)
             {
                 var line = y.AsSpan(row * planeWidth, planeWidth);
-                for (var x = 0; x < width; x++)
+                if (!planar && convert)
                 {
-                    int r, g, b;
-                    if (planar)
+                    // The common case (RGB, colour-by-pixel) in one tight loop: JpegColour's equations inlined.
+                    var src = frame.Slice(3 * row * width, 3 * width);
+                    var yl = line[..width];
+                    var cbl = cbLine.AsSpan(0, width);
+                    var crl = crLine.AsSpan(0, width);
+                    for (var x = 0; x < yl.Length; x++)
                     {
-                        var at = row * width + x;
-                        (r, g, b) = (frame[at] & mask, frame[pixels + at] & mask, frame[2 * pixels + at] & mask);
+                        int r = src[3 * x] & mask, g = src[3 * x + 1] & mask, b = src[3 * x + 2] & mask;
+                        yl[x] = (byte)((19595 * r + 38470 * g + 7471 * b + 32768) >> 16);
+                        cbl[x] = (byte)((-11059 * r - 21709 * g + 32768 * b + (128 << 16) + 32767) >> 16);
+                        crl[x] = (byte)((32768 * r - 27439 * g - 5329 * b + (128 << 16) + 32767) >> 16);
                     }
-                    else
+                }
+                else
+                {
+                    for (var x = 0; x < width; x++)
                     {
-                        var at = 3 * (row * width + x);
-                        (r, g, b) = (frame[at] & mask, frame[at + 1] & mask, frame[at + 2] & mask);
-                    }
-                    if (convert)
-                    {
-                        JpegColour.ToYCbCr(r, g, b, out line[x], out cbLine[x], out crLine[x]);
-                    }
-                    else
-                    {
-                        (line[x], cbLine[x], crLine[x]) = ((byte)r, (byte)g, (byte)b);
+                        int r, g, b;
+                        if (planar)
+                        {
+                            var at = row * width + x;
+                            (r, g, b) = (frame[at] & mask, frame[pixels + at] & mask, frame[2 * pixels + at] & mask);
+                        }
+                        else
+                        {
+                            var at = 3 * (row * width + x);
+                            (r, g, b) = (frame[at] & mask, frame[at + 1] & mask, frame[2 + at] & mask);
+                        }
+                        if (convert)
+                            JpegColour.ToYCbCr(r, g, b, out line[x], out cbLine[x], out crLine[x]);
+                        else
+                            (line[x], cbLine[x], crLine[x]) = ((byte)r, (byte)g, (byte)b);
                     }
                 }
                 line[width..].Fill(line[width - 1]);
@@ -142,7 +156,7 @@ internal static class JpegBaselineEncoder
         }
     }
 
-    private static void WriteHeaders(JpegBitWriter writer, PixelDescription d, byte[] luminance, byte[] chrominance)
+    private static void WriteHeaders(Sink writer, PixelDescription d, byte[] luminance, byte[] chrominance)
     {
         var colour = d.SamplesPerPixel == 3;
         var h = new List<byte> { 0xFF, 0xD8 };
@@ -191,11 +205,88 @@ internal static class JpegBaselineEncoder
         h.AddRange(table.Values);
     }
 
+    /// <summary>
+    /// Entropy-coded bytes (F.1.2.3, B.1.1.5): codes gather right-aligned in a 64-bit accumulator and leave 32 bits at
+    /// a time; a 0x00 is stuffed after every 0xFF, looked for in the four bytes at once.
+    /// </summary>
+    private sealed class Sink(int capacity)
+    {
+        private byte[] _buffer = new byte[Math.Max(capacity, 64)];
+        private ulong _bits;
+        private int _count;
+        private int _position;
+
+        public void EnsureCapacity(int bytes)
+        {
+            if (_position + bytes + 16 <= _buffer.Length)
+                return;
+            Array.Resize(ref _buffer, (int)Math.Min(Array.MaxLength, Math.Max(_buffer.Length * 2L, _position + bytes + 16L)));
+        }
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public void Write(uint value, int count)
+        {
+            _bits = (_bits << count) | value;
+            _count += count;
+            if (_count >= 32)
+                Emit();
+        }
+
+        private void Emit()
+        {
+            _count -= 32;
+            var word = (uint)(_bits >> _count);
+            if (((~word - 0x01010101u) & word & 0x80808080u) == 0)
+            {
+                BinaryPrimitives.WriteUInt32BigEndian(_buffer.AsSpan(_position, 4), word);
+                _position += 4;
+                return;
+            }
+            for (var shift = 24; shift >= 0; shift -= 8)
+            {
+                var b = (byte)(word >> shift);
+                _buffer[_position++] = b;
+                if (b == 0xFF)
+                    _buffer[_position++] = 0;
+            }
+        }
+
+        /// <summary>Pads the last byte with one bits, writes what is left, then <paramref name="bytes"/> as they are.</summary>
+        public void Finish(ReadOnlySpan<byte> bytes)
+        {
+            var pad = (8 - _count % 8) % 8;
+            _bits = (_bits << pad) | ((1u << pad) - 1);
+            _count += pad;
+            while (_count > 0)
+            {
+                _count -= 8;
+                var b = (byte)(_bits >> _count);
+                _buffer[_position++] = b;
+                if (b == 0xFF)
+                    _buffer[_position++] = 0;
+            }
+            EnsureCapacity(bytes.Length);
+            bytes.CopyTo(_buffer.AsSpan(_position));
+            _position += bytes.Length;
+        }
+
+        public void WriteBytes(ReadOnlySpan<byte> bytes)
+        {
+            EnsureCapacity(bytes.Length);
+            bytes.CopyTo(_buffer.AsSpan(_position));
+            _position += bytes.Length;
+        }
+
+        public byte[] ToArray() => _buffer.AsSpan(0, _position).ToArray();
+    }
+
     /// <summary>DCT, quantization and Huffman coding of one 8×8 block (F.1.2.1 DC difference, F.1.2.2 AC runs).</summary>
     private sealed class BlockCoder
     {
-        private readonly float[] _reciprocal = new float[64]; // transposed layout (see JpegDct)
+        private readonly Vector128<float>[] _reciprocal = new Vector128<float>[16]; // transposed layout (see JpegDct)
         private readonly byte[] _source = new byte[64];       // zig-zag position → transposed index
+        private readonly int[] _quantized = new int[64];      // transposed layout
+        private readonly int[] _zigzag = new int[64];
         private readonly uint[] _dcCode = new uint[16];
         private readonly int[] _dcSize = new int[16];
         private readonly uint[] _acCode = new uint[256];
@@ -203,10 +294,11 @@ internal static class JpegBaselineEncoder
 
         public BlockCoder(byte[] quantization, JpegHuffmanTable dc, JpegHuffmanTable ac)
         {
+            var reciprocal = MemoryMarshal.Cast<Vector128<float>, float>(_reciprocal.AsSpan());
             for (var v = 0; v < 8; v++)
             {
                 for (var u = 0; u < 8; u++)
-                    _reciprocal[u * 8 + v] = 1f / (quantization[v * 8 + u] * JpegDct.Scale[u] * JpegDct.Scale[v] * 8f);
+                    reciprocal[u * 8 + v] = 1f / (quantization[v * 8 + u] * JpegDct.Scale[u] * JpegDct.Scale[v] * 8f);
             }
             JpegBaselineTables.ZigZagTransposed.CopyTo(_source, 0);
             for (var s = 0; s < 16; s++)
@@ -215,51 +307,65 @@ internal static class JpegBaselineEncoder
                 (_acCode[s], _acSize[s]) = (ac.Codes[s], ac.CodeSizes[s]);
         }
 
-        public void Code(JpegBitWriter writer, Span<Vector128<float>> block, byte[] plane, int stride, int first, ref int prediction)
+        public void Code(Sink sink, Span<Vector128<float>> block, byte[] plane, int stride, int first, ref int prediction)
         {
-            var f = MemoryMarshal.Cast<Vector128<float>, float>(block);
+            var shift = Vector128.Create(128f);
             for (var r = 0; r < 8; r++)
             {
-                var line = plane.AsSpan(first + r * stride, 8);
-                for (var c = 0; c < 8; c++)
-                    f[r * 8 + c] = line[c] - 128;
+                var raw = MemoryMarshal.Read<ulong>(plane.AsSpan(first + r * stride, 8));
+                var shorts = Vector128.WidenLower(Vector128.CreateScalarUnsafe(raw).AsByte());
+                block[2 * r] = Vector128.ConvertToSingle(Vector128.WidenLower(shorts).AsInt32()) - shift;
+                block[2 * r + 1] = Vector128.ConvertToSingle(Vector128.WidenUpper(shorts).AsInt32()) - shift;
             }
             JpegDct.Forward(block);
 
-            var dc = Quantize(f[0] * _reciprocal[0], 2047);
+            // Quantize (rounding half away from zero), AC clamped to the 10 bits baseline codes.
+            var half = Vector128.Create(0.5f);
+            var limit = Vector128.Create(1023);
+            var quantized = MemoryMarshal.Cast<int, Vector128<int>>(_quantized.AsSpan());
+            for (var i = 0; i < 16; i++)
+            {
+                var x = block[i] * _reciprocal[i];
+                var rounded = Vector128.ConvertToInt32(x + Vector128.ConditionalSelect(Vector128.LessThan(x, Vector128<float>.Zero), -half, half));
+                quantized[i] = Vector128.Min(Vector128.Max(rounded, -limit), limit);
+            }
+            var dcValue = block[0].ToScalar() * _reciprocal[0].ToScalar();
+            var dc = Math.Clamp(dcValue >= 0 ? (int)(dcValue + 0.5f) : -(int)(0.5f - dcValue), -2047, 2047);
             var diff = dc - prediction;
             prediction = dc;
             var size = Category(diff);
-            writer.Write((_dcCode[size] << size) | Bits(diff, size), _dcSize[size] + size);
+            sink.Write((_dcCode[size] << size) | Bits(diff, size), _dcSize[size] + size);
 
-            var run = 0;
+            // Zig-zag order, then walk the nonzero coefficients by a bit mask (F.1.2.2: runs of zeros, ZRL, EOB).
+            var zz = _zigzag;
+            var q = _quantized;
+            var source = _source;
             for (var i = 1; i < 64; i++)
+                zz[i] = q[source[i]];
+            zz[0] = 0;
+            var lanes = MemoryMarshal.Cast<int, Vector128<int>>(zz.AsSpan());
+            ulong mask = 0;
+            for (var i = 0; i < 16; i++)
+                mask |= (ulong)(~Vector128.Equals(lanes[i], Vector128<int>.Zero)).ExtractMostSignificantBits() << (4 * i);
+            var last = 0;
+            while (mask != 0)
             {
-                var t = _source[i];
-                var v = Quantize(f[t] * _reciprocal[t], 1023);
-                if (v == 0)
-                {
-                    run++;
-                    continue;
-                }
+                var k = BitOperations.TrailingZeroCount(mask);
+                mask &= mask - 1;
+                var run = k - last - 1;
                 while (run > 15)
                 {
-                    writer.Write(_acCode[0xF0], _acSize[0xF0]); // ZRL
+                    sink.Write(_acCode[0xF0], _acSize[0xF0]); // ZRL
                     run -= 16;
                 }
+                var v = zz[k];
                 var s = Category(v);
                 var symbol = (run << 4) | s;
-                writer.Write((_acCode[symbol] << s) | Bits(v, s), _acSize[symbol] + s);
-                run = 0;
+                sink.Write((_acCode[symbol] << s) | Bits(v, s), _acSize[symbol] + s);
+                last = k;
             }
-            if (run > 0)
-                writer.Write(_acCode[0x00], _acSize[0x00]); // EOB
-        }
-
-        private static int Quantize(float x, int limit)
-        {
-            var v = x >= 0 ? (int)(x + 0.5f) : -(int)(0.5f - x);
-            return Math.Clamp(v, -limit, limit);
+            if (last != 63)
+                sink.Write(_acCode[0x00], _acSize[0x00]); // EOB
         }
 
         private static int Category(int v) => v == 0 ? 0 : 32 - BitOperations.LeadingZeroCount((uint)Math.Abs(v));

@@ -27,6 +27,27 @@ internal static class JpegColour
     /// <summary>One line: Y, Cb, Cr at full resolution to interleaved (or, with <paramref name="stride"/> 1, one plane's) R, G, B.</summary>
     public static void ToRgb(ReadOnlySpan<byte> y, ReadOnlySpan<byte> cb, ReadOnlySpan<byte> cr, Span<byte> r, Span<byte> g, Span<byte> b, int width, int stride)
     {
+        if (stride == 3 && r.Length >= 3 * width)
+        {
+            // Colour-by-pixel: r is the whole line (g and b are r offset by 1 and 2).
+            var line = r[..(3 * width)];
+            var yl = y[..width];
+            var cbl = cb[..width];
+            var crl = cr[..width];
+            var crToR = CrToR;
+            var cbToB = CbToB;
+            var cbToG = CbToG;
+            var crToG = CrToG;
+            for (var x = 0; x < yl.Length; x++)
+            {
+                var l = (yl[x] << 16) + Half;
+                int u = cbl[x], v = crl[x];
+                line[3 * x] = Clamp((l + crToR[v]) >> 16);
+                line[3 * x + 1] = Clamp((l + cbToG[u] + crToG[v]) >> 16);
+                line[3 * x + 2] = Clamp((l + cbToB[u]) >> 16);
+            }
+            return;
+        }
         for (int x = 0, o = 0; x < width; x++, o += stride)
         {
             var l = y[x] << 16;
@@ -38,5 +59,6 @@ internal static class JpegColour
         }
     }
 
-    private static byte Clamp(int v) => (byte)(v < 0 ? 0 : v > 255 ? 255 : v);
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static byte Clamp(int v) => (uint)v <= 255 ? (byte)v : v < 0 ? (byte)0 : (byte)255;
 }

@@ -31,45 +31,51 @@ internal static class JpegDct
     /// <summary>Forward DCT of 64 level-shifted samples (row-major) in place; the result is transposed and 8·Scale[u]·Scale[v] too large.</summary>
     public static void Forward(Span<Vector128<float>> block)
     {
-        ForwardColumns(block, 0);
-        ForwardColumns(block, 1);
-        Transpose(block);
-        ForwardColumns(block, 0);
-        ForwardColumns(block, 1);
+        if (block.Length < 16)
+            throw new ArgumentException("a block is 16 vectors", nameof(block));
+        ref var b = ref MemoryMarshal.GetReference(block);
+        ForwardColumns(ref b);
+        ForwardColumns(ref Unsafe.Add(ref b, 1));
+        Transpose(ref b);
+        ForwardColumns(ref b);
+        ForwardColumns(ref Unsafe.Add(ref b, 1));
     }
 
     /// <summary>Inverse DCT in place of coefficients already multiplied by Scale[u]·Scale[v] (transposed); the result is 8× the samples, row-major.</summary>
     public static void Inverse(Span<Vector128<float>> block)
     {
-        InverseColumns(block, 0);
-        InverseColumns(block, 1);
-        Transpose(block);
-        InverseColumns(block, 0);
-        InverseColumns(block, 1);
+        if (block.Length < 16)
+            throw new ArgumentException("a block is 16 vectors", nameof(block));
+        ref var b = ref MemoryMarshal.GetReference(block);
+        InverseColumns(ref b);
+        InverseColumns(ref Unsafe.Add(ref b, 1));
+        Transpose(ref b);
+        InverseColumns(ref b);
+        InverseColumns(ref Unsafe.Add(ref b, 1));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ForwardColumns(Span<Vector128<float>> b, int h)
+    private static void ForwardColumns(ref Vector128<float> b)
     {
-        var t0 = b[h] + b[14 + h];
-        var t7 = b[h] - b[14 + h];
-        var t1 = b[2 + h] + b[12 + h];
-        var t6 = b[2 + h] - b[12 + h];
-        var t2 = b[4 + h] + b[10 + h];
-        var t5 = b[4 + h] - b[10 + h];
-        var t3 = b[6 + h] + b[8 + h];
-        var t4 = b[6 + h] - b[8 + h];
+        var t0 = b + Unsafe.Add(ref b, 14);
+        var t7 = b - Unsafe.Add(ref b, 14);
+        var t1 = Unsafe.Add(ref b, 2) + Unsafe.Add(ref b, 12);
+        var t6 = Unsafe.Add(ref b, 2) - Unsafe.Add(ref b, 12);
+        var t2 = Unsafe.Add(ref b, 4) + Unsafe.Add(ref b, 10);
+        var t5 = Unsafe.Add(ref b, 4) - Unsafe.Add(ref b, 10);
+        var t3 = Unsafe.Add(ref b, 6) + Unsafe.Add(ref b, 8);
+        var t4 = Unsafe.Add(ref b, 6) - Unsafe.Add(ref b, 8);
 
         // Even part.
         var e0 = t0 + t3;
         var e3 = t0 - t3;
         var e1 = t1 + t2;
         var e2 = t1 - t2;
-        b[h] = e0 + e1;
-        b[8 + h] = e0 - e1;
+        b = e0 + e1;
+        Unsafe.Add(ref b, 8) = e0 - e1;
         var z1 = (e2 + e3) * C4;
-        b[4 + h] = e3 + z1;
-        b[12 + h] = e3 - z1;
+        Unsafe.Add(ref b, 4) = e3 + z1;
+        Unsafe.Add(ref b, 12) = e3 - z1;
 
         // Odd part.
         var o0 = t4 + t5;
@@ -81,20 +87,20 @@ internal static class JpegDct
         var z3 = o1 * C4;
         var z11 = t7 + z3;
         var z13 = t7 - z3;
-        b[10 + h] = z13 + z2;
-        b[6 + h] = z13 - z2;
-        b[2 + h] = z11 + z4;
-        b[14 + h] = z11 - z4;
+        Unsafe.Add(ref b, 10) = z13 + z2;
+        Unsafe.Add(ref b, 6) = z13 - z2;
+        Unsafe.Add(ref b, 2) = z11 + z4;
+        Unsafe.Add(ref b, 14) = z11 - z4;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void InverseColumns(Span<Vector128<float>> b, int h)
+    private static void InverseColumns(ref Vector128<float> b)
     {
         // Even part: frequencies 0, 2, 4, 6.
-        var x0 = b[h];
-        var x2 = b[4 + h];
-        var x4 = b[8 + h];
-        var x6 = b[12 + h];
+        var x0 = b;
+        var x2 = Unsafe.Add(ref b, 4);
+        var x4 = Unsafe.Add(ref b, 8);
+        var x6 = Unsafe.Add(ref b, 12);
         var s10 = x0 + x4;
         var s11 = x0 - x4;
         var s13 = x2 + x6;
@@ -105,10 +111,10 @@ internal static class JpegDct
         var p2 = s11 - s12;
 
         // Odd part: frequencies 1, 3, 5, 7.
-        var x1 = b[2 + h];
-        var x3 = b[6 + h];
-        var x5 = b[10 + h];
-        var x7 = b[14 + h];
+        var x1 = Unsafe.Add(ref b, 2);
+        var x3 = Unsafe.Add(ref b, 6);
+        var x5 = Unsafe.Add(ref b, 10);
+        var x7 = Unsafe.Add(ref b, 14);
         var z13 = x5 + x3;
         var z10 = x5 - x3;
         var z11 = x1 + x7;
@@ -122,23 +128,27 @@ internal static class JpegDct
         var q5 = q11 - q6;
         var q4 = q10 - q5;
 
-        b[h] = p0 + q7;
-        b[14 + h] = p0 - q7;
-        b[2 + h] = p1 + q6;
-        b[12 + h] = p1 - q6;
-        b[4 + h] = p2 + q5;
-        b[10 + h] = p2 - q5;
-        b[6 + h] = p3 + q4;
-        b[8 + h] = p3 - q4;
+        b = p0 + q7;
+        Unsafe.Add(ref b, 14) = p0 - q7;
+        Unsafe.Add(ref b, 2) = p1 + q6;
+        Unsafe.Add(ref b, 12) = p1 - q6;
+        Unsafe.Add(ref b, 4) = p2 + q5;
+        Unsafe.Add(ref b, 10) = p2 - q5;
+        Unsafe.Add(ref b, 6) = p3 + q4;
+        Unsafe.Add(ref b, 8) = p3 - q4;
     }
 
-    private static void Transpose(Span<Vector128<float>> block)
+    private static void Transpose(ref Vector128<float> block)
     {
-        var f = MemoryMarshal.Cast<Vector128<float>, float>(block);
+        ref var f = ref Unsafe.As<Vector128<float>, float>(ref block);
         for (var r = 0; r < 8; r++)
         {
             for (var c = r + 1; c < 8; c++)
-                (f[r * 8 + c], f[c * 8 + r]) = (f[c * 8 + r], f[r * 8 + c]);
+            {
+                ref var a = ref Unsafe.Add(ref f, r * 8 + c);
+                ref var t = ref Unsafe.Add(ref f, c * 8 + r);
+                (a, t) = (t, a);
+            }
         }
     }
 }
