@@ -8,6 +8,8 @@ need=()
 have() { command -v "$1" >/dev/null 2>&1; }
 have dcmdump || need+=(dcmtk)
 have dciodvfy || need+=(dicom3tools)
+# cjpeg, djpeg, tjbench: the JPEG baseline acceptance tests and benchmark (#19) measure us against libjpeg-turbo.
+have cjpeg || need+=(libjpeg-turbo-progs)
 have Orthanc || need+=(orthanc)
 have openssl || need+=(openssl)
 have socat || need+=(socat)
@@ -21,6 +23,8 @@ have systemd-analyze || need+=(systemd)
 [ -d /usr/lib/python3/dist-packages/pydicom ] || need+=(python3-pydicom)
 /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
 /usr/bin/python3 -c 'import PIL' >/dev/null 2>&1 || need+=(python3-pil)
+# GDCM behind pydicom: the codec tests' independent decoder (#19).
+/usr/bin/python3 -c 'import gdcm' >/dev/null 2>&1 || need+=(python3-gdcm)
 # Node and npm: the tests install their npm peers (dcmjs-dimse, axe-core) themselves on first use.
 have node || need+=(nodejs)
 have npm || need+=(npm)

@@ -25,7 +25,15 @@ public static class CodecBenchmarks
     ];
 
     /// <summary><paramref name="inProcessOnly"/>: only our in-process codec times (a quick check while tuning a codec).</summary>
-    public static IReadOnlyList<string> Run(bool quick, bool inProcessOnly = false)
+    public static IReadOnlyList<string> Run(bool quick, bool inProcessOnly = false, bool jpegBaselineOnly = false)
+    {
+        var rows = jpegBaselineOnly ? [] : RunLossless(quick, inProcessOnly);
+        rows.Add("");
+        rows.AddRange(JpegBaselineBenchmarks.Run(quick));
+        return rows;
+    }
+
+    private static List<string> RunLossless(bool quick, bool inProcessOnly)
     {
         var rounds = quick ? 3 : 9;
         var dir = Path.Combine(BenchmarkFiles.Folder, "codecs");
@@ -87,7 +95,7 @@ public static class CodecBenchmarks
     private static long Compressed(string path) =>
         DicomFile.Open(path).Dataset.Find(DicomTags.PixelData) is DicomFragmentSequence f ? f.Fragments.Sum(x => x.Length) : 0;
 
-    private static ((double, long) Ours, (double, long) Theirs) Alternate(int rounds, Func<(double Ms, long Rss)> ours, Func<(double Ms, long Rss)> theirs)
+    internal static ((double, long) Ours, (double, long) Theirs) Alternate(int rounds, Func<(double Ms, long Rss)> ours, Func<(double Ms, long Rss)> theirs)
     {
         ours();
         theirs();
@@ -107,21 +115,21 @@ public static class CodecBenchmarks
         return (sorted[sorted.Count / 2].Ms, runs.Max(r => r.Rss));
     }
 
-    private static double Median(int rounds, Func<double> run)
+    internal static double Median(int rounds, Func<double> run)
     {
         run();
         var times = Enumerable.Range(0, rounds).Select(_ => run()).Order().ToList();
         return times[times.Count / 2];
     }
 
-    private static double Stopwatch(Action action)
+    internal static double Stopwatch(Action action)
     {
         var sw = System.Diagnostics.Stopwatch.StartNew();
         action();
         return sw.Elapsed.TotalMilliseconds;
     }
 
-    private static (double Ms, long Rss) Time(string exe, IReadOnlyList<string> args)
+    internal static (double Ms, long Rss) Time(string exe, IReadOnlyList<string> args)
     {
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var r = ProcessRunner.Run("/usr/bin/time", ["-f", "RSS=%M", exe, .. args], TimeSpan.FromMinutes(5));
@@ -132,7 +140,7 @@ public static class CodecBenchmarks
         return (sw.Elapsed.TotalMilliseconds, rss);
     }
 
-    private static string Ensure(string path, Func<DicomDataset> build)
+    internal static string Ensure(string path, Func<DicomDataset> build)
     {
         if (!File.Exists(path))
             new DicomFile(build(), DicomTransferSyntax.ExplicitVRLittleEndian).Save(path);
@@ -140,7 +148,7 @@ public static class CodecBenchmarks
     }
 
     /// <summary>A smooth image with seeded noise (a detector's flat field, a video frame's gradients), not random bytes.</summary>
-    private static DicomDataset Smooth(int columns, int rows, int samples, int bits)
+    internal static DicomDataset Smooth(int columns, int rows, int samples, int bits)
     {
         var ds = BenchmarkFiles.Image(8, 8, 1);
         var bytesPerSample = bits > 8 ? 2 : 1;

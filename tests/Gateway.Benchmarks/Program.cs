@@ -3,6 +3,7 @@ using Gateway.Benchmarks;
 
 // Usage: scripts/bench.sh dicom|network|wrap|spool|writes|e2e|service|acquisition|commitment|codecs|worklist [--quick]
 //   commitment [--wait-only]: the price of commitment into Orthanc, then the modality's wait for our report (SCP side).
+//   codecs [--in-process] [--jpeg-baseline]: --jpeg-baseline runs only the JPEG baseline part (against tjbench).
 //   dicom: in-process BenchmarkDotNet figures, then `gateway` vs dcmtk side by side on the same files.
 //   network: `gateway send` vs storescu and dcmsend into one storescp (with and without TCP_NODELAY=1).
 var suite = args.FirstOrDefault() ?? "dicom";
@@ -85,7 +86,7 @@ switch (suite)
             Console.WriteLine(row);
         return 0;
     case "codecs":
-        foreach (var row in CodecBenchmarks.Run(quick, args.Contains("--in-process")))
+        foreach (var row in CodecBenchmarks.Run(quick, args.Contains("--in-process"), args.Contains("--jpeg-baseline")))
             Console.WriteLine(row);
         return 0;
     case "service":

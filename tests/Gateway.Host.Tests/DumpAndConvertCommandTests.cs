@@ -10,6 +10,7 @@ public sealed class DumpAndConvertCommandTests
     private static readonly string Sample = Path.Combine(Repository.Root, "samples", "sc-gradient.dcm");
     private static readonly string CtSmall = Path.Combine(Peers.PydicomData, "test_files", "CT_small.dcm");
     private static readonly string JpegBaseline = Path.Combine(Peers.PydicomData, "test_files", "SC_rgb_jpeg_dcmtk.dcm");
+    private static readonly string Jpeg2000 = Path.Combine(Peers.PydicomData, "test_files", "JPEG2000.dcm");
 
     [Fact]
     public void Dump_prints_every_element_with_keyword_and_value()
@@ -48,7 +49,7 @@ public sealed class DumpAndConvertCommandTests
 
         var ts = GatewayExecutable.Run("convert", Sample, "/tmp/x.dcm", "--ts", "jpeg");
         Assert.Equal(2, ts.ExitCode);
-        Assert.Contains("--ts 'jpeg' is not one of explicit, implicit, deflated, rle, jpeg-lossless, jpeg-ls, jpeg-ls-near", ts.StdErr);
+        Assert.Contains("--ts 'jpeg' is not one of explicit, implicit, deflated, rle, jpeg-lossless, jpeg-ls, jpeg-ls-near, jpeg-baseline", ts.StdErr);
 
         var typo = GatewayExecutable.Run("convert", Sample, "/tmp/x.dcm", "--ts", "explicit", "--tls");
         Assert.Equal(2, typo.ExitCode);
@@ -77,11 +78,11 @@ public sealed class DumpAndConvertCommandTests
     }
 
     [Fact]
-    public void Converting_compressed_pixel_data_fails_with_exit_1_and_leaves_no_file()
+    public void Converting_pixel_data_without_a_codec_here_fails_with_exit_1_and_leaves_no_file()
     {
         using var temp = new TempDirectory();
         var output = temp.File("out.dcm");
-        var r = GatewayExecutable.Run("convert", JpegBaseline, output, "--ts", "explicit");
+        var r = GatewayExecutable.Run("convert", Jpeg2000, output, "--ts", "explicit");
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("compressed", r.StdErr);
         Assert.Contains("codec", r.StdErr);
@@ -128,6 +129,31 @@ public sealed class DumpAndConvertCommandTests
     {
         var r = GatewayExecutable.Run("convert", "--help");
         Assert.Equal(0, r.ExitCode);
-        Assert.Contains("rle|jpeg-lossless|jpeg-ls|jpeg-ls-near", r.StdOut);
+        Assert.Contains("rle|jpeg-lossless|jpeg-ls|jpeg-ls-near|jpeg-baseline", r.StdOut);
+        Assert.Contains("--quality Q", r.StdOut);
+    }
+
+    [Fact]
+    public void Convert_to_jpeg_baseline_at_a_quality_makes_a_new_lossy_instance_dcmdjpeg_reads()
+    {
+        using var temp = new TempDirectory();
+        var output = temp.File("lossy.dcm");
+        var r = GatewayExecutable.Run("convert", JpegBaseline, temp.File("native.dcm"), "--ts", "explicit");
+        Assert.True(r.ExitCode == 0, r.All);
+        r = GatewayExecutable.Run("convert", temp.File("native.dcm"), output, "--ts", "jpeg-baseline", "--quality", "75");
+        Assert.True(r.ExitCode == 0, r.All);
+        Assert.Empty(Dciodvfy.Errors(output));
+        var file = DicomFile.Open(output);
+        Assert.Equal(DicomTransferSyntax.JpegBaseline, file.TransferSyntax);
+        Assert.Equal("YBR_FULL_422", file.Dataset.GetString(DicomTags.PhotometricInterpretation));
+        Assert.Equal("01", file.Dataset.GetString(DicomTags.LossyImageCompression));
+        Assert.Contains("quality 75", file.Dataset.GetString(DicomTags.DerivationDescription), StringComparison.Ordinal);
+        Assert.NotEqual(DicomFile.Open(JpegBaseline).Dataset.GetString(DicomTags.SOPInstanceUID), file.Dataset.GetString(DicomTags.SOPInstanceUID));
+        var dcmtk = ProcessRunner.Run(Peers.Require("dcmdjpeg", "dcmtk"), [output, temp.File("back.dcm")]);
+        Assert.True(dcmtk.ExitCode == 0, dcmtk.All);
+
+        var bad = GatewayExecutable.Run("convert", temp.File("native.dcm"), temp.File("x.dcm"), "--ts", "jpeg-baseline", "--quality", "101");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--quality '101'", bad.StdErr);
     }
 }

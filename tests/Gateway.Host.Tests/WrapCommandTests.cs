@@ -59,6 +59,33 @@ public sealed class WrapCommandTests : IDisposable
         Assert.DoesNotContain("Error", v.All);
     }
 
+    [Theory]
+    [InlineData("rgb.png", "vl-photo", "jpeg-baseline")]
+    [InlineData("grey8.png", "sc", "jpeg-baseline")]
+    [InlineData("grey16.png", "sc", "jpeg-ls")]
+    [InlineData("rgb.ppm", "sc", "rle")]
+    [InlineData("grey16.pgm", "sc", "jpeg-lossless")]
+    public void Wrap_compresses_to_the_syntax_asked_and_a_lossy_object_made_here_keeps_its_UID(string input, string iod, string ts)
+    {
+        var output = _temp.File(input + "." + ts + ".dcm");
+        var r = GatewayExecutable.Run("wrap", _temp.File(input), "--iod", iod, "--out", output, "--ts", ts, "--quality", "85");
+        Assert.True(r.ExitCode == 0, r.All);
+        Assert.DoesNotContain("Error", ProcessRunner.Run(Peers.Require("dciodvfy", "dicom3tools"), [output]).All);
+        var file = Gateway.Dicom.DicomFile.Open(output);
+        Assert.Equal(Gateway.Host.Commands.ConvertCommand.ParseTransferSyntax(ts, allowCompressed: true), file.TransferSyntax);
+        var uid = file.Dataset.GetString(Gateway.Dicom.DicomTags.SOPInstanceUID);
+        Assert.Contains($"SOP Instance UID {uid}", r.StdOut, StringComparison.Ordinal);
+        Assert.Null(file.Dataset.Find(Gateway.Dicom.DicomTags.SourceImageSequence));
+        var lossy = file.Dataset.Find(Gateway.Dicom.DicomTags.LossyImageCompression) is not null
+            ? file.Dataset.GetString(Gateway.Dicom.DicomTags.LossyImageCompression) : "";
+        Assert.Equal(ts == "jpeg-baseline" ? "01" : lossy is "" ? "" : "00", lossy);
+        if (ts != "jpeg-baseline")
+        {
+            var read = Pydicom(output);
+            Assert.Equal(_expected[input], read.GetProperty("sha256").GetString());
+        }
+    }
+
     [Fact]
     public void Several_inputs_make_one_multi_frame_object_with_frames_in_order()
     {

@@ -135,6 +135,20 @@ public sealed class OrthancPeer : IDisposable
     /// <summary>The stored file as Orthanc keeps it.</summary>
     public byte[] File(string instanceId) => _http.GetByteArrayAsync($"instances/{instanceId}/file").GetAwaiter().GetResult();
 
+    /// <summary>Stores a Part 10 file through the REST API (POST /instances); returns Orthanc's instance ID.</summary>
+    public string Upload(byte[] part10)
+    {
+        using var content = new ByteArrayContent(part10);
+        using var response = _http.PostAsync("instances", content).GetAwaiter().GetResult();
+        var body = response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"Orthanc refused the upload ({(int)response.StatusCode}): {body}");
+        return JsonDocument.Parse(body).RootElement.GetProperty("ID").GetString()!;
+    }
+
+    /// <summary>Orthanc's rendering of the instance's first frame (GET /instances/{id}/preview), a PNG.</summary>
+    public byte[] Preview(string instanceId) => _http.GetByteArrayAsync($"instances/{instanceId}/preview").GetAwaiter().GetResult();
+
     public JsonElement SimplifiedTags(string instanceId) =>
         _http.GetFromJsonAsync<JsonElement>($"instances/{instanceId}/simplified-tags").GetAwaiter().GetResult();
 

@@ -7,4 +7,14 @@ public sealed record CodecOptions
 
     /// <summary>JPEG-LS NEAR (maximum absolute error per sample) for JPEG-LS Near-Lossless; 0 is lossless.</summary>
     public int NearLossless { get; init; } = 2;
+
+    /// <summary>JPEG baseline quality 1–100: the Annex K tables scaled as cjpeg scales them (50 = as printed).</summary>
+    public int Quality { get; init; } = 90;
+
+    /// <summary>
+    /// False (the default): a lossy step makes a new object — new SOP Instance UID, Derivation Description, Source Image
+    /// Sequence naming the uncompressed predecessor (<see cref="LossyDerivation"/>). True only where the object is being
+    /// created (wrap, a device profile's output syntax): no uncompressed instance of it ever existed.
+    /// </summary>
+    public bool KeepSopInstanceUid { get; init; }
 }

@@ -36,6 +36,11 @@ internal sealed class JpegHuffmanTable
 
     public int SizeOf(int symbol) => _size[symbol];
 
+    /// <summary>The code of each symbol (its length in <see cref="CodeSizes"/>), for encoders that write bits themselves.</summary>
+    public ReadOnlySpan<ushort> Codes => _code;
+
+    public ReadOnlySpan<byte> CodeSizes => _size;
+
     /// <summary>K.2: optimal code lengths for <paramref name="counts"/> (symbol → count, 256 entries), at most 16 bits.</summary>
     public static JpegHuffmanTable FromCounts(ReadOnlySpan<long> counts)
     {

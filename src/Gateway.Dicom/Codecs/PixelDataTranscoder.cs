@@ -17,6 +17,7 @@ public static class PixelDataTranscoder
         new RleCodec(), new JpegLsCodec(false), new JpegLsCodec(true), new JpegLosslessCodec(),
         // Process 14 with any predictor: our decoder reads them all; we encode it with selection value 1, which is one.
         new JpegLosslessCodec(DicomTransferSyntax.FromUid(DicomUids.JPEGLossless)),
+        new JpegBaselineCodec(),
     ];
 
     /// <summary>The codec for a compressed transfer syntax, or null when there is none.</summary>
@@ -41,7 +42,6 @@ public static class PixelDataTranscoder
         var encoder = to.IsEncapsulated
             ? CodecFor(to) ?? throw new NotSupportedException($"there is no codec here to compress pixel data to {to}")
             : null;
-        encoder?.CheckCanEncode(d, options);
         var reader = FrameSource.For(pixels, decoder, d);
 
         var result = new DicomDataset(source.Where(i => i.Tag != DicomTags.PixelData
@@ -54,23 +54,39 @@ public static class PixelDataTranscoder
             for (var f = 0; f < d.Frames; f++)
                 reader.Read(f, native.AsSpan((int)(f * d.FrameBytes), (int)d.FrameBytes));
             result.SetBytes(DicomTags.PixelData, d.BitsAllocated > 8 ? DicomVR.OW : DicomVR.OB, DicomBuffer.From(native));
+            SetDecodedColour(result, decoder, d);
             return result;
         }
 
+        // What the decoder produced is what the encoder reads: JPEG baseline colour comes out as RGB.
+        var decoded = decoder is JpegBaselineCodec && d.SamplesPerPixel == 3 ? d with { Photometric = "RGB" } : d;
+        encoder.CheckCanEncode(decoded, options);
         var frame = GC.AllocateUninitializedArray<byte>((int)d.FrameBytes);
         var fragments = new List<DicomBuffer>(d.Frames);
         long compressed = 0;
         for (var f = 0; f < d.Frames; f++)
         {
             reader.Read(f, frame);
-            var bytes = encoder.Encode(frame, d, options);
+            var bytes = encoder.Encode(frame, decoded, options);
             fragments.Add(DicomBuffer.From(bytes));
             compressed += bytes.Length + (bytes.Length & 1);
         }
         SetOffsetTables(result, fragments, compressed, out var basicOffsetTable);
         result.AddOrUpdate(new DicomFragmentSequence(DicomTags.PixelData, DicomVR.OB, basicOffsetTable, fragments));
+        SetDecodedColour(result, decoder, d);
+        if (encoder is JpegBaselineCodec && d.SamplesPerPixel == 3)
+        {
+            // PS3.5 §8.2.1: the codestream holds YCbCr with Cb and Cr halved horizontally.
+            result.Set(DicomTags.PhotometricInterpretation, "YBR_FULL_422");
+            result.Set(DicomTags.PlanarConfiguration, 0);
+        }
         if (IsLossy(encoder, options))
-            MarkLossy(result, (double)d.TotalBytes / Math.Max(compressed, 1), LossyMethod(encoder));
+        {
+            var ratio = (double)d.TotalBytes / Math.Max(compressed, 1);
+            MarkLossy(result, ratio, LossyMethod(encoder));
+            if (!options.KeepSopInstanceUid)
+                LossyDerivation.Apply(result, source, Describe(encoder, options, ratio));
+        }
         return result;
     }
 
@@ -92,8 +108,21 @@ public static class PixelDataTranscoder
         return bytes;
     }
 
+    /// <summary>JPEG baseline colour is decoded to RGB (PS3.5 §8.2.1 ties the photometric to the codestream).</summary>
+    private static void SetDecodedColour(DicomDataset result, IPixelCodec? decoder, PixelDescription d)
+    {
+        if (decoder is JpegBaselineCodec && d.SamplesPerPixel == 3)
+            result.Set(DicomTags.PhotometricInterpretation, "RGB");
+    }
+
+    private static string Describe(IPixelCodec encoder, CodecOptions options, double ratio) => encoder switch
+    {
+        JpegBaselineCodec => $"Lossy compression: JPEG baseline (ISO 10918-1) quality {options.Quality}, ratio {ratio.ToString("0.#", CultureInfo.InvariantCulture)}:1",
+        _ => $"Lossy compression: JPEG-LS near-lossless (ISO 14495-1) NEAR {options.NearLossless}, ratio {ratio.ToString("0.#", CultureInfo.InvariantCulture)}:1",
+    };
+
     private static bool IsLossy(IPixelCodec codec, CodecOptions options) =>
-        codec is JpegLsCodec { IsNearLossless: true } && options.NearLossless > 0;
+        codec is JpegBaselineCodec || (codec is JpegLsCodec { IsNearLossless: true } && options.NearLossless > 0);
 
     private static string LossyMethod(IPixelCodec codec) => codec switch
     {

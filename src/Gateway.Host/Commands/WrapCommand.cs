@@ -16,7 +16,9 @@ internal static class WrapCommand
         var iodName = args.Required("iod");
         var info = IodInfo.Find(iodName) ?? throw new UsageException($"--iod '{iodName}' is not one of {string.Join(", ", IodInfo.All.Select(i => i.Name))}");
         var output = args.Required("out");
-        var ts = args.Option("ts") is { } t ? ConvertCommand.ParseTransferSyntax(t) : DicomTransferSyntax.ExplicitVRLittleEndian;
+        var ts = args.Option("ts") is { } t ? ConvertCommand.ParseTransferSyntax(t, allowCompressed: true) : DicomTransferSyntax.ExplicitVRLittleEndian;
+        // The object is made here: compressing it, even lossily, is its first form, so it keeps its SOP Instance UID.
+        var options = ConvertCommand.ParseCodecOptions(args) with { KeepSopInstanceUid = true };
         var raw = RawFormat(args);
         var metaPath = args.Option("meta");
         args.RejectUnknown();
@@ -42,7 +44,8 @@ internal static class WrapCommand
         var dataset = new IodBuilder().Build(info.Kind, frames, metadata, identity);
         try
         {
-            new DicomFile(dataset, ts).Save(output);
+            var file = new DicomFile(dataset, DicomTransferSyntax.ExplicitVRLittleEndian);
+            (ts.IsEncapsulated ? file.Transcode(ts, options) : new DicomFile(dataset, ts)).Save(output);
         }
         catch (ImageFormatException e)
         {

@@ -1,3 +1,4 @@
+using Gateway.Dicom.Codecs;
 using Gateway.Dicom.Imaging;
 using Gateway.Testing;
 using Xunit;
@@ -66,6 +67,27 @@ public sealed class ThumbnailTests
         Assert.Equal(expected.Length, shown.Length);
         // Rounding twice through YCbCr moves a sample by at most 2.
         Assert.All(expected.Zip(shown), p => Assert.InRange(Math.Abs(p.First - p.Second), 0, 2));
+    }
+
+    /// <summary>JPEG baseline (lossy, colour stored as YBR_FULL_422 and decoded to RGB) shows the picture within JPEG's error.</summary>
+    [Fact]
+    public void A_JPEG_baseline_object_ours_or_dcmtks_shows_the_picture_within_the_loss()
+    {
+        using var temp = new TempDirectory("thumb-jpeg");
+        var native = temp.File("native.dcm");
+        CodecImages.File(CodecImages.RgbHd).Save(native);
+        var expected = Pillow(temp, Thumbnail.Render(native));
+        var ours = temp.File("ours.dcm");
+        DicomFile.Open(native).Transcode(DicomTransferSyntax.JpegBaseline, new CodecOptions { Quality = 95 }).Save(ours);
+        var theirs = temp.File("dcmcjpeg.dcm");
+        CodecPeers.Dcmtk("dcmcjpeg", "+eb", "+q", "95", native, theirs);
+        foreach (var path in new[] { ours, theirs })
+        {
+            var shown = Pillow(temp, Thumbnail.Render(path));
+            Assert.Equal(expected.Length, shown.Length);
+            var mean = expected.Zip(shown).Average(p => Math.Abs(p.First - p.Second));
+            Assert.True(mean < 4, $"{Path.GetFileName(path)}: mean difference {mean:F2} per sample");
+        }
     }
 
     [Fact]

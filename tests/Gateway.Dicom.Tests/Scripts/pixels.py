@@ -14,5 +14,9 @@ if not gdcm_handler.is_available():
 pydicom.config.pixel_data_handlers = [gdcm_handler, rle_handler]
 ds = pydicom.dcmread(sys.argv[1])
 arr = ds.pixel_array
+# GDCM hands back lossy JPEG colour as the YCbCr it is coded in: convert it as a viewer would (PS3.3 C.7.6.3.1.2).
+if ds.get("SamplesPerPixel", 1) == 3 and str(ds.PhotometricInterpretation).startswith("YBR"):
+    from pydicom.pixel_data_handlers.util import convert_color_space  # noqa: E402
+    arr = convert_color_space(arr, "YBR_FULL", "RGB")
 with open(sys.argv[2], "wb") as f:
     f.write(arr.astype(arr.dtype.newbyteorder("<")).tobytes())
