@@ -15,18 +15,18 @@ public static class Cli
 
     private static readonly Dictionary<string, (string Usage, Func<CommandArgs, TextWriter, TextWriter, int> Run)> Verbs = new(StringComparer.Ordinal)
     {
-        ["run"] = ("gateway run [--config FILE] [--check]   (default /etc/gateway/gateway.json; --check: validate and exit)", RunCommand.Run),
-        ["demo"] = ("gateway demo [--dir DIR] [--seconds N] [--cable auto|socat|memory]   (the whole pipeline on loopback: simulated device, spool, built-in PACS, embedded MQTT broker)", DemoCommand.Run),
+        ["run"] = ("gateway run [--config FILE] [--check]   (default /etc/gateway/gateway.json; --check: validate and exit)", ServiceVerbs.Run),
+        ["demo"] = ("gateway demo [--dir DIR] [--seconds N] [--cable auto|socat|memory]   (the whole pipeline on loopback: simulated device, spool, built-in PACS, embedded MQTT broker)", ServiceVerbs.Demo),
         ["dump"] = ("gateway dump FILE", DumpCommand.Run),
         ["convert"] = (ConvertCommand.Usage, ConvertCommand.Run),
         ["wrap"] = ("gateway wrap INPUT... --iod sc|sc-mf-gray8|sc-mf-gray16|sc-mf-color|dx|dx-proc|us|us-mf|vl-endo|vl-photo --meta META.json --out OUT.dcm [--ts explicit|implicit|deflated] [--raw WxH --bits 8|16 --samples 1|3]", WrapCommand.Run),
-        ["spool"] = ("gateway spool list|retry|purge [--config FILE | --spool DIR] [--id ENTRY] [--destination NAME] [--yes]", SpoolCommand.Run),
+        ["spool"] = ("gateway spool list|retry|purge [--config FILE | --spool DIR] [--id ENTRY] [--destination NAME] [--yes]", ServiceVerbs.Spool),
         ["echo"] = ("gateway echo --to HOST:PORT --called AET [--calling AET] [--user NAME [--password-file FILE]] [--tls --tls-ca FILE [--tls-cert FILE --tls-key FILE]]", EchoCommand.Run),
         ["send"] = ("gateway send PATH... --to HOST:PORT --called AET [--calling AET] [--user NAME [--password-file FILE]] [TLS options]", SendCommand.Run),
-        ["simulate"] = ("gateway simulate --profile FILE --device PATH [--frames N (0: until stopped)] [--interval-ms N] [--noise] [--corrupt-every K]", SimulateCommand.Run),
+        ["simulate"] = ("gateway simulate --profile FILE --device PATH [--frames N (0: until stopped)] [--interval-ms N] [--noise] [--corrupt-every K]", ServiceVerbs.Simulate),
         ["commit"] = ("gateway commit PATH... --to HOST:PORT --called AET [--calling AET] [--listen PORT [--aet AET]] [--timeout SECONDS] [TLS options]   (storage commitment of files already sent; exit 0 when every instance was committed)", CommitCommand.Run),
         ["find"] = ("gateway find --to HOST:PORT --called AET [--calling AET] --level worklist|patient|study|series|image [-k Keyword[=Value]]... [TLS options]   (one DICOM JSON line per match)", FindCommand.Run),
-        ["worklist"] = ("gateway worklist [--config FILE] [--json]   (the box's Modality Worklist: from the RIS now, else the kept list marked stale)", WorklistCommand.Run),
+        ["worklist"] = ("gateway worklist [--config FILE] [--json]   (the box's Modality Worklist: from the RIS now, else the kept list marked stale)", ServiceVerbs.Worklist),
         ["store-scp"] = ("gateway store-scp --port N --aet AET --out DIR [--bind ADDR] [--allow AET,AET...] [--tls --tls-ca FILE --tls-cert FILE --tls-key FILE [--tls-require-client-cert]]", StoreScpCommand.Run),
     };
 
@@ -55,6 +55,8 @@ public static class Cli
                 stdout.WriteLine($"usage: {verb.Usage}");
                 return Ok;
             }
+            if (ServiceVerbs.HandOver(args, stdout, stderr) is { } handedOver)
+                return handedOver;
             return verb.Run(CommandArgs.Parse(args[1..]), stdout, stderr);
         }
         catch (UsageException e)
