@@ -5,7 +5,8 @@ namespace Gateway.Host;
 
 /// <summary>
 /// The `gateway` command line (DESIGN.md): one verb per command. Exit codes: 0 success, 1 the operation failed,
-/// 2 bad input or usage with a message on stderr naming the problem.
+/// 2 bad input or usage with a message on stderr naming the problem. Compiled twice: here, with every verb, and in the
+/// native front (src/Gateway.Cli), where <see cref="ServiceVerbs"/> hands the service's verbs to gateway-service.
 /// </summary>
 public static class Cli
 {
