@@ -4,7 +4,7 @@
 #   sudo deploy/install.sh path/to/gateway                                 # a binary built elsewhere
 #   DESTDIR=/tmp/stage deploy/install.sh                                    # into a staging root (packaging, tests):
 #                                                                           # no user, no chown, no systemctl
-# Layout: /opt/gateway/gateway (+ gateway.previous, the binary before the last upgrade), /etc/gateway/gateway.json
+# Layout: /opt/gateway/gateway and gateway-service (+ *.previous, the binaries before the last upgrade), /etc/gateway/gateway.json
 # (created once, never overwritten), /etc/gateway/profiles/*.json (shipped profiles refreshed, your own kept),
 # /var/lib/gateway (the spool, never touched), /etc/systemd/system/gateway.service, /etc/udev/rules.d/99-gateway-serial.rules.
 set -euo pipefail
@@ -32,14 +32,22 @@ if [ -z "$root" ]; then
   usermod -a -G dialout,gpio,i2c gateway
 fi
 
-# 2. The binary, replaced atomically; the previous one is kept for a rollback.
+# 2. The binaries, replaced atomically; the previous ones are kept for a rollback. deploy/publish.sh makes two: the
+#    native `gateway` (the command-line verbs) and `gateway-service` beside it (the managed service `gateway run` hands
+#    over to); a single self-contained `gateway` (older builds) is installed alone and an old gateway-service set aside.
 install -d -m 0755 "$root/opt/gateway"
+service_src="$(dirname "$binary")/gateway-service"
+[ -f "$root/opt/gateway/gateway" ] && upgrade=1 || upgrade=0
+for name in gateway gateway-service; do
+  rm -f "$root/opt/gateway/$name.previous"
+  if [ -f "$root/opt/gateway/$name" ]; then cp -p "$root/opt/gateway/$name" "$root/opt/gateway/$name.previous"; fi
+done
+if [ -f "$service_src" ]; then install -m 0755 "$service_src" "$root/opt/gateway/gateway-service.new"; fi
 install -m 0755 "$binary" "$root/opt/gateway/gateway.new"
-if [ -f "$root/opt/gateway/gateway" ]; then
-  cp -p "$root/opt/gateway/gateway" "$root/opt/gateway/gateway.previous"
-  upgrade=1
+if [ -f "$service_src" ]; then
+  mv -f "$root/opt/gateway/gateway-service.new" "$root/opt/gateway/gateway-service"
 else
-  upgrade=0
+  rm -f "$root/opt/gateway/gateway-service"
 fi
 mv -f "$root/opt/gateway/gateway.new" "$root/opt/gateway/gateway"
 
@@ -67,6 +75,11 @@ install -m 0644 "$repo/hardware/udev/99-gateway-serial.rules" "$root/etc/udev/ru
 if ! "$root/opt/gateway/gateway" run --check --config "$root/etc/gateway/gateway.json"; then
   if [ "$upgrade" = 1 ]; then
     mv -f "$root/opt/gateway/gateway.previous" "$root/opt/gateway/gateway"
+    if [ -f "$root/opt/gateway/gateway-service.previous" ]; then
+      mv -f "$root/opt/gateway/gateway-service.previous" "$root/opt/gateway/gateway-service"
+    else
+      rm -f "$root/opt/gateway/gateway-service"
+    fi
     say "the new version refuses the configuration (above); the previous binary is back in place, nothing restarted" >&2
     exit 1
   fi

@@ -34,6 +34,15 @@ have qemu-aarch64-static || need+=(qemu-user-static)
 if [ ! -e /lib/aarch64-linux-gnu/libc.so.6 ] && [ ! -e /usr/lib/aarch64-linux-gnu/libc.so.6 ]; then
   need+=(libc6:arm64 libgcc-s1:arm64 libstdc++6:arm64 zlib1g:arm64 libssl3:arm64)
 fi
+# The native `gateway` (Native AOT, deploy/publish.sh): linked by clang with lld for linux-arm64 from x64, against
+# Debian's arm64 development libraries.
+have clang || need+=(clang)
+have ld.lld || need+=(lld)
+if [ "$(uname -m)" = x86_64 ]; then
+  [ -e /usr/lib/aarch64-linux-gnu/crt1.o ] || need+=(libc6-dev:arm64)
+  ls /usr/lib/gcc/aarch64-linux-gnu/*/libgcc.a >/dev/null 2>&1 || need+=(libgcc-12-dev:arm64)
+  [ -e /usr/lib/aarch64-linux-gnu/libz.a ] || need+=(zlib1g-dev:arm64)
+fi
 
 if ((${#need[@]})); then
   sudo=""

@@ -5,7 +5,8 @@ namespace Gateway.Host;
 
 /// <summary>
 /// The `gateway` command line (DESIGN.md): one verb per command. Exit codes: 0 success, 1 the operation failed,
-/// 2 bad input or usage with a message on stderr naming the problem.
+/// 2 bad input or usage with a message on stderr naming the problem. Compiled twice: here, with every verb, and in the
+/// native front (src/Gateway.Cli), where <see cref="ServiceVerbs"/> hands the service's verbs to gateway-service.
 /// </summary>
 public static class Cli
 {
@@ -15,19 +16,19 @@ public static class Cli
 
     private static readonly Dictionary<string, (string Usage, Func<CommandArgs, TextWriter, TextWriter, int> Run)> Verbs = new(StringComparer.Ordinal)
     {
-        ["run"] = ("gateway run [--config FILE] [--check]   (default /etc/gateway/gateway.json; --check: validate and exit)", RunCommand.Run),
-        ["demo"] = ("gateway demo [--dir DIR] [--seconds N] [--cable auto|socat|memory]   (the whole pipeline on loopback: simulated device, spool, built-in PACS, embedded MQTT broker)", DemoCommand.Run),
+        ["run"] = ("gateway run [--config FILE] [--check]   (default /etc/gateway/gateway.json; --check: validate and exit)", ServiceVerbs.Run),
+        ["demo"] = ("gateway demo [--dir DIR] [--seconds N] [--cable auto|socat|memory]   (the whole pipeline on loopback: simulated device, spool, built-in PACS, embedded MQTT broker)", ServiceVerbs.Demo),
         ["dump"] = ("gateway dump FILE", DumpCommand.Run),
         ["convert"] = (ConvertCommand.Usage, ConvertCommand.Run),
         ["wrap"] = ("gateway wrap INPUT... --iod sc|sc-mf-gray8|sc-mf-gray16|sc-mf-color|dx|dx-proc|us|us-mf|vl-endo|vl-photo --meta META.json --out OUT.dcm [--ts explicit|implicit|deflated|rle|jpeg-lossless|jpeg-ls|jpeg-ls-near|jpeg-baseline [--near N] [--quality Q]] [--raw WxH --bits 8|16 --samples 1|3]", WrapCommand.Run),
-        ["spool"] = ("gateway spool list|retry|purge [--config FILE | --spool DIR] [--id ENTRY] [--destination NAME] [--yes]", SpoolCommand.Run),
+        ["spool"] = ("gateway spool list|retry|purge [--config FILE | --spool DIR] [--id ENTRY] [--destination NAME] [--yes]", ServiceVerbs.Spool),
         ["echo"] = ("gateway echo --to HOST:PORT --called AET [--calling AET] [--user NAME [--password-file FILE]] [--tls --tls-ca FILE [--tls-cert FILE --tls-key FILE]]", EchoCommand.Run),
         ["send"] = ("gateway send PATH... --to HOST:PORT --called AET [--calling AET] [--user NAME [--password-file FILE]] [TLS options]", SendCommand.Run),
-        ["simulate"] = ("gateway simulate --profile FILE --device PATH [--frames N (0: until stopped)] [--interval-ms N] [--noise] [--corrupt-every K]", SimulateCommand.Run),
+        ["simulate"] = ("gateway simulate --profile FILE --device PATH [--frames N (0: until stopped)] [--interval-ms N] [--noise] [--corrupt-every K]", ServiceVerbs.Simulate),
         ["commit"] = ("gateway commit PATH... --to HOST:PORT --called AET [--calling AET] [--listen PORT [--aet AET]] [--timeout SECONDS] [TLS options]   (storage commitment of files already sent; exit 0 when every instance was committed)", CommitCommand.Run),
         ["find"] = ("gateway find --to HOST:PORT --called AET [--calling AET] --level worklist|patient|study|series|image [-k Keyword[=Value]]... [TLS options]   (one DICOM JSON line per match)", FindCommand.Run),
-        ["worklist"] = ("gateway worklist [--config FILE] [--json]   (the box's Modality Worklist: from the RIS now, else the kept list marked stale)", WorklistCommand.Run),
-        ["exam"] = (ExamCommand.Usage, ExamCommand.Run),
+        ["worklist"] = ("gateway worklist [--config FILE] [--json]   (the box's Modality Worklist: from the RIS now, else the kept list marked stale)", ServiceVerbs.Worklist),
+        ["exam"] = ("gateway exam [show] | select KEY | end | cancel REASON | reasons   [--config FILE | --spool DIR]   (the running service's exam: pick a worklist step by the key `gateway worklist` prints, end it, cancel it with a reason code)", ServiceVerbs.Exam),
         ["store-scp"] = ("gateway store-scp --port N --aet AET --out DIR [--bind ADDR] [--allow AET,AET...] [--tls --tls-ca FILE --tls-cert FILE --tls-key FILE [--tls-require-client-cert]]", StoreScpCommand.Run),
     };
 
@@ -56,6 +57,8 @@ public static class Cli
                 stdout.WriteLine($"usage: {verb.Usage}");
                 return Ok;
             }
+            if (ServiceVerbs.HandOver(args, stdout, stderr) is { } handedOver)
+                return handedOver;
             return verb.Run(CommandArgs.Parse(args[1..]), stdout, stderr);
         }
         catch (UsageException e)

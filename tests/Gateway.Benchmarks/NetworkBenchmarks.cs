@@ -17,7 +17,7 @@ public static class NetworkBenchmarks
         public double ObjectsPerSecond => Objects / Seconds;
         public double MegabytesPerSecond => Bytes / 1e6 / Seconds;
         public string Markdown() => string.Create(CultureInfo.InvariantCulture,
-            $"| {Scenario} | {Sender} | {Receiver} | {Objects} | {Seconds:F2} s | {ObjectsPerSecond:F0} | {MegabytesPerSecond:F0} | {PeakRssKb / 1024} MB |");
+            $"| {Scenario} | {Sender} | {Receiver} | {Objects} | {Seconds:F3} s | {ObjectsPerSecond:F0} | {MegabytesPerSecond:F0} | {PeakRssKb / 1024} MB |");
     }
 
     internal static string Folder(string name, int count, int columns, int rows, int frames)
@@ -82,14 +82,27 @@ public static class NetworkBenchmarks
         var (exe, args) = sender switch
         {
             "gateway send" => (GatewayExecutable.Path, new List<string> { "send", listDir, "--to", $"127.0.0.1:{port}", "--called", scp.AeTitle }),
+            // The same verb in the managed service executable (ReadyToRun, JIT for the rest): what `gateway send` was
+            // before the native front (issue #16, start-up).
+            "gateway-service send" => (ServiceExecutable, new List<string> { "send", listDir, "--to", $"127.0.0.1:{port}", "--called", scp.AeTitle }),
             "storescu" => (Peers.Require("storescu", "dcmtk"), new List<string> { "-aec", scp.AeTitle, "+sd", "127.0.0.1", port, listDir }),
             "dcmsend" => (Peers.Require("dcmsend", "dcmtk"), new List<string> { "-aec", scp.AeTitle, "+sd", "127.0.0.1", port, listDir }),
             _ => throw new ArgumentOutOfRangeException(nameof(sender)),
         };
         // dcmtk senders at their best: TCP_NODELAY=1 in their environment too.
-        var env = sender == "gateway send" ? null : new Dictionary<string, string> { ["TCP_NODELAY"] = "1" };
+        var env = sender.StartsWith("gateway", StringComparison.Ordinal) ? null : new Dictionary<string, string> { ["TCP_NODELAY"] = "1" };
         var (seconds, rss) = Timed(exe, args, env);
         return new Run(scenario, sender, scp.Output.Length >= 0 ? "" : "", files.Count, files.Sum(f => new FileInfo(f).Length), seconds, rss);
+    }
+
+    /// <summary>`gateway-service` beside the `gateway` under test (deploy/publish.sh ships both).</summary>
+    private static string ServiceExecutable
+    {
+        get
+        {
+            var path = Path.Combine(Path.GetDirectoryName(GatewayExecutable.Path)!, "gateway-service");
+            return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is missing: scripts/bench.sh network runs the deploy/publish.sh layout");
+        }
     }
 
     /// <summary>
@@ -110,6 +123,32 @@ public static class NetworkBenchmarks
         return all.Values.Select(runs => runs.OrderBy(r => r.Seconds).ElementAt(runs.Count / 2));
     }
 
+    /// <summary>
+    /// One C-ECHO per process (exec → association → release → exit), alternating `gateway echo`, `gateway-service
+    /// echo` and dcmtk's `echoscu` (TCP_NODELAY=1, else its last PDU waits ~40 ms for Nagle): the start-up the senders
+    /// pay once per run, measured apart from the objects.
+    /// </summary>
+    private static IEnumerable<Run> CompareEcho(DcmtkStoreScp scp, int rounds)
+    {
+        var port = scp.Port.ToString(CultureInfo.InvariantCulture);
+        var senders = new (string Name, string Exe, List<string> Args, Dictionary<string, string>? Env)[]
+        {
+            ("gateway echo", GatewayExecutable.Path, ["echo", "--to", $"127.0.0.1:{port}", "--called", scp.AeTitle], null),
+            ("gateway-service echo", ServiceExecutable, ["echo", "--to", $"127.0.0.1:{port}", "--called", scp.AeTitle], null),
+            ("echoscu", Peers.Require("echoscu", "dcmtk"), ["-aec", scp.AeTitle, "127.0.0.1", port], new() { ["TCP_NODELAY"] = "1" }),
+        };
+        var all = senders.ToDictionary(s => s.Name, _ => new List<Run>());
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var (name, exe, args, env) in senders)
+            {
+                var (seconds, rss) = Timed(exe, args, env);
+                all[name].Add(new Run("one C-ECHO, whole process", name, "storescp, TCP_NODELAY=1", 1, 0, seconds, rss));
+            }
+        }
+        return all.Values.Select(runs => runs.OrderBy(r => r.Seconds).ElementAt(runs.Count / 2));
+    }
+
     public static IReadOnlyList<Run> RunAll(bool quick)
     {
         var small = Folder("net-33k", quick ? 500 : 2000, 128, 128, 1);        // 32 KiB pixel data, ~33 KB files
@@ -123,11 +162,13 @@ public static class NetworkBenchmarks
         const string Fast = "storescp, TCP_NODELAY=1";
         using (var fast = new DcmtkStoreScp(tcpNoDelay: true, extraArgs: ["--ignore"]))
         {
-            (string, int?)[] all = [("gateway send", null), ("storescu", null), ("dcmsend", null)];
+            (string, int?)[] all = [("gateway send", null), ("gateway-service send", null), ("storescu", null), ("dcmsend", null)];
             runs.AddRange(Compare("525 KB objects", Fast, fast, medium, rounds, all));
             runs.AddRange(Compare("33 KB objects", Fast, fast, small, rounds, all));
             runs.AddRange(Compare("200 MB objects", Fast, fast, large, rounds, all));
-            runs.AddRange(Compare("one 1 GiB object", Fast, fast, huge, rounds, ("gateway send", null), ("storescu", null)));
+            runs.AddRange(Compare("one 1 GiB object", Fast, fast, huge, rounds, ("gateway send", null), ("gateway-service send", null), ("storescu", null)));
+            // Start-up to the first association and back: one C-ECHO each (the smallest whole run of a verb).
+            runs.AddRange(CompareEcho(fast, quick ? 5 : 11));
         }
         const string Nagle = "storescp, defaults (Nagle on)";
         using (var nagle = new DcmtkStoreScp(tcpNoDelay: false, extraArgs: ["--ignore"]))

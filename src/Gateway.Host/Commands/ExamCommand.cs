@@ -12,8 +12,6 @@ namespace Gateway.Host.Commands;
 /// </summary>
 internal static class ExamCommand
 {
-    public const string Usage = "gateway exam [show] | select KEY | end | cancel REASON | reasons   [--config FILE | --spool DIR]   (the running service's exam: pick a worklist step by the key `gateway worklist` prints, end it, cancel it with a reason code)";
-
     public static int Run(CommandArgs args, TextWriter stdout, TextWriter stderr)
     {
         var action = args.Positional.Count == 0 ? "show" : args.Positional[0];

@@ -1,0 +1,57 @@
+using System.Runtime.InteropServices;
+
+namespace Gateway.Host;
+
+/// <summary>
+/// The native front's side of the service verbs (run, demo, spool, simulate, worklist, exam): they need the Generic Host,
+/// ASP.NET Core, MQTTnet or reflection-based JSON, which Native AOT cannot compile, so this process replaces itself
+/// with the managed `gateway-service` beside it (execv: same process id for systemd, same arguments, environment and
+/// open descriptors). Gateway.Host has its own ServiceVerbs that runs them in-process.
+/// </summary>
+internal static partial class ServiceVerbs
+{
+    /// <summary>The managed executable the service verbs run in, next to this one (deploy/publish.sh ships both).</summary>
+    public const string ServiceExecutable = "gateway-service";
+
+    private static readonly HashSet<string> Names = new(StringComparer.Ordinal) { "run", "demo", "spool", "simulate", "worklist", "exam" };
+
+    public static readonly Func<CommandArgs, TextWriter, TextWriter, int> Run = NotHere;
+    public static readonly Func<CommandArgs, TextWriter, TextWriter, int> Demo = NotHere;
+    public static readonly Func<CommandArgs, TextWriter, TextWriter, int> Spool = NotHere;
+    public static readonly Func<CommandArgs, TextWriter, TextWriter, int> Simulate = NotHere;
+    public static readonly Func<CommandArgs, TextWriter, TextWriter, int> Worklist = NotHere;
+    public static readonly Func<CommandArgs, TextWriter, TextWriter, int> Exam = NotHere;
+
+    /// <summary>
+    /// Hands a service verb to <see cref="ServiceExecutable"/>; returns only when that failed (with the exit code to
+    /// give), or null when <paramref name="args"/> is not a service verb.
+    /// </summary>
+    public static int? HandOver(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        if (!Names.Contains(args[0]))
+            return null;
+        // /proc/self/exe: the real file, also when started through a symbolic link (/usr/local/bin/gateway).
+        var self = Environment.ProcessPath;
+        var folder = self is null ? AppContext.BaseDirectory : Path.GetDirectoryName(self) ?? AppContext.BaseDirectory;
+        var service = Path.Combine(folder, ServiceExecutable);
+        if (!File.Exists(service))
+        {
+            stderr.WriteLine($"gateway {args[0]}: this verb runs in {service}, which is missing (deploy/publish.sh builds it beside gateway)");
+            return Cli.Failed;
+        }
+        stdout.Flush();
+        stderr.Flush();
+        string?[] argv = [service, .. args, null];
+        Execv(service, argv);
+        var errno = Marshal.GetLastPInvokeError();
+        stderr.WriteLine($"gateway {args[0]}: cannot start {service}: {Marshal.GetPInvokeErrorMessage(errno)}");
+        return Cli.Failed;
+    }
+
+    private static int NotHere(CommandArgs args, TextWriter stdout, TextWriter stderr) =>
+        throw new InvalidOperationException("a service verb reached the native front instead of gateway-service");
+
+    /// <summary>execv(3): replaces the process image; returns -1 (errno set) only when it failed.</summary>
+    [LibraryImport("libc", EntryPoint = "execv", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Execv(string path, string?[] argv);
+}

@@ -1,0 +1,94 @@
+using System.Globalization;
+using Gateway.Testing;
+using Xunit;
+
+namespace Gateway.IntegrationTests;
+
+/// <summary>
+/// Issue #16, start-up: what deploy/publish.sh ships for this machine. `gateway` is the native (ahead-of-time compiled)
+/// front: its verbs run with no method compiled at run time and talk to dcmtk as the managed build does; the service
+/// verbs are handed over to the managed `gateway-service` beside it, and a front without it says so.
+/// </summary>
+public sealed class NativeFrontTests
+{
+    private static string Rid => "linux-" + (System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "arm64" : "x64");
+
+    private static string Front => Path.Combine(DeployedBuild.Folder(Rid), "gateway");
+
+    private static string Service => Path.Combine(DeployedBuild.Folder(Rid), "gateway-service");
+
+    private static ProcessResult Run(string exe, IDictionary<string, string>? env, params string[] args) =>
+        ProcessRunner.Run(exe, args, TimeSpan.FromMinutes(2), environment: env);
+
+    [Fact]
+    public void The_native_gateway_wraps_and_sends_without_compiling_a_method_at_run_time()
+    {
+        using var dir = new TempDirectory("native-front");
+        var pgm = dir.File("frame.pgm");
+        var pixels = new byte[64 * 48];
+        new Random(16).NextBytes(pixels);
+        File.WriteAllBytes(pgm, [.. "P5\n64 48\n255\n"u8.ToArray(), .. pixels]);
+        var meta = dir.File("meta.json");
+        File.WriteAllText(meta, """{"PatientName": "Dupré^Hélène", "PatientID": "AOT16"}""");
+        var dcm = dir.File("native.dcm");
+        var wrap = Run(Front, null, "wrap", pgm, "--iod", "sc", "--meta", meta, "--out", dcm);
+        Assert.True(wrap.ExitCode == 0, wrap.All);
+        Assert.Empty(Dciodvfy.Errors(dcm));
+
+        // The runtime's own switch for listing what its JIT compiles: the managed service lists hundreds of methods
+        // for one C-ECHO, the native front has no JIT to list anything.
+        using var scp = new DcmtkStoreScp();
+        var to = $"127.0.0.1:{scp.Port.ToString(CultureInfo.InvariantCulture)}";
+        var nativeJit = dir.File("native-jit.txt");
+        var managedJit = dir.File("managed-jit.txt");
+        var echo = Run(Front, JitList(nativeJit), "echo", "--to", to, "--called", scp.AeTitle);
+        Assert.True(echo.ExitCode == 0, echo.All);
+        Assert.Contains("0000 (success)", echo.StdOut, StringComparison.Ordinal);
+        var managedEcho = Run(Service, JitList(managedJit), "echo", "--to", to, "--called", scp.AeTitle);
+        Assert.True(managedEcho.ExitCode == 0, managedEcho.All);
+        Assert.False(File.Exists(nativeJit) && File.ReadAllText(nativeJit).Length > 0, "the native gateway compiled methods at run time");
+        Assert.True(File.ReadLines(managedJit).Count() > 50, "the switch that lists JIT-compiled methods had no effect on the managed service");
+
+        var send = Run(Front, null, "send", dcm, "--to", to, "--called", scp.AeTitle);
+        Assert.True(send.ExitCode == 0, send.All);
+        Assert.Contains("1 of 1 stored", send.StdOut, StringComparison.Ordinal);
+        var received = Gateway.Dicom.DicomFile.Open(Assert.Single(scp.ReceivedFiles));
+        Assert.Equal(pixels, received.Dataset.GetBuffer(Gateway.Dicom.DicomTags.PixelData).Memory.ToArray());
+        Assert.Equal("Dupré^Hélène", received.Dataset.GetString(Gateway.Dicom.DicomTags.PatientName));
+    }
+
+    [Fact]
+    public void Service_verbs_are_handed_to_gateway_service_and_a_front_without_it_says_so()
+    {
+        using var dir = new TempDirectory("native-handover");
+        var spool = dir.File("spool");
+        Directory.CreateDirectory(spool);
+        var list = Run(Front, null, "spool", "list", "--spool", spool);
+        Assert.True(list.ExitCode == 0, list.All);
+        Assert.Contains("0 entries", list.StdOut, StringComparison.Ordinal);
+
+        // The service's own validation answers, with its exit code for bad input.
+        var config = dir.File("gateway.json");
+        File.WriteAllText(config, """{ "box": { "id": "" } }""");
+        var check = Run(Front, null, "run", "--check", "--config", config);
+        Assert.Equal(2, check.ExitCode);
+        Assert.Contains("box.id", check.All, StringComparison.Ordinal);
+
+        // Only the front, copied elsewhere: its own verbs work, a service verb names what is missing.
+        var alone = dir.File("alone");
+        Directory.CreateDirectory(alone);
+        var front = Path.Combine(alone, "gateway");
+        File.Copy(Front, front);
+        File.SetUnixFileMode(front, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        Assert.Equal(0, Run(front, null, "--version").ExitCode);
+        var run = Run(front, null, "run", "--check", "--config", config);
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains(Path.Combine(alone, "gateway-service") + ", which is missing", run.StdErr, StringComparison.Ordinal);
+    }
+
+    private static Dictionary<string, string> JitList(string file) => new()
+    {
+        ["DOTNET_JitStdOutFile"] = file,
+        ["DOTNET_JitDisasmSummary"] = "1",
+    };
+}
