@@ -20,6 +20,7 @@ public static class Cli
         ["dump"] = ("gateway dump FILE", DumpCommand.Run),
         ["convert"] = (ConvertCommand.Usage, ConvertCommand.Run),
         ["wrap"] = ("gateway wrap INPUT... --iod sc|sc-mf-gray8|sc-mf-gray16|sc-mf-color|dx|dx-proc|us|us-mf|vl-endo|vl-photo --meta META.json --out OUT.dcm [--ts explicit|implicit|deflated] [--raw WxH --bits 8|16 --samples 1|3]", WrapCommand.Run),
+        ["capture"] = (CaptureCommand.Usage, CaptureCommand.Run),
         ["spool"] = ("gateway spool list|retry|purge [--config FILE | --spool DIR] [--id ENTRY] [--destination NAME] [--yes]", SpoolCommand.Run),
         ["echo"] = ("gateway echo --to HOST:PORT --called AET [--calling AET] [--user NAME [--password-file FILE]] [--tls --tls-ca FILE [--tls-cert FILE --tls-key FILE]]", EchoCommand.Run),
         ["send"] = ("gateway send PATH... --to HOST:PORT --called AET [--calling AET] [--user NAME [--password-file FILE]] [TLS options]", SendCommand.Run),
