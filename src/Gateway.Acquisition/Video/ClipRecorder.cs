@@ -33,8 +33,9 @@ public static class ClipRecorder
     /// <param name="dataset">The object without Pixel Data and Number of Frames (<see cref="Dicom.Iod.VideoObjects.Clip"/>).</param>
     /// <param name="stop">Cancelled to end the clip early (foot switch released, stop pressed): ffmpeg is asked to finish and the clip is kept.</param>
     /// <param name="started">Called with ffmpeg's process once it runs (tests kill it to play an unplugged grabber).</param>
+    /// <param name="picture">Called with the count after each whole picture is written (progress for the page; tests).</param>
     public static async Task<ClipResult> RecordAsync(VideoGrabber grabber, int seconds, DicomDataset dataset, string path,
-        Action<FfmpegProcess>? started = null, CancellationToken stop = default, CancellationToken abort = default)
+        Action<FfmpegProcess>? started = null, Action<long>? picture = null, CancellationToken stop = default, CancellationToken abort = default)
     {
         if (Check(grabber.Settings, seconds) is { } problem)
             throw new VideoSourceException(problem);
@@ -54,7 +55,11 @@ public static class ClipRecorder
             await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20))
             {
                 var writer = VideoClipWriter.Start(file, dataset, DicomTransferSyntax.Mpeg4HighProfile41);
-                void Write(ReadOnlyMemory<byte> unit) => writer.Write(unit.Span);
+                void Write(ReadOnlyMemory<byte> unit)
+                {
+                    writer.Write(unit.Span);
+                    picture?.Invoke(splitter.AccessUnits + 1);
+                }
                 using var stopping = stop.Register(ffmpeg.RequestStop);
                 var chunk = new byte[1 << 16];
                 int n;
