@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Gateway.Benchmarks;
 
-// Usage: scripts/bench.sh dicom|network|wrap|spool|service|acquisition|commitment|codecs|worklist [--quick]
+// Usage: scripts/bench.sh dicom|network|wrap|spool|service|acquisition|commitment|codecs|worklist|video [--quick]
 //   dicom: in-process BenchmarkDotNet figures, then `gateway` vs dcmtk side by side on the same files.
 //   network: `gateway send` vs storescu and dcmsend into one storescp (with and without TCP_NODELAY=1).
 var suite = args.FirstOrDefault() ?? "dicom";
@@ -67,6 +67,12 @@ switch (suite)
         foreach (var row in CodecBenchmarks.Run(quick, args.Contains("--in-process")))
             Console.WriteLine(row);
         return 0;
+    case "video":
+        Console.WriteLine("| measure | ours | reference |");
+        Console.WriteLine("|---|---|---|");
+        foreach (var row in VideoBenchmarks.Run(quick))
+            Console.WriteLine(row);
+        return 0;
     case "service":
         Console.WriteLine("| measure | value |");
         Console.WriteLine("|---|---|");
@@ -74,6 +80,6 @@ switch (suite)
             Console.WriteLine(row);
         return 0;
     default:
-        Console.Error.WriteLine($"unknown suite '{suite}'; known: dicom, network, wrap, spool, service, acquisition, commitment, codecs, worklist");
+        Console.Error.WriteLine($"unknown suite '{suite}'; known: dicom, network, wrap, spool, service, acquisition, commitment, codecs, worklist, video");
         return 2;
 }

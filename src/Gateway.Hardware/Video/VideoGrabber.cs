@@ -75,6 +75,12 @@ public sealed class VideoGrabber(VideoSourceSettings settings)
     public FfmpegProcess StartClip(int maxSeconds)
     {
         CheckDevice();
+        return FfmpegProcess.Start(ClipArguments(maxSeconds));
+    }
+
+    /// <summary>ffmpeg's arguments for a clip (public for the benchmark, which runs the same encoder alone beside us).</summary>
+    public IReadOnlyList<string> ClipArguments(int maxSeconds)
+    {
         var rate = Settings.Fps.ToString(CultureInfo.InvariantCulture);
         List<string> args = [.. Settings.InputArguments(), "-t", maxSeconds.ToString(CultureInfo.InvariantCulture), "-an",
             "-s", Size, "-r", rate, "-pix_fmt", "yuv420p", "-c:v", Settings.Encoder, "-profile:v", "high", "-level:v", "4.1"];
@@ -84,7 +90,7 @@ public sealed class VideoGrabber(VideoSourceSettings settings)
         else
             args.AddRange(["-b:v", "12M", "-g", (Settings.Fps * 2).ToString(CultureInfo.InvariantCulture)]);
         args.AddRange(["-f", "h264", "pipe:1"]);
-        return FfmpegProcess.Start(args);
+        return args;
     }
 
     private string Size => string.Create(CultureInfo.InvariantCulture, $"{Settings.Width}x{Settings.Height}");

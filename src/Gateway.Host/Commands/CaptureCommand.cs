@@ -15,7 +15,7 @@ namespace Gateway.Host.Commands;
 internal static class CaptureCommand
 {
     public const string Usage =
-        "gateway capture --source test|v4l2:/dev/videoN [--size WxH] [--fps N] [--input-format mjpeg|yuyv] (--still [--ts native|jpeg] | --clip SECONDS [--encoder libx264|h264_v4l2m2m]) --iod KIND [--meta META.json] --out OUT.dcm   (still: vl-endo|vl-photo|us|sc; clip: video-endo|video-photo|us-mf)";
+        "gateway capture --source test|v4l2:/dev/videoN [--size WxH] [--fps N] [--input-format mjpeg|yuyv] (--still [--ts native|jpeg] | --clip SECONDS [--encoder libx264|h264_v4l2m2m]) [--pace realtime|max] --iod KIND [--meta META.json] --out OUT.dcm   (still: vl-endo|vl-photo|us|sc; clip: video-endo|video-photo|us-mf)";
 
     public static int Run(CommandArgs args, TextWriter stdout, TextWriter stderr)
     {
@@ -39,12 +39,18 @@ internal static class CaptureCommand
         var metaPath = args.Option("meta");
         var ts = args.Option("ts");
         var encoder = args.Option("encoder") ?? "libx264";
+        var pace = args.Option("pace") ?? "realtime";
         args.RejectUnknown();
         if (args.Positional.Count > 0)
             throw new UsageException($"unexpected argument '{args.Positional[0]}'");
         if (still == (clipText is not null))
             throw new UsageException("give one of --still and --clip SECONDS");
-        var settings = new VideoSourceSettings { Source = source, Width = width, Height = height, Fps = fps, InputFormat = inputFormat, Encoder = encoder };
+        if (pace is not ("realtime" or "max") || (pace == "max" && source != VideoSourceSettings.TestSource))
+            throw new UsageException($"--pace '{pace}': realtime, or max (as fast as the encoder can, test source only: the benchmark)");
+        var settings = new VideoSourceSettings
+        {
+            Source = source, Width = width, Height = height, Fps = fps, InputFormat = inputFormat, Encoder = encoder, Realtime = pace == "realtime",
+        };
         if (settings.Validate("--") is [var problem, ..])
             throw new UsageException(problem);
         var metadata = metaPath is null ? new DicomDataset()
