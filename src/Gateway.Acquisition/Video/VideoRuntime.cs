@@ -353,6 +353,36 @@ public sealed class VideoRuntime : IDisposable
         StateChanged?.Invoke(state);
     }
 
+    private (byte[] Jpeg, long At)? _snapshot;
+
+    /// <summary>
+    /// The grabber's picture now as a JPEG, for the page's preview: at most one new frame every 2 s whoever asks (older
+    /// ones are served from memory), and none while a still or clip has the device (the last one is served, or null).
+    /// </summary>
+    public async Task<byte[]?> SnapshotAsync(CancellationToken ct)
+    {
+        if (_snapshot is { } cached && Stopwatch.GetElapsedTime(cached.At) < TimeSpan.FromSeconds(2))
+            return cached.Jpeg;
+        if (!await _device.WaitAsync(0, ct).ConfigureAwait(false))
+            return _snapshot?.Jpeg;
+        try
+        {
+            var jpeg = await _grabber.GrabStillAsync(StillEncoding.Jpeg, ct).ConfigureAwait(false);
+            _snapshot = (jpeg, Stopwatch.GetTimestamp());
+            Connected();
+            return jpeg;
+        }
+        catch (VideoSourceException e)
+        {
+            Lost(e.Message);
+            return null;
+        }
+        finally
+        {
+            _device.Release();
+        }
+    }
+
     /// <summary>Waits for the stills and the clip in flight (a clip is asked to stop first).</summary>
     public async Task DrainAsync(TimeSpan timeout)
     {
