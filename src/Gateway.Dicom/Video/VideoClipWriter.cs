@@ -20,22 +20,30 @@ public sealed class VideoClipWriter
     private const int NumberOfFramesWidth = 8;
     private readonly Stream _output;
     private readonly long _framesValue;
+    private readonly long _maxFragment;
     private long _fragmentHeader = -1;
     private long _fragmentLength;
     private bool _completed;
 
-    private VideoClipWriter(Stream output, long framesValue)
+    private VideoClipWriter(Stream output, long framesValue, long maxFragment)
     {
         _output = output;
         _framesValue = framesValue;
+        _maxFragment = maxFragment;
     }
 
     /// <summary>Bytes of the stream written so far.</summary>
     public long StreamLength { get; private set; }
 
     /// <summary>Writes preamble, meta information and <paramref name="dataset"/> (which must not hold Pixel Data), and opens the pixel data.</summary>
-    public static VideoClipWriter Start(Stream output, DicomDataset dataset, DicomTransferSyntax transferSyntax)
+    public static VideoClipWriter Start(Stream output, DicomDataset dataset, DicomTransferSyntax transferSyntax) =>
+        Start(output, dataset, transferSyntax, MaxFragment);
+
+    /// <param name="maxFragment">Tests: a small even limit shows the stream going on in further fragments without writing 4 GiB.</param>
+    internal static VideoClipWriter Start(Stream output, DicomDataset dataset, DicomTransferSyntax transferSyntax, long maxFragment)
     {
+        if (maxFragment is < 2 or > MaxFragment || (maxFragment & 1) != 0)
+            throw new ArgumentOutOfRangeException(nameof(maxFragment), maxFragment, "an even fragment length up to 0xFFFFFFFE");
         if (!output.CanSeek)
             throw new ArgumentException("a clip is written into a seekable stream (its lengths are patched at the end)", nameof(output));
         if (!transferSyntax.IsEncapsulated)
@@ -53,7 +61,7 @@ public sealed class VideoClipWriter
         var writer = new DicomWriter(output, true) { Mark = DicomTags.NumberOfFrames };
         writer.WriteDataset(ds);
         // The element header is 8 bytes (explicit VR, IS has a 16-bit length).
-        var clip = new VideoClipWriter(output, writer.MarkedPosition + 8);
+        var clip = new VideoClipWriter(output, writer.MarkedPosition + 8, maxFragment);
         Span<byte> h = stackalloc byte[12];
         Tag(h, DicomTags.PixelData);
         h[4] = (byte)'O';
@@ -73,12 +81,12 @@ public sealed class VideoClipWriter
             throw new InvalidOperationException("the clip is complete");
         while (bytes.Length > 0)
         {
-            if (_fragmentLength == MaxFragment)
+            if (_fragmentLength == _maxFragment)
             {
                 CloseFragment();
                 OpenFragment();
             }
-            var n = (int)Math.Min(bytes.Length, MaxFragment - _fragmentLength);
+            var n = (int)Math.Min(bytes.Length, _maxFragment - _fragmentLength);
             _output.Write(bytes[..n]);
             _fragmentLength += n;
             StreamLength += n;
