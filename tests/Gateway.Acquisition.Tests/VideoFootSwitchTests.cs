@@ -67,7 +67,7 @@ public sealed class VideoFootSwitchTests : IDisposable
         await Until(() => video.State == VideoState.Recording, TimeSpan.FromSeconds(10), () => "the clip never started");
         await Task.Delay(5000);
         gpio.Drive(17, PinValue.High);
-        await Until(() => session.Acquired == 3, TimeSpan.FromSeconds(30), () => $"the clip ({session.Failures} failures, {video.LastError})");
+        await Until(() => session.Acquired == 3, TimeSpan.FromSeconds(30), () => $"the clip: {session.Acquired} acquired, {session.Failures} failures, state {video.State}, {video.RecordingFrames} pictures, {video.Clips} clips, {video.LastError}");
         Assert.Equal(1, video.Clips);
         Assert.Equal(0, session.Failures);
 

@@ -107,7 +107,9 @@ public sealed class VideoRuntime : IDisposable
     {
         lock (_lock)
         {
-            if (_clipStop is not null)
+            // Refused only while a clip really records; a clip still waiting for the device (a hold let go under load)
+            // does not swallow the next press's still.
+            if (_clipStop is not null && State == VideoState.Recording)
             {
                 AcquisitionLog.VideoIgnored(_logger, "still", "a clip is being recorded and the grabber has one reader");
                 return;
@@ -218,6 +220,10 @@ public sealed class VideoRuntime : IDisposable
     {
         try
         {
+            // Stills asked for before the clip go first (the press's still is of the moment of the press): the
+            // semaphore alone does not keep that order when the thread pool is busy.
+            while (Volatile.Read(ref _stillsRunning) > 0)
+                await Task.Delay(TimeSpan.FromMilliseconds(10), _time).ConfigureAwait(false);
             await _device.WaitAsync().ConfigureAwait(false);
             try
             {
