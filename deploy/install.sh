@@ -29,7 +29,7 @@ if [ -z "$root" ]; then
   getent group gpio >/dev/null || groupadd --system gpio
   getent group i2c >/dev/null || groupadd --system i2c
   id gateway >/dev/null 2>&1 || useradd --system --user-group --home-dir /var/lib/gateway --no-create-home --shell /usr/sbin/nologin gateway
-  usermod -a -G dialout,gpio,i2c gateway
+  usermod -a -G dialout,gpio,i2c,video gateway
 fi
 
 # 2. The binaries, replaced atomically; the previous ones are kept for a rollback. deploy/publish.sh makes two: the

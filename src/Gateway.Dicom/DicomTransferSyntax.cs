@@ -36,9 +36,13 @@ public sealed class DicomTransferSyntax
     /// <summary>JPEG Baseline (Process 1), 8 bits (PS3.5 §8.2.1).</summary>
     public static readonly DicomTransferSyntax JpegBaseline = new(DicomUids.JPEGBaseline8Bit, true, false, false, true);
 
+    /// <summary>MPEG-4 AVC/H.264 High Profile / Level 4.1 (PS3.5 §8.2.7): an H.264 byte stream (Annex B) in one
+    /// fragment (more only past 0xFFFFFFFE bytes), empty Basic Offset Table.</summary>
+    public static readonly DicomTransferSyntax Mpeg4HighProfile41 = new(DicomUids.MPEG4HP41, true, false, false, true);
+
     private static readonly DicomTransferSyntax[] Known =
         [ImplicitVRLittleEndian, ExplicitVRLittleEndian, ExplicitVRBigEndian, DeflatedExplicitVRLittleEndian,
-         RleLossless, JpegLsLossless, JpegLsNearLossless, JpegLosslessSV1, JpegBaseline];
+         RleLossless, JpegLsLossless, JpegLsNearLossless, JpegLosslessSV1, JpegBaseline, Mpeg4HighProfile41];
 
     /// <summary>
     /// The transfer syntax for a UID. Every transfer syntax other than the four native ones encodes the data set in

@@ -21,6 +21,7 @@ public static class Cli
         ["dump"] = ("gateway dump FILE", DumpCommand.Run),
         ["convert"] = (ConvertCommand.Usage, ConvertCommand.Run),
         ["wrap"] = ("gateway wrap INPUT... --iod sc|sc-mf-gray8|sc-mf-gray16|sc-mf-color|dx|dx-proc|us|us-mf|vl-endo|vl-photo --meta META.json --out OUT.dcm [--ts explicit|implicit|deflated|rle|jpeg-lossless|jpeg-ls|jpeg-ls-near|jpeg-baseline [--near N] [--quality Q]] [--raw WxH --bits 8|16 --samples 1|3]", WrapCommand.Run),
+        ["capture"] = ("gateway capture --source test|v4l2:/dev/videoN [--size WxH] [--fps N] [--input-format mjpeg|yuyv] (--still [--ts native|jpeg] | --clip SECONDS [--encoder libx264|h264_v4l2m2m]) [--pace realtime|max] --iod KIND [--meta META.json] --out OUT.dcm   (still: vl-endo|vl-photo|us|sc; clip: video-endo|video-photo|us-mf)", ServiceVerbs.Capture),
         ["spool"] = ("gateway spool list|retry|purge [--config FILE | --spool DIR] [--id ENTRY] [--destination NAME] [--yes]", ServiceVerbs.Spool),
         ["echo"] = ("gateway echo --to HOST:PORT --called AET [--calling AET] [--user NAME [--password-file FILE]] [--tls --tls-ca FILE [--tls-cert FILE --tls-key FILE]]", EchoCommand.Run),
         ["send"] = ("gateway send PATH... --to HOST:PORT --called AET [--calling AET] [--user NAME [--password-file FILE]] [TLS options]", SendCommand.Run),

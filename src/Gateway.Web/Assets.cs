@@ -136,6 +136,18 @@ internal static class Assets
         <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#1d2433"/><path d="M4 8h8M8 4v8" stroke="#e4ecf8" stroke-width="2"/></svg>
         """;
 
+    /// <summary>The device page's video preview: the snapshot is fetched again every 2 s while the page is visible.</summary>
+    public const string VideoScript = """
+        (function () {
+          var img = document.getElementById('video-preview');
+          if (!img) return;
+          setInterval(function () {
+            if (document.hidden) return;
+            img.src = '/device/video.jpg?t=' + Date.now();
+          }, 2000);
+        })();
+        """;
+
     /// <summary>Says at once when a chosen file is too large for the page (the server says so too, for browsers without script).</summary>
     public const string FormsScript = """
         (function () {

@@ -78,6 +78,15 @@ public interface IGatewayControl
     /// <summary>Asks the device for a frame; false when the device cannot be asked (no request command, link down).</summary>
     bool RequestCapture();
 
+    /// <summary>The device's video grabber, or null when the profile has none (issue #20).</summary>
+    VideoView? Video();
+
+    /// <summary>Starts a clip, or stops the one being recorded; false without a grabber.</summary>
+    bool ToggleClip();
+
+    /// <summary>The grabber's picture now (JPEG) for the preview, or null (no grabber, grabber lost).</summary>
+    Task<byte[]?> VideoSnapshotAsync(CancellationToken ct);
+
     /// <summary>The newest log entries, newest first (they never hold patient data; see <see cref="Logging.RecentLogBuffer"/>).</summary>
     IReadOnlyList<Logging.LogEntry> RecentLogs();
 

@@ -13,6 +13,13 @@ internal static class WebEndpoints
             .RequireAuthorization();
         app.MapGet("/thumbnail.png", (IGatewayControl control) =>
             control.LastImage() is { } image ? Results.File(image.Png, "image/png") : Results.NotFound()).RequireAuthorization();
+        // The video preview (issue #20): a fresh JPEG of the grabber's picture, never cached by the browser.
+        app.MapGet("/device/video.jpg", async (IGatewayControl control, HttpContext http, CancellationToken ct) =>
+        {
+            http.Response.Headers.CacheControl = "no-store";
+            return await control.VideoSnapshotAsync(ct) is { } jpeg ? Results.File(jpeg, "image/jpeg") : Results.NotFound();
+        }).RequireAuthorization();
+        app.MapGet("/video.js", () => Results.Text(Assets.VideoScript, "text/javascript")).RequireAuthorization();
         app.MapGet("/system/config.json", (IGatewayControl control) =>
             Results.File(System.Text.Encoding.UTF8.GetBytes(ConfigBackup.Export(control.Config)), "application/json", "gateway.json"))
             .RequireAuthorization();
@@ -41,7 +48,7 @@ public sealed record StatusView(string Version, long UptimeSeconds, string Devic
 
     /// <summary>The status page's own refresh (and the thumbnail it reloads): no sign that a technician is there.</summary>
     public static bool IsPoll(Microsoft.AspNetCore.Http.HttpRequest request) =>
-        Microsoft.AspNetCore.Http.HttpMethods.IsGet(request.Method) && request.Path.Value is Path or "/thumbnail.png";
+        Microsoft.AspNetCore.Http.HttpMethods.IsGet(request.Method) && request.Path.Value is Path or "/thumbnail.png" or "/device/video.jpg";
 
     public static StatusView Of(IGatewayControl control, WebState state, ExamView? exam = null)
     {

@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Gateway.Benchmarks;
 
-// Usage: scripts/bench.sh dicom|network|wrap|spool|writes|e2e|service|acquisition|commitment|codecs|worklist [--quick]
+// Usage: scripts/bench.sh dicom|network|wrap|spool|writes|e2e|service|acquisition|commitment|codecs|worklist|video [--quick]
 //   commitment [--wait-only]: the price of commitment into Orthanc, then the modality's wait for our report (SCP side).
 //   codecs [--in-process] [--jpeg-baseline]: --jpeg-baseline runs only the JPEG baseline part (against tjbench).
 //   dicom: in-process BenchmarkDotNet figures, then `gateway` vs dcmtk side by side on the same files.
@@ -89,6 +89,12 @@ switch (suite)
         foreach (var row in CodecBenchmarks.Run(quick, args.Contains("--in-process"), args.Contains("--jpeg-baseline")))
             Console.WriteLine(row);
         return 0;
+    case "video":
+        Console.WriteLine("| measure | ours | reference |");
+        Console.WriteLine("|---|---|---|");
+        foreach (var row in VideoBenchmarks.Run(quick))
+            Console.WriteLine(row);
+        return 0;
     case "service":
         Console.WriteLine("| measure | value |");
         Console.WriteLine("|---|---|");
@@ -96,6 +102,6 @@ switch (suite)
             Console.WriteLine(row);
         return 0;
     default:
-        Console.Error.WriteLine($"unknown suite '{suite}'; known: dicom, network, wrap, spool, writes, e2e, service, acquisition, commitment, codecs, worklist");
+        Console.Error.WriteLine($"unknown suite '{suite}'; known: dicom, network, wrap, spool, writes, e2e, service, acquisition, commitment, codecs, worklist, video");
         return 2;
 }

@@ -175,6 +175,9 @@ internal sealed class FakeGatewayControl(string configPath, GatewayConfig config
     ];
 
     public bool RequestCapture() { Calls.Add("capture"); return false; }
+    public VideoView? Video() => null;
+    public bool ToggleClip() { Calls.Add("clip"); return false; }
+    public Task<byte[]?> VideoSnapshotAsync(CancellationToken ct) => Task.FromResult<byte[]?>(null);
     public IReadOnlyList<Gateway.Web.Logging.LogEntry> RecentLogs() => logs.Entries();
     public void RequestRestart() => Calls.Add("restart");
 }

@@ -22,4 +22,25 @@ internal static partial class AcquisitionLog
 
     [LoggerMessage(2106, LogLevel.Warning, "device value for {Keyword} left out of the object (the image is stored): {Reason}")]
     public static partial void ValueLeftOut(ILogger logger, string keyword, string reason);
+
+    [LoggerMessage(2110, LogLevel.Warning, "video grabber {Source}: device disconnected: {Reason}; looking for it again in {ReopenMs} ms")]
+    public static partial void VideoDisconnected(ILogger logger, string source, string reason, int reopenMs);
+
+    [LoggerMessage(2111, LogLevel.Information, "video grabber {Source} connected")]
+    public static partial void VideoConnected(ILogger logger, string source);
+
+    [LoggerMessage(2112, LogLevel.Information, "video: still {SopInstanceUid} durable {LatencyMs} ms after the trigger")]
+    public static partial void StillStored(ILogger logger, string sopInstanceUid, long latencyMs);
+
+    [LoggerMessage(2113, LogLevel.Information, "video: clip {SopInstanceUid} started ({Why})")]
+    public static partial void ClipStarted(ILogger logger, string sopInstanceUid, string why);
+
+    [LoggerMessage(2114, LogLevel.Information, "video: clip {SopInstanceUid} ended: {Frames} frames, {Bytes} bytes{Note}")]
+    public static partial void ClipEnded(ILogger logger, string sopInstanceUid, long frames, long bytes, string note);
+
+    [LoggerMessage(2115, LogLevel.Error, "video: unexpected failure ({Reason}); the grabber is opened again")]
+    public static partial void VideoFault(ILogger logger, string reason);
+
+    [LoggerMessage(2116, LogLevel.Information, "video: {What} ignored: {Why}")]
+    public static partial void VideoIgnored(ILogger logger, string what, string why);
 }

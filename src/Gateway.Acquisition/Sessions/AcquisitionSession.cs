@@ -16,7 +16,7 @@ namespace Gateway.Acquisition.Sessions;
 /// "stored" only once its object (or, multi-frame, its pixels) is on disk; the network is never waited for: when the
 /// PACS is down the objects wait in the spool. Thread-safe: serial, watch-folder, GPIO and timer threads call in.
 /// </summary>
-public sealed class AcquisitionSession : IFrameSink, IImageSink, IDisposable
+public sealed partial class AcquisitionSession : IFrameSink, IImageSink, IDisposable
 {
     private readonly DeviceProfile _profile;
     private readonly IodInfo _iod;

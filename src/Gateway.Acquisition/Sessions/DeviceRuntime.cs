@@ -1,4 +1,5 @@
 using System.Device.Gpio;
+using Gateway.Acquisition.Video;
 using Gateway.Hardware.Framing;
 using Gateway.Hardware.Gpio;
 using Gateway.Hardware.Profiles;
@@ -33,6 +34,7 @@ public sealed class DeviceRuntime : IDisposable
     private readonly FrameReceiver? _frames;
     private readonly WatchFolderSource? _folder;
     private readonly GpioPanel? _panel;
+    private readonly VideoRuntime? _video;
     private readonly TimeProvider _time;
 
     public DeviceRuntime(DeviceProfile profile, AcquisitionSession session, ILoggerFactory loggers, DeviceSeams? seams = null)
@@ -65,12 +67,27 @@ public sealed class DeviceRuntime : IDisposable
         }
         if (profile.WatchFolder is { } folder)
             _folder = new WatchFolderSource(folder, session, logger, _time);
+        if (profile.Video is { } video)
+        {
+            _video = new VideoRuntime(video, session, logger, _time);
+            _video.StateChanged += state => Show(state switch
+            {
+                VideoState.Disconnected => PanelState.Error,
+                VideoState.Ready => PanelState.Ready,
+                _ => PanelState.Busy,
+            });
+        }
         if (profile.Gpio is { } gpio)
         {
             try
             {
                 _panel = new GpioPanel(gpio, seams.Gpio ?? GpioPanel.OpenDriver(gpio), logger, _time);
                 _panel.Triggered += OnTrigger;
+                _panel.Released += input =>
+                {
+                    if (input.Action is "capture" or "clip")
+                        _video?.Release(input);
+                };
                 Show(_link is null ? PanelState.Ready : PanelState.Error);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or DllNotFoundException or PlatformNotSupportedException
@@ -105,6 +122,8 @@ public sealed class DeviceRuntime : IDisposable
     public string? LinkError => _link?.LastError;
     public FrameDecoderStats? FrameStats => _frames?.Stats;
     public PanelState? Panel { get; private set; }
+    /// <summary>The profile's video grabber, or null.</summary>
+    public VideoRuntime? Video => _video;
     /// <summary>Why the profile's GPIO lines are not in use (no chip, no permission), or null.</summary>
     public string? GpioError { get; }
 
@@ -115,12 +134,19 @@ public sealed class DeviceRuntime : IDisposable
             running.Add(_link.RunAsync(_protocol!, ct));
         if (_folder is not null)
             running.Add(_folder.RunAsync(ct));
+        if (_video is not null)
+            running.Add(_video.RunAsync(ct));
         return Task.WhenAll(running);
     }
 
     /// <summary>Asks the device for a frame (a trigger input, or the web page's "test capture"); false when it cannot be asked.</summary>
     public bool RequestCapture()
     {
+        if (_video is not null)
+        {
+            _video.TakeStill("request");
+            return true;
+        }
         if (_frames?.RequestFrame() != true)
             return false;
         Show(PanelState.Busy);
@@ -133,6 +159,8 @@ public sealed class DeviceRuntime : IDisposable
             _session.EndSeries($"GPIO {input.Name}");
         else if (input.Action == "end-exam")
             EndExamRequested?.Invoke($"GPIO {input.Name}");
+        else if (_video is not null && input.Action is "capture" or "clip")
+            _video.Press(input);
         else if (!RequestCapture() && _frames is not null)
             Show(PanelState.Error);
     }
@@ -146,6 +174,7 @@ public sealed class DeviceRuntime : IDisposable
     public void Dispose()
     {
         _panel?.Dispose();
+        _video?.Dispose();
         _session.Dispose();
     }
 }

@@ -253,6 +253,8 @@ public sealed class DicomFile
             $"{DicomDictionary.KeywordOf(datasetTag)} {datasetTag} '{text}' cannot go into the file meta information: {DicomUid.Validate(text)}");
     }
 
+    internal static void WriteMetaTo(Stream stream, DicomDataset meta) => WriteMeta(stream, meta);
+
     private static void WriteMeta(Stream stream, DicomDataset meta)
     {
         using var body = new MemoryStream();

@@ -12,6 +12,14 @@ internal sealed class DicomWriter(Stream output, bool explicitVR)
     private const uint UndefinedLength = 0xFFFFFFFF;
     private readonly byte[] _header = new byte[12];
 
+    /// <summary>A top-level element whose position in the output is wanted (to patch its value later in place).</summary>
+    public DicomTag? Mark { get; init; }
+
+    /// <summary>Where <see cref="Mark"/>'s header began in the output (the output must be seekable), or -1.</summary>
+    public long MarkedPosition { get; private set; } = -1;
+
+    private int _depth;
+
     public void WriteDataset(DicomDataset dataset, bool skipGroupLengths = true)
     {
         var cs = dataset.CharacterSet;
@@ -19,6 +27,8 @@ internal sealed class DicomWriter(Stream output, bool explicitVR)
         {
             if (skipGroupLengths && item.Tag.IsGroupLength)
                 continue;
+            if (_depth == 0 && Mark is { } mark && item.Tag == mark)
+                MarkedPosition = output.Position;
             switch (item)
             {
                 case DicomSequence sq:
@@ -26,7 +36,9 @@ internal sealed class DicomWriter(Stream output, bool explicitVR)
                     foreach (var i in sq.Items)
                     {
                         WriteTagLength(DicomTag.Item, UndefinedLength);
+                        _depth++;
                         WriteDataset(i);
+                        _depth--;
                         WriteTagLength(DicomTag.ItemDelimitation, 0);
                     }
                     WriteTagLength(DicomTag.SequenceDelimitation, 0);

@@ -61,6 +61,10 @@ public sealed class IodBuilder(TimeProvider? time = null)
             case IodKind.VlEndoscopic or IodKind.VlPhotographic:
                 VisibleLight(ds);
                 break;
+            case IodKind.VideoEndoscopic or IodKind.VideoPhotographic:
+                VisibleLight(ds);
+                MultiFrame(ds, frames.Count);
+                break;
         }
 
         // The metadata wins over every default; then the character set is chosen for what the text now holds.

@@ -23,6 +23,10 @@ public enum IodKind
     VlEndoscopic,
     /// <summary>vl-photo: VL Photographic Image (A.32.4).</summary>
     VlPhotographic,
+    /// <summary>video-endo: Video Endoscopic Image (A.32.5), an H.264 clip.</summary>
+    VideoEndoscopic,
+    /// <summary>video-photo: Video Photographic Image (A.32.7), an H.264 clip.</summary>
+    VideoPhotographic,
 }
 
 /// <summary>What each IOD is and which pixel formats it allows.</summary>
@@ -44,7 +48,24 @@ public sealed record IodInfo(IodKind Kind, string Name, string SopClassUid, stri
         new(IodKind.VlPhotographic, "vl-photo", DicomUids.VLPhotographicImageStorage, "XC", false, [(1, 8), (3, 8)], 8),
     ];
 
-    public static IodInfo Of(IodKind kind) => All.First(i => i.Kind == kind);
+    /// <summary>The IODs of clips (an H.264 stream in encapsulated pixel data): `gateway capture --clip`, not `wrap`.
+    /// The video IODs hold an MPEG stream only (A.32.5, A.32.7); us-mf takes one too (A.7).</summary>
+    public static readonly IReadOnlyList<IodInfo> Clips =
+    [
+        new(IodKind.VideoEndoscopic, "video-endo", DicomUids.VideoEndoscopicImageStorage, "ES", true, [(3, 8)], 8),
+        new(IodKind.VideoPhotographic, "video-photo", DicomUids.VideoPhotographicImageStorage, "XC", true, [(3, 8)], 8),
+        All.First(i => i.Kind == IodKind.UltrasoundMultiFrame),
+    ];
+
+    /// <summary>The IODs a still from a grabber becomes.</summary>
+    public static readonly IReadOnlyList<IodInfo> Stills =
+        [.. All.Where(i => i.Kind is IodKind.VlEndoscopic or IodKind.VlPhotographic or IodKind.Ultrasound or IodKind.SecondaryCapture)];
+
+    public static IodInfo? FindClip(string name) => Clips.FirstOrDefault(i => i.Name == name);
+
+    public static IodInfo? FindStill(string name) => Stills.FirstOrDefault(i => i.Name == name);
+
+    public static IodInfo Of(IodKind kind) => All.Concat(Clips).First(i => i.Kind == kind);
 
     /// <summary>MONOCHROME1 is allowed by the Image Pixel rules of SC (A.8.1) and DX (C.8.11.3.1.1); the others ask for MONOCHROME2 or colour.</summary>
     public bool AllowsMonochrome1 => Kind is IodKind.SecondaryCapture or IodKind.DxForPresentation or IodKind.DxForProcessing;

@@ -66,6 +66,9 @@ public sealed class GpioPanel : IDisposable
     /// <summary>A trigger input acted (after debounce): its configuration says what to do. Raised on a timer thread.</summary>
     public event Action<GpioInput>? Triggered;
 
+    /// <summary>A trigger input that acted went back to rest (after debounce): the foot switch was let go (press-and-hold clips).</summary>
+    public event Action<GpioInput>? Released;
+
     public void Show(PanelState state)
     {
         lock (_lock)
@@ -104,7 +107,10 @@ public sealed class GpioPanel : IDisposable
         }
         var acts = input.Config.Edge == "falling" ? level == PinValue.Low : level == PinValue.High;
         if (!acts)
+        {
+            Released?.Invoke(input.Config);
             return;
+        }
         HardwareLog.Trigger(_logger, input.Config.Name, input.Config.Line, input.Config.Action);
         Triggered?.Invoke(input.Config);
     }

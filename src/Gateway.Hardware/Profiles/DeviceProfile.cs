@@ -18,6 +18,8 @@ public sealed record DeviceProfile
     public TextProtocolSettings? Text { get; init; }
     public WatchFolderSettings? WatchFolder { get; init; }
     public GpioSettings? Gpio { get; init; }
+    /// <summary>A video grabber: stills and clips (issue #20).</summary>
+    public VideoProfileSettings? Video { get; init; }
     public OutputSettings Output { get; init; } = new();
     public SimulatorSettings Simulator { get; init; } = new();
 }
@@ -161,7 +163,7 @@ public sealed record GpioInput
     public int DebounceMs { get; init; } = 30;
     /// <summary>pull-up, pull-down or none.</summary>
     public string Bias { get; init; } = "pull-up";
-    /// <summary>capture (ask the device for a frame), end-series (close the series: a multi-frame object is written) or end-exam (the technician's "exam done": MPPS COMPLETED).</summary>
+    /// <summary>capture (ask the device for a frame; with a video section: a still, held past video.clip.holdMs a clip too), clip (video, start-stop mode: start or stop a clip), end-series (close the series: a multi-frame object is written) or end-exam (the technician's "exam done": MPPS COMPLETED).</summary>
     public string Action { get; init; } = "capture";
 }
 

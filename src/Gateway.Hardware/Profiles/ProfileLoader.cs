@@ -43,7 +43,9 @@ public static class ProfileLoader
         var problems = new List<string>();
         problems.Check(p.Schema == 1, $"schema: {p.Schema} is not a profile version this gateway reads (1)");
         problems.Check(p.Name.Length > 0, "name: is empty");
-        problems.Check(p.Serial is not null || p.WatchFolder is not null, "serial, watchFolder: a profile needs at least one source of images or metadata");
+        problems.Check(p.Serial is not null || p.WatchFolder is not null || p.Video is not null, "serial, watchFolder, video: a profile needs at least one source of images or metadata");
+        if (p.Video is { } v)
+            ValidateVideo(v, p, problems);
         if (p.Serial is { } s)
         {
             problems.Check(s.Device.Length > 0, "serial.device: is empty (a path such as /dev/ttyUSB0, better a udev symlink such as /dev/gateway-detector)");
@@ -80,6 +82,35 @@ public static class ProfileLoader
         ValidateFixed(new FixedImageSettings { BitsStored = p.Simulator.BitsStored, Samples = p.Simulator.Samples }, "simulator", problems);
         problems.Check(p.Simulator.IntervalMs is >= 0 and <= 3_600_000, $"simulator.intervalMs: {p.Simulator.IntervalMs} is not between 0 and 3600000");
         return problems;
+    }
+
+    private static void ValidateVideo(VideoProfileSettings v, DeviceProfile p, List<string> problems)
+    {
+        if (!Video.VideoSourceSettings.TryParseSize(v.Size, out _, out _))
+        {
+            problems.Add($"video.size: '{v.Size}' is not WIDTHxHEIGHT (e.g. 1920x1080)");
+            return;
+        }
+        problems.Check(v.InputFormat is "mjpeg" or "yuyv", $"video.inputFormat: '{v.InputFormat}' is not mjpeg or yuyv");
+        var source = v.ToSourceSettings();
+        problems.AddRange(source.Validate("video."));
+        problems.Check(Dicom.Iod.IodInfo.FindStill(v.Still.Iod) is not null,
+            $"video.still.iod: '{v.Still.Iod}' is not one of {string.Join(", ", Dicom.Iod.IodInfo.Stills.Select(i => i.Name))}");
+        problems.Check(v.Still.TransferSyntax is "jpeg" or "native", $"video.still.transferSyntax: '{v.Still.TransferSyntax}' is not jpeg or native");
+        problems.Check(Dicom.Iod.IodInfo.FindClip(v.Clip.Iod) is not null,
+            $"video.clip.iod: '{v.Clip.Iod}' is not one of {string.Join(", ", Dicom.Iod.IodInfo.Clips.Select(i => i.Name))}");
+        problems.Check(v.Clip.TransferSyntax == "h264", $"video.clip.transferSyntax: '{v.Clip.TransferSyntax}' is not h264 (MPEG-4 AVC/H.264 High Profile / Level 4.1)");
+        problems.Check(v.Clip.MaxSeconds is >= 1 and <= 3600, $"video.clip.maxSeconds: {v.Clip.MaxSeconds} is not between 1 and 3600");
+        problems.Check(v.Clip.Mode is "hold" or "start-stop", $"video.clip.mode: '{v.Clip.Mode}' is not hold or start-stop");
+        problems.Check(v.Clip.HoldMs is >= 200 and <= 10_000, $"video.clip.holdMs: {v.Clip.HoldMs} is not between 200 and 10000");
+        problems.Check(v.ReopenMs is >= 50 and <= 60_000, $"video.reopenMs: {v.ReopenMs} is not between 50 and 60000");
+        if (source.Validate().Count == 0 && Dicom.Video.H264Constraints.Check(source.Width, source.Height, source.Fps) is { } h264)
+            problems.Add($"video.size, video.fps: {h264}");
+        if (v.Clip.Mode == "start-stop" && p.Gpio is { } gpio)
+            problems.Check(gpio.Inputs.Any(i => i.Action == "clip"), "video.clip.mode: start-stop needs a gpio input with action clip (the press that starts and stops)");
+        if (v.Clip.Iod is "video-endo" or "video-photo")
+            problems.Check(p.Output.Attributes is { } a && a.ValueKind == System.Text.Json.JsonValueKind.Object && a.TryGetProperty("AnatomicRegionSequence", out _),
+                $"output.attributes: {v.Clip.Iod} clips need AnatomicRegionSequence (the anatomy filmed, e.g. SCT 71854001 Colon)");
     }
 
     private static void ValidateFrames(FrameProtocolSettings f, List<string> problems)
@@ -207,8 +238,8 @@ public static class ProfileLoader
                 problems.Add($"{at}.debounceMs: {input.DebounceMs} is not between 0 and 10000");
             if (input.Bias is not ("pull-up" or "pull-down" or "none"))
                 problems.Add($"{at}.bias: '{input.Bias}' is not pull-up, pull-down or none");
-            if (input.Action is not ("capture" or "end-series" or "end-exam"))
-                problems.Add($"{at}.action: '{input.Action}' is not capture, end-series or end-exam");
+            if (input.Action is not ("capture" or "clip" or "end-series" or "end-exam"))
+                problems.Add($"{at}.action: '{input.Action}' is not capture, clip, end-series or end-exam");
         }
         foreach (var (name, output) in new[] { ("ready", g.Outputs.Ready), ("busy", g.Outputs.Busy), ("error", g.Outputs.Error) })
         {

@@ -93,6 +93,26 @@ internal sealed partial class GatewayService : IGatewayControl
 
     public bool RequestCapture() => _device?.RequestCapture() ?? false;
 
+    public Gateway.Web.VideoView? Video()
+    {
+        if (_device?.Video is not { } v)
+            return null;
+        var p = _device.Profile.Video!;
+        return new Gateway.Web.VideoView(v.Source.Source, $"{v.Source.Width}x{v.Source.Height}", v.Source.Fps, v.State.ToString().ToLowerInvariant(),
+            v.Stills, v.Clips, v.RecordingFrames, v.LastError, v.LastStillLatency?.TotalMilliseconds, p.Clip.Mode, p.Still.Iod, p.Clip.Iod);
+    }
+
+    public bool ToggleClip()
+    {
+        if (_device?.Video is not { } v)
+            return false;
+        v.ToggleClip("page");
+        return true;
+    }
+
+    public async Task<byte[]?> VideoSnapshotAsync(CancellationToken ct) =>
+        _device?.Video is { } v ? await v.SnapshotAsync(ct).ConfigureAwait(false) : null;
+
     public IReadOnlyList<Gateway.Web.Logging.LogEntry> RecentLogs() => RecentLog.Shared.Entries();
 
     public void RequestRestart()

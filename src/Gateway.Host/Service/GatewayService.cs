@@ -378,6 +378,21 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
                 state == LinkState.Connected ? profile.Serial!.Device : device.LinkError ?? ""));
             _telemetry?.Nudge();
         };
+        if (device.Video is { } video)
+        {
+            // The grabber lost and found again (issue #20), as the serial link's events say it.
+            var wasLost = false;
+            video.StateChanged += state =>
+            {
+                var lost = state == Gateway.Acquisition.Video.VideoState.Disconnected;
+                if (lost == wasLost)
+                    return;
+                wasLost = lost;
+                _telemetry?.Publish(new TelemetryEvent(lost ? TelemetryEvent.DeviceDisconnected : TelemetryEvent.DeviceConnected,
+                    lost ? video.LastError ?? "" : video.Source.Source));
+                _telemetry?.Nudge();
+            };
+        }
         _device = device;
         _deviceStop = new CancellationTokenSource();
         _acquiring = Supervisor.RunAsync("device", device.RunAsync, _log, _deviceStop.Token, _down);

@@ -87,12 +87,25 @@ public sealed class DeviceModel(IGatewayControl control, WebState state, ILogger
         MessageOk = true;
     }
 
+    /// <summary>The profile's video grabber, or null.</summary>
+    public VideoView? Video => control.Video();
+
+    public void OnPostClip()
+    {
+        Load();
+        Form = FromConfig(Current);
+        var recording = control.Video()?.State == "recording";
+        MessageOk = control.ToggleClip();
+        Message = !MessageOk ? "The device has no video grabber." : recording ? "Clip stopped: it goes into the spool." : "Clip started: press Stop clip to end it.";
+    }
+
     public void OnPostCapture()
     {
         Load();
         Form = FromConfig(Current);
         MessageOk = control.RequestCapture();
-        Message = MessageOk ? "Frame requested: watch the status page." : "The device cannot be asked for a frame (it streams on its own, or it is not connected).";
+        Message = !MessageOk ? "The device cannot be asked for a frame (it streams on its own, or it is not connected)."
+            : control.Video() is not null ? "Still taken from the grabber: watch the status page." : "Frame requested: watch the status page.";
     }
 
     private static DeviceForm FromConfig(DeviceConfig? d) => d is null ? new("", "", "", true, "", "") : new(
