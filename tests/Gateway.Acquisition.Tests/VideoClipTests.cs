@@ -12,6 +12,7 @@ namespace Gateway.Acquisition.Tests;
 /// Issue #20: a grabber gone mid-clip (the ffmpeg process killed, as when the cable is pulled) leaves either a valid
 /// shorter clip of the whole pictures so far or nothing — never a half-written file. Judged by dciodvfy and ffprobe.
 /// </summary>
+[Collection(RealTimeVideo.Name)]
 public sealed class VideoClipTests : IDisposable
 {
     private readonly TempDirectory _temp = new("clips");

@@ -21,6 +21,7 @@ namespace Gateway.Acquisition.Tests;
 /// through the spool and the forwarder into Orthanc, and what Orthanc keeps passes dciodvfy, its clip's H.264 stream
 /// is read by ffprobe with the object's Number of Frames.
 /// </summary>
+[Collection(RealTimeVideo.Name)]
 public sealed class VideoFootSwitchTests : IDisposable
 {
     private readonly TempDirectory _temp = new("video-fs");
@@ -145,4 +146,14 @@ public sealed class VideoFootSwitchTests : IDisposable
         await stop.CancelAsync();
         await running;
     }
+}
+
+/// <summary>
+/// Tests that record from ffmpeg in real time (30 fps into a foot switch's timing) run alone: on a 2-core machine the
+/// other classes of this assembly, run beside them, starve the capture of CPU and change what a 1 s hold means.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class RealTimeVideo
+{
+    public const string Name = "real-time video";
 }
