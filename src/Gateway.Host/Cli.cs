@@ -27,6 +27,7 @@ public static class Cli
         ["commit"] = ("gateway commit PATH... --to HOST:PORT --called AET [--calling AET] [--listen PORT [--aet AET]] [--timeout SECONDS] [TLS options]   (storage commitment of files already sent; exit 0 when every instance was committed)", CommitCommand.Run),
         ["find"] = ("gateway find --to HOST:PORT --called AET [--calling AET] --level worklist|patient|study|series|image [-k Keyword[=Value]]... [TLS options]   (one DICOM JSON line per match)", FindCommand.Run),
         ["worklist"] = ("gateway worklist [--config FILE] [--json]   (the box's Modality Worklist: from the RIS now, else the kept list marked stale)", WorklistCommand.Run),
+        ["fleet"] = (FleetCommand.Usage, FleetCommand.Run),
         ["store-scp"] = ("gateway store-scp --port N --aet AET --out DIR [--bind ADDR] [--allow AET,AET...] [--tls --tls-ca FILE --tls-cert FILE --tls-key FILE [--tls-require-client-cert]]", StoreScpCommand.Run),
     };
 

@@ -4,14 +4,14 @@ namespace Gateway.Telemetry.Fleet;
 
 /// <summary>
 /// The fleet as <see cref="System.Diagnostics.Metrics"/> instruments of the meter <see cref="MeterName"/> (issue #21),
-/// observed from <see cref="FleetState"/> when scraped; a served exporter (prometheus-net in `gateway fleet`) turns
-/// them into the Prometheus text format, dots becoming underscores. Labels: box, and destination where there is
+/// observed from <see cref="FleetState"/> when scraped; a served exporter (OpenTelemetry's in `gateway fleet`) turns
+/// them into the Prometheus text format, dots becoming underscores and counters gaining _total. Labels: box, and destination where there is
 /// one; destination names come from the boxes and are checked (1–64 characters, no control characters) but
 /// otherwise kept as sent; the exporter escapes them. No patient data exists in these figures.
 /// </summary>
 public sealed class FleetMetrics : IDisposable
 {
-    public const string MeterName = "Gateway.Fleet";
+    public const string MeterName = "gateway";
 
     private readonly FleetState _state;
     private readonly Meter _meter;
