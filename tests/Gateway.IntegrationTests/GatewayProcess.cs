@@ -9,10 +9,13 @@ internal sealed class GatewayProcess : IDisposable
     private readonly string _config;
     private PeerProcess? _process;
     private readonly IDictionary<string, string>? _environment;
+    private readonly string _boxId;
 
-    public GatewayProcess(string directory, int scpPort, string destinationJson, string extraConfig = "", IDictionary<string, string>? environment = null)
+    public GatewayProcess(string directory, int scpPort, string destinationJson, string extraConfig = "", IDictionary<string, string>? environment = null,
+        string boxId = "it-box")
     {
         _environment = environment;
+        _boxId = boxId;
         Directory = directory;
         ScpPort = scpPort;
         SpoolPath = Path.Combine(directory, "spool");
@@ -25,7 +28,7 @@ internal sealed class GatewayProcess : IDisposable
     {
         var text = $$"""
         {
-          "box": { "id": "it-box" },{{extraConfig}}{{(extraConfig.Contains("\"web\"", StringComparison.Ordinal) ? "" : "\n  \"web\": { \"enabled\": false },")}}
+          "box": { "id": "{{_boxId}}" },{{extraConfig}}{{(extraConfig.Contains("\"web\"", StringComparison.Ordinal) ? "" : "\n  \"web\": { \"enabled\": false },")}}
           "spool": { "path": "{{SpoolPath}}", "minFreeBytes": 0 },
           "localScp": { "aeTitle": "GATEWAY", "port": {{ScpPort.ToString(CultureInfo.InvariantCulture)}}, "bind": "127.0.0.1" },
           "destinations": [ {{destinationJson}} ]
