@@ -67,6 +67,8 @@ public sealed class FleetTests
         using var dir = new TempDirectory("fleet");
         using var broker = new MosquittoPeer();
         using var pacs = new DcmtkStoreScp();
+        Directory.CreateDirectory(Path.Combine(dir.Path, "a"));
+        Directory.CreateDirectory(Path.Combine(dir.Path, "b"));
         using var boxA = new GatewayProcess(Path.Combine(dir.Path, "a"), FreePort.Get(), Destination(pacs.Port), Mqtt(broker), boxId: "ward-a");
         using var boxB = new GatewayProcess(Path.Combine(dir.Path, "b"), FreePort.Get(), Destination(pacs.Port), Mqtt(broker), boxId: "ward-b");
         boxA.Start();
