@@ -23,6 +23,8 @@ have systemd-analyze || need+=(systemd)
 # Video capture (issue #20): ffmpeg opens the grabbers and encodes H.264; its testsrc2 stands in for a grabber, ffprobe judges the streams.
 have ffmpeg || need+=(ffmpeg)
 have ffprobe || need+=(ffmpeg)
+# Prometheus scrapes `gateway fleet`'s /metrics (issue #21).
+[ -x /usr/bin/prometheus ] || need+=(prometheus)
 [ -d /usr/lib/python3/dist-packages/pydicom ] || need+=(python3-pydicom)
 /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
 /usr/bin/python3 -c 'import PIL' >/dev/null 2>&1 || need+=(python3-pil)

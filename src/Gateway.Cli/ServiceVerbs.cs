@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Gateway.Host;
 
 /// <summary>
-/// The native front's side of the service verbs (run, demo, spool, simulate, worklist, exam, capture): they need the Generic Host,
+/// The native front's side of the service verbs (run, demo, spool, simulate, worklist, exam, capture, fleet): they need the Generic Host,
 /// ASP.NET Core, MQTTnet or reflection-based JSON, which Native AOT cannot compile, so this process replaces itself
 /// with the managed `gateway-service` beside it (execv: same process id for systemd, same arguments, environment and
 /// open descriptors). Gateway.Host has its own ServiceVerbs that runs them in-process.
@@ -13,7 +13,7 @@ internal static partial class ServiceVerbs
     /// <summary>The managed executable the service verbs run in, next to this one (deploy/publish.sh ships both).</summary>
     public const string ServiceExecutable = "gateway-service";
 
-    private static readonly HashSet<string> Names = new(StringComparer.Ordinal) { "run", "demo", "spool", "simulate", "worklist", "exam", "capture" };
+    private static readonly HashSet<string> Names = new(StringComparer.Ordinal) { "run", "demo", "spool", "simulate", "worklist", "exam", "capture", "fleet" };
 
     public static readonly Func<CommandArgs, TextWriter, TextWriter, int> Run = NotHere;
     public static readonly Func<CommandArgs, TextWriter, TextWriter, int> Demo = NotHere;
@@ -22,6 +22,7 @@ internal static partial class ServiceVerbs
     public static readonly Func<CommandArgs, TextWriter, TextWriter, int> Worklist = NotHere;
     public static readonly Func<CommandArgs, TextWriter, TextWriter, int> Exam = NotHere;
     public static readonly Func<CommandArgs, TextWriter, TextWriter, int> Capture = NotHere;
+    public static readonly Func<CommandArgs, TextWriter, TextWriter, int> Fleet = NotHere;
 
     /// <summary>
     /// Hands a service verb to <see cref="ServiceExecutable"/>; returns only when that failed (with the exit code to

@@ -3,7 +3,7 @@ using Gateway.Host.Commands;
 namespace Gateway.Host;
 
 /// <summary>
-/// The service verbs (run, demo, spool, simulate, worklist, exam, capture) run here, in-process. The native front (src/Gateway.Cli)
+/// The service verbs (run, demo, spool, simulate, worklist, exam, capture, fleet) run here, in-process. The native front (src/Gateway.Cli)
 /// compiles the same Cli.cs with its own ServiceVerbs, which hands these verbs over to this executable.
 /// </summary>
 internal static class ServiceVerbs
@@ -15,6 +15,7 @@ internal static class ServiceVerbs
     public static readonly Func<CommandArgs, TextWriter, TextWriter, int> Worklist = WorklistCommand.Run;
     public static readonly Func<CommandArgs, TextWriter, TextWriter, int> Exam = ExamCommand.Run;
     public static readonly Func<CommandArgs, TextWriter, TextWriter, int> Capture = CaptureCommand.Run;
+    public static readonly Func<CommandArgs, TextWriter, TextWriter, int> Fleet = FleetCommand.Run;
 
     /// <summary>Nothing to hand over: this is the executable every verb runs in.</summary>
     public static int? HandOver(string[] args, TextWriter stdout, TextWriter stderr) => null;

@@ -1,4 +1,3 @@
-using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
@@ -216,31 +215,11 @@ public sealed class TelemetryPublisher
     private MqttClientOptions ClientOptions()
     {
         var offline = JsonSerializer.SerializeToUtf8Bytes(Status("offline"), TelemetryJson.Default.StatusMessage);
-        var builder = new MqttClientOptionsBuilder()
-            .WithTcpServer(_options.Host, _options.Port)
-            .WithClientId(ClientId)
-            .WithCleanSession(true)
-            .WithKeepAlivePeriod(TimeSpan.FromSeconds(30))
-            .WithTimeout(TimeSpan.FromSeconds(10))
+        return MqttConnection.Builder(_options, ClientId)
             .WithWillTopic(_options.Topic("status"))
             .WithWillPayload(offline)
             .WithWillRetain(true)
-            .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
-        if (_options.Username is { } user)
-            builder = builder.WithCredentials(user, _options.Password ?? "");
-        if (_options.TlsCaFile is { } caFile)
-        {
-            var ca = new X509Certificate2Collection();
-            ca.ImportFromPemFile(caFile);
-            builder = builder.WithTlsOptions(tls =>
-            {
-                tls.UseTls(true)
-                    .WithSslProtocols(System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13)
-                    .WithCertificateValidationHandler(args => Gateway.Shared.CaPinning.Validate(args.Certificate, args.SslPolicyErrors, ca, requireName: true));
-                if (_options.TlsCertificateFile is { } cert && _options.TlsKeyFile is { } key)
-                    tls.WithClientCertificates([X509Certificate2.CreateFromPemFile(cert, key)]);
-            });
-        }
-        return builder.Build();
+            .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
     }
 }

@@ -10,12 +10,15 @@ internal sealed class GatewayProcess : IDisposable
     private PeerProcess? _process;
     private readonly IDictionary<string, string>? _environment;
     private readonly string _scpExtra;
+    private readonly string _boxId;
 
     /// <param name="scpExtra">More keys of `localScp` (e.g. <c>, "commitment": {…}</c>), written after its port and bind.</param>
-    public GatewayProcess(string directory, int scpPort, string destinationJson, string extraConfig = "", IDictionary<string, string>? environment = null, string scpExtra = "")
+    public GatewayProcess(string directory, int scpPort, string destinationJson, string extraConfig = "", IDictionary<string, string>? environment = null, string scpExtra = "",
+        string boxId = "it-box")
     {
         _environment = environment;
         _scpExtra = scpExtra;
+        _boxId = boxId;
         Directory = directory;
         ScpPort = scpPort;
         SpoolPath = Path.Combine(directory, "spool");
@@ -28,7 +31,7 @@ internal sealed class GatewayProcess : IDisposable
     {
         var text = $$"""
         {
-          "box": { "id": "it-box" },{{extraConfig}}{{(extraConfig.Contains("\"web\"", StringComparison.Ordinal) ? "" : "\n  \"web\": { \"enabled\": false },")}}
+          "box": { "id": "{{_boxId}}" },{{extraConfig}}{{(extraConfig.Contains("\"web\"", StringComparison.Ordinal) ? "" : "\n  \"web\": { \"enabled\": false },")}}
           "spool": { "path": "{{SpoolPath}}", "minFreeBytes": 0 },
           "localScp": { "aeTitle": "GATEWAY", "port": {{ScpPort.ToString(CultureInfo.InvariantCulture)}}, "bind": "127.0.0.1"{{_scpExtra}} },
           "destinations": [ {{destinationJson}} ]

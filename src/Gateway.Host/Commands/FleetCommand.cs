@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Net;
+using System.Runtime.InteropServices;
+using Gateway.Host.Fleet;
+using Gateway.Telemetry;
+using Gateway.Telemetry.Fleet;
+using Gateway.Web.Fleet;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Host.Commands;
+
+/// <summary>
+/// `gateway fleet` (issue #21): subscribes to every box's status, health and events on the broker, raises and clears
+/// alarms as retained messages, and serves /metrics for Prometheus, until SIGINT/SIGTERM. Its state comes only from
+/// the broker. Exits 1 when its address cannot be bound, 2 on bad arguments or configuration.
+/// </summary>
+internal static class FleetCommand
+{
+    public const string Usage = "gateway fleet --broker HOST:PORT [--tls-ca FILE [--tls-cert FILE --tls-key FILE]] [--user NAME --password-file FILE] [--listen ADDR:PORT (default 127.0.0.1:9464)] [--config FILE] [--client-id ID]   (every box on the broker: alarms as retained MQTT messages, /metrics for Prometheus)";
+
+    public static int Run(CommandArgs args, TextWriter stdout, TextWriter stderr)
+    {
+        var (host, port) = HostPort(args.Required("broker"), "--broker");
+        var listen = args.Option("listen") is { } l ? EndPoint(l) : new IPEndPoint(IPAddress.Loopback, 9464);
+        var user = args.Option("user");
+        var passwordFile = args.Option("password-file");
+        var caFile = args.Option("tls-ca");
+        var certFile = args.Option("tls-cert");
+        var keyFile = args.Option("tls-key");
+        var clientId = args.Option("client-id");
+        var configFile = args.Option("config");
+        args.RejectUnknown();
+        args.ExpectPositional(0, "no positional arguments");
+        if (passwordFile is not null && user is null)
+            throw new UsageException("--password-file needs --user");
+        if (passwordFile is not null && !File.Exists(passwordFile))
+            throw new UsageException($"--password-file {passwordFile}: no such file");
+        if ((certFile is null) != (keyFile is null) || (certFile is not null && caFile is null))
+            throw new UsageException("--tls-cert and --tls-key go together, and with --tls-ca");
+        if (caFile is not null && !File.Exists(caFile))
+            throw new UsageException($"--tls-ca {caFile}: no such file");
+        if (clientId is { Length: 0 or > 23 })
+            throw new UsageException($"--client-id '{clientId}' must be 1 to 23 characters");
+        var config = new FleetConfig();
+        if (configFile is not null)
+        {
+            if (!File.Exists(configFile))
+                throw new UsageException($"--config {configFile}: no such file");
+            config = FleetConfig.Load(configFile, out var problems);
+            if (problems.Count > 0)
+            {
+                foreach (var problem in problems)
+                    stderr.WriteLine($"gateway fleet: {configFile}: {problem}");
+                return Cli.BadInput;
+            }
+        }
+
+        var connection = new TelemetryOptions
+        {
+            BoxId = FleetState.ReservedBoxId,
+            Host = host,
+            Port = port,
+            ClientId = clientId,
+            Username = user,
+            Password = passwordFile is null ? null : File.ReadAllText(passwordFile).TrimEnd('\r', '\n'),
+            TlsCaFile = caFile,
+            TlsCertificateFile = certFile,
+            TlsKeyFile = keyFile,
+        };
+        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Information));
+        var state = new FleetState(config.ToOptions());
+        using var metrics = new FleetMetrics(state);
+        var web = new FleetWebOptions { Listen = listen, MetricsAllow = [.. config.MetricsAllow.Select(IPNetwork.Parse)] };
+        FleetWebServer server;
+        try
+        {
+            server = FleetWebServer.StartAsync(web, loggers).GetAwaiter().GetResult();
+        }
+        catch (IOException e)
+        {
+            stderr.WriteLine($"gateway fleet: cannot listen on {listen}: {e.Message}");
+            return Cli.Failed;
+        }
+        using var stop = new CancellationTokenSource();
+        var subscriber = new FleetSubscriber(connection, state, loggers.CreateLogger("gateway.fleet"));
+        var loop = Task.Run(() => subscriber.RunAsync(stop.Token));
+        stdout.WriteLine($"fleet: broker {host}:{port}, topics {config.TopicPrefix}/+/status|health|events, alarms {config.TopicPrefix}/fleet/alarms/<box>, metrics http://{server.EndPoint}/metrics");
+        stdout.Flush();
+        using var stopped = new ManualResetEventSlim();
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stopped.Set(); });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stopped.Set(); });
+        var exit = Cli.Ok;
+        // The loop survives every broker failure by itself; if it ends otherwise, the view is dead: stop non-zero.
+        loop.ContinueWith(_ => stopped.Set(), TaskScheduler.Default);
+        stopped.Wait();
+        if (loop.IsCompleted && !stop.IsCancellationRequested)
+        {
+            stderr.WriteLine($"gateway fleet: the broker loop stopped: {loop.Exception?.GetBaseException().Message ?? "ended"}");
+            exit = Cli.Failed;
+        }
+        stop.Cancel();
+        try
+        {
+            loop.Wait(TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+        }
+        server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        return exit;
+    }
+
+    private static (string Host, int Port) HostPort(string value, string option)
+    {
+        var colon = value.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(value[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+            throw new UsageException($"{option} '{value}' is not HOST:PORT with a port from 1 to 65535");
+        return (value[..colon].Trim('[', ']'), port);
+    }
+
+    private static IPEndPoint EndPoint(string value)
+    {
+        var (host, port) = HostPort(value, "--listen");
+        if (!IPAddress.TryParse(host, out var address))
+            throw new UsageException($"--listen '{value}': '{host}' is not an IP address");
+        return new IPEndPoint(address, port);
+    }
+}

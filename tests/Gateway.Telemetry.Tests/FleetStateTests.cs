@@ -1,0 +1,175 @@
+using System.Text;
+using Gateway.Telemetry;
+using Gateway.Telemetry.Fleet;
+using Microsoft.Extensions.Time.Testing;
+using Xunit;
+
+namespace Gateway.Telemetry.Tests;
+
+/// <summary>The fleet state model (issue #21) over the payloads as boxes send them, and over hostile ones.</summary>
+public sealed class FleetStateTests
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 2, 8, 0, 0, TimeSpan.Zero));
+
+    private FleetState State(FleetOptions? options = null) => new(options ?? new FleetOptions { HealthInterval = TimeSpan.FromSeconds(5) }, _time);
+
+    private string Health(string box, int deadLetters = 0, long oldest = 10, long? disk = 50_000_000_000, double? temp = 45, string link = "connected") =>
+        $$"""
+        {"schema":1,"boxId":"{{box}}","time":"{{_time.GetUtcNow():O}}","version":"1.0","uptimeSeconds":100,
+         "device":{"profile":"fpd","link":"{{link}}","lastAcquired":null,"acquired":3,"failures":0,"problem":null},
+         "spool":{"entries":2,"bytes":2048},
+         "destinations":[{"name":"pacs","pending":2,"oldestSeconds":{{oldest}},"deadLetters":{{deadLetters}},"lastSuccess":null,"failures":1,"awaitingCommitment":0,"oldestAwaitingCommitmentSeconds":null}],
+         "diskFreeBytes":{{(disk is null ? "null" : disk.ToString())}},"memoryBytes":1000,"cpuTemperatureC":{{(temp is null ? "null" : temp.Value.ToString(System.Globalization.CultureInfo.InvariantCulture))}},"eventsDropped":0,"mpps":null}
+        """;
+
+    private string Status(string box, string state) => $$"""{"schema":1,"boxId":"{{box}}","state":"{{state}}","time":"{{_time.GetUtcNow():O}}"}""";
+
+    private static byte[] U(string s) => Encoding.UTF8.GetBytes(s);
+
+    [Fact]
+    public void A_box_is_built_from_its_status_health_and_events()
+    {
+        var state = State();
+        Assert.Null(state.Apply("gateway/box-1/status", U(Status("box-1", "online")), retained: true));
+        Assert.Null(state.Apply("gateway/box-1/health", U(Health("box-1")), retained: true));
+        Assert.Null(state.Apply("gateway/box-1/events", U("""{"schema":1,"boxId":"box-1","time":"2026-12-02T08:00:00Z","kind":"sent","detail":"1.2.3","destination":"pacs"}"""), retained: false));
+        var box = Assert.Single(state.Snapshot(withEvents: true));
+        Assert.True(box.Online);
+        Assert.Equal("1.0", box.Health!.Version);
+        Assert.Equal(2, box.Health.Destinations[0].Pending);
+        Assert.Equal("sent", Assert.Single(box.RecentEvents).Kind);
+    }
+
+    [Theory]
+    [InlineData("gateway/box-1/health", "{", FleetDropReason.Json)]
+    [InlineData("gateway/box-1/health", "[1,2,3]", FleetDropReason.Json)]
+    [InlineData("gateway/box-1/health", "{\"schema\":\"one\"}", FleetDropReason.Json)]
+    [InlineData("gateway/box-1/status", "{\"schema\":2,\"boxId\":\"box-1\",\"state\":\"online\",\"time\":\"2026-12-02T08:00:00Z\"}", FleetDropReason.Schema)]
+    [InlineData("gateway/box-1/status", "{\"schema\":1,\"boxId\":\"box-2\",\"state\":\"online\",\"time\":\"2026-12-02T08:00:00Z\"}", FleetDropReason.BoxMismatch)]
+    [InlineData("gateway/box-1/status", "{\"schema\":1,\"boxId\":\"box-1\",\"state\":\"<script>\",\"time\":\"2026-12-02T08:00:00Z\"}", FleetDropReason.Invalid)]
+    [InlineData("gateway/box-1/status", "{\"schema\":1,\"boxId\":\"box-1\",\"time\":\"2026-12-02T08:00:00Z\"}", FleetDropReason.Invalid)]
+    [InlineData("gateway/box-1/events", "{\"schema\":1,\"boxId\":\"box-1\",\"time\":\"2026-12-02T08:00:00Z\",\"kind\":\"a\\u0007b\",\"detail\":\"\"}", FleetDropReason.Invalid)]
+    [InlineData("gateway/box-1/events", "{\"schema\":1,\"boxId\":\"box-1\",\"time\":\"2026-12-02T08:00:00Z\",\"kind\":\"sent\"}", FleetDropReason.Invalid)]
+    [InlineData("gateway/box 1/status", "{}", FleetDropReason.BoxId)]
+    [InlineData("gateway/fleet/status", "{}", FleetDropReason.BoxId)]
+    [InlineData("gateway/../status", "{}", FleetDropReason.BoxId)]
+    [InlineData("gateway/box-1/other", "{}", FleetDropReason.Topic)]
+    [InlineData("gateway/box-1/status/x", "{}", FleetDropReason.Topic)]
+    [InlineData("other/box-1/status", "{}", FleetDropReason.Topic)]
+    [InlineData("gateway", "{}", FleetDropReason.Topic)]
+    public void A_hostile_message_is_counted_and_dropped_and_changes_nothing(string topic, string payload, FleetDropReason reason)
+    {
+        var state = State();
+        state.Apply("gateway/box-1/status", U(Status("box-1", "online")), retained: false);
+        var before = state.Snapshot().Single();
+        Assert.Equal(reason, state.Apply(topic, U(payload), retained: false));
+        Assert.Equal(1, state.Dropped(reason));
+        Assert.Equal(before.Online, state.Snapshot().Single().Online);
+        Assert.Single(state.Snapshot());
+    }
+
+    [Fact]
+    public void Negative_counts_too_many_destinations_and_duplicate_destinations_are_refused()
+    {
+        var state = State(new FleetOptions { MaxDestinations = 2 });
+        Assert.Equal(FleetDropReason.Invalid, state.Apply("gateway/b/health", U(Health("b").Replace("\"pending\":2", "\"pending\":-2", StringComparison.Ordinal)), false));
+        Assert.Equal(FleetDropReason.Invalid, state.Apply("gateway/b/health", U(Health("b", temp: double.MaxValue)), false));
+        var three = Health("b").Replace("\"destinations\":[{", "\"destinations\":[{\"name\":\"x\",\"pending\":0,\"oldestSeconds\":null,\"deadLetters\":0,\"lastSuccess\":null,\"failures\":0},{\"name\":\"y\",\"pending\":0,\"oldestSeconds\":null,\"deadLetters\":0,\"lastSuccess\":null,\"failures\":0},{", StringComparison.Ordinal);
+        Assert.Equal(FleetDropReason.Invalid, state.Apply("gateway/b/health", U(three), false));
+        var twice = Health("b").Replace("\"destinations\":[{", "\"destinations\":[{\"name\":\"pacs\",\"pending\":0,\"oldestSeconds\":null,\"deadLetters\":0,\"lastSuccess\":null,\"failures\":0},{", StringComparison.Ordinal);
+        Assert.Equal(FleetDropReason.Invalid, state.Apply("gateway/b/health", U(twice), false));
+        Assert.Equal(0, state.BoxCount);
+    }
+
+    [Fact]
+    public void Deep_nesting_and_oversized_payloads_are_dropped_unread()
+    {
+        var state = State(new FleetOptions { MaxPayloadBytes = 4096 });
+        var deep = "{\"schema\":1,\"x\":" + new string('[', 2100) + new string(']', 2100) + "}";
+        Assert.Equal(FleetDropReason.Size, state.Apply("gateway/b/health", U(deep), false));
+        var nested = "{\"schema\":1,\"x\":" + new string('[', 1000) + new string(']', 1000) + "}";
+        Assert.Equal(FleetDropReason.Json, state.Apply("gateway/b/health", U(nested), false));
+        Assert.Equal(FleetDropReason.Json, state.Apply("gateway/b/health", [0xff, 0xfe, 0x00, 0x7b], false));
+        Assert.Equal(0, state.BoxCount);
+    }
+
+    [Fact]
+    public void Boxes_and_events_are_bounded()
+    {
+        var state = State(new FleetOptions { MaxBoxes = 3, EventsPerBox = 4 });
+        for (var i = 0; i < 5; i++)
+            state.Apply($"gateway/b{i}/status", U(Status($"b{i}", "online")), false);
+        Assert.Equal(3, state.BoxCount);
+        Assert.Equal(2, state.Dropped(FleetDropReason.TooManyBoxes));
+        for (var i = 0; i < 10; i++)
+            state.Apply("gateway/b0/events", U($$"""{"schema":1,"boxId":"b0","time":"2026-12-02T08:00:00Z","kind":"sent","detail":"n{{i}}"}"""), false);
+        var events = state.Box("b0")!.RecentEvents;
+        Assert.Equal(["n9", "n8", "n7", "n6"], events.Select(e => e.Detail));
+    }
+
+    [Fact]
+    public void A_box_that_falls_silent_is_offline_and_its_alarm_is_raised_then_cleared()
+    {
+        var state = State(new FleetOptions { HealthInterval = TimeSpan.FromSeconds(5), Alarms = new FleetAlarmThresholds { Offline = TimeSpan.FromMinutes(1) } });
+        state.Apply("gateway/b/status", U(Status("b", "online")), false);
+        state.Apply("gateway/b/health", U(Health("b")), false);
+        Assert.Empty(state.EvaluateAlarms());
+        _time.Advance(TimeSpan.FromSeconds(16));
+        Assert.False(state.Box("b")!.Online);
+        Assert.True(state.Box("b")!.Silent);
+        Assert.Empty(state.EvaluateAlarms());
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var raised = Assert.Single(state.EvaluateAlarms());
+        Assert.Equal(FleetAlarm.Offline, Assert.Single(raised.Alarms).Kind);
+        Assert.Empty(state.EvaluateAlarms());
+        state.Apply("gateway/b/health", U(Health("b")), false);
+        var cleared = Assert.Single(state.EvaluateAlarms());
+        Assert.Empty(cleared.Alarms);
+    }
+
+    [Fact]
+    public void The_will_makes_a_box_offline_at_once_and_the_alarm_after_the_threshold()
+    {
+        var state = State(new FleetOptions { Alarms = new FleetAlarmThresholds { Offline = TimeSpan.FromMinutes(2) } });
+        state.Apply("gateway/b/status", U(Status("b", "online")), false);
+        state.Apply("gateway/b/status", U(Status("b", "offline")), false);
+        Assert.False(state.Box("b")!.Online);
+        Assert.False(state.Box("b")!.Silent);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Empty(state.EvaluateAlarms());
+        _time.Advance(TimeSpan.FromMinutes(1.5));
+        Assert.Equal(FleetAlarm.Offline, Assert.Single(Assert.Single(state.EvaluateAlarms()).Alarms).Kind);
+    }
+
+    [Fact]
+    public void Health_alarms_follow_their_thresholds()
+    {
+        var state = State(new FleetOptions
+        {
+            Alarms = new FleetAlarmThresholds
+            {
+                SpoolOldest = TimeSpan.FromMinutes(10), DiskFreeBelowBytes = 1_000_000, TemperatureAboveC = 70, DeviceDisconnected = TimeSpan.FromMinutes(1),
+            },
+        });
+        state.Apply("gateway/b/status", U(Status("b", "online")), false);
+        state.Apply("gateway/b/health", U(Health("b", deadLetters: 1, oldest: 601, disk: 999_999, temp: 70.5, link: "disconnected")), false);
+        Assert.Equal([FleetAlarm.SpoolOldest, FleetAlarm.DeadLetters, FleetAlarm.DiskLow, FleetAlarm.TemperatureHigh],
+            Assert.Single(state.EvaluateAlarms()).Alarms.Select(a => a.Kind));
+        _time.Advance(TimeSpan.FromSeconds(61));
+        state.Apply("gateway/b/health", U(Health("b", deadLetters: 1, oldest: 661, disk: 999_999, temp: 70.5, link: "disconnected")), false);
+        var all = Assert.Single(state.EvaluateAlarms()).Alarms;
+        Assert.Contains(all, a => a.Kind == FleetAlarm.DeviceDisconnected);
+        Assert.Equal(_time.GetUtcNow() - TimeSpan.FromSeconds(61), all.Single(a => a.Kind == FleetAlarm.SpoolOldest).Since);
+        state.Apply("gateway/b/health", U(Health("b")), false);
+        Assert.Empty(Assert.Single(state.EvaluateAlarms()).Alarms);
+    }
+
+    [Fact]
+    public void A_retained_status_with_a_future_time_is_clamped_to_now()
+    {
+        var state = State(new FleetOptions { Alarms = new FleetAlarmThresholds { Offline = TimeSpan.FromMinutes(1) } });
+        var future = $$"""{"schema":1,"boxId":"b","state":"offline","time":"2030-01-01T00:00:00Z"}""";
+        state.Apply("gateway/b/status", U(future), retained: true);
+        Assert.Equal(_time.GetUtcNow(), state.Box("b")!.Since);
+    }
+}
