@@ -57,8 +57,12 @@ public sealed class VideoFootSwitchTests : IDisposable
 
         // A press of 0.2 s: a still only.
         gpio.Drive(17, PinValue.Low);
+        await Until(() => video.Pressed, TimeSpan.FromSeconds(10), () => "the press was not seen");
         await Task.Delay(200);
         gpio.Drive(17, PinValue.High);
+        // Pressed again before the release settled (30 ms debounce, on timers a busy machine delays) would be one
+        // long press — a bounce — so the next press waits until the release was seen, as a foot takes longer than that.
+        await Until(() => !video.Pressed, TimeSpan.FromSeconds(10), () => "the release was not seen");
         await Until(() => session.Acquired == 1, TimeSpan.FromSeconds(30), () => $"the still ({session.Failures} failures, {video.LastError})");
         Assert.Equal(1, video.Stills);
         Assert.NotNull(video.LastStillLatency);

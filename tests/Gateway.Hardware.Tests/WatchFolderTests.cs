@@ -57,6 +57,18 @@ public sealed class WatchFolderTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_source.DoneDir, "exam.pgm")));
     }
 
+    /// <summary>Files ready at the same look are imported in the order of their names, not the directory's order.</summary>
+    [Fact]
+    public void Files_ready_together_are_imported_in_the_order_of_their_names()
+    {
+        foreach (var (name, width) in new[] { ("IMG0003.pgm", 30), ("IMG0001.pgm", 10), ("IMG0004.pgm", 40), ("IMG0002.pgm", 20) })
+            File.WriteAllBytes(_temp.File(name), Pgm(width, 5));
+        _source.Poll();
+        _time.Advance(TimeSpan.FromSeconds(3));
+        _source.Poll();
+        Assert.Equal([10, 20, 30, 40], _sink.Imported.Select(i => i.Format.Columns));
+    }
+
     [Fact]
     public void A_corrupt_PNG_lands_in_failed_with_the_reason()
     {

@@ -62,6 +62,6 @@ public sealed class ConfigReadingTests
         var e = Assert.Throws<ProfileException>(() => ProfileLoader.Parse("""{ "schema": 1, "name": "", "serail": {} }""", "p.json"));
         Assert.Contains(e.Problems, p => p.StartsWith("serail: unknown key (known here:", StringComparison.Ordinal));
         Assert.Contains(e.Problems, p => p.StartsWith("name:", StringComparison.Ordinal));
-        Assert.Contains(e.Problems, p => p.StartsWith("serial, watchFolder:", StringComparison.Ordinal));
+        Assert.Contains(e.Problems, p => p.StartsWith("serial, watchFolder", StringComparison.Ordinal));
     }
 }

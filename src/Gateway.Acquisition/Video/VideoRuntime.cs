@@ -66,6 +66,16 @@ public sealed class VideoRuntime : IDisposable
     public long Clips { get; private set; }
     /// <summary>Pictures of the clip being recorded so far.</summary>
     public long RecordingFrames { get; private set; }
+
+    /// <summary>Whether the foot switch is held, as the debounced input last said (the page shows it; tests wait on it).</summary>
+    public bool Pressed
+    {
+        get
+        {
+            lock (_lock)
+                return _pressed;
+        }
+    }
     public VideoSourceSettings Source => _grabber.Settings;
 
     /// <summary>Raised when <see cref="State"/> changes (on the caller's thread).</summary>

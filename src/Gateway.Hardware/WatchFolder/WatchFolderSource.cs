@@ -90,7 +90,9 @@ public sealed class WatchFolderSource
         Directory.CreateDirectory(FailedDir);
         var now = _time.GetUtcNow();
         var present = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var path in Directory.EnumerateFiles(_settings.Path))
+        // Files ready at the same look are taken in the order of their names (ordinal), so that a console exporting
+        // IMG0001, IMG0002 … at once gets its Instance Numbers in that order, whatever order the directory lists them.
+        foreach (var path in Directory.EnumerateFiles(_settings.Path).Order(StringComparer.Ordinal))
         {
             var name = Path.GetFileName(path);
             if (name.StartsWith('.') || !Extensions.Contains(Path.GetExtension(name).ToLowerInvariant()))
