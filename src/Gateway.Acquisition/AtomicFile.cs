@@ -30,4 +30,60 @@ internal static class AtomicFile
                 File.Delete(tmp);
         }
     }
+
+    /// <summary>
+    /// Reads back a folder of files written by <see cref="Write"/>, each as untrusted input: <paramref name="parse"/>
+    /// gives the value, or null with the problem (null problem: the file vanished while being read — skipped quietly).
+    /// Every problem goes into <paramref name="problems"/> as "NAME: problem". With <paramref name="moveAside"/> (the
+    /// owner at start) a temporary file a crash left is deleted — its write never completed — and an unusable file is
+    /// moved to <c>unusable/</c> beside them, never deleted; otherwise both are only skipped. The values come sorted by
+    /// <paramref name="id"/> (ordinal).
+    /// </summary>
+    public static List<T> ReadAll<T>(string dir, Func<string, (T? Value, string? Problem)> parse, Func<T, string> id, List<string> problems, bool moveAside)
+        where T : class
+    {
+        var list = new List<T>();
+        foreach (var file in Directory.EnumerateFiles(dir))
+        {
+            var name = Path.GetFileName(file);
+            if (name.StartsWith('.'))
+            {
+                if (moveAside && name.EndsWith(".tmp", StringComparison.Ordinal))
+                    File.Delete(file);
+                continue;
+            }
+            T? value;
+            string? problem;
+            try
+            {
+                (value, problem) = parse(file);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                (value, problem) = (null, e.Message);
+            }
+            if (value is not null)
+            {
+                list.Add(value);
+                continue;
+            }
+            if (problem is null)
+                continue;
+            problems.Add($"{name}: {problem}");
+            if (!moveAside)
+                continue;
+            try
+            {
+                var aside = Path.Combine(dir, "unusable");
+                Directory.CreateDirectory(aside);
+                File.Move(file, Path.Combine(aside, name), overwrite: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                problems.Add($"{name}: could not be set aside ({e.Message}); it stays and is skipped");
+            }
+        }
+        list.Sort((a, b) => string.CompareOrdinal(id(a), id(b)));
+        return list;
+    }
 }

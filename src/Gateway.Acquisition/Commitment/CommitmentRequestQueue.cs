@@ -113,53 +113,10 @@ public sealed class CommitmentRequestQueue
     private void Write(CommitmentRequest r) =>
         AtomicFile.Write(PathOf(r.Id), file => JsonSerializer.Serialize(file, r, CommitmentRequestJson.Default.CommitmentRequest));
 
-    private static List<CommitmentRequest> ReadAll(string dir, List<string> problems, bool moveAside)
-    {
-        var list = new List<CommitmentRequest>();
-        foreach (var file in Directory.EnumerateFiles(dir))
-        {
-            var name = Path.GetFileName(file);
-            if (name.StartsWith('.'))
-            {
-                if (moveAside && name.EndsWith(".tmp", StringComparison.Ordinal))
-                    File.Delete(file); // a write that never completed: its N-ACTION was never answered success
-                continue;
-            }
-            string? problem;
-            CommitmentRequest? r;
-            try
-            {
-                r = Parse(file, out problem);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                r = null;
-                problem = e.Message;
-            }
-            if (r is not null)
-            {
-                list.Add(r);
-                continue;
-            }
-            if (problem is null)
-                continue; // vanished while being read (reported meanwhile)
-            problems.Add($"{name}: {problem}");
-            if (!moveAside)
-                continue;
-            try
-            {
-                var aside = Path.Combine(dir, "unusable");
-                Directory.CreateDirectory(aside);
-                File.Move(file, Path.Combine(aside, name), overwrite: true);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                problems.Add($"{name}: could not be set aside ({e.Message}); it stays and is skipped");
-            }
-        }
-        list.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
-        return list;
-    }
+    // A temporary file a crash left is a write that never completed (its N-ACTION was never answered success); an
+    // unusable file is set aside in unusable/ (AtomicFile.ReadAll).
+    private static List<CommitmentRequest> ReadAll(string dir, List<string> problems, bool moveAside) =>
+        AtomicFile.ReadAll(dir, file => (Parse(file, out var problem), problem), r => r.Id, problems, moveAside);
 
     internal static CommitmentRequest? Parse(string file, out string? problem)
     {

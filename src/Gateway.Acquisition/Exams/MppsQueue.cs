@@ -197,53 +197,10 @@ public sealed class MppsQueue
         });
     }
 
-    private static List<MppsMessage> ReadAll(string dir, List<string> problems, bool moveAside)
-    {
-        var list = new List<MppsMessage>();
-        foreach (var file in Directory.EnumerateFiles(dir))
-        {
-            var name = Path.GetFileName(file);
-            if (name.StartsWith('.'))
-            {
-                if (moveAside && name.EndsWith(".tmp", StringComparison.Ordinal))
-                    File.Delete(file); // a write that never completed
-                continue;
-            }
-            string? problem;
-            MppsMessage? m = null;
-            try
-            {
-                m = Parse(file, out problem);
-            }
-            catch (IOException e)
-            {
-                problem = e.Message;
-            }
-            if (m is not null)
-            {
-                list.Add(m);
-                continue;
-            }
-            if (problem is null)
-                continue; // vanished while being read
-            problems.Add($"{name}: {problem}");
-            if (moveAside)
-            {
-                try
-                {
-                    var aside = Path.Combine(dir, "unusable");
-                    Directory.CreateDirectory(aside);
-                    File.Move(file, Path.Combine(aside, name), overwrite: true);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    problems.Add($"{name}: could not be set aside ({e.Message}); it stays and is skipped");
-                }
-            }
-        }
-        list.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
-        return list;
-    }
+    // A temporary file a crash left is a write that never completed; an unusable file is set aside in unusable/
+    // (AtomicFile.ReadAll).
+    private static List<MppsMessage> ReadAll(string dir, List<string> problems, bool moveAside) =>
+        AtomicFile.ReadAll(dir, file => (Parse(file, out var problem), problem), r => r.Id, problems, moveAside);
 
     private static MppsMessage? Parse(string file, out string? problem)
     {
