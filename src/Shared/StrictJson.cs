@@ -27,13 +27,17 @@ internal static class StrictJson
 
     private static readonly JsonDocumentOptions DocumentOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
-    /// <summary>Reads <typeparamref name="T"/>; null with <paramref name="problem"/> set (every problem, one per line) when the text is not one.</summary>
-    public static T? Read<T>(string json, out string? problem)
+    /// <summary>
+    /// As <see cref="Read{T}(string, out List{string})"/>, then the checks of the file's own rules (<paramref name="validate"/>)
+    /// on what was read — also when the only problems were unknown keys — so that every problem is named in one round.
+    /// </summary>
+    public static T? Read<T>(string json, Func<T, IEnumerable<string>> validate, out List<string> problems)
         where T : class
     {
-        var value = Read<T>(json, out List<string> problems);
-        problem = problems.Count == 0 ? null : string.Join("\n", problems);
-        return problems.Count == 0 ? value : null;
+        var value = Read<T>(json, out problems);
+        if (value is not null)
+            problems.AddRange(validate(value));
+        return value;
     }
 
     /// <summary>

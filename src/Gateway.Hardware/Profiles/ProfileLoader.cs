@@ -30,9 +30,7 @@ public static class ProfileLoader
     public static DeviceProfile Parse(string json, string source)
     {
         // Every problem at once: unknown keys and values of the wrong kind, and what Validate finds when only keys were wrong.
-        var profile = StrictJson.Read<DeviceProfile>(json, out List<string> problems);
-        if (profile is not null)
-            problems.AddRange(Validate(profile));
+        var profile = StrictJson.Read<DeviceProfile>(json, Validate, out var problems);
         if (problems.Count > 0)
             throw new ProfileException(source, problems);
         return profile!;

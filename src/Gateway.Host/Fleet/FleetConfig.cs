@@ -22,10 +22,7 @@ public sealed record FleetConfig
     {
         var text = File.ReadAllText(path);
         // Every problem at once: unknown keys and wrong kinds, then the checks of the rest when only keys were wrong.
-        var config = Gateway.Shared.StrictJson.Read<FleetConfig>(text, out List<string> found);
-        if (config is not null)
-            found.AddRange(config.Validate());
-        problems = found;
+        var config = Gateway.Shared.StrictJson.Read<FleetConfig>(text, c => c.Validate(), out problems);
         return config ?? new FleetConfig();
     }
 
