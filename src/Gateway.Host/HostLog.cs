@@ -26,7 +26,7 @@ internal static partial class HostLog
     [LoggerMessage(3008, LogLevel.Error, "Configuration change refused, the running configuration stays: {Problems}")]
     public static partial void ConfigRejected(ILogger logger, string problems);
 
-    [LoggerMessage(3009, LogLevel.Warning, "Configuration changed: {Sections} take effect at the next restart")]
+    [LoggerMessage(3009, LogLevel.Warning, "Configuration changed; not applied until the next restart (the running values stay, said again at every reload until then): {Sections}")]
     public static partial void RestartNeeded(ILogger logger, string sections);
 
     [LoggerMessage(3010, LogLevel.Error, "The web page cannot start: {Reason}; the gateway goes on without it")]

@@ -27,6 +27,9 @@ internal static class ExamCommand
         var argument = expected == 2 ? args.Positional[1] : null;
         if (action == "reasons")
         {
+            // The list is the standard's, not the box's: --config and --spool are accepted (as for the other actions) and unused.
+            _ = args.Option("spool");
+            _ = args.Option("config");
             args.RejectUnknown();
             foreach (var r in DiscontinuationReasons.All)
                 stdout.WriteLine($"{r.Code}  {r.Meaning}");
