@@ -21,14 +21,10 @@ namespace Gateway.Testing;
 /// <param name="WillsLast">Freeze → the last of those wills at the centre.</param>
 /// <param name="SurvivorsStillUp">Other boxes still shown up at the end.</param>
 /// <param name="AlarmSeries">gateway_fleet_alarm samples in the steady state (6 kinds per box).</param>
-/// <param name="CpuPercentWithoutScrapes">The view's CPU in the first half of the steady state, nobody scraping.</param>
-/// <param name="ScrapeMedianMs">Median time of one GET /metrics in the second half.</param>
-/// <param name="ScrapeChars">Size of the /metrics text.</param>
 /// <param name="Overflowed">The exporter folded series into otel_metric_overflow (its cardinality limit was hit).</param>
 public sealed record FleetLoadResult(int Boxes, TimeSpan AllShownAfter, double BoxesSeries, int BoxesWithSeries, double CpuPercentOfOneCore, long RssBytes,
     long HwmBytes, TimeSpan Steady, long MessagesPublished, int Victims, int OfflineShown, TimeSpan? OfflineFirst, TimeSpan? OfflineLast, int WillsSeen,
-    TimeSpan? WillsLast, int SurvivorsStillUp, string Diagnostics, int AlarmSeries = 0, bool Overflowed = false, double CpuPercentWithoutScrapes = 0,
-    double ScrapeMedianMs = 0, int ScrapeChars = 0);
+    TimeSpan? WillsLast, int SurvivorsStillUp, string Diagnostics, int AlarmSeries = 0, bool Overflowed = false);
 
 /// <summary>
 /// Issue #21's load scenario: <c>boxes</c> simulated boxes (<see cref="FleetSimulator"/>, health every
@@ -40,9 +36,7 @@ public sealed record FleetLoadResult(int Boxes, TimeSpan AllShownAfter, double B
 /// </summary>
 public static class FleetLoad
 {
-    /// <param name="maxBoxes">The view's limits.maxBoxes (null: its default, 5,000).</param>
-    public static async Task<FleetLoadResult> Run(int boxes, int victims, TimeSpan healthInterval, TimeSpan keepAlive, TimeSpan steady, Action<string>? progress = null,
-        int? maxBoxes = null)
+    public static async Task<FleetLoadResult> Run(int boxes, int victims, TimeSpan healthInterval, TimeSpan keepAlive, TimeSpan steady, Action<string>? progress = null)
     {
         var say = progress ?? (_ => { });
         var ids = Enumerable.Range(0, boxes).Select(i => string.Create(CultureInfo.InvariantCulture, $"sim-{i:D4}")).ToList();
@@ -50,10 +44,9 @@ public static class FleetLoad
         using var dir = new TempDirectory("fleet-load");
         using var brokers = new FleetBrokers(ids, []);
         using var relay = new SocatRelay(brokers.Site.Port);
-        var limits = maxBoxes is { } max ? ", \"limits\": { \"maxBoxes\": " + max.ToString(CultureInfo.InvariantCulture) + " }" : "";
         var config = dir.File("fleet.json");
         File.WriteAllText(config, string.Create(CultureInfo.InvariantCulture,
-            $$"""{ "healthIntervalSeconds": {{(int)healthInterval.TotalSeconds}}, "alarms": { "offlineMinutes": 0.1 }{{limits}} }"""));
+            $$"""{ "healthIntervalSeconds": {{(int)healthInterval.TotalSeconds}}, "alarms": { "offlineMinutes": 0.1 } }"""));
         var listen = FreePort.Get();
         using var fleet = new PeerProcess(GatewayExecutable.Path,
             ["fleet", "--broker", $"localhost:{brokers.Central.Port}", "--tls-ca", brokers.Certificates.CaFile, "--user", FleetBrokers.FleetUser,
@@ -76,26 +69,15 @@ public static class FleetLoad
             return Failed(boxes, victims, allShownAfter, $"not every box was shown: {WithSeries(PrometheusText.Get(listen), ids)} of {boxes}\nfleet: {Tail(fleet.Output)}\nsite: {Tail(brokers.Site.Output)}\ncentral: {Tail(brokers.Central.Output)}");
         say($"every box shown after {allShownAfter.TotalSeconds:F1} s; steady state for {steady.TotalSeconds:F0} s");
 
-        // Steady state: the view's CPU over a wall-clock window without scrapes (the messages alone), then with a
-        // scrape every 5 s as a Prometheus would (the figure reported), and how long a scrape takes.
-        var quiet0 = CpuTicks(fleet.Id);
-        var quietWall = Stopwatch.StartNew();
-        await Task.Delay(steady / 2).ConfigureAwait(false);
-        var quietPercent = (CpuTicks(fleet.Id) - quiet0) / 100.0 / quietWall.Elapsed.TotalSeconds * 100;
+        // Steady state: the view's CPU over a wall-clock window, with a scrape every 5 s as a Prometheus would.
         var cpu0 = CpuTicks(fleet.Id);
         var wall = Stopwatch.StartNew();
-        var scrapes = new List<double>();
         while (wall.Elapsed < steady)
         {
             await Task.Delay(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-            var one = Stopwatch.StartNew();
             PrometheusText.Get(listen);
-            scrapes.Add(one.Elapsed.TotalMilliseconds);
         }
         var cpuPercent = (CpuTicks(fleet.Id) - cpu0) / 100.0 / wall.Elapsed.TotalSeconds * 100;
-        scrapes.Sort();
-        var scrapeMedian = scrapes.Count == 0 ? 0 : scrapes[scrapes.Count / 2];
-        say($"without scrapes: {quietPercent:F1} % of a core; scrape median {scrapeMedian:F0} ms");
         var (rss, hwm) = Memory(fleet.Id);
         var text = PrometheusText.Get(listen);
         var boxesSeries = PrometheusText.Samples(text).FirstOrDefault(s => s.Name == "gateway_fleet_boxes").Value;
@@ -127,8 +109,7 @@ public static class FleetLoad
             victims, down.Count, down.Count > 0 ? down.Values.Min() : null, down.Count == victims ? down.Values.Max() : null,
             willTimes.Count, willTimes.Count > 0 ? willTimes.Values.Max() - cutAt : null, survivorsUp,
             $"fleet: {Tail(fleet.Output)}\nsite: {Tail(brokers.Site.Output)}",
-            PrometheusText.Samples(text).Count(x => x.Name == "gateway_fleet_alarm"), text.Contains("otel_metric_overflow", StringComparison.Ordinal),
-            quietPercent, scrapeMedian, text.Length);
+            PrometheusText.Samples(text).Count(x => x.Name == "gateway_fleet_alarm"), text.Contains("otel_metric_overflow", StringComparison.Ordinal));
     }
 
     private static FleetLoadResult Failed(int boxes, int victims, TimeSpan after, string why) =>
