@@ -173,6 +173,7 @@ public static partial class ConfigValidator
             if (web.IdleMinutes is < 1 or > 1440)
                 p.Add($"web.idleMinutes: {web.IdleMinutes} is not between 1 and 1440");
         }
+        ValidateMetrics(c, p);
         if (c.Display is { } display)
             p.AddRange(display.Validate("display"));
         if (c.Exam is { } exam)

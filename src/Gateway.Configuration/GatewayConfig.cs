@@ -16,6 +16,8 @@ public sealed record GatewayConfig
     public DeviceConfig? Device { get; init; }
     public MqttConfig? Mqtt { get; init; }
     public WebConfig Web { get; init; } = new();
+    /// <summary>The box's own /metrics (issue #21); none or not enabled: not served.</summary>
+    public MetricsConfig? Metrics { get; init; }
     /// <summary>An optional I²C front panel display (hardware/README.md, "Front panel"); none: no display.</summary>
     public Gateway.Hardware.Display.DisplayConfig? Display { get; init; }
     /// <summary>Patient and study for the next acquisitions until the technician (web page) or the worklist says otherwise: DICOM keywords → values.</summary>

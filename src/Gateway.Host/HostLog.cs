@@ -76,4 +76,10 @@ internal static partial class HostLog
 
     [LoggerMessage(3041, LogLevel.Warning, "Destination {Destination} no longer asks for storage commitment: {Count} object(s) it stored and that awaited its commitment count as delivered")]
     public static partial void CommitmentTurnedOff(ILogger logger, string destination, int count);
+
+    [LoggerMessage(3043, LogLevel.Error, "The box's /metrics could not start on {Address}: {Reason}; the box goes on without it")]
+    public static partial void MetricsFailed(ILogger logger, string address, string reason);
+
+    [LoggerMessage(3044, LogLevel.Information, "The box's /metrics is served on http://{Address}/metrics to {Allow}")]
+    public static partial void MetricsServing(ILogger logger, string address, string allow);
 }

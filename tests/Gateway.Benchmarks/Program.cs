@@ -1,7 +1,9 @@
 using BenchmarkDotNet.Running;
 using Gateway.Benchmarks;
 
-// Usage: scripts/bench.sh dicom|network|wrap|spool|writes|e2e|service|acquisition|commitment|codecs|worklist|video [--quick]
+// Usage: scripts/bench.sh dicom|network|wrap|spool|writes|e2e|service|acquisition|commitment|codecs|worklist|video|fleet [--quick]
+//   service [--metrics]: --metrics measures only the installed box without and with its own /metrics (issue #21).
+//   fleet [--boxes N]: 1,000 simulated boxes through a TLS-bridged pair of mosquitto into `gateway fleet` (issue #21).
 //   commitment [--wait-only]: the price of commitment into Orthanc, then the modality's wait for our report (SCP side).
 //   codecs [--in-process] [--jpeg-baseline]: --jpeg-baseline runs only the JPEG baseline part (against tjbench).
 //   dicom: in-process BenchmarkDotNet figures, then `gateway` vs dcmtk side by side on the same files.
@@ -51,6 +53,10 @@ switch (suite)
         foreach (var row in WriteAmplification.Run(quick))
             Console.WriteLine(row);
         return 0;
+    case "fleet":
+        foreach (var row in FleetBenchmarks.Run(args))
+            Console.WriteLine(row);
+        return 0;
     case "e2e":
         foreach (var row in E2eBenchmarks.Run(quick))
             Console.WriteLine(row);
@@ -98,7 +104,7 @@ switch (suite)
     case "service":
         Console.WriteLine("| measure | value |");
         Console.WriteLine("|---|---|");
-        foreach (var row in ServiceBenchmarks.Run())
+        foreach (var row in ServiceBenchmarks.Run(args.Contains("--metrics")))
             Console.WriteLine(row);
         return 0;
     default:

@@ -20,18 +20,26 @@ public static class ServiceBenchmarks
         return (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)) / 100.0;
     }
 
-    public static IReadOnlyList<string> Run()
+    /// <param name="metricsOnly">`service --metrics`: only the box as installed without and with its own /metrics (issue #21).</param>
+    public static IReadOnlyList<string> Run(bool metricsOnly = false)
     {
+        if (metricsOnly)
+        {
+            var pair = new List<string>(Measure(web: true, endToEnd: false));
+            pair.AddRange(Measure(web: true, endToEnd: false, metrics: true));
+            return pair;
+        }
         // The box without its page first (the same service, `web.enabled` false), then as installed, with it.
         var rows = new List<string>(Measure(web: false, endToEnd: false));
         rows.AddRange(Measure(web: true, endToEnd: true));
         return rows;
     }
 
-    private static List<string> Measure(bool web, bool endToEnd)
+    private static List<string> Measure(bool web, bool endToEnd, bool metrics = false)
     {
         var rows = new List<string>();
-        var label = web ? "with the web page" : "without the web page";
+        var label = (web ? "with the web page" : "without the web page") + (metrics ? " and /metrics on (scraped every 5 s)" : "");
+        var metricsPort = FreePort.Get();
         var dir = Path.Combine(BenchmarkFiles.Folder, "service");
         if (Directory.Exists(dir))
             Directory.Delete(dir, true);
@@ -50,6 +58,7 @@ public static class ServiceBenchmarks
           "destinations": [ { "name": "pacs", "aeTitle": "{{pacs.AeTitle}}", "host": "127.0.0.1", "port": {{pacs.Port}} } ],
           "device": { "profile": "{{profile}}", "serialPort": "{{cable.GatewayEnd}}", "gpio": false },
           "mqtt": { "host": "127.0.0.1", "port": {{broker.Port}}, "healthIntervalSeconds": 30 },
+          "metrics": { "enabled": {{(metrics ? "true" : "false")}}, "port": {{metricsPort}} },
           "web": { "enabled": {{(web ? "true" : "false")}}, "port": {{webPort}}, "httpRedirectPort": 0, "bind": "127.0.0.1", "stateDirectory": "{{Path.Combine(dir, "web")}}" } }
         """);
         var notifyPath = Path.Combine(dir, "notify.sock");
@@ -69,7 +78,13 @@ public static class ServiceBenchmarks
 
         Thread.Sleep(2000);
         var cpu0 = CpuSeconds(gateway.Id);
-        Thread.Sleep(10_000);
+        for (var i = 0; i < 2; i++)
+        {
+            // A Prometheus scraping the box every 5 s through the idle window.
+            if (metrics)
+                PrometheusText.Get(metricsPort);
+            Thread.Sleep(5_000);
+        }
         var cpu1 = CpuSeconds(gateway.Id);
         rows.Add(string.Create(CultureInfo.InvariantCulture, $"| idle RSS after 12 s, {label} | {Proc(gateway.Id, "VmRSS:") / 1024} MB |"));
         rows.Add(string.Create(CultureInfo.InvariantCulture, $"| idle CPU over 10 s, {label} | {(cpu1 - cpu0) / 10 * 100:F2} % of one core |"));

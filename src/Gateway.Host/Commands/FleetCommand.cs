@@ -70,7 +70,7 @@ internal static class FleetCommand
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Information));
         var state = new FleetState(config.ToOptions());
         using var metrics = new FleetMetrics(state);
-        var web = new FleetWebOptions { Listen = listen, MetricsAllow = [.. config.MetricsAllow.Select(IPNetwork.Parse)] };
+        var web = new FleetWebOptions { Listen = listen, MetricsAllow = [.. config.MetricsAllow.Select(IPNetwork.Parse)], MaxBoxes = config.Limits.MaxBoxes };
         FleetWebServer server;
         try
         {

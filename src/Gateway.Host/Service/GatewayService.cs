@@ -115,6 +115,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
                 StartTelemetry();
                 return Task.CompletedTask;
             }, StopTelemetryAsync, log),
+            new("metrics", _ => StartMetricsAsync(), StopMetricsAsync, log),
             new("worklist", _ =>
             {
                 StartWorklist();
@@ -240,7 +241,8 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
             $"{_config.Destinations.Count} destination(s){(_scp is null ? "" : $", storage SCP {_config.LocalScp!.AeTitle} on port {_scp.Port}")}" +
             $"{(_device is null ? "" : $", device {_device.Profile.Name}{(_device.Profile.Serial is { } sp ? $" on {sp.Device}" : "")}{(_device.Profile.WatchFolder is { } wf ? $" watching {wf.Path}" : "")}")}" +
             $"{(_config.Mqtt is { } m ? $", MQTT {m.Host}:{m.Port} topics {m.TopicPrefix}/{_config.Box.Id}/#" : "")}" +
-            $"{(_web is null ? "" : $", web page https port {_web.Port}")}");
+            $"{(_web is null ? "" : $", web page https port {_web.Port}")}" +
+            $"{(MetricsEndPoint is { } me ? $", metrics http://{me}/metrics" : "")}");
         stdout.Flush();
     }
 
@@ -823,6 +825,8 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         }
         if (old.Box.UidRoot != next.Box.UidRoot)
             restart.Add("box.uidRoot");
+        if (Json(old.Metrics) != Json(next.Metrics))
+            restart.Add("metrics");
         if (Json(old.Display) != Json(next.Display))
             restart.Add("display");
         if (applied.Count > 0)

@@ -9,4 +9,7 @@ public sealed record FleetWebOptions
 
     /// <summary>Networks whose addresses may read /metrics; loopback by default.</summary>
     public IReadOnlyList<IPNetwork> MetricsAllow { get; init; } = [IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("::1/128")];
+
+    /// <summary>The view's limits.maxBoxes: how many series the exporter keeps per instrument (FleetMetrics.SeriesLimit).</summary>
+    public int MaxBoxes { get; init; } = 5000;
 }

@@ -35,6 +35,7 @@ public sealed class FleetWebServer : IAsyncDisposable
         var meters = OpenTelemetry.Sdk.CreateMeterProviderBuilder()
             .ConfigureResource(r => r.AddService("gateway-fleet"))
             .AddMeter(FleetMetrics.MeterName)
+            .AddView(i => i.Meter.Name == FleetMetrics.MeterName ? new MetricStreamConfiguration { CardinalityLimit = FleetMetrics.SeriesLimit(i.Name, options.MaxBoxes) } : null)
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0)
             .Build();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
