@@ -149,7 +149,8 @@ public sealed class StoredFilePDataTests
             return true;
         });
         var association = await DicomClient.OpenAsync(Options(port), Contexts);
-        var store = association.StoreAsync(path);
+        // On a thread of its own: the data set is written with blocking sends, which wait here for the paused peer.
+        var store = Task.Run(() => association.StoreAsync(path));
         await firstData.Task.WaitAsync(TimeSpan.FromSeconds(20));
         await Task.Delay(200); // the sender fills the socket buffers and blocks
         using (var cut = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
