@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs a benchmark suite side by side with dcmtk: `scripts/bench.sh dicom [--quick]`; `scripts/bench.sh soak [STEPS] [SEED]` runs the
-# integrity invariant test with a long fault schedule.
+# integrity invariant test with a long fault schedule. `scripts/bench.sh network --large [--rounds N]` runs only the
+# bulk transfers (5 × 200 MB, one 1 GiB object) against storescu, N alternating rounds (default 5), medians.
 # Our side is what deploy/publish.sh ships (the native `gateway`, the ReadyToRun `gateway-service`), not a debug build.
 set -euo pipefail
 cd "$(dirname "$0")/.."

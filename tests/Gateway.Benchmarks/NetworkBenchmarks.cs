@@ -149,17 +149,29 @@ public static class NetworkBenchmarks
         return all.Values.Select(runs => runs.OrderBy(r => r.Seconds).ElementAt(runs.Count / 2));
     }
 
-    public static IReadOnlyList<Run> RunAll(bool quick)
+    /// <param name="quick">Fewer objects, one round.</param>
+    /// <param name="largeOnly">Only the 200 MB and 1 GiB objects into the TCP_NODELAY=1 storescp (`--large`), with
+    /// <paramref name="largeRounds"/> alternating rounds (`--rounds N`, default 5): the bulk-transfer figures alone.</param>
+    public static IReadOnlyList<Run> RunAll(bool quick, bool largeOnly = false, int largeRounds = 5)
     {
-        var small = Folder("net-33k", quick ? 500 : 2000, 128, 128, 1);        // 32 KiB pixel data, ~33 KB files
-        var medium = Folder("net-525k", quick ? 500 : 2000, 512, 512, 1);      // 512 KiB pixel data, ~525 KB files
         var large = Folder("net-200m", quick ? 2 : 5, 1024, 1024, 100);        // 200 MB multi-frame
         var huge = Folder("net-1g", 1, 1024, 1024, 512);                       // 1 GiB multi-frame
-        var rounds = quick ? 1 : 3;
         var runs = new List<Run>();
+        const string Fast = "storescp, TCP_NODELAY=1";
+        if (largeOnly)
+        {
+            Console.Error.WriteLine($"files ready: {Bytes(large) >> 20} + {Bytes(huge) >> 20} MiB; {largeRounds} rounds");
+            using var scp = new DcmtkStoreScp(tcpNoDelay: true, extraArgs: ["--ignore"]);
+            (string, int?)[] senders = [("gateway send", null), ("gateway-service send", null), ("storescu", null)];
+            runs.AddRange(Compare("200 MB objects", Fast, scp, large, largeRounds, senders));
+            runs.AddRange(Compare("one 1 GiB object", Fast, scp, huge, largeRounds, senders));
+            return runs;
+        }
+        var small = Folder("net-33k", quick ? 500 : 2000, 128, 128, 1);        // 32 KiB pixel data, ~33 KB files
+        var medium = Folder("net-525k", quick ? 500 : 2000, 512, 512, 1);      // 512 KiB pixel data, ~525 KB files
+        var rounds = quick ? 1 : 3;
         Console.Error.WriteLine($"files ready: {Bytes(small) >> 20} + {Bytes(medium) >> 20} + {Bytes(large) >> 20} + {Bytes(huge) >> 20} MiB");
 
-        const string Fast = "storescp, TCP_NODELAY=1";
         using (var fast = new DcmtkStoreScp(tcpNoDelay: true, extraArgs: ["--ignore"]))
         {
             (string, int?)[] all = [("gateway send", null), ("gateway-service send", null), ("storescu", null), ("dcmsend", null)];

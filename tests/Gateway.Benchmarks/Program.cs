@@ -7,7 +7,8 @@ using Gateway.Benchmarks;
 //   commitment [--wait-only]: the price of commitment into Orthanc, then the modality's wait for our report (SCP side).
 //   codecs [--in-process] [--jpeg-baseline]: --jpeg-baseline runs only the JPEG baseline part (against tjbench).
 //   dicom: in-process BenchmarkDotNet figures, then `gateway` vs dcmtk side by side on the same files.
-//   network: `gateway send` vs storescu and dcmsend into one storescp (with and without TCP_NODELAY=1).
+//   network [--large [--rounds N]]: `gateway send` vs storescu and dcmsend into one storescp (with and without
+//     TCP_NODELAY=1); --large: only the 200 MB and 1 GiB objects, N alternating rounds (default 5), medians.
 var suite = args.FirstOrDefault() ?? "dicom";
 var quick = args.Contains("--quick");
 switch (suite)
@@ -30,7 +31,9 @@ switch (suite)
             Console.WriteLine(r.Markdown());
         return 0;
     case "network":
-        var runs = NetworkBenchmarks.RunAll(quick);
+        var roundsAt = Array.IndexOf(args, "--rounds");
+        var runs = NetworkBenchmarks.RunAll(quick, args.Contains("--large"),
+            roundsAt > 0 && roundsAt + 1 < args.Length ? int.Parse(args[roundsAt + 1], System.Globalization.CultureInfo.InvariantCulture) : 5);
         Console.WriteLine();
         Console.WriteLine("| objects | sender | receiver | count | time | objects/s | MB/s | peak RSS |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|");
