@@ -1,23 +1,29 @@
+using System.Security.Cryptography;
 using System.Text;
 
 namespace Gateway.Dicom.Network;
 
 /// <summary>
 /// One object arriving in a C-STORE: written to a temporary file as its fragments arrive (Part 10 header first, then
-/// the data set bytes exactly as received), then fsync'd, checked, and renamed into place under a name we generate.
-/// A write failure (disk full) is remembered, the rest of the data is drained, and the SCU gets "out of resources".
+/// the data set bytes exactly as received, hashed with SHA-256 as they are written), then fsync'd, checked, and renamed
+/// into place under a name we generate — or, without <see cref="DicomServerOptions.SyncReceived"/>, checked and handed
+/// on under its temporary name for the receiver to make durable. A write failure (disk full) is remembered, the rest of
+/// the data is drained, and the SCU gets "out of resources".
 /// </summary>
 internal sealed class IncomingObject : Stream
 {
     private readonly FileStream? _file;
     private readonly string _tempPath;
     private readonly string _directory;
+    private readonly bool _sync;
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private long _length;
     private int _discarded;
 
-    public IncomingObject(string directory, string sopClass, string sopInstance, string transferSyntax, string callingAE)
+    public IncomingObject(string directory, string sopClass, string sopInstance, string transferSyntax, string callingAE, bool sync = true)
     {
         _directory = directory;
+        _sync = sync;
         SopClass = sopClass;
         SopInstance = sopInstance;
         TransferSyntax = transferSyntax;
@@ -45,8 +51,6 @@ internal sealed class IncomingObject : Stream
 
     private void WritePart10Header(Stream s)
     {
-        s.Write(new byte[128]);
-        s.Write("DICM"u8);
         // Received UIDs are written as they came (lenient): they are the object's identity, not a path.
         static DicomElement Uid(DicomTag tag, string value) => new(tag, DicomVR.UI, DicomBuffer.From(Encoding.ASCII.GetBytes(value)));
         var meta = new DicomDataset()
@@ -63,9 +67,14 @@ internal sealed class IncomingObject : Stream
         var body = new MemoryStream();
         new DicomWriter(body, true).WriteDataset(meta);
         var groupLength = new DicomDataset().Set(DicomTags.FileMetaInformationGroupLength, (double)body.Length);
-        new DicomWriter(s, true).WriteDataset(groupLength, skipGroupLengths: false);
+        var header = new MemoryStream();
+        header.Write(new byte[128]);
+        header.Write("DICM"u8);
+        new DicomWriter(header, true).WriteDataset(groupLength, skipGroupLengths: false);
         body.Position = 0;
-        body.CopyTo(s);
+        body.CopyTo(header);
+        s.Write(header.GetBuffer().AsSpan(0, (int)header.Length));
+        _hash.AppendData(header.GetBuffer(), 0, (int)header.Length);
     }
 
     /// <summary>Written on the association's reader thread, as fragments arrive (blocking writes, see <see cref="Association"/>).</summary>
@@ -76,6 +85,7 @@ internal sealed class IncomingObject : Stream
         try
         {
             _file.Write(buffer);
+            _hash.AppendData(buffer);
             _length += buffer.Length;
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
@@ -94,14 +104,22 @@ internal sealed class IncomingObject : Stream
         }
         try
         {
-            _file.Flush(flushToDisk: true);
+            _file.Flush(flushToDisk: _sync);
             _file.Dispose();
             // Check that what arrived is a readable data set before saying "stored".
             DicomFile.Open(_tempPath);
+            var sha = Convert.ToHexStringLower(_hash.GetHashAndReset());
+            _hash.Dispose();
+            if (!_sync)
+            {
+                // Handed on as written: the receiver owns the file now (it makes it durable, or removes it).
+                Interlocked.Exchange(ref _discarded, 1);
+                return new ReceivedObject(_tempPath, SopClass, SopInstance, TransferSyntax, CallingAE, _length) { Sha256 = sha };
+            }
             var final = System.IO.Path.Combine(_directory, Guid.NewGuid().ToString("N") + ".dcm");
             File.Move(_tempPath, final);
             Gateway.Shared.DirectoryFsync.Flush(_directory);
-            return new ReceivedObject(final, SopClass, SopInstance, TransferSyntax, CallingAE, _length);
+            return new ReceivedObject(final, SopClass, SopInstance, TransferSyntax, CallingAE, _length) { Sha256 = sha };
         }
         catch (DicomFormatException e)
         {
@@ -123,6 +141,7 @@ internal sealed class IncomingObject : Stream
         try
         {
             _file?.Dispose();
+            _hash.Dispose();
             File.Delete(_tempPath);
         }
         catch (IOException)

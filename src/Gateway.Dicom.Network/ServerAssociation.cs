@@ -122,7 +122,7 @@ internal sealed class ServerAssociation(DicomServerOptions options, ILogger logg
     private Stream? OpenStoreSink(DimseMessage message)
     {
         _incoming = new IncomingObject(options.OutputDirectory, message.Command.AffectedSopClassUid, message.Command.AffectedSopInstanceUid,
-            _transferSyntax[message.ContextId], _callingAE);
+            _transferSyntax[message.ContextId], _callingAE, options.SyncReceived);
         return _incoming;
     }
 

@@ -15,7 +15,11 @@ namespace Gateway.Spool;
 /// <item><c>quarantine/</c>: entries found corrupt, with a reason file; never sent.</item>
 /// </list>
 /// Every write is: write to <c>tmp/</c>, fsync the file, rename into place, fsync the directory — so after a crash at
-/// any point a file is either complete in place or absent, and recovery restores a consistent spool. Thread-safe.
+/// any point a file is either complete in place or absent, and recovery restores a consistent spool. The fsyncs of
+/// concurrent enqueues and state changes are shared (<see cref="GroupCommit"/>, issue #22); deletions of delivered
+/// entries are made durable together within <see cref="SpoolOptions.DeletionWindow"/>. Thread-safe: the in-memory
+/// index has one lock, held for no I/O; an entry's file changes are serialised by a lock of its own (one of
+/// <see cref="Stripes"/>), so the workers of different destinations never wait on each other's fsyncs.
 /// </summary>
 public sealed class DurableSpool
 {
@@ -24,6 +28,11 @@ public sealed class DurableSpool
     private readonly TimeProvider _time;
     private readonly SortedDictionary<string, SpoolEntry> _entries = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
+    private const int Stripes = 64;
+    private readonly Lock[] _entryLocks = [.. Enumerable.Range(0, Stripes).Select(_ => new Lock())];
+    private readonly GroupCommit _commit;
+    private readonly Lock _deletionGate = new();
+    private ITimer? _deletionFlush;
     private readonly HashSet<string> _held = new(StringComparer.Ordinal);
     private long _usedBytes;
     private long _sequence;
@@ -41,7 +50,17 @@ public sealed class DurableSpool
             _fs.CreateDirectory(d);
         if (options.RecordOutcomesOf is not null)
             Outcomes = new OutcomeLedger(Path.Combine(options.Directory, "outcomes"), options.OutcomeRetention, _time);
+        _commit = new GroupCommit(_fs, options.BatchWindow);
     }
+
+    /// <summary>Group commits run so far (enqueues, state changes and deletions that shared their fsyncs count once).</summary>
+    public long Batches => _commit.Batches;
+
+    /// <summary>Units waiting for the group commit under way (tests: a batch is being filled).</summary>
+    internal int QueuedCommits => _commit.Queued;
+
+    /// <summary>The lock that serialises the file changes of entry <paramref name="id"/>; taken before <c>_lock</c>, never after.</summary>
+    private Lock EntryLock(string id) => _entryLocks[(int)((uint)StringComparer.Ordinal.GetHashCode(id) % Stripes)];
 
     /// <summary>What became of entries that left the spool (<see cref="SpoolOptions.RecordOutcomesOf"/>), or null when none is kept.</summary>
     public OutcomeLedger? Outcomes { get; }
@@ -261,9 +280,11 @@ public sealed class DurableSpool
         var tmpPayload = Path.Combine(TempDir, id + ".dcm");
         string sha;
         long size;
-        // 1. payload → tmp, fsync
-        using (var target = _fs.Create(tmpPayload))
+        // 1. payload → tmp (made durable by the commit, together with the state and with other callers' files)
+        var preparing = _commit.Preparing();
+        try
         {
+            using var target = _fs.Create(tmpPayload);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var buffer = new byte[1 << 20];
             size = 0;
@@ -274,8 +295,16 @@ public sealed class DurableSpool
                 target.Write(buffer, 0, n);
                 size += n;
             }
-            _fs.FlushToDisk(target);
             sha = Convert.ToHexStringLower(hash.GetHashAndReset());
+        }
+        catch
+        {
+            TryDelete(tmpPayload);
+            throw;
+        }
+        finally
+        {
+            preparing.Dispose();
         }
         return Commit(id, now, size, sha, info, destinations, tmpPayload);
     }
@@ -288,10 +317,12 @@ public sealed class DurableSpool
     }
 
     /// <summary>
-    /// Takes a file that is already durable (written and fsync'd by its producer, e.g. the storage SCP) into the spool
-    /// by renaming it, instead of copying it and syncing it again. It must be on the spool's file system. The entry is
-    /// committed exactly as in <see cref="Enqueue(Stream, long, SpoolObjectInfo, IReadOnlyList{string})"/>: a crash
-    /// before the state rename leaves an orphan payload that recovery removes (the producer was not yet told "stored").
+    /// Takes a file its producer wrote (the storage SCP, acquisition) into the spool by renaming it, instead of copying
+    /// it. It must be on the spool's file system; it need not be durable yet: the commit fsyncs it before it is renamed
+    /// (with the state, in one group commit), so a producer that leaves that to the spool saves its own fsync, rename
+    /// and directory fsync (issue #22). The entry is committed exactly as in
+    /// <see cref="Enqueue(Stream, long, SpoolObjectInfo, IReadOnlyList{string})"/>: a crash before the state rename
+    /// leaves an orphan payload that recovery removes (the producer was not yet told "stored").
     /// </summary>
     public SpoolEntry EnqueueByMove(string durableFile, SpoolObjectInfo info, IReadOnlyList<string> destinations) =>
         EnqueueByMove(durableFile, info, destinations, held: false);
@@ -303,15 +334,23 @@ public sealed class DurableSpool
     /// Issue #17: the exam record notes the instance after its commit and before it may leave the spool, so a crash in
     /// between finds the entry still here (docs/conformance.md "MPPS SCU", the crash-window argument).
     /// </summary>
-    public SpoolEntry EnqueueByMove(string durableFile, SpoolObjectInfo info, IReadOnlyList<string> destinations, bool held)
+    /// <param name="sha256">The file's SHA-256 (lower-case hex) when the producer computed it as it wrote the bytes
+    /// (the storage SCP does): the file is then not read again. Null: the spool reads and hashes it.</param>
+    public SpoolEntry EnqueueByMove(string durableFile, SpoolObjectInfo info, IReadOnlyList<string> destinations, bool held, string? sha256 = null)
     {
         if (destinations.Count == 0)
             throw new ArgumentException("an object must be routed to at least one destination", nameof(destinations));
         var size = _fs.Length(durableFile);
         CheckRoom(size);
         string sha;
-        using (var source = _fs.OpenRead(durableFile))
+        if (sha256 is { Length: 64 } && sha256.All(char.IsAsciiHexDigitLower))
+            sha = sha256;
+        else
+        {
+            using var preparing = _commit.Preparing();
+            using var source = _fs.OpenRead(durableFile);
             sha = Convert.ToHexStringLower(SHA256.HashData(source));
+        }
         var now = _time.GetUtcNow();
         return Commit(NewId(now), now, size, sha, info, destinations, durableFile, held);
     }
@@ -334,8 +373,9 @@ public sealed class DurableSpool
     }
 
     /// <summary>
-    /// The end of every enqueue, given a durable payload file: state → tmp and fsync, payload into place, then the
-    /// state (the commit point), each rename made durable by a directory fsync; then the entry becomes visible.
+    /// The end of every enqueue, given a written payload file: state → tmp; then, in one group commit with whatever
+    /// else is being committed, both files fsync'd, the payload renamed into place, then the state (the commit point),
+    /// and both directories fsync'd; then the entry becomes visible and the caller may acknowledge the object.
     /// </summary>
     private SpoolEntry Commit(string id, DateTimeOffset now, long size, string sha, SpoolObjectInfo info, IReadOnlyList<string> destinations, string payload, bool held = false)
     {
@@ -345,10 +385,8 @@ public sealed class DurableSpool
         try
         {
             WriteJson(tmpState, entry);
-            _fs.Move(payload, PayloadPath(id));
-            _fs.FlushDirectory(ObjectsDir);
-            _fs.Move(tmpState, StatePath(id));
-            _fs.FlushDirectory(StateDir);
+            _commit.Commit(new GroupCommit.Unit([payload, tmpState],
+                [(payload, PayloadPath(id)), (tmpState, StatePath(id))], [ObjectsDir, StateDir]));
         }
         catch
         {
@@ -393,8 +431,8 @@ public sealed class DurableSpool
     }
 
     /// <summary>
-    /// Writes <paramref name="entry"/> to a temporary file and makes it durable; when that fails (disk full, I/O error)
-    /// the temporary file is removed before the exception goes on, so a failed write leaves nothing half-written.
+    /// Writes <paramref name="entry"/> to a temporary file (made durable by the group commit that renames it); when that
+    /// fails (disk full, I/O error) the temporary file is removed before the exception goes on.
     /// </summary>
     private void WriteJson(string tmpPath, SpoolEntry entry)
     {
@@ -403,7 +441,6 @@ public sealed class DurableSpool
             using var s = _fs.Create(tmpPath);
             JsonSerializer.Serialize(s, entry, SpoolJson.Default.SpoolEntry);
             s.Flush();
-            _fs.FlushToDisk(s);
         }
         catch
         {
@@ -412,21 +449,24 @@ public sealed class DurableSpool
         }
     }
 
-    /// <summary>Replaces an entry's state durably: write, fsync, rename, fsync directory. Throws <see cref="IOException"/>; the old state then stays.</summary>
+    /// <summary>
+    /// Replaces an entry's state durably: write, then in a group commit fsync, rename, fsync directory. Throws
+    /// <see cref="IOException"/>; the old state then stays (or, when only the directory fsync failed, the new one is
+    /// in place but perhaps not durable: either is a state the entry had). The caller holds the entry's lock.
+    /// </summary>
     private void WriteState(SpoolEntry entry)
     {
         var tmp = Path.Combine(TempDir, entry.Id + "." + Guid.NewGuid().ToString("N")[..8] + ".json");
         WriteJson(tmp, entry);
         try
         {
-            _fs.Move(tmp, StatePath(entry.Id));
+            _commit.Commit(new GroupCommit.Unit([tmp], [(tmp, StatePath(entry.Id))], [StateDir]));
         }
         catch
         {
             TryDelete(tmp);
             throw;
         }
-        _fs.FlushDirectory(StateDir);
     }
 
     private void TryDelete(string path)
@@ -501,17 +541,19 @@ public sealed class DurableSpool
     public bool MarkDone(string id, string destination, Func<Delivery, bool>? when = null)
     {
         SpoolEntry? finished = null;
-        lock (_lock)
+        lock (EntryLock(id))
         {
-            if (when is not null && (!_entries.TryGetValue(id, out var current) || !current.Deliveries.TryGetValue(destination, out var now) || !when(now)))
-                return false;
-            if (_entries.TryGetValue(id, out var entry) && entry.Deliveries.TryGetValue(destination, out var d)
-                && _options.KeepDelivered <= TimeSpan.Zero
-                && entry.Deliveries.All(kv => kv.Key == destination || kv.Value.State == DeliveryState.Done))
+            lock (_lock)
             {
-                finished = entry.With(destination, d with { State = DeliveryState.Done, Attempts = d.Attempts + 1, LastError = null });
-                Remove(finished, ObjectOutcome.Delivered);
+                if (when is not null && (!_entries.TryGetValue(id, out var current) || !current.Deliveries.TryGetValue(destination, out var now) || !when(now)))
+                    return false;
+                if (_entries.TryGetValue(id, out var entry) && entry.Deliveries.TryGetValue(destination, out var d)
+                    && _options.KeepDelivered <= TimeSpan.Zero
+                    && entry.Deliveries.All(kv => kv.Key == destination || kv.Value.State == DeliveryState.Done))
+                    finished = entry.With(destination, d with { State = DeliveryState.Done, Attempts = d.Attempts + 1, LastError = null });
             }
+            if (finished is not null)
+                Remove(finished, ObjectOutcome.Delivered);
         }
         if (finished is not null)
         {
@@ -666,10 +708,10 @@ public sealed class DurableSpool
         var removed = 0;
         foreach (var e in Entries.Where(e => (id is null || e.Id == id) && e.IsFinished && e.HasDeadLetters))
         {
-            lock (_lock)
+            lock (EntryLock(e.Id))
             {
                 // Looked at again under the lock: a retry from the page or the command line may have just put it back.
-                if (_entries.GetValueOrDefault(e.Id) is not { IsFinished: true, HasDeadLetters: true } current)
+                if (Find(e.Id) is not { IsFinished: true, HasDeadLetters: true } current)
                     continue;
                 Remove(current, ObjectOutcome.Dead);
                 removed++;
@@ -683,19 +725,25 @@ public sealed class DurableSpool
     private bool Update(string id, string destination, Func<Delivery, Delivery> change, SpoolEvent? evt, Func<Delivery, bool>? when = null)
     {
         SpoolEntry updated;
-        lock (_lock)
+        // The entry's own lock around its file change (other entries' changes, other destinations' workers, go on and
+        // share the fsyncs); the index's lock only to read and to publish, never around I/O.
+        lock (EntryLock(id))
         {
-            if (!_entries.TryGetValue(id, out var entry) || !entry.Deliveries.TryGetValue(destination, out var d))
+            lock (_lock)
             {
-                if (when is not null)
+                if (!_entries.TryGetValue(id, out var entry) || !entry.Deliveries.TryGetValue(destination, out var d))
+                {
+                    if (when is not null)
+                        return false;
+                    throw new KeyNotFoundException($"spool entry {id} has no delivery to {destination}");
+                }
+                if (when is not null && !when(d))
                     return false;
-                throw new KeyNotFoundException($"spool entry {id} has no delivery to {destination}");
+                updated = entry.With(destination, change(d));
             }
-            if (when is not null && !when(d))
-                return false;
-            updated = entry.With(destination, change(d));
             WriteState(updated);
-            _entries[id] = updated;
+            lock (_lock)
+                _entries[id] = updated;
         }
         if (evt is not null)
             Raise(evt);
@@ -718,7 +766,12 @@ public sealed class DurableSpool
                 continue;
             try
             {
-                Remove(e, ObjectOutcome.Delivered);
+                lock (EntryLock(e.Id))
+                {
+                    if (Find(e.Id) is not { IsFinished: true, HasDeadLetters: false } current)
+                        continue; // retried or removed meanwhile
+                    Remove(current, ObjectOutcome.Delivered);
+                }
             }
             catch (IOException)
             {
@@ -729,23 +782,64 @@ public sealed class DurableSpool
     }
 
     /// <summary>
-    /// Deletes an entry. When its outcome is recorded (<see cref="SpoolOptions.RecordOutcomesOf"/>) that record is made
-    /// durable first, so the object is always in the spool or in the ledger; a record that cannot be written throws
-    /// <see cref="IOException"/> and the entry stays.
+    /// Deletes an entry (the caller holds its lock). When its outcome is recorded (<see cref="SpoolOptions.RecordOutcomesOf"/>)
+    /// that record is made durable first, so the object is always in the spool or in the ledger; a record that cannot
+    /// be written throws <see cref="IOException"/> and the entry stays. The deletion itself is made durable with
+    /// others' within <see cref="SpoolOptions.DeletionWindow"/> (<see cref="FlushDeletions"/>): until then a power loss
+    /// may bring the entry back, whole, and it is sent again.
     /// </summary>
     private void Remove(SpoolEntry e, ObjectOutcome outcome)
     {
+        if (Outcomes is { } ledger && _options.RecordOutcomesOf!(e))
+            ledger.Append(OutcomeOf(e, outcome, null));
+        // State first: a payload without state is an orphan that recovery removes; never the other way round. Both are
+        // metadata changes the journal (ext4, XFS) keeps in order, so no fsync is needed between them.
+        _fs.Delete(StatePath(e.Id));
+        _fs.Delete(PayloadPath(e.Id));
         lock (_lock)
         {
-            if (Outcomes is { } ledger && _options.RecordOutcomesOf!(e))
-                ledger.Append(OutcomeOf(e, outcome, null));
-            // State first: a payload without state is an orphan that recovery removes; never the other way round.
-            _fs.Delete(StatePath(e.Id));
-            _fs.FlushDirectory(StateDir);
-            _fs.Delete(PayloadPath(e.Id));
             if (_entries.Remove(e.Id))
                 _usedBytes -= e.Size;
+            _held.Remove(e.Id);
         }
+        ScheduleDeletionFlush();
+    }
+
+    private void ScheduleDeletionFlush()
+    {
+        lock (_deletionGate)
+        {
+            if (_deletionFlush is not null)
+                return;
+            _deletionFlush = _time.CreateTimer(_ => FlushDeletionsInBackground(), null, _options.DeletionWindow, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void FlushDeletionsInBackground()
+    {
+        try
+        {
+            FlushDeletions();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A stalled or failing disk: the deletions are not yet durable (a crash would resend those objects); try again.
+            ScheduleDeletionFlush();
+        }
+    }
+
+    /// <summary>
+    /// Makes the deletions of delivered entries so far durable (fsync of <c>state/</c> and <c>objects/</c>, shared with
+    /// any group commit under way). Runs by itself within <see cref="SpoolOptions.DeletionWindow"/> of a deletion.
+    /// </summary>
+    public void FlushDeletions()
+    {
+        lock (_deletionGate)
+        {
+            _deletionFlush?.Dispose();
+            _deletionFlush = null;
+        }
+        _commit.Commit(new GroupCommit.Unit([], [], [StateDir, ObjectsDir]));
     }
 
     /// <summary>Sets an entry aside with its reason (a payload found damaged or missing on its way out): it is never sent.</summary>
@@ -771,12 +865,15 @@ public sealed class DurableSpool
 
     private void QuarantineEntry(SpoolEntry entry, string reason)
     {
-        lock (_lock)
+        lock (EntryLock(entry.Id))
         {
             TryRecord(entry, ObjectOutcome.Lost, reason);
             Quarantine(entry.Id, reason);
-            if (_entries.Remove(entry.Id))
-                _usedBytes -= entry.Size;
+            lock (_lock)
+            {
+                if (_entries.Remove(entry.Id))
+                    _usedBytes -= entry.Size;
+            }
         }
     }
 

@@ -15,6 +15,26 @@ public interface ISpoolFileSystem
     void Move(string source, string destination);
     /// <summary>Makes renames and deletions in <paramref name="directory"/> durable (fsync of the directory).</summary>
     void FlushDirectory(string directory);
+    /// <summary>
+    /// Makes the written bytes of every file in <paramref name="paths"/> durable (group commit, issue #22: each file is
+    /// fsync'd, after the write-back of all of them was started, so that one journal commit covers the batch).
+    /// </summary>
+    /// <remarks>By default each is opened and passed to <see cref="FlushToDisk"/>, one by one.</remarks>
+    void FlushFiles(IReadOnlyList<string> paths)
+    {
+        foreach (var p in paths)
+        {
+            using var s = new FileStream(p, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+            FlushToDisk(s);
+        }
+    }
+
+    /// <summary>Makes renames and deletions in every directory of <paramref name="directories"/> durable (by default <see cref="FlushDirectory"/> of each).</summary>
+    void FlushDirectories(IReadOnlyList<string> directories)
+    {
+        foreach (var d in directories)
+            FlushDirectory(d);
+    }
     void Delete(string path);
     bool Exists(string path);
     IEnumerable<string> List(string directory, string pattern);

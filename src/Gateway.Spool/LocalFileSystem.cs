@@ -17,4 +17,14 @@ public sealed class LocalFileSystem : ISpoolFileSystem
     public long AvailableBytes(string directory) => new DriveInfo(Path.GetFullPath(directory)).AvailableFreeSpace;
 
     public void FlushDirectory(string directory) => Gateway.Shared.DirectoryFsync.Flush(directory);
+
+    public void FlushFiles(IReadOnlyList<string> paths) => BatchFsync.FlushFiles(paths);
+
+    public void FlushDirectories(IReadOnlyList<string> directories)
+    {
+        // On ext4 the first fsync commits the journal transaction holding the renames of all of them; the others find
+        // their changes committed already and cost a cache flush at most.
+        foreach (var d in directories)
+            Gateway.Shared.DirectoryFsync.Flush(d);
+    }
 }

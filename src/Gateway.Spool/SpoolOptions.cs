@@ -19,6 +19,18 @@ public sealed record SpoolOptions
     public Func<SpoolEntry, bool>? RecordOutcomesOf { get; init; }
     /// <summary>How long an outcome is kept in the ledger.</summary>
     public TimeSpan OutcomeRetention { get; init; } = TimeSpan.FromDays(7);
+    /// <summary>
+    /// Group commit (issue #22): how long a batch waits for enqueues and state changes already under way (their files
+    /// being written) so that one pair of fsyncs covers them all. A lone caller never waits; zero turns the waiting off
+    /// (batches then hold whatever arrived while the previous one ran).
+    /// </summary>
+    public TimeSpan BatchWindow { get; init; } = TimeSpan.FromMilliseconds(2);
+    /// <summary>
+    /// Deletions of delivered entries are made durable together, at most this long after the first of them (issue #22).
+    /// A power loss within it may bring such entries back: they are sent again, byte for byte the same
+    /// (docs/conformance.md, "duplicates").
+    /// </summary>
+    public TimeSpan DeletionWindow { get; init; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>The spool cannot take a new object (quota or free-space floor). Objects already spooled keep flowing.</summary>

@@ -335,6 +335,9 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
             // requester's), which is a destination's callingAeTitle: answered too, as the conformance statement says.
             AlsoCalled = called => _config.Destinations.Any(d => d.Commitment is not null && d.CallingAeTitle == called),
             OutputDirectory = _spool.IncomingDir,
+            // The spool makes the received file durable in the same group commit as its entry (issue #22), before the
+            // C-STORE response: the SCP's own fsync, rename and directory fsync would only repeat it.
+            SyncReceived = false,
             OnStored = (received, _) => ValueTask.FromResult(Enqueue(received)),
             // Storage Commitment reports from the archives we asked, on a new association, and the modalities'
             // requests to us (issue #18).
@@ -565,8 +568,9 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
             var routes = _forwarder.Route(info);
             if (routes.Count == 0)
                 return new DicomStatus(0xA700, "no destination takes this object (check the routing of the destinations)");
-            // The SCP already fsync'd the object into <spool>/incoming (same file system): the spool takes it by rename.
-            _spool.EnqueueByMove(received.Path, info, routes);
+            // The SCP wrote the object into <spool>/incoming (same file system), hashing it as it went: the spool takes it
+            // by rename and makes it durable with its entry; only then does the SCU hear "success".
+            _spool.EnqueueByMove(received.Path, info, routes, held: false, sha256: received.Sha256);
             return DicomStatus.Success;
         }
         catch (SpoolFullException e)

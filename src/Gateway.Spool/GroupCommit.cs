@@ -1,0 +1,142 @@
+namespace Gateway.Spool;
+
+/// <summary>
+/// Group commit (issue #22): the spool's durable steps of several callers made durable together. A caller hands in
+/// one <see cref="Unit"/> — files it wrote (not yet synced), renames that put them in place, and the directories
+/// those renames change — and blocks until a batch holding its unit has run all three phases:
+/// <list type="number">
+/// <item>every file of the batch is made durable (<see cref="ISpoolFileSystem.FlushFiles"/>: on ext4 one journal
+/// commit for all of them);</item>
+/// <item>the renames of every unit, in order (for an enqueue: the payload into <c>objects/</c>, then the state into
+/// <c>state/</c>, the commit point);</item>
+/// <item>every directory touched is made durable (<see cref="ISpoolFileSystem.FlushDirectories"/>: one more
+/// commit).</item>
+/// </list>
+/// Nothing is renamed before its bytes are durable, so a crash at any point leaves every unit either absent (its
+/// temporary files, which recovery removes) or complete. A lone caller is not delayed: the first to arrive leads at
+/// once, and whoever arrives while a batch is running joins the next one. <see cref="Window"/> is how long a leader
+/// waits for callers that have announced themselves (<see cref="Preparing"/>) but not yet handed in their unit.
+/// When a batch fails every unit in it gets the exception (each caller undoes its own, as after a lone failure).
+/// </summary>
+internal sealed class GroupCommit(ISpoolFileSystem fs, TimeSpan window)
+{
+    /// <summary>What one caller needs made durable.</summary>
+    public sealed class Unit(IReadOnlyList<string> files, IReadOnlyList<(string From, string To)> moves, IReadOnlyList<string> directories)
+    {
+        public IReadOnlyList<string> Files { get; } = files;
+        public IReadOnlyList<(string From, string To)> Moves { get; } = moves;
+        public IReadOnlyList<string> Directories { get; } = directories;
+        internal bool Done;
+        internal Exception? Failure;
+    }
+
+    private readonly object _gate = new();
+    private readonly List<Unit> _queue = [];
+    private bool _leading;
+    private int _preparing;
+
+    public TimeSpan Window { get; } = window;
+
+    /// <summary>Units handed in and not yet taken into a batch.</summary>
+    public int Queued
+    {
+        get
+        {
+            lock (_gate)
+                return _queue.Count;
+        }
+    }
+
+    /// <summary>Batches run so far (a benchmark's and a test's view of how much was coalesced).</summary>
+    public long Batches { get; private set; }
+
+    /// <summary>Announces a unit that is being prepared (its files written): a leader waits up to <see cref="Window"/> for it.</summary>
+    public Preparation Preparing()
+    {
+        lock (_gate)
+            _preparing++;
+        return new Preparation(this);
+    }
+
+    /// <summary>Ends a <see cref="Preparing"/> announcement (disposing it): the unit was handed in, or was abandoned.</summary>
+    public readonly struct Preparation(GroupCommit owner) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (owner._gate)
+            {
+                owner._preparing--;
+                Monitor.PulseAll(owner._gate);
+            }
+        }
+    }
+
+    /// <summary>Makes <paramref name="unit"/> durable with whatever else is waiting; returns when it is, throws when its batch failed.</summary>
+    public void Commit(Unit unit)
+    {
+        List<Unit> batch;
+        lock (_gate)
+        {
+            _queue.Add(unit);
+            while (true)
+            {
+                if (unit.Done)
+                {
+                    if (unit.Failure is { } f)
+                        throw f is IOException io ? new IOException(io.Message, io) : new IOException("the spool's batch commit failed: " + f.Message, f);
+                    return;
+                }
+                if (!_leading)
+                    break;
+                Monitor.Wait(_gate);
+            }
+            _leading = true;
+            if (Window > TimeSpan.Zero)
+            {
+                var until = Environment.TickCount64 + (long)Window.TotalMilliseconds;
+                // Others are writing their files: their units will be here within the window.
+                while (_preparing > 0 && Environment.TickCount64 is var now && now < until)
+                    Monitor.Wait(_gate, TimeSpan.FromMilliseconds(until - now));
+            }
+            batch = [.. _queue];
+            _queue.Clear();
+        }
+        Exception? failure = null;
+        try
+        {
+            Run(batch);
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+        lock (_gate)
+        {
+            foreach (var u in batch)
+            {
+                u.Failure = failure;
+                u.Done = true;
+            }
+            Batches++;
+            _leading = false;
+            Monitor.PulseAll(_gate);
+        }
+        if (failure is not null)
+            throw failure is IOException ? failure : new IOException("the spool's batch commit failed: " + failure.Message, failure);
+    }
+
+    private void Run(List<Unit> batch)
+    {
+        var files = batch.SelectMany(u => u.Files).ToList();
+        if (files.Count > 0)
+            fs.FlushFiles(files);
+        foreach (var u in batch)
+        {
+            foreach (var (from, to) in u.Moves)
+                fs.Move(from, to);
+        }
+        var directories = batch.SelectMany(u => u.Directories).Distinct(StringComparer.Ordinal).ToList();
+        if (directories.Count > 0)
+            fs.FlushDirectories(directories);
+    }
+}
