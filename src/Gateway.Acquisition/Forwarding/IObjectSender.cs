@@ -99,7 +99,15 @@ public sealed class DicomObjectSender(DicomClientOptions options, TranscodePolic
     private async Task<SendOutcome> TranscodeAndSendAsync(DicomClientAssociation association, string path, DicomTransferSyntax stored,
         DicomTransferSyntax target, string? sha256, Action progress, CancellationToken ct)
     {
-        var original = TranscodingSender.ReadVerified(path, sha256);
+        DicomFile original;
+        try
+        {
+            original = TranscodingSender.ReadVerified(path, sha256);
+        }
+        catch (NotSupportedException e)
+        {
+            return new SendOutcome(OutcomeKind.Permanent, $"not sent: the destination accepted only {target.Name}, and {e.Message}");
+        }
         progress();
         DicomFile transcoded;
         try
