@@ -115,7 +115,7 @@ public sealed class CompressedModalityTests
         var destination = $$"""{ "name": "pacs", "aeTitle": "{{pacs.AeTitle}}", "host": "127.0.0.1", "port": {{pacs.Port.ToString(CultureInfo.InvariantCulture)}}, "retryMinSeconds": 1, "retryMaxSeconds": 4 }""";
         using var gateway = new GatewayProcess(dir.Path, FreePort.Get(), destination);
         gateway.Start();
-        var send = ProcessRunner.Run(Peers.Require("storescu", "dcmtk"), ["-R", "-xv", "-aec", "GATEWAY", "127.0.0.1", gateway.ScpPort.ToString(CultureInfo.InvariantCulture), j2k], TimeSpan.FromMinutes(1));
+        var send = ProcessRunner.Run(Peers.Require("storescu", "dcmtk"), ["-R", "-xw", "-aec", "GATEWAY", "127.0.0.1", gateway.ScpPort.ToString(CultureInfo.InvariantCulture), j2k], TimeSpan.FromMinutes(1));
         Assert.True(send.ExitCode == 0, send.All);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (pacs.ReceivedFiles.Count == 0 && DateTime.UtcNow < deadline)
