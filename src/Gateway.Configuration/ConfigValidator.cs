@@ -116,6 +116,7 @@ public static partial class ConfigValidator
             Tls(p, $"{key}.tls", d.Tls);
             if (d.Commitment is { } commitment)
                 Commitment(p, $"{key}.commitment", commitment, d.AeTitle, c);
+            TransferSyntaxes(p, key, d);
         }
         if (c.Device is { } device)
         {
@@ -234,6 +235,30 @@ public static partial class ConfigValidator
                 Error = Output("error", gpio.Outputs.Error),
             },
         };
+    }
+
+    /// <summary>Issue #19: a destination's preference list names known syntaxes once each, and a lossy one only where allowed.</summary>
+    private static void TransferSyntaxes(List<string> p, string key, DestinationConfig d)
+    {
+        if (d.JpegQuality is < 1 or > 100)
+            p.Add($"{key}.jpegQuality: {d.JpegQuality} is not between 1 and 100");
+        if (d.JpegLsNear is < 0 or > 255)
+            p.Add($"{key}.jpegLsNear: {d.JpegLsNear} is not between 0 and 255");
+        if (d.TransferSyntaxes is not { } list)
+            return;
+        if (list.Count == 0)
+            p.Add($"{key}.transferSyntaxes: is empty (leave it out for explicit, implicit)");
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < list.Count; i++)
+        {
+            var name = list[i];
+            if (!Gateway.Dicom.Codecs.TransferSyntaxNames.TryParse(name, out var syntax))
+                p.Add($"{key}.transferSyntaxes[{i}]: '{(name is { Length: > 40 } ? name[..40] + "…" : name)}' is not one of {string.Join(", ", Gateway.Dicom.Codecs.TransferSyntaxNames.Names)}");
+            else if (!seen.Add(name!))
+                p.Add($"{key}.transferSyntaxes[{i}]: '{name}' is listed twice");
+            else if (!d.AllowLossy && Gateway.Dicom.Codecs.TransferSyntaxNames.IsLossy(syntax, d.JpegLsNear))
+                p.Add($"{key}.transferSyntaxes[{i}]: '{name}' is lossy; set {key}.allowLossy to true to let the forwarder make lossy copies for this destination (new SOP Instance UID, Lossy Image Compression 01)");
+        }
     }
 
     private static void Commitment(List<string> p, string key, CommitmentConfig m, string destinationAe, GatewayConfig c)

@@ -123,6 +123,18 @@ public sealed record DestinationConfig
     public double RetryMaxSeconds { get; init; } = 600;
     /// <summary>Storage Commitment (issue #18): absent — an object is forgotten once the destination stored it.</summary>
     public CommitmentConfig? Commitment { get; init; }
+    /// <summary>
+    /// Issue #19: the transfer syntaxes proposed after the stored one, most preferred first (explicit, implicit, rle,
+    /// jpeg-lossless, jpeg-ls, jpeg-ls-near, jpeg-baseline); the forwarder transcodes to the first the destination
+    /// accepted when it did not accept the stored one. Absent: explicit, implicit.
+    /// </summary>
+    public IReadOnlyList<string>? TransferSyntaxes { get; init; }
+    /// <summary>Whether a lossy syntax (jpeg-baseline; jpeg-ls-near with jpegLsNear above 0) may be listed and made on the way.</summary>
+    public bool AllowLossy { get; init; }
+    /// <summary>JPEG baseline quality of a transcode to jpeg-baseline (1 … 100).</summary>
+    public int JpegQuality { get; init; } = 90;
+    /// <summary>JPEG-LS NEAR of a transcode to jpeg-ls-near (0 … 255; 0 is lossless).</summary>
+    public int JpegLsNear { get; init; } = 2;
 }
 
 /// <summary>

@@ -105,7 +105,10 @@ internal sealed class ServerAssociation(DicomServerOptions options, ILogger logg
             }
             // The SCU's order of preference: for storage any syntax we can store (we keep the bytes as they come); for
             // the other services one we read and write (their data sets are parsed).
-            var ts = pc.TransferSyntaxes.FirstOrDefault(t => t != DicomUids.ExplicitVRBigEndian && (t is DicomUids.ImplicitVRLittleEndian or DicomUids.ExplicitVRLittleEndian or DicomUids.DeflatedExplicitVRLittleEndian
+            // Refused for storage too (docs/conformance.md "Transfer syntaxes and transcoding"): big endian is read, never
+            // written; MIME, XML and Papyrus 3 (all retired) do not carry a binary data set we parse.
+            var ts = pc.TransferSyntaxes.FirstOrDefault(t => t is not (DicomUids.ExplicitVRBigEndian or DicomUids.RFC2557MIMEEncapsulation or DicomUids.XMLEncoding or DicomUids.Papyrus3ImplicitVRLittleEndian)
+                && (t is DicomUids.ImplicitVRLittleEndian or DicomUids.ExplicitVRLittleEndian or DicomUids.DeflatedExplicitVRLittleEndian
                 || (!handled && DicomUid.Find(t) is { Type: "Transfer Syntax" })));
             if (ts is null)
             {

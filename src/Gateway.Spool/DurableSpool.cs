@@ -568,11 +568,14 @@ public sealed class DurableSpool
     /// Storage Commitment (issue #18): the destination stored the object but has not yet taken responsibility for it.
     /// The entry and its payload stay; commitment is to be asked for at once.
     /// </summary>
-    public void MarkAwaitingCommitment(string id, string destination) =>
+    /// <param name="sentSopInstanceUid">The SOP Instance UID the destination stored, when not the entry's (a lossy
+    /// transcode made a new instance): the one commitment is asked for and reported about.</param>
+    public void MarkAwaitingCommitment(string id, string destination, string? sentSopInstanceUid = null) =>
         Update(id, destination, d => d with
         {
             State = DeliveryState.AwaitingCommitment, Attempts = d.Attempts + 1, NextAttempt = _time.GetUtcNow(), LastError = null,
             Transaction = null, EarlierTransactions = null, CommitRequests = 0, Stored = d.Stored + 1,
+            SentSopInstanceUid = sentSopInstanceUid,
         }, new SpoolEvent(SpoolEvent.AwaitingCommitment, id, destination));
 
     /// <summary>
@@ -609,7 +612,7 @@ public sealed class DurableSpool
             foreach (var e in _entries.Values)
             {
                 if (e.Deliveries.TryGetValue(destination, out var d) && d.InTransaction(transaction))
-                    found.TryAdd(e.SopInstanceUid, e);
+                    found.TryAdd(d.SentSopInstanceUid ?? e.SopInstanceUid, e);
             }
             return found;
         }

@@ -25,8 +25,11 @@ public enum DeliveryState
 /// <see cref="SpoolEntryValidator.MaxEarlierTransactions"/>), so that a late report to one of them still counts.</param>
 /// <param name="CommitRequests">Storage Commitment: how often commitment was asked for since the object was last stored.</param>
 /// <param name="Stored">Storage Commitment: how often the destination stored the object (a failed commitment sends it again).</param>
+/// <param name="SentSopInstanceUid">Storage Commitment: the SOP Instance UID the destination stored when it differs from
+/// the entry's (a lossy transcode on the way makes a new instance, issue #19); null — the entry's own.</param>
 public sealed record Delivery(DeliveryState State, int Attempts, DateTimeOffset NextAttempt, string? LastError,
-    string? Transaction = null, IReadOnlyList<string>? EarlierTransactions = null, int CommitRequests = 0, int Stored = 0)
+    string? Transaction = null, IReadOnlyList<string>? EarlierTransactions = null, int CommitRequests = 0, int Stored = 0,
+    string? SentSopInstanceUid = null)
 {
     /// <summary>Whether a commitment report for <paramref name="transaction"/> speaks of this delivery.</summary>
     public bool InTransaction(string transaction) =>

@@ -67,6 +67,8 @@ public static partial class SpoolEntryValidator
                 return $"the delivery to '{LogText.Bounded(destination)}' names a commitment transaction '{LogText.Bounded(d.Transaction)}' that is not a UID";
             if (d.EarlierTransactions is { } earlier && (earlier.Count > MaxEarlierTransactions || earlier.Any(t => !IsUid(t))))
                 return $"the delivery to '{LogText.Bounded(destination)}' has earlier commitment transactions that are not UIDs or more than {MaxEarlierTransactions}";
+            if (d.SentSopInstanceUid is not null && !IsUid(d.SentSopInstanceUid))
+                return $"the delivery to '{LogText.Bounded(destination)}' names a sent SOP Instance UID '{LogText.Bounded(d.SentSopInstanceUid)}' that is not a UID";
             if (d.CommitRequests < 0 || d.CommitRequests > MaxAttempts || d.Stored < 0 || d.Stored > MaxAttempts)
                 return $"the delivery to '{LogText.Bounded(destination)}' has {d.CommitRequests} commitment requests and {d.Stored} stores";
             if (d.State is DeliveryState.Pending or DeliveryState.AwaitingCommitment && d.NextAttempt > now + MaxRetryDelay)

@@ -60,6 +60,10 @@ public sealed class ProfileValidationTests
     [InlineData("fpd-1417-usb", "output.examIdleSeconds", -1, "output.examIdleSeconds: -1 is not between 0 (none) and 86400")]
     [InlineData("fpd-1417-usb", "output.attributes.KVP", "loud", "output.attributes: KVP")]
     [InlineData("endoscope-footswitch", "output.photometric", "MONOCHROME1", "output.photometric: vl-endo does not allow MONOCHROME1 (sc, dx and dx-proc do)")]
+    [InlineData("fpd-1417-usb", "output.transferSyntax", "jpeg2000", "output.transferSyntax: 'jpeg2000' is not one of explicit, implicit, rle, jpeg-lossless, jpeg-ls, jpeg-ls-near, jpeg-baseline")]
+    [InlineData("fpd-1417-usb", "output.transferSyntax", "jpeg-baseline", "output.transferSyntax: jpeg-baseline holds 8-bit images only, and dx images from this device may have more bits")]
+    [InlineData("fpd-1417-usb", "output.jpegQuality", 0, "output.jpegQuality: 0 is not between 1 and 100")]
+    [InlineData("fpd-1417-usb", "output.jpegLsNear", 256, "output.jpegLsNear: 256 is not between 0 and 255")]
     [InlineData("fpd-1417-usb", "output.photometric", "MONOCHROME3", "output.photometric: 'MONOCHROME3' is not MONOCHROME2 or MONOCHROME1")]
     [InlineData("endoscope-footswitch", "frames.image.samples", 2, "frames.image.samples: 2 is not 1 (grey) or 3 (RGB)")]
     [InlineData("endoscope-footswitch", "frames.request", "CAP", "frames.request: 'CAP' is not hex")]
@@ -86,6 +90,14 @@ public sealed class ProfileValidationTests
         Assert.True(e.Problems.Count == 1, string.Join("\n", e.Problems));
         Assert.StartsWith(expected, e.Problems[0], StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("fpd-1417-usb", "jpeg-ls")]
+    [InlineData("fpd-1417-usb", "rle")]
+    [InlineData("fpd-1417-usb", "jpeg-ls-near")]
+    [InlineData("endoscope-footswitch", "jpeg-baseline")]
+    public void An_output_syntax_that_holds_the_profiles_images_is_valid(string profile, string syntax) =>
+        Assert.Empty(ProfileLoader.Validate(Profiles.Load(profile) is var p ? p with { Output = p.Output with { TransferSyntax = syntax } } : null!));
 
     [Fact]
     public void Unknown_keys_and_wrong_types_are_named_by_their_JSON_path()

@@ -23,8 +23,9 @@ public sealed class OrthancPeer : IDisposable
     private readonly HttpClient _http;
 
     /// <param name="modalities">Peers Orthanc knows by name: AE title and port on 127.0.0.1 (where it sends storage commitment reports).</param>
+    /// <param name="settings">More configuration options, e.g. AcceptedTransferSyntaxes (a PACS that takes only some).</param>
     public OrthancPeer(string aeTitle = "ORTHANC", bool checkCalledAe = true, int? dicomPort = null, string? worklists = null, string defaultEncoding = "Latin1",
-        IReadOnlyDictionary<string, (string AeTitle, int Port)>? modalities = null, string? lua = null)
+        IReadOnlyDictionary<string, (string AeTitle, int Port)>? modalities = null, string? lua = null, IReadOnlyDictionary<string, object>? settings = null)
     {
         _exe = Peers.Require("Orthanc", "orthanc");
         DicomPort = dicomPort ?? FreePort.Get();
@@ -65,6 +66,8 @@ public sealed class OrthancPeer : IDisposable
             config["Worklists"] = new Dictionary<string, object> { ["Enable"] = true, ["Database"] = worklists };
             config["DicomAlwaysAllowFindWorklist"] = true; // as DicomAlwaysAllowFind: the gateway is not in DicomModalities
         }
+        foreach (var (key, value) in settings ?? new Dictionary<string, object>())
+            config[key] = value;
         _configPath = Path.Combine(_dir.Path, "orthanc.json");
         System.IO.File.WriteAllText(_configPath, JsonSerializer.Serialize(config));
         _process = new PeerProcess(_exe, [_configPath]);

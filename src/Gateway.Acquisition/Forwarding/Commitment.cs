@@ -361,7 +361,8 @@ public sealed class CommitmentRequester(DurableSpool spool, Destination destinat
         }
         if (asked.Count == 0)
             return;
-        var request = CommitmentReports.Request(transaction, asked.Select(e => (e.SopClassUid, e.SopInstanceUid)));
+        // The instance the archive stored: a lossy transcode on the way gave it its own SOP Instance UID (issue #19).
+        var request = CommitmentReports.Request(transaction, asked.Select(e => (e.SopClassUid, e.Deliveries[destination.Name].SentSopInstanceUid ?? e.SopInstanceUid)));
         var reported = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void OnApplied(string t)
         {

@@ -30,6 +30,8 @@ public sealed record Destination
     public TimeSpan RetryMax { get; init; } = TimeSpan.FromMinutes(10);
     /// <summary>Storage Commitment (issue #18): null — an object is forgotten once stored (C-STORE success).</summary>
     public CommitmentPolicy? Commitment { get; init; }
+    /// <summary>The syntaxes proposed after the stored one and whether a lossy transcode may be made (issue #19).</summary>
+    public TranscodePolicy Transcoding { get; init; } = TranscodePolicy.Default;
     /// <summary>An idle association is released after this long.</summary>
     public TimeSpan IdleRelease { get; init; } = TimeSpan.FromSeconds(30);
 }

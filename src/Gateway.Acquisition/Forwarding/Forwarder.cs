@@ -41,7 +41,7 @@ public sealed class Forwarder : IDisposable
         _heartbeat = heartbeat ?? TimeSpan.FromSeconds(5);
         _spool = spool;
         _destinations = destinations;
-        _senders = senders ?? (d => new DicomObjectSender(d.Client));
+        _senders = senders ?? (d => new DicomObjectSender(d.Client, d.Transcoding));
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
         _busy = destinations.ToDictionary(d => d.Name, _ => new HashSet<string>(StringComparer.Ordinal));
@@ -292,7 +292,7 @@ public sealed class Forwarder : IDisposable
         {
             case OutcomeKind.Delivered when destination.Commitment is not null:
                 // Stored, not yet the archive's responsibility: kept until its commitment report (issue #18).
-                _spool.MarkAwaitingCommitment(entry.Id, destination.Name);
+                _spool.MarkAwaitingCommitment(entry.Id, destination.Name, outcome.SentSopInstanceUid);
                 ForwarderLog.Sent(_logger, entry.SopInstanceUid, destination.Name, outcome.Detail + ", awaiting commitment");
                 break;
             case OutcomeKind.Delivered:

@@ -1,4 +1,5 @@
 using Gateway.Dicom;
+using Gateway.Dicom.Codecs;
 using Gateway.Dicom.Network;
 
 namespace Gateway.Acquisition.Forwarding;
@@ -18,9 +19,14 @@ public interface IObjectSender : IAsyncDisposable
     Task CloseAsync();
 }
 
-/// <summary>C-STORE over a reused association; reopened when an object needs a presentation context it lacks.</summary>
-public sealed class DicomObjectSender(DicomClientOptions options) : IObjectSender
+/// <summary>
+/// C-STORE over a reused association; reopened when an object needs a presentation context it lacks. Proposes, per SOP
+/// class, the stored syntax and then the destination's <see cref="TranscodePolicy"/>; an object whose stored syntax
+/// was not accepted is transcoded on the way (<see cref="TranscodingSender"/>), never to a lossy one unless allowed.
+/// </summary>
+public sealed class DicomObjectSender(DicomClientOptions options, TranscodePolicy? policy = null) : IObjectSender
 {
+    private readonly TranscodePolicy _policy = policy ?? TranscodePolicy.Default;
     private DicomClientAssociation? _association;
     private readonly HashSet<(string, string)> _proposed = [];
 
@@ -32,14 +38,24 @@ public sealed class DicomObjectSender(DicomClientOptions options) : IObjectSende
             {
                 await CloseAsync().ConfigureAwait(false);
                 _proposed.Add((sopClassUid, transferSyntaxUid));
-                _association = await DicomClient.OpenAsync(options, PresentationContextPlanner.Plan(_proposed), ct).ConfigureAwait(false);
+                _association = await DicomClient.OpenAsync(options, Plan(), ct).ConfigureAwait(false);
             }
+            var stored = DicomTransferSyntax.FromUid(transferSyntaxUid);
+            var accepted = _association.AcceptedContexts.Where(c => c.AbstractSyntax == sopClassUid).Select(c => c.TransferSyntax).ToList();
+            var target = TranscodingSender.Choose(stored, accepted, _policy, out var refusal);
+            if (refusal is not null)
+                return new SendOutcome(OutcomeKind.Permanent, "not sent: " + refusal);
+            if (target is not null)
+                return await TranscodeAndSendAsync(_association, path, stored, target, sha256, progress, ct).ConfigureAwait(false);
             var expected = sha256 is null ? null : Convert.FromHexString(sha256);
-            return SendOutcome.From(await _association.StoreAsync(path, expected, progress, ct).ConfigureAwait(false));
+            var outcome = SendOutcome.From(await _association.StoreAsync(path, expected, progress, ct).ConfigureAwait(false));
+            return accepted.Count == 0 && outcome.Kind == OutcomeKind.Permanent ? outcome with { Detail = outcome.Detail + NothingAcceptedHint() } : outcome;
         }
         catch (PayloadMismatchException)
         {
-            _association = null; // aborted under us
+            // Aborted under us while streaming; a transcode's read found it before anything was sent (still open).
+            if (_association?.State != UlState.Sta6)
+                _association = null;
             throw;
         }
         catch (DicomNetworkException e)
@@ -51,6 +67,68 @@ public sealed class DicomObjectSender(DicomClientOptions options) : IObjectSende
         {
             return new SendOutcome(OutcomeKind.Permanent, "the spooled file is not valid DICOM: " + e.Message);
         }
+    }
+
+    /// <summary>The contexts for every (SOP class, stored syntax) met so far; only the current one's when they no longer fit one association.</summary>
+    private List<PresentationContextProposal> Plan()
+    {
+        var also = _policy.Proposed.Select(p => p.Uid).ToList();
+        try
+        {
+            return PresentationContextPlanner.Plan(_proposed, also);
+        }
+        catch (InvalidOperationException) when (_proposed.Count > 1)
+        {
+            var last = _proposed.Last();
+            _proposed.Clear();
+            _proposed.Add(last);
+            return PresentationContextPlanner.Plan(_proposed, also);
+        }
+    }
+
+    /// <summary>What was proposed, for the reason of a dead letter whose SOP class the destination accepted in no syntax.</summary>
+    private string NothingAcceptedHint() =>
+        $"; proposed: the stored syntax, then {string.Join(", ", _policy.Proposed.Select(TransferSyntaxNames.NameOf))}"
+        + (_policy.AllowLossy ? "" : " (lossy syntaxes are not proposed: allowLossy is false)");
+
+    /// <summary>
+    /// Reads the spooled file through its checksum (a mismatch: <see cref="PayloadMismatchException"/> with nothing sent,
+    /// the association still open), transcodes it and sends the result from memory. A transcode that fails (a corrupt
+    /// codestream, a layout the codec cannot take) is a dead letter with the reason: it would fail the same way again.
+    /// </summary>
+    private async Task<SendOutcome> TranscodeAndSendAsync(DicomClientAssociation association, string path, DicomTransferSyntax stored,
+        DicomTransferSyntax target, string? sha256, Action progress, CancellationToken ct)
+    {
+        DicomFile original;
+        try
+        {
+            original = TranscodingSender.ReadVerified(path, sha256);
+        }
+        catch (NotSupportedException e)
+        {
+            return new SendOutcome(OutcomeKind.Permanent, $"not sent: the destination accepted only {target.Name}, and {e.Message}");
+        }
+        progress();
+        DicomFile transcoded;
+        try
+        {
+            transcoded = TranscodingSender.Transcode(original, target, _policy);
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException or IOException))
+        {
+            // Pure computation on verified bytes: it fails the same way every time (DicomFormatException names the frame
+            // and offset of a corrupt codestream; NotSupportedException a layout the codec cannot take).
+            return new SendOutcome(OutcomeKind.Permanent, $"not sent: the destination accepted only {target.Name} and transcoding {stored.Name} to it failed: {e.Message}");
+        }
+        progress();
+        var sent = transcoded.Dataset.TryGetString(DicomTags.SOPInstanceUID);
+        var outcome = SendOutcome.From(await association.StoreAsync(transcoded, ct).ConfigureAwait(false));
+        var lossy = sent != original.Dataset.TryGetString(DicomTags.SOPInstanceUID);
+        return outcome with
+        {
+            Detail = outcome.Detail + $" (transcoded from {stored.Name} to {target.Name}{(lossy ? $", lossy: sent as {sent}" : "")})",
+            SentSopInstanceUid = lossy ? sent : null,
+        };
     }
 
     private async Task DropAsync()

@@ -12,7 +12,9 @@ public enum OutcomeKind
     Permanent,
 }
 
-public sealed record SendOutcome(OutcomeKind Kind, string Detail)
+/// <param name="SentSopInstanceUid">The SOP Instance UID the destination was sent when it is not the spooled object's
+/// (a lossy transcode on the way made a new instance, issue #19): what storage commitment must ask about.</param>
+public sealed record SendOutcome(OutcomeKind Kind, string Detail, string? SentSopInstanceUid = null)
 {
     /// <summary>Classifies a C-STORE result: success and warnings are delivered; failures by their status.</summary>
     public static SendOutcome From(DicomStoreResult result)

@@ -23,6 +23,9 @@ internal static partial class AcquisitionLog
     [LoggerMessage(2106, LogLevel.Warning, "device value for {Keyword} left out of the object (the image is stored): {Reason}")]
     public static partial void ValueLeftOut(ILogger logger, string keyword, string reason);
 
+    [LoggerMessage(2190, LogLevel.Warning, "{SopInstanceUid} is spooled uncompressed, not in the profile's {TransferSyntax}: {Reason}")]
+    public static partial void NotCompressed(ILogger logger, string sopInstanceUid, string transferSyntax, string reason);
+
     [LoggerMessage(2110, LogLevel.Warning, "video grabber {Source}: device disconnected: {Reason}; looking for it again in {ReopenMs} ms")]
     public static partial void VideoDisconnected(ILogger logger, string source, string reason, int reopenMs);
 

@@ -412,6 +412,30 @@ public sealed partial class AcquisitionSession : IFrameSink, IImageSink, IDispos
     /// intent and before the commit is recorded as aborted before the file goes. (ExamWorkflow: why a crash at any point
     /// leaves the record listing exactly the committed instances.)
     /// </summary>
+    /// <summary>
+    /// The object in the profile's output.transferSyntax (issue #19), compressed here so that the spool holds the
+    /// compressed bytes; a new object keeps its SOP Instance UID through a lossy step (no uncompressed one ever existed).
+    /// An image a codec cannot take (a depth the profile did not fix) is spooled uncompressed, with a warning: never lost.
+    /// </summary>
+    private DicomFile SpooledForm(DicomDataset ds, string sopInstanceUid)
+    {
+        var native = new DicomFile(ds, DicomTransferSyntax.ExplicitVRLittleEndian);
+        var output = _profile.Output;
+        if (!Gateway.Dicom.Codecs.TransferSyntaxNames.TryParse(output.TransferSyntax, out var ts) || ts.Equals(DicomTransferSyntax.ExplicitVRLittleEndian))
+            return native;
+        if (!ts.IsEncapsulated)
+            return new DicomFile(ds, ts);
+        try
+        {
+            return native.Transcode(ts, new Gateway.Dicom.Codecs.CodecOptions { Quality = output.JpegQuality, NearLossless = output.JpegLsNear, KeepSopInstanceUid = true });
+        }
+        catch (NotSupportedException e)
+        {
+            AcquisitionLog.NotCompressed(_logger, sopInstanceUid, output.TransferSyntax, e.Message);
+            return native;
+        }
+    }
+
     private string? Store(IReadOnlyList<Frame> frames, DicomDataset metadata, InstanceIdentity identity, bool consumesPending, int? examVersion, out bool permanent, long? examNumber = null)
     {
         permanent = false;
@@ -443,7 +467,7 @@ public sealed partial class AcquisitionSession : IFrameSink, IImageSink, IDispos
             try
             {
                 ds = _builder.Build(_iod.Kind, frames, metadata, identity);
-                new DicomFile(ds, DicomTransferSyntax.ExplicitVRLittleEndian).Save(path, durable: true);
+                SpooledForm(ds, identity.SopInstanceUid).Save(path, durable: true);
             }
             catch (Exception e) when (e is DicomValueException or ImageFormatException)
             {

@@ -17,4 +17,11 @@ public sealed record CodecOptions
     /// created (wrap, a device profile's output syntax): no uncompressed instance of it ever existed.
     /// </summary>
     public bool KeepSopInstanceUid { get; init; }
+
+    /// <summary>
+    /// The SOP Instance UID a lossy step gives the new object (when <see cref="KeepSopInstanceUid"/> is false); null: a
+    /// new random one. The forwarder sets <see cref="LossyDerivation.DerivedUid"/>, so that every retry of a lossy
+    /// transcode sends the same instance.
+    /// </summary>
+    public string? DerivedSopInstanceUid { get; init; }
 }

@@ -85,7 +85,7 @@ public static class PixelDataTranscoder
             var ratio = (double)d.TotalBytes / Math.Max(compressed, 1);
             MarkLossy(result, ratio, LossyMethod(encoder));
             if (!options.KeepSopInstanceUid)
-                LossyDerivation.Apply(result, source, Describe(encoder, options, ratio));
+                LossyDerivation.Apply(result, source, Describe(encoder, options, ratio), options.DerivedSopInstanceUid);
         }
         return result;
     }

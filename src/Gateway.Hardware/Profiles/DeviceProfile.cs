@@ -197,6 +197,16 @@ public sealed record OutputSettings
     public int ExamIdleSeconds { get; init; }
     /// <summary>DICOM keywords → values for every object (Manufacturer, ImagerPixelSpacing, PatientOrientation …).</summary>
     public JsonElement? Attributes { get; init; }
+    /// <summary>
+    /// Issue #19: the transfer syntax the objects are spooled in (explicit, implicit, rle, jpeg-lossless, jpeg-ls,
+    /// jpeg-ls-near, jpeg-baseline): compressed when they are built, before the spool, so that the spool holds the
+    /// compressed bytes. A lossy one (jpeg-baseline, jpeg-ls-near with NEAR above 0) sets Lossy Image Compression 01.
+    /// </summary>
+    public string TransferSyntax { get; init; } = "explicit";
+    /// <summary>jpeg-baseline: the quality, 1 … 100.</summary>
+    public int JpegQuality { get; init; } = 90;
+    /// <summary>jpeg-ls-near: NEAR, the largest error per sample, 0 … 255 (0 is lossless).</summary>
+    public int JpegLsNear { get; init; } = 2;
 }
 
 /// <summary>What `gateway simulate` plays for this profile.</summary>

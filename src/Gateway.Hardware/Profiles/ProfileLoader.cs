@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Gateway.Dicom;
+using Gateway.Dicom.Codecs;
 using Gateway.Dicom.Iod;
 using Gateway.Hardware.Framing;
 using Gateway.Shared;
@@ -266,6 +267,7 @@ public static class ProfileLoader
             problems.Add($"output.seriesIdleSeconds: {o.SeriesIdleSeconds} is not between 1 and 86400");
         if (o.ExamIdleSeconds is < 0 or > 86400)
             problems.Add($"output.examIdleSeconds: {o.ExamIdleSeconds} is not between 0 (none) and 86400");
+        ValidateTransferSyntax(p, info, problems);
         if (o.Attributes is { } attributes)
         {
             try
@@ -281,6 +283,33 @@ public static class ProfileLoader
         }
         else if (info is { Kind: IodKind.DxForPresentation or IodKind.DxForProcessing } && p.Frames is not null)
             problems.Add("output.attributes: DX needs ImagerPixelSpacing and PatientOrientation from the profile");
+    }
+
+    /// <summary>
+    /// Issue #19: output.transferSyntax is a syntax the codecs write, with its parameters in range, and one that can take
+    /// the bit depth the profile fixes (frames.image, watchFolder.raw, or what the IOD allows).
+    /// </summary>
+    private static void ValidateTransferSyntax(DeviceProfile p, IodInfo? info, List<string> problems)
+    {
+        var o = p.Output;
+        if (o.JpegQuality is < 1 or > 100)
+            problems.Add($"output.jpegQuality: {o.JpegQuality} is not between 1 and 100");
+        if (o.JpegLsNear is < 0 or > 255)
+            problems.Add($"output.jpegLsNear: {o.JpegLsNear} is not between 0 and 255");
+        if (!TransferSyntaxNames.TryParse(o.TransferSyntax, out var ts))
+        {
+            problems.Add($"output.transferSyntax: '{o.TransferSyntax}' is not one of {string.Join(", ", TransferSyntaxNames.Names)}");
+            return;
+        }
+        // The depth the objects have: what the frame protocol or the watch folder fixes, else any the IOD allows.
+        var fixedBits = p.Frames?.Image.BitsStored ?? p.WatchFolder?.Raw.BitsStored;
+        if (fixedBits is { } bits)
+        {
+            if (TransferSyntaxNames.CannotEncode(ts, bits > 8 ? 16 : 8, bits) is { } why)
+                problems.Add($"output.transferSyntax: {o.TransferSyntax} cannot hold this profile's {bits}-bit images: {why}");
+        }
+        else if (ts.Equals(DicomTransferSyntax.JpegBaseline) && info is not null && info.Formats.Any(f => f.BitsAllocated != 8))
+            problems.Add($"output.transferSyntax: jpeg-baseline holds 8-bit images only, and {info.Name} images from this device may have more bits: fix frames.image.bitsStored (or watchFolder.raw.bitsStored) at 8, or choose a lossless syntax");
     }
 
     /// <summary>Adds <paramref name="message"/> unless <paramref name="ok"/>.</summary>

@@ -867,6 +867,14 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         },
         Route = new RouteFilter { SopClasses = d.Route.SopClasses, Modalities = d.Route.Modalities, Sources = d.Route.Sources },
         Associations = d.Associations,
+        Transcoding = d.TransferSyntaxes is null && !d.AllowLossy ? TranscodePolicy.Default : new TranscodePolicy
+        {
+            Preferences = d.TransferSyntaxes is { } names
+                ? [.. names.Select(n => Gateway.Dicom.Codecs.TransferSyntaxNames.TryParse(n, out var s) ? s : throw new InvalidOperationException($"transfer syntax '{n}' passed validation"))]
+                : TranscodePolicy.Default.Preferences,
+            AllowLossy = d.AllowLossy,
+            Codec = Gateway.Dicom.Codecs.CodecOptions.Default with { Quality = d.JpegQuality, NearLossless = d.JpegLsNear },
+        },
         RetryMin = TimeSpan.FromSeconds(d.RetryMinSeconds),
         RetryMax = TimeSpan.FromSeconds(d.RetryMaxSeconds),
         Commitment = d.Commitment is { } c ? new CommitmentPolicy

@@ -1,0 +1,274 @@
+using Gateway.Acquisition.Forwarding;
+using Gateway.Dicom;
+using Gateway.Dicom.Codecs;
+using Gateway.Dicom.Imaging;
+using Gateway.Dicom.Iod;
+using Gateway.Dicom.Network;
+using Gateway.Spool;
+using Gateway.Testing;
+using Xunit;
+
+namespace Gateway.Acquisition.Tests;
+
+/// <summary>
+/// Issue #19: the forwarder proposes the stored syntax, then the destination's list, and transcodes on the way when the
+/// PACS accepts only another one — judged by dcmtk's storescp restricted to one syntax (an association negotiation
+/// profile), dcmtk's decoders, pydicom with GDCM and dciodvfy.
+/// </summary>
+public sealed class ForwarderTranscodingTests : IDisposable
+{
+    private readonly TempDirectory _dir = new("transcoding");
+
+    public void Dispose() => _dir.Dispose();
+
+    private DurableSpool NewSpool()
+    {
+        var spool = new DurableSpool(new SpoolOptions { Directory = Path.Combine(_dir.Path, "spool"), MinFreeBytes = 0 });
+        spool.Recover();
+        return spool;
+    }
+
+    /// <summary>A Secondary Capture image with structure and noise (so that every codec has work), and its native pixels.</summary>
+    private static (DicomDataset Dataset, byte[] Pixels) Image(int bits, int stored, int columns = 97, int rows = 61)
+    {
+        var format = new ImageFormat(columns, rows, 1, bits, stored);
+        var pixels = new byte[format.FrameLength];
+        var random = new Random(19);
+        var max = (1 << stored) - 1;
+        for (var i = 0; i < columns * rows; i++)
+        {
+            var v = Math.Clamp((i % columns) * max / columns / 2 + (i / columns) * max / rows / 2 + random.Next(-max / 20, max / 20 + 1), 0, max);
+            if (bits == 8)
+                pixels[i] = (byte)v;
+            else
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(pixels.AsSpan(2 * i), (ushort)v);
+        }
+        var ds = new IodBuilder().Build(IodKind.SecondaryCapture, [new Frame(format, DicomBuffer.From(pixels))], new DicomDataset(),
+            new SeriesContext(DicomUidGenerator.Default).NextInstance());
+        return (ds, pixels);
+    }
+
+    /// <summary>Spools <paramref name="ds"/> stored in <paramref name="stored"/>; returns the entry.</summary>
+    private SpoolEntry Spool(DurableSpool spool, DicomDataset ds, DicomTransferSyntax stored)
+    {
+        var uid = ds.GetString(DicomTags.SOPInstanceUID);
+        var file = _dir.File(uid + ".dcm");
+        new DicomFile(ds, DicomTransferSyntax.ExplicitVRLittleEndian).Transcode(stored).Save(file);
+        spool.Enqueue(file, new SpoolObjectInfo(ds.GetString(DicomTags.SOPClassUID), uid, "OT", "test"), ["PACS"]);
+        return spool.Entries.Single(e => e.SopInstanceUid == uid);
+    }
+
+    /// <summary>storescp that accepts Secondary Capture in <paramref name="dcmtkSyntax"/> only (its name in dcmtk's storescp.cfg).</summary>
+    private DcmtkStoreScp StoreScpAccepting(string dcmtkSyntax) =>
+        new(extraArgs: StoreScpNegotiation.AcceptingOnly(_dir.Path, dcmtkSyntax, "SecondaryCaptureImageStorage"));
+
+    private static Destination To(DcmtkStoreScp scp, TranscodePolicy policy) => new()
+    {
+        Name = "PACS",
+        Client = new DicomClientOptions { Host = "127.0.0.1", Port = scp.Port, CalledAE = scp.AeTitle, ConnectTimeout = TimeSpan.FromSeconds(2) },
+        RetryMin = TimeSpan.FromMilliseconds(200),
+        RetryMax = TimeSpan.FromSeconds(1),
+        IdleRelease = TimeSpan.FromMilliseconds(500),
+        Transcoding = policy,
+    };
+
+    /// <summary>Runs a forwarder until no entry is pending (delivered, dead or quarantined).</summary>
+    private static async Task Forward(DurableSpool spool, Destination destination)
+    {
+        using var forwarder = new Forwarder(spool, [destination]);
+        using var stop = new CancellationTokenSource();
+        var run = forwarder.RunAsync(stop.Token);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (spool.Entries.Any(e => e.Deliveries["PACS"].State == DeliveryState.Pending))
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException("still pending: " + string.Join("; ", spool.Entries.Select(e => e.Deliveries["PACS"].LastError)));
+            await Task.Delay(50);
+        }
+        await stop.CancelAsync();
+        await run;
+    }
+
+    private static byte[] NativePixels(string path) =>
+        PixelDataTranscoder.ReadFrame(DicomFile.Open(path).Dataset, DicomFile.OpenHeader(path).TransferSyntax, 0);
+
+    /// <summary>pydicom + GDCM's decoding of a file's first frame, little endian.</summary>
+    private static byte[] PydicomGdcm(string path)
+    {
+        var output = path + ".raw";
+        var script = """
+            import sys, warnings
+            warnings.simplefilter("ignore")
+            sys.path.insert(0, "/usr/lib/python3/dist-packages")
+            import pydicom
+            from pydicom.pixel_data_handlers import gdcm_handler, rle_handler
+            if not gdcm_handler.is_available():
+                sys.exit("GDCM is missing: install Debian package python3-gdcm")
+            pydicom.config.pixel_data_handlers = [gdcm_handler, rle_handler]
+            arr = pydicom.dcmread(sys.argv[1]).pixel_array
+            open(sys.argv[2], "wb").write(arr.astype(arr.dtype.newbyteorder("<")).tobytes())
+            """;
+        var r = ProcessRunner.Run(Peers.RequirePydicom(), ["-c", script, path, output], TimeSpan.FromMinutes(1));
+        Assert.True(r.ExitCode == 0, $"pydicom/GDCM could not decode {path}: {r.All}");
+        return File.ReadAllBytes(output);
+    }
+
+    [Theory]
+    [InlineData("rle")]
+    [InlineData("jpeg-lossless")]
+    [InlineData("jpeg-ls")]
+    public async Task A_destination_that_accepts_only_Explicit_VR_LE_receives_the_object_decompressed_bit_exact(string storedName)
+    {
+        Assert.True(TransferSyntaxNames.TryParse(storedName, out var stored));
+        using var scp = StoreScpAccepting("LocalEndianExplicit");
+        var spool = NewSpool();
+        var (ds, pixels) = Image(16, 12);
+        var entry = Spool(spool, ds, stored);
+        Assert.Equal(stored.Uid, DicomFile.OpenHeader(spool.PayloadPath(entry.Id)).TransferSyntax.Uid); // the spool holds it compressed
+
+        await Forward(spool, To(scp, TranscodePolicy.Default));
+
+        Assert.Empty(spool.Entries);
+        var received = Assert.Single(scp.ReceivedFiles);
+        var file = DicomFile.Open(received);
+        Assert.Equal(DicomUids.ExplicitVRLittleEndian, file.TransferSyntax.Uid);
+        Assert.Equal(entry.SopInstanceUid, file.Dataset.GetString(DicomTags.SOPInstanceUID)); // lossless: the same instance
+        Assert.Equal("00", file.Dataset.TryGetString(DicomTags.LossyImageCompression)); // as built: never lossy
+        Assert.Equal(pixels, file.Dataset.Find(DicomTags.PixelData) is DicomElement e ? e.Buffer.Memory.ToArray()[..pixels.Length] : null);
+        Assert.Empty(Dciodvfy.Errors(received));
+    }
+
+    [Fact]
+    public async Task A_destination_that_accepts_only_JPEG_LS_lossless_receives_ours_which_dcmtk_and_pydicom_decode_bit_exact()
+    {
+        using var scp = StoreScpAccepting("JPEGLSLossless");
+        var spool = NewSpool();
+        var (ds, pixels) = Image(16, 12);
+        var entry = Spool(spool, ds, DicomTransferSyntax.ExplicitVRLittleEndian);
+        var policy = TranscodePolicy.Default with { Preferences = [DicomTransferSyntax.JpegLsLossless, DicomTransferSyntax.ExplicitVRLittleEndian] };
+
+        await Forward(spool, To(scp, policy));
+
+        Assert.Empty(spool.Entries);
+        var received = Assert.Single(scp.ReceivedFiles);
+        Assert.Equal(DicomUids.JPEGLSLossless, DicomFile.OpenHeader(received).TransferSyntax.Uid);
+        Assert.Equal(entry.SopInstanceUid, DicomFile.Open(received).Dataset.GetString(DicomTags.SOPInstanceUID));
+        Assert.Empty(Dciodvfy.Errors(received));
+        var decoded = _dir.File("dcmdjpls.dcm");
+        var r = ProcessRunner.Run(Peers.Require("dcmdjpls", "dcmtk"), [received, decoded], TimeSpan.FromMinutes(1));
+        Assert.True(r.ExitCode == 0, r.All);
+        Assert.Equal(pixels, NativePixels(decoded));
+        Assert.Equal(pixels, PydicomGdcm(received));
+    }
+
+    [Fact]
+    public async Task A_JPEG_baseline_only_destination_without_allowLossy_gets_nothing_and_the_entry_is_a_dead_letter_saying_why()
+    {
+        using var scp = StoreScpAccepting("JPEGBaseline");
+        var spool = NewSpool();
+        var (ds, _) = Image(8, 8);
+        Spool(spool, ds, DicomTransferSyntax.ExplicitVRLittleEndian);
+        // Listed but not allowed: the configuration validator refuses that; the policy itself never proposes it.
+        var policy = TranscodePolicy.Default with { Preferences = [DicomTransferSyntax.JpegBaseline, DicomTransferSyntax.ExplicitVRLittleEndian] };
+
+        await Forward(spool, To(scp, policy));
+
+        var delivery = spool.Entries.Single().Deliveries["PACS"];
+        Assert.Equal(DeliveryState.Dead, delivery.State);
+        Assert.Contains("lossy syntaxes are not proposed: allowLossy is false", delivery.LastError, StringComparison.Ordinal);
+        Assert.Empty(scp.ReceivedFiles);
+    }
+
+    [Fact]
+    public async Task A_JPEG_baseline_only_destination_with_allowLossy_gets_a_new_instance_marked_lossy_and_the_same_one_on_every_retry()
+    {
+        using var scp = StoreScpAccepting("JPEGBaseline");
+        var spool = NewSpool();
+        var (ds, _) = Image(8, 8);
+        var entry = Spool(spool, ds, DicomTransferSyntax.ExplicitVRLittleEndian);
+        var policy = TranscodePolicy.Default with { Preferences = [DicomTransferSyntax.JpegBaseline], AllowLossy = true };
+        var payload = _dir.File("payload-copy.dcm");
+        File.Copy(spool.PayloadPath(entry.Id), payload);
+
+        await Forward(spool, To(scp, policy));
+
+        Assert.Empty(spool.Entries);
+        var received = Assert.Single(scp.ReceivedFiles);
+        var first = DicomFile.Open(received).Dataset;
+        Assert.Equal(DicomUids.JPEGBaseline8Bit, DicomFile.OpenHeader(received).TransferSyntax.Uid);
+        Assert.Equal("01", first.GetString(DicomTags.LossyImageCompression));
+        Assert.Equal("ISO_10918_1", first.GetString(DicomTags.LossyImageCompressionMethod));
+        var sent = first.GetString(DicomTags.SOPInstanceUID);
+        Assert.NotEqual(entry.SopInstanceUid, sent);
+        Assert.Equal(LossyDerivation.DerivedUid(entry.SopInstanceUid, DicomTransferSyntax.JpegBaseline, policy.Codec), sent);
+        var source = Assert.IsType<DicomSequence>(first.Find(DicomTags.SourceImageSequence)).Items.Single();
+        Assert.Equal(entry.SopInstanceUid, source.GetString(DicomTags.ReferencedSOPInstanceUID));
+        Assert.Empty(Dciodvfy.Errors(received));
+        var firstBytes = File.ReadAllBytes(received);
+        File.Delete(received);
+
+        // A retry (here: a new sender, as after a restart) sends the identical instance, byte for byte.
+        await using (var sender = new DicomObjectSender(To(scp, policy).Client, policy))
+        {
+            var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(payload)));
+            var outcome = await sender.SendAsync(payload, entry.SopClassUid, DicomUids.ExplicitVRLittleEndian, sha, () => { }, CancellationToken.None);
+            Assert.Equal(OutcomeKind.Delivered, outcome.Kind);
+            Assert.Equal(sent, outcome.SentSopInstanceUid);
+        }
+        var again = Assert.Single(scp.ReceivedFiles);
+        Assert.Equal(firstBytes, File.ReadAllBytes(again));
+    }
+
+    [Fact]
+    public async Task A_payload_that_fails_its_checksum_is_quarantined_before_a_transcode_sends_anything()
+    {
+        using var scp = StoreScpAccepting("JPEGLSLossless");
+        var spool = NewSpool();
+        var (ds, _) = Image(16, 12);
+        var entry = Spool(spool, ds, DicomTransferSyntax.ExplicitVRLittleEndian);
+        var path = spool.PayloadPath(entry.Id);
+        var bytes = File.ReadAllBytes(path);
+        bytes[^100] ^= 0x10; // a pixel, deep in the file
+        File.WriteAllBytes(path, bytes);
+        var quarantined = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        spool.Changed += e =>
+        {
+            if (e.Kind == SpoolEvent.Quarantined)
+                quarantined.TrySetResult(e.Detail ?? "");
+        };
+        var policy = TranscodePolicy.Default with { Preferences = [DicomTransferSyntax.JpegLsLossless] };
+
+        await Forward(spool, To(scp, policy));
+
+        Assert.StartsWith("checksum mismatch: stored ", await quarantined.Task.WaitAsync(TimeSpan.FromSeconds(10)), StringComparison.Ordinal);
+        Assert.Empty(spool.Entries);
+        Assert.True(File.Exists(Path.Combine(spool.QuarantineDir, Path.GetFileName(path))));
+        Assert.Empty(scp.ReceivedFiles);
+    }
+
+    [Fact]
+    public async Task A_corrupt_codestream_is_a_dead_letter_naming_the_frame_and_nothing_is_sent()
+    {
+        using var scp = StoreScpAccepting("LocalEndianExplicit");
+        var spool = NewSpool();
+        var (ds, _) = Image(16, 12);
+        var compressed = new DicomFile(ds, DicomTransferSyntax.ExplicitVRLittleEndian).Transcode(DicomTransferSyntax.JpegLsLossless);
+        var fragment = Assert.IsType<DicomFragmentSequence>(compressed.Dataset.Find(DicomTags.PixelData)).Fragments[0].Memory.ToArray();
+        // Keep the markers, garble the scan: a stream that ends early and holds nonsense.
+        var garbled = fragment[..(fragment.Length / 3)].Concat(Enumerable.Repeat((byte)0xA5, 7)).Concat(new byte[] { 0xFF, 0xD9 }).ToArray();
+        var broken = new DicomDataset(compressed.Dataset.Where(i => i.Tag != DicomTags.PixelData));
+        broken.AddOrUpdate(new DicomFragmentSequence(DicomTags.PixelData, DicomVR.OB, DicomBuffer.Empty, [DicomBuffer.From(garbled.Length % 2 == 0 ? garbled : [.. garbled, 0])]));
+        var uid = ds.GetString(DicomTags.SOPInstanceUID);
+        var file = _dir.File("broken.dcm");
+        new DicomFile(broken, DicomTransferSyntax.JpegLsLossless).Save(file);
+        spool.Enqueue(file, new SpoolObjectInfo(DicomUids.SecondaryCaptureImageStorage, uid, "OT", "test"), ["PACS"]);
+
+        await Forward(spool, To(scp, TranscodePolicy.Default));
+
+        var delivery = spool.Entries.Single().Deliveries["PACS"];
+        Assert.Equal(DeliveryState.Dead, delivery.State);
+        Assert.Contains("transcoding JPEG-LS Lossless", delivery.LastError, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("frame 1", delivery.LastError, StringComparison.Ordinal);
+        Assert.Empty(scp.ReceivedFiles);
+    }
+}
