@@ -3,7 +3,8 @@ using Gateway.Benchmarks;
 
 // Usage: scripts/bench.sh dicom|network|wrap|spool|writes|e2e|service|acquisition|commitment|codecs|worklist|video [--quick]
 //   commitment [--wait-only]: the price of commitment into Orthanc, then the modality's wait for our report (SCP side).
-//   codecs [--in-process] [--jpeg-baseline]: --jpeg-baseline runs only the JPEG baseline part (against tjbench).
+//   codecs [--in-process] [--jpeg-baseline]: --jpeg-baseline runs only the JPEG baseline part (against tjbench);
+//     with --in-process too, only the in-process codec against tjbench (no `gateway` processes, so no publish).
 //   dicom: in-process BenchmarkDotNet figures, then `gateway` vs dcmtk side by side on the same files.
 //   network: `gateway send` vs storescu and dcmsend into one storescp (with and without TCP_NODELAY=1).
 var suite = args.FirstOrDefault() ?? "dicom";
