@@ -11,7 +11,7 @@ namespace Gateway.Dicom.Codecs;
 /// multiplications and 29 additions per 8 points, the remaining cosine factors folded into the (de)quantization
 /// tables (<see cref="Scale"/>). A block is 16 <see cref="Vector128{T}"/> of float (row r = elements 2r, 2r+1), so
 /// one 1-D pass transforms four columns at once on x64 (SSE) and arm64 (AdvSIMD) alike; with AVX the same memory is
-/// eight rows of <see cref="Vector256{T}"/> and one pass does all eight columns (<see cref="Path"/>). Single-precision floats
+/// eight rows of <see cref="Vector256{T}"/> and one pass does all eight columns (<c>Path</c>). Single-precision floats
 /// instead of fixed point: as fast on both targets, and hostile coefficients cannot overflow an intermediate.
 ///
 /// Each 2-D transform is column pass, transpose, column pass, so its result is transposed: the forward DCT leaves
