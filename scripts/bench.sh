@@ -30,10 +30,9 @@ rid="linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')"
 out=deploy/out/$rid
 # What ships: the native `gateway` and the ReadyToRun `gateway-service` beside it (deploy/publish.sh).
 # Not needed for the in-process JPEG baseline run, which starts no `gateway` process.
-case " $* " in
-  *" --jpeg-baseline "*" --in-process "*|*" --in-process "*" --jpeg-baseline "*) ;;
-  *) deploy/publish.sh "$rid" >/dev/null ;;
-esac
+case " $* " in *" --jpeg-baseline "*) jpeg_only=1 ;; *) jpeg_only=0 ;; esac
+case " $* " in *" --in-process "*) in_process=1 ;; *) in_process=0 ;; esac
+[ "$jpeg_only$in_process" = 11 ] || deploy/publish.sh "$rid" >/dev/null
 dotnet build tests/Gateway.Benchmarks -c Release >/dev/null
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m), dcmtk $(dcmdump --version | head -1 | awk '{print $3}'), .NET $(dotnet --version)"
 GATEWAY_EXE="$PWD/$out/gateway" dotnet run -c Release --no-build --project tests/Gateway.Benchmarks -- "$@"
