@@ -29,7 +29,7 @@ public static class CodecBenchmarks
     {
         var rows = jpegBaselineOnly ? [] : RunLossless(quick, inProcessOnly);
         rows.Add("");
-        rows.AddRange(JpegBaselineBenchmarks.Run(quick));
+        rows.AddRange(JpegBaselineBenchmarks.Run(quick, inProcessOnly));
         return rows;
     }
 

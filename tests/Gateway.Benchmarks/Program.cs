@@ -5,7 +5,8 @@ using Gateway.Benchmarks;
 //   service [--metrics]: --metrics measures only the installed box without and with its own /metrics (issue #21).
 //   fleet [--boxes N]: 1,000 simulated boxes through a TLS-bridged pair of mosquitto into `gateway fleet` (issue #21).
 //   commitment [--wait-only]: the price of commitment into Orthanc, then the modality's wait for our report (SCP side).
-//   codecs [--in-process] [--jpeg-baseline]: --jpeg-baseline runs only the JPEG baseline part (against tjbench).
+//   codecs [--in-process] [--jpeg-baseline]: --jpeg-baseline runs only the JPEG baseline part (against tjbench);
+//     with --in-process too, only the in-process codec against tjbench (no `gateway` processes, so no publish).
 //   dicom: in-process BenchmarkDotNet figures, then `gateway` vs dcmtk side by side on the same files.
 //   network [--large [--rounds N]]: `gateway send` vs storescu and dcmsend into one storescp (with and without
 //     TCP_NODELAY=1); --large: only the 200 MB and 1 GiB objects, N alternating rounds (default 5), medians.

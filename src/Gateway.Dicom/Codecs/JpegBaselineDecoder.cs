@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -238,8 +239,7 @@ internal static class JpegBaselineDecoder
                 if (count == 1)
                 {
                     var c = scan[0];
-                    DecodeBlock(ref reader, c, block);
-                    StoreBlock(block, c, my * 8 * c.Stride + mx * 8);
+                    DecodeBlock(ref reader, c, block, my * 8 * c.Stride + mx * 8);
                 }
                 else
                 {
@@ -249,8 +249,7 @@ internal static class JpegBaselineDecoder
                         {
                             for (var bx = 0; bx < c.H; bx++)
                             {
-                                DecodeBlock(ref reader, c, block);
-                                StoreBlock(block, c, ((my * c.V + by) * 8) * c.Stride + (mx * c.H + bx) * 8);
+                                DecodeBlock(ref reader, c, block, ((my * c.V + by) * 8) * c.Stride + (mx * c.H + bx) * 8);
                             }
                         }
                     }
@@ -275,22 +274,40 @@ internal static class JpegBaselineDecoder
         return JpegMarkers.FindMarker(data, reader.Position);
     }
 
-    /// <summary>F.2.2.1 (DC difference) and F.2.2.2 (AC run/size), dequantized into the transposed block.</summary>
-    private static void DecodeBlock(ref JpegBitReader reader, Component c, scoped Span<Vector128<float>> block)
+    /// <summary>
+    /// F.2.2.1 (DC difference) and F.2.2.2 (AC run/size), dequantized into the transposed block, then the inverse DCT
+    /// into the plane at <paramref name="first"/>. Most AC coefficients come from one look-up of code and extra bits
+    /// together (<see cref="JpegHuffmanTable.DecodeAc"/>); a block with no AC coefficient is flat, its DC alone.
+    /// </summary>
+    private static void DecodeBlock(ref JpegBitReader reader, Component c, scoped Span<Vector128<float>> block, int first)
     {
         block.Clear();
-        var f = MemoryMarshal.Cast<Vector128<float>, float>(block);
-        var q = c.Dequantize;
+        ref var f = ref Unsafe.As<Vector128<float>, float>(ref MemoryMarshal.GetReference(block));
+        ref var q = ref MemoryMarshal.GetArrayDataReference(c.Dequantize);
         var t = c.Dc.Decode(ref reader);
         if (t > 11)
             throw new CodecDataException($"a DC difference of category {t}", reader.Position);
         if (t > 0)
             c.Prediction += Extend(reader.Read(t), t);
-        f[0] = c.Prediction * q[0];
-        var positions = JpegBaselineTables.ZigZagTransposed;
+        var dc = c.Prediction * c.Dequantize[0];
+        ref var positions = ref MemoryMarshal.GetArrayDataReference(JpegBaselineTables.ZigZagTransposed);
+        var ac = c.Ac;
+        var any = false;
         for (var k = 1; k < 64; k++)
         {
-            var rs = c.Ac.Decode(ref reader);
+            var e = ac.DecodeAc(ref reader);
+            if (e != 0)
+            {
+                // Run, size and value at once.
+                k += (e >> 8) & 15;
+                if (k > 63)
+                    throw new CodecDataException("an AC run goes past the 64th coefficient", reader.Position);
+                var at = Unsafe.Add(ref positions, k);
+                Unsafe.Add(ref f, at) = (e >> 16) * Unsafe.Add(ref q, at);
+                any = true;
+                continue;
+            }
+            var rs = ac.Decode(ref reader);
             var run = rs >> 4;
             var size = rs & 15;
             if (size == 0)
@@ -303,10 +320,21 @@ internal static class JpegBaselineDecoder
             k += run;
             if (k > 63)
                 throw new CodecDataException("an AC run goes past the 64th coefficient", reader.Position);
-            var p = positions[k];
-            f[p] = Extend(reader.Read(size), size) * q[p];
+            var p = Unsafe.Add(ref positions, k);
+            Unsafe.Add(ref f, p) = Extend(reader.Read(size), size) * Unsafe.Add(ref q, p);
+            any = true;
         }
-        JpegDct.Inverse(block);
+        if (any)
+        {
+            f = dc;
+            JpegDct.Inverse(block);
+            StoreBlock(block, c, first);
+        }
+        else
+        {
+            // The inverse DCT of a DC alone is that value in every sample, exactly (every other input is zero).
+            StoreFlat(dc, c, first);
+        }
     }
 
     /// <summary>F.2.2.1 EXTEND: the low half of each category's range is negative.</summary>
@@ -314,19 +342,63 @@ internal static class JpegBaselineDecoder
 
     private static void StoreBlock(Span<Vector128<float>> block, Component c, int first)
     {
+        var plane = c.Plane.AsSpan();
+        for (var r = 0; r < 8; r++)
+        {
+            var bytes = ToSamples(block[2 * r], block[2 * r + 1]);
+            MemoryMarshal.Write(plane[(first + r * c.Stride)..], bytes);
+        }
+    }
+
+    private static void StoreFlat(float dc, Component c, int first)
+    {
+        var value = Vector128.Create(dc);
+        var bytes = ToSamples(value, value);
+        var plane = c.Plane.AsSpan();
+        for (var r = 0; r < 8; r++)
+            MemoryMarshal.Write(plane[(first + r * c.Stride)..], bytes);
+    }
+
+    /// <summary>Eight IDCT outputs (8× the level-shifted samples) to bytes: ÷ 8, + 128, rounded, clamped to 0–255.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong ToSamples(Vector128<float> left, Vector128<float> right)
+    {
         var scale = Vector128.Create(0.125f);
         var bias = Vector128.Create(128.5f);
         var low = Vector128<int>.Zero;
         var high = Vector128.Create(255);
-        var plane = c.Plane.AsSpan();
-        for (var r = 0; r < 8; r++)
+        var a = Vector128.Min(Vector128.Max(Vector128.ConvertToInt32(left * scale + bias), low), high);
+        var b = Vector128.Min(Vector128.Max(Vector128.ConvertToInt32(right * scale + bias), low), high);
+        var shorts = Vector128.Narrow(a, b);
+        return Vector128.Narrow(shorts, shorts).AsUInt64().ToScalar();
+    }
+
+    /// <summary>The triangle filter 2:1 of <see cref="Upsample"/>, eight samples to sixteen a step, for samples 1 … n − 9; returns where the scalar loop goes on.</summary>
+    internal static int UpsampleRow2(ReadOnlySpan<byte> row, Span<byte> output)
+    {
+        var n = row.Length;
+        if (n < 10 || output.Length < 2 * n)
+            return 0;
+        ref var source = ref MemoryMarshal.GetReference(row);
+        ref var target = ref MemoryMarshal.GetReference(output);
+        var one = Vector128.Create((ushort)1);
+        var two = Vector128.Create((ushort)2);
+        var i = 1;
+        for (; i + 9 <= n; i += 8)
         {
-            var a = Vector128.Min(Vector128.Max(Vector128.ConvertToInt32(block[2 * r] * scale + bias), low), high);
-            var b = Vector128.Min(Vector128.Max(Vector128.ConvertToInt32(block[2 * r + 1] * scale + bias), low), high);
-            var shorts = Vector128.Narrow(a, b);
-            var bytes = Vector128.Narrow(shorts, shorts);
-            MemoryMarshal.Write(plane[(first + r * c.Stride)..], bytes.AsUInt64().ToScalar());
+            var previous = Vector128.WidenLower(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref source, i - 1))).AsByte());
+            var current = Vector128.WidenLower(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref source, i))).AsByte());
+            var next = Vector128.WidenLower(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref source, i + 1))).AsByte());
+            var three = current * 3;
+            var even = Vector128.ShiftRightLogical(three + previous + one, 2);
+            var odd = Vector128.ShiftRightLogical(three + next + two, 2);
+            var pairs = Vector128.Shuffle(Vector128.Narrow(even, odd), Vector128.Create((byte)0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15));
+            pairs.StoreUnsafe(ref target, (nuint)(2 * i));
         }
+        // Sample 0 (its left neighbour is itself) in the scalar way.
+        output[0] = (byte)((4 * row[0] + 1) >> 2);
+        output[1] = (byte)((3 * row[0] + row[1] + 2) >> 2);
+        return i;
     }
 
     private static void WriteColour(Component[] components, int hMax, int vMax, PixelDescription d, Span<byte> frame, bool ycc)
@@ -386,7 +458,8 @@ internal static class JpegBaselineDecoder
         else if (hx == 2 && vy == 1)
         {
             var row = plane.AsSpan(y * c.Stride, n);
-            for (var i = 0; i < n; i++)
+            var i = Vector128.IsHardwareAccelerated ? UpsampleRow2(row, output) : 0;
+            for (; i < n; i++)
             {
                 var three = 3 * row[i];
                 output[2 * i] = (byte)((three + row[i > 0 ? i - 1 : 0] + 1) >> 2);

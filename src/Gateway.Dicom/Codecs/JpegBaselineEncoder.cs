@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -91,44 +92,41 @@ internal static class JpegBaselineEncoder
             var pixels = width * height;
             var cbLine = new byte[planeWidth];
             var crLine = new byte[planeWidth];
+            byte[] masked = mask == 0xFF ? [] : new byte[3 * width];
             for (var row = 0; row < height; row++)
             {
                 var line = y.AsSpan(row * planeWidth, planeWidth);
                 if (!planar && convert)
                 {
-                    // The common case (RGB, colour-by-pixel) in one tight loop: JpegColour's equations inlined.
+                    // The common case (RGB, colour-by-pixel): converted and subsampled in one pass over the line.
                     var src = frame.Slice(3 * row * width, 3 * width);
-                    var yl = line[..width];
-                    var cbl = cbLine.AsSpan(0, width);
-                    var crl = crLine.AsSpan(0, width);
-                    for (var x = 0; x < yl.Length; x++)
+                    if (mask != 0xFF)
                     {
-                        int r = src[3 * x] & mask, g = src[3 * x + 1] & mask, b = src[3 * x + 2] & mask;
-                        yl[x] = (byte)((19595 * r + 38470 * g + 7471 * b + 32768) >> 16);
-                        cbl[x] = (byte)((-11059 * r - 21709 * g + 32768 * b + (128 << 16) + 32767) >> 16);
-                        crl[x] = (byte)((32768 * r - 27439 * g - 5329 * b + (128 << 16) + 32767) >> 16);
+                        for (var i = 0; i < src.Length; i++)
+                            masked[i] = (byte)(src[i] & mask);
+                        src = masked;
                     }
+                    JpegColour.ToYCbCr422(src, line, cb.AsSpan(row * chromaWidth, chromaWidth), cr.AsSpan(row * chromaWidth, chromaWidth), width, chromaWidth);
+                    line[width..].Fill(line[width - 1]);
+                    continue;
                 }
-                else
+                for (var x = 0; x < width; x++)
                 {
-                    for (var x = 0; x < width; x++)
+                    int r, g, b;
+                    if (planar)
                     {
-                        int r, g, b;
-                        if (planar)
-                        {
-                            var at = row * width + x;
-                            (r, g, b) = (frame[at] & mask, frame[pixels + at] & mask, frame[2 * pixels + at] & mask);
-                        }
-                        else
-                        {
-                            var at = 3 * (row * width + x);
-                            (r, g, b) = (frame[at] & mask, frame[at + 1] & mask, frame[2 + at] & mask);
-                        }
-                        if (convert)
-                            JpegColour.ToYCbCr(r, g, b, out line[x], out cbLine[x], out crLine[x]);
-                        else
-                            (line[x], cbLine[x], crLine[x]) = ((byte)r, (byte)g, (byte)b);
+                        var at = row * width + x;
+                        (r, g, b) = (frame[at] & mask, frame[pixels + at] & mask, frame[2 * pixels + at] & mask);
                     }
+                    else
+                    {
+                        var at = 3 * (row * width + x);
+                        (r, g, b) = (frame[at] & mask, frame[at + 1] & mask, frame[2 + at] & mask);
+                    }
+                    if (convert)
+                        JpegColour.ToYCbCr(r, g, b, out line[x], out cbLine[x], out crLine[x]);
+                    else
+                        (line[x], cbLine[x], crLine[x]) = ((byte)r, (byte)g, (byte)b);
                 }
                 line[width..].Fill(line[width - 1]);
                 cbLine.AsSpan(width).Fill(cbLine[width - 1]);
@@ -223,7 +221,7 @@ internal static class JpegBaselineEncoder
             Array.Resize(ref _buffer, (int)Math.Min(Array.MaxLength, Math.Max(_buffer.Length * 2L, _position + bytes + 16L)));
         }
 
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Write(uint value, int count)
         {
             _bits = (_bits << count) | value;
@@ -286,11 +284,27 @@ internal static class JpegBaselineEncoder
         private readonly Vector128<float>[] _reciprocal = new Vector128<float>[16]; // transposed layout (see JpegDct)
         private readonly byte[] _source = new byte[64];       // zig-zag position → transposed index
         private readonly int[] _quantized = new int[64];      // transposed layout
-        private readonly int[] _zigzag = new int[64];
         private readonly uint[] _dcCode = new uint[16];
         private readonly int[] _dcSize = new int[16];
         private readonly uint[] _acCode = new uint[256];
         private readonly int[] _acSize = new int[256];
+
+        /// <summary>[j · 256 + b]: the zig-zag bits of the coefficients whose transposed indices are 8j + (the set bits of b).</summary>
+        private static readonly ulong[] ZigZagBits = BuildZigZagBits();
+
+        private static ulong[] BuildZigZagBits()
+        {
+            var position = new int[64];
+            for (var k = 0; k < 64; k++)
+                position[JpegBaselineTables.ZigZagTransposed[k]] = k;
+            var table = new ulong[8 * 256];
+            for (var j = 0; j < 8; j++)
+                for (var b = 0; b < 256; b++)
+                    for (var i = 0; i < 8; i++)
+                        if ((b >> i & 1) != 0)
+                            table[j * 256 + b] |= 1UL << position[8 * j + i];
+            return table;
+        }
 
         public BlockCoder(byte[] quantization, JpegHuffmanTable dc, JpegHuffmanTable ac)
         {
@@ -336,17 +350,22 @@ internal static class JpegBaselineEncoder
             var size = Category(diff);
             sink.Write((_dcCode[size] << size) | Bits(diff, size), _dcSize[size] + size);
 
-            // Zig-zag order, then walk the nonzero coefficients by a bit mask (F.1.2.2: runs of zeros, ZRL, EOB).
-            var zz = _zigzag;
-            var q = _quantized;
-            var source = _source;
-            for (var i = 1; i < 64; i++)
-                zz[i] = q[source[i]];
-            zz[0] = 0;
-            var lanes = MemoryMarshal.Cast<int, Vector128<int>>(zz.AsSpan());
+            // The nonzero coefficients as a bit mask in zig-zag order (F.1.2.2 walks it: runs of zeros, ZRL, EOB): first in
+            // the block's own (transposed) order from the vectors, 16 at a time, then re-ordered a byte at a time by table.
+            ulong natural = 0;
+            for (var i = 0; i < 16; i += 4)
+            {
+                var a = Vector128.Narrow(Vector128.Equals(quantized[i], Vector128<int>.Zero), Vector128.Equals(quantized[i + 1], Vector128<int>.Zero));
+                var b = Vector128.Narrow(Vector128.Equals(quantized[i + 2], Vector128<int>.Zero), Vector128.Equals(quantized[i + 3], Vector128<int>.Zero));
+                natural |= (ulong)(~Vector128.Narrow(a, b)).ExtractMostSignificantBits() << (4 * i);
+            }
+            ref var reorder = ref MemoryMarshal.GetArrayDataReference(ZigZagBits);
             ulong mask = 0;
-            for (var i = 0; i < 16; i++)
-                mask |= (ulong)(~Vector128.Equals(lanes[i], Vector128<int>.Zero)).ExtractMostSignificantBits() << (4 * i);
+            for (var j = 0; j < 8; j++)
+                mask |= Unsafe.Add(ref reorder, (j << 8) | (int)((natural >> (8 * j)) & 0xFF));
+            mask &= ~1UL; // DC is coded above
+            ref var q = ref MemoryMarshal.GetArrayDataReference(_quantized);
+            ref var source = ref MemoryMarshal.GetArrayDataReference(_source);
             var last = 0;
             while (mask != 0)
             {
@@ -358,7 +377,7 @@ internal static class JpegBaselineEncoder
                     sink.Write(_acCode[0xF0], _acSize[0xF0]); // ZRL
                     run -= 16;
                 }
-                var v = zz[k];
+                var v = Unsafe.Add(ref q, Unsafe.Add(ref source, k));
                 var s = Category(v);
                 var symbol = (run << 4) | s;
                 sink.Write((_acCode[symbol] << s) | Bits(v, s), _acSize[symbol] + s);

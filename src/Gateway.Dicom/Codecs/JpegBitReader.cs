@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+
 namespace Gateway.Dicom.Codecs;
 
 /// <summary>
@@ -26,6 +28,19 @@ internal ref struct JpegBitReader
 
     private void Fill()
     {
+        // Whole bytes at once while the next eight hold no 0xFF (so no stuffing and no marker among them).
+        if (!_atMarker && _count <= 56 && _position <= _data.Length - 8)
+        {
+            var word = BinaryPrimitives.ReadUInt64BigEndian(_data[_position..]);
+            if (((~word - 0x0101010101010101UL) & word & 0x8080808080808080UL) == 0)
+            {
+                var take = (64 - _count) >> 3;
+                _bits |= (word >> (64 - 8 * take)) << (64 - _count - 8 * take);
+                _count += 8 * take;
+                _position += take;
+                return;
+            }
+        }
         while (_count <= 56)
         {
             if (_atMarker || _position >= _data.Length)

@@ -8,6 +8,7 @@ namespace Gateway.Dicom.Codecs;
 internal sealed class JpegHuffmanTable
 {
     private const int LookupBits = 9;
+    private const int AcBits = 10;
 
     public byte[] Bits { get; } = new byte[17]; // Bits[1..16]
     public byte[] Values { get; }
@@ -21,6 +22,7 @@ internal sealed class JpegHuffmanTable
     private readonly int[] _valPtr = new int[17];
     private readonly int[] _minCode = new int[17];
     private readonly ushort[] _lookup = new ushort[1 << LookupBits]; // (length << 8) | value, 0 = not short
+    private readonly int[] _ac = new int[1 << AcBits]; // AC code and extra bits at once: value << 16 | run << 8 | length, 0 = not here
 
     public JpegHuffmanTable(ReadOnlySpan<byte> bits16, ReadOnlySpan<byte> values)
     {
@@ -142,6 +144,20 @@ internal sealed class JpegHuffmanTable
                 var v = Values[k++];
                 _code[v] = (ushort)code;
                 _size[v] = (byte)l;
+                var extra = v & 15;
+                if (extra > 0 && l + extra <= AcBits)
+                {
+                    // F.2.2.2 read as an AC symbol: run (high nibble), then a coefficient of `extra` bits (EXTEND).
+                    var free = AcBits - l - extra;
+                    for (var bits = 0; bits < 1 << extra; bits++)
+                    {
+                        var value = bits < 1 << (extra - 1) ? bits - (1 << extra) + 1 : bits;
+                        var entry = (value << 16) | ((v >> 4) << 8) | (l + extra);
+                        var prefix = ((code << extra) | bits) << free;
+                        for (var fill = 0; fill < 1 << free; fill++)
+                            _ac[prefix | fill] = entry;
+                    }
+                }
                 if (l <= LookupBits)
                 {
                     var shift = LookupBits - l;
@@ -177,6 +193,19 @@ internal sealed class JpegHuffmanTable
             return e & 0xFF;
         }
         return DecodeLong(ref reader, peek);
+    }
+
+    /// <summary>
+    /// An AC symbol with a coefficient, when its code and extra bits fit in the look-ahead: value &lt;&lt; 16 | run &lt;&lt; 8 |
+    /// bits used, consumed. 0 (nothing consumed) for EOB, ZRL and longer ones: then <see cref="Decode"/>.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public int DecodeAc(ref JpegBitReader reader)
+    {
+        var e = _ac[reader.Peek16() >> (16 - AcBits)];
+        if (e != 0)
+            reader.Skip(e & 31);
+        return e;
     }
 
     private int DecodeLong(ref JpegBitReader reader, int peek)
