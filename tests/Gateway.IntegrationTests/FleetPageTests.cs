@@ -63,7 +63,9 @@ public sealed partial class FleetPageTests(ITestOutputHelper output)
     private static Fleet StartFleet(TempDirectory dir, MosquittoPeer broker)
     {
         var config = dir.File("fleet.json");
-        File.WriteAllText(config, """{ "healthIntervalSeconds": 1, "alarms": { "offlineMinutes": 0.05 } }""");
+        // The simulated boxes publish once: a long interval keeps them from falling silent during the test; the killed
+        // real box goes offline through the broker's will, not through silence.
+        File.WriteAllText(config, """{ "healthIntervalSeconds": 600, "alarms": { "offlineMinutes": 0.05 } }""");
         var page = FreePort.Get();
         var fleet = new PeerProcess(GatewayExecutable.Path,
             ["fleet", "--broker", $"127.0.0.1:{broker.Port}", "--listen", $"127.0.0.1:{FreePort.Get()}", "--config", config,

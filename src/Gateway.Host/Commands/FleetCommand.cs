@@ -69,7 +69,8 @@ internal static class FleetCommand
             TlsCertificateFile = certFile,
             TlsKeyFile = keyFile,
         };
-        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Information));
+        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Information)
+            .AddFilter("Microsoft", LogLevel.Warning)); // ASP.NET Core's own request lines would flood the log (and carry URLs)
         var state = new FleetState(config.ToOptions());
         using var metrics = new FleetMetrics(state);
         var web = new FleetWebOptions { Listen = listen, MetricsAllow = [.. config.MetricsAllow.Select(IPNetwork.Parse)] };
