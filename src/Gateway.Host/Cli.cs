@@ -30,7 +30,7 @@ public static class Cli
         ["find"] = ("gateway find --to HOST:PORT --called AET [--calling AET] --level worklist|patient|study|series|image [-k Keyword[=Value]]... [TLS options]   (one DICOM JSON line per match)", FindCommand.Run),
         ["worklist"] = ("gateway worklist [--config FILE] [--json]   (the box's Modality Worklist: from the RIS now, else the kept list marked stale)", ServiceVerbs.Worklist),
         ["exam"] = ("gateway exam [show] | select KEY | end | cancel REASON | reasons   [--config FILE | --spool DIR]   (the running service's exam: pick a worklist step by the key `gateway worklist` prints, end it, cancel it with a reason code)", ServiceVerbs.Exam),
-        ["fleet"] = ("gateway fleet --broker HOST:PORT [--tls-ca FILE [--tls-cert FILE --tls-key FILE]] [--user NAME --password-file FILE] [--listen ADDR:PORT (default 127.0.0.1:9464)] [--config FILE] [--client-id ID]   (every box on the broker: alarms as retained MQTT messages, /metrics for Prometheus)", ServiceVerbs.Fleet),
+        ["fleet"] = ("gateway fleet --broker HOST:PORT [--tls-ca FILE [--tls-cert FILE --tls-key FILE]] [--user NAME --password-file FILE] [--listen ADDR:PORT (default 127.0.0.1:9464)] [--listen-page ADDR:PORT --state DIR [--page-cert FILE --page-key FILE]] [--config FILE] [--client-id ID]   (every box on the broker: alarms as retained MQTT messages, /metrics for Prometheus, the fleet page on HTTPS)", ServiceVerbs.Fleet),
         ["store-scp"] = ("gateway store-scp --port N --aet AET --out DIR [--bind ADDR] [--allow AET,AET...] [--tls --tls-ca FILE --tls-cert FILE --tls-key FILE [--tls-require-client-cert]]", StoreScpCommand.Run),
     };
 

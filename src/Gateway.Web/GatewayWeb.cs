@@ -2,10 +2,7 @@ using System.Net;
 using Gateway.Configuration;
 using Gateway.Web.Logging;
 using Gateway.Web.Security;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -79,64 +76,18 @@ public sealed class GatewayWeb : IAsyncDisposable
             }
         });
         builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = WebLimits.MaxRequest);
-        // Session and antiforgery keys beside the users, not in a home directory (the service has none it may write).
-        builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(config.StateDirectory, "keys")))
-            .SetApplicationName("gateway");
         builder.Services.AddSingleton(control);
         // One clock for the cookie's own expiry and for the sessions behind it (tests give a fake one).
         builder.Services.AddSingleton(time ?? TimeProvider.System);
         builder.Services.AddSingleton(state);
-        builder.Services.AddSingleton(new LoginThrottle(time ?? TimeProvider.System));
-        builder.Services.AddSingleton(sessions);
+        var throttle = new LoginThrottle(time ?? TimeProvider.System);
+        builder.Services.AddSingleton(throttle);
         builder.Services.AddSingleton(failedLogins);
+        builder.Services.AddSingleton(new LoginFlow(users, throttle, sessions, failedLogins, log));
         builder.Services.AddSingleton(new PendingRestores(time ?? TimeProvider.System));
-        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
-        {
-            o.Cookie.Name = "gateway.session";
-            o.Cookie.HttpOnly = true;
-            o.Cookie.SameSite = SameSiteMode.Strict;
-            o.Cookie.SecurePolicy = CookieSecurePolicy.Always;
-            o.ExpireTimeSpan = TimeSpan.FromMinutes(config.IdleMinutes);
-            o.SlidingExpiration = true;
-            o.LoginPath = "/login";
-            o.LogoutPath = "/logout";
-            o.Events.OnValidatePrincipal = async context =>
-            {
-                // The status page asks for /api/status every 2 s by itself: that is no sign of a technician, so it
-                // neither keeps the session alive nor renews the cookie — the idle timeout still ends an open page.
-                var poll = StatusView.IsPoll(context.HttpContext.Request);
-                // The cookie alone proves nothing after logout or a password change (issue #14): its session must still be registered.
-                if (context.Principal is not { } p || !sessions.Touch(SessionRegistry.IdOf(p), p.Identity?.Name, activity: !poll))
-                {
-                    context.RejectPrincipal();
-                    await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme).ConfigureAwait(false);
-                }
-            };
-            o.Events.OnCheckSlidingExpiration = context =>
-            {
-                // Sliding renewal of the cookie only on a technician's own requests, never on the status page's polling.
-                if (StatusView.IsPoll(context.HttpContext.Request))
-                    context.ShouldRenew = false;
-                return Task.CompletedTask;
-            };
-            o.Events.OnRedirectToLogin = context =>
-            {
-                // An API call without a session gets 401, a page gets the login page.
-                if (context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal))
-                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                else
-                    context.Response.Redirect(context.RedirectUri);
-                return Task.CompletedTask;
-            };
-        });
-        builder.Services.AddAuthorization();
-        builder.Services.AddAntiforgery(o =>
-        {
-            o.Cookie.Name = "gateway.antiforgery";
-            o.Cookie.SameSite = SameSiteMode.Strict;
-            o.Cookie.SecurePolicy = CookieSecurePolicy.Always;
-            o.HeaderName = "X-Antiforgery";
-        });
+        // The status page asks for /api/status every 2 s by itself: that is no sign of a technician, so it neither
+        // keeps the session alive nor renews the cookie — the idle timeout still ends an open page.
+        PageSecurity.AddSessions(builder.Services, config.StateDirectory, "gateway", "gateway", config.IdleMinutes, sessions, StatusView.IsPoll);
         builder.Services.AddRazorPages(o =>
         {
             o.Conventions.AuthorizeFolder("/");
@@ -154,29 +105,9 @@ public sealed class GatewayWeb : IAsyncDisposable
                 context.Response.Redirect($"https://{host}:{config.Port}{context.Request.Path}{context.Request.QueryString}", permanent: false);
                 return;
             }
-            var headers = context.Response.Headers;
-            headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-            headers.XContentTypeOptions = "nosniff";
-            headers.XFrameOptions = "DENY";
-            // same-origin, not no-referrer: with no-referrer browsers send "Origin: null" on our own forms, and the
-            // Origin check below could not tell them from a foreign page's. Other sites still get no referrer.
-            headers["Referrer-Policy"] = "same-origin";
-            // Exactly what antiforgery sets on every page with a form: when ours differed it overrode it and logged a
-            // warning per request (issue #14), which flushed the System page's log.
-            headers.CacheControl = "no-cache, no-store";
-            headers.Pragma = "no-cache";
-            if (!OriginCheck.IsSameOrigin(context, names, config.Port))
-            {
-                if (foreignLog.ShouldLog(context.Connection.RemoteIpAddress?.ToString() ?? "?"))
-                {
-                    WebLog.ForeignOrigin(log, context.Request.Method, context.Request.Path, context.Connection.RemoteIpAddress?.ToString() ?? "?",
-                        context.Request.Headers.Origin.ToString() is { Length: > 0 } o ? o : context.Request.Headers.Referer.ToString());
-                }
-                context.Response.StatusCode = StatusCodes.Status403Forbidden;
-                context.Response.ContentType = "text/plain; charset=utf-8";
-                await context.Response.WriteAsync("Refused: this form was not sent from this page.").ConfigureAwait(false);
+            PageSecurity.SetHeaders(context.Response);
+            if (!await PageSecurity.AllowOriginAsync(context, names, config.Port, foreignLog, log).ConfigureAwait(false))
                 return;
-            }
             // Before the first password exists there is nothing else to see.
             if (!state.Users.IsSetUp && !context.Request.Path.StartsWithSegments("/setup", StringComparison.OrdinalIgnoreCase)
                 && !WebEndpoints.IsPublicAsset(context.Request.Path))

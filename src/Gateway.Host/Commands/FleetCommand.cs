@@ -11,12 +11,13 @@ namespace Gateway.Host.Commands;
 
 /// <summary>
 /// `gateway fleet` (issue #21): subscribes to every box's status, health and events on the broker, raises and clears
-/// alarms as retained messages, and serves /metrics for Prometheus, until SIGINT/SIGTERM. Its state comes only from
+/// alarms as retained messages, serves /metrics for Prometheus (plain HTTP, allowed networks only) and, with
+/// --listen-page, the fleet page (HTTPS, login; <see cref="FleetPageServer"/>), until SIGINT/SIGTERM. Its state comes only from
 /// the broker. Exits 1 when its address cannot be bound, 2 on bad arguments or configuration.
 /// </summary>
 internal static class FleetCommand
 {
-    public const string Usage = "gateway fleet --broker HOST:PORT [--tls-ca FILE [--tls-cert FILE --tls-key FILE]] [--user NAME --password-file FILE] [--listen ADDR:PORT (default 127.0.0.1:9464)] [--config FILE] [--client-id ID]   (every box on the broker: alarms as retained MQTT messages, /metrics for Prometheus)";
+    public const string Usage = "gateway fleet --broker HOST:PORT [--tls-ca FILE [--tls-cert FILE --tls-key FILE]] [--user NAME --password-file FILE] [--listen ADDR:PORT (default 127.0.0.1:9464)] [--listen-page ADDR:PORT --state DIR [--page-cert FILE --page-key FILE]] [--config FILE] [--client-id ID]   (every box on the broker: alarms as retained MQTT messages, /metrics for Prometheus, the fleet page on HTTPS)";
 
     public static int Run(CommandArgs args, TextWriter stdout, TextWriter stderr)
     {
@@ -29,6 +30,7 @@ internal static class FleetCommand
         var keyFile = args.Option("tls-key");
         var clientId = args.Option("client-id");
         var configFile = args.Option("config");
+        var page = PageOptions(args);
         args.RejectUnknown();
         args.ExpectPositional(0, "no positional arguments");
         if (passwordFile is not null && user is null)
@@ -67,7 +69,8 @@ internal static class FleetCommand
             TlsCertificateFile = certFile,
             TlsKeyFile = keyFile,
         };
-        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Information));
+        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Information)
+            .AddFilter("Microsoft", LogLevel.Warning)); // ASP.NET Core's own request lines would flood the log (and carry URLs)
         var state = new FleetState(config.ToOptions());
         using var metrics = new FleetMetrics(state);
         var web = new FleetWebOptions { Listen = listen, MetricsAllow = [.. config.MetricsAllow.Select(IPNetwork.Parse)], MaxBoxes = config.Limits.MaxBoxes };
@@ -81,10 +84,26 @@ internal static class FleetCommand
             stderr.WriteLine($"gateway fleet: cannot listen on {listen}: {e.Message}");
             return Cli.Failed;
         }
+        FleetPageServer? pageServer = null;
+        if (page is not null)
+        {
+            try
+            {
+                pageServer = FleetPageServer.StartAsync(page, state, loggers).GetAwaiter().GetResult();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or System.Text.Json.JsonException)
+            {
+                stderr.WriteLine($"gateway fleet: cannot serve the fleet page on {page.Listen} (state {page.StateDirectory}): {e.Message}");
+                server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                return Cli.Failed;
+            }
+        }
         using var stop = new CancellationTokenSource();
         var subscriber = new FleetSubscriber(connection, state, loggers.CreateLogger("gateway.fleet"));
         var loop = Task.Run(() => subscriber.RunAsync(stop.Token));
         stdout.WriteLine($"fleet: broker {host}:{port}, topics {config.TopicPrefix}/+/status|health|events, alarms {config.TopicPrefix}/fleet/alarms/<box>, metrics http://{server.EndPoint}/metrics");
+        if (pageServer is not null)
+            AnnouncePage(stdout, pageServer);
         stdout.Flush();
         using var stopped = new ManualResetEventSlim();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stopped.Set(); });
@@ -106,8 +125,43 @@ internal static class FleetCommand
         catch (AggregateException)
         {
         }
+        pageServer?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         server.DisposeAsync().AsTask().GetAwaiter().GetResult();
         return exit;
+    }
+
+    /// <summary>--listen-page ADDR:PORT --state DIR [--page-cert FILE --page-key FILE]: the fleet page, or null without --listen-page.</summary>
+    private static FleetPageOptions? PageOptions(CommandArgs args)
+    {
+        var listen = args.Option("listen-page");
+        var stateDirectory = args.Option("state");
+        var cert = args.Option("page-cert");
+        var key = args.Option("page-key");
+        if (listen is null)
+        {
+            if (stateDirectory is not null || cert is not null || key is not null)
+                throw new UsageException("--state, --page-cert and --page-key belong to the fleet page: give --listen-page ADDR:PORT too");
+            return null;
+        }
+        if (stateDirectory is null)
+            throw new UsageException("--listen-page needs --state DIR (the page's users, setup code, keys and certificate)");
+        if ((cert is null) != (key is null))
+            throw new UsageException("--page-cert and --page-key go together");
+        foreach (var file in new[] { cert, key })
+        {
+            if (file is not null && !File.Exists(file))
+                throw new UsageException($"{file}: no such file");
+        }
+        return new FleetPageOptions { Listen = EndPoint(listen, "--listen-page"), StateDirectory = stateDirectory, CertificateFile = cert, KeyFile = key };
+    }
+
+    /// <summary>Where the page is, its certificate's fingerprint, and while no password exists the setup code (the box's page says the same in its journal).</summary>
+    private static void AnnouncePage(TextWriter stdout, FleetPageServer page)
+    {
+        var users = page.Info.Users;
+        if (!users.IsSetUp)
+            stdout.WriteLine($"fleet page not set up: open https://127.0.0.1:{page.EndPoint.Port}/setup on this machine and enter the setup code {users.SetupCode} (also in {users.SetupCodeFile}) to choose the admin password");
+        stdout.WriteLine($"fleet page https://{page.EndPoint} (certificate SHA-256 {page.Info.Fingerprint})");
     }
 
     private static (string Host, int Port) HostPort(string value, string option)
@@ -118,11 +172,11 @@ internal static class FleetCommand
         return (value[..colon].Trim('[', ']'), port);
     }
 
-    private static IPEndPoint EndPoint(string value)
+    private static IPEndPoint EndPoint(string value, string option = "--listen")
     {
-        var (host, port) = HostPort(value, "--listen");
+        var (host, port) = HostPort(value, option);
         if (!IPAddress.TryParse(host, out var address))
-            throw new UsageException($"--listen '{value}': '{host}' is not an IP address");
+            throw new UsageException($"{option} '{value}': '{host}' is not an IP address");
         return new IPEndPoint(address, port);
     }
 }

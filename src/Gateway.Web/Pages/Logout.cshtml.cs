@@ -1,9 +1,6 @@
 using Gateway.Web.Security;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.Extensions.Logging;
 
 namespace Gateway.Web.Pages;
 
@@ -11,15 +8,13 @@ namespace Gateway.Web.Pages;
 /// Log out: a POST with the antiforgery token (a link would let another site log the technician out). The session
 /// ends on the server, so a copy of the cookie saved before opens nothing afterwards (issue #14).
 /// </summary>
-public sealed class LogoutModel(SessionRegistry sessions, ILoggerFactory loggers) : PageModel
+public sealed class LogoutModel(LoginFlow login) : PageModel
 {
     public IActionResult OnGet() => Redirect("/");
 
     public async Task<IActionResult> OnPostAsync()
     {
-        sessions.End(SessionRegistry.IdOf(User));
-        await HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme).ConfigureAwait(false);
-        WebLog.LoggedOut(loggers.CreateLogger(WebLog.Category), User.Identity?.Name ?? "?", HttpContext.Connection.RemoteIpAddress?.ToString() ?? "?");
+        await login.SignOutAsync(HttpContext).ConfigureAwait(false);
         return Redirect("/login");
     }
 }
