@@ -95,6 +95,8 @@ internal sealed class IncomingObject : Stream
     }
 
     /// <summary>Makes the object durable and moves it into place; returns it, or null with <see cref="Failure"/> set.</summary>
+    internal const long HandOnSyncThreshold = 8L << 20;
+
     public ReceivedObject? Complete()
     {
         if (_file is null || Failure is not null)
@@ -104,7 +106,9 @@ internal sealed class IncomingObject : Stream
         }
         try
         {
-            _file.Flush(flushToDisk: _sync);
+            // Handed on unsynced, a large object would make every other object in the spool's shared commit wait for
+            // its write-back (seconds on an SD card): from 8 MiB on it is fsync'd here, on its own association's thread.
+            _file.Flush(flushToDisk: _sync || _length >= HandOnSyncThreshold);
             _file.Dispose();
             // Check that what arrived is a readable data set before saying "stored".
             DicomFile.Open(_tempPath);

@@ -152,7 +152,9 @@ internal sealed class ServerAssociation(DicomServerOptions options, ILogger logg
         try
         {
             // On the association's reader thread: the next request waits for this one's outcome (window 1).
-            status = options.OnStored is { } onStored ? onStored(stored, _stop).AsTask().GetAwaiter().GetResult() : DicomStatus.Success;
+            // Without SyncReceived the file is not durable until a receiver makes it so: no receiver, no success.
+            status = options.OnStored is { } onStored ? onStored(stored, _stop).AsTask().GetAwaiter().GetResult()
+                : options.SyncReceived ? DicomStatus.Success : DicomStatus.ProcessingFailure;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

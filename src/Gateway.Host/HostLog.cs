@@ -71,6 +71,12 @@ internal static partial class HostLog
     [LoggerMessage(3040, LogLevel.Warning, "A storage commitment report came from {CallingAe}, which is no destination with storage commitment: refused (0110)")]
     public static partial void UnexpectedCommitmentReport(ILogger logger, string callingAe);
 
+    [LoggerMessage(3045, LogLevel.Error, "Spool: the deletions of delivered objects are not durable yet ({Reason}); until they are, a power loss brings those objects back and they are sent again, identical")]
+    public static partial void DeletionsNotDurable(ILogger logger, string reason);
+
+    [LoggerMessage(3046, LogLevel.Error, "Spool: the last deletions could not be made durable at stop ({Kind}: {Reason}); those objects may be sent again after a power loss, identical")]
+    public static partial void DeletionsNotDurableAtStop(ILogger logger, string kind, string reason);
+
     [LoggerMessage(3042, LogLevel.Error, "Ending the exam from the device's input failed ({Kind}: {Reason}); the exam stays in progress")]
     public static partial void EndExamFailed(ILogger logger, string kind, string reason, Exception exception);
 

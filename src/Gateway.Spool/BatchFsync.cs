@@ -14,18 +14,34 @@ internal static partial class BatchFsync
     private const int ReadOnly = 0;
     private const int CloseOnExec = 0x80000; // O_CLOEXEC on Linux (x64 and arm64 alike)
     private const uint SyncFileRangeWrite = 2;
+    private const int Einval = 22;
+    private const int Enotsup = 95;
+
+    private static bool _native = OperatingSystem.IsLinux();
 
     public static void FlushFiles(IReadOnlyList<string> paths)
     {
-        if (!OperatingSystem.IsLinux())
+        if (_native)
         {
-            foreach (var p in paths)
+            try
             {
-                using var f = new FileStream(p, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
-                f.Flush(flushToDisk: true);
+                FlushNative(paths);
+                return;
             }
-            return;
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+            {
+                _native = false; // no libc to call: .NET's own fsync of each, below
+            }
         }
+        foreach (var p in paths)
+        {
+            using var f = new FileStream(p, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+            f.Flush(flushToDisk: true);
+        }
+    }
+
+    private static void FlushNative(IReadOnlyList<string> paths)
+    {
         var fds = new int[paths.Count];
         Array.Fill(fds, -1);
         try
@@ -40,8 +56,9 @@ internal static partial class BatchFsync
             }
             for (var i = 0; i < fds.Length; i++)
             {
-                if (Fsync(fds[i]) != 0)
-                    throw new IOException($"fsync of {paths[i]} failed (errno {Marshal.GetLastPInvokeError()})");
+                // EINVAL / ENOTSUP: the file system cannot sync this file at all (as .NET's own Flush(true), not an error).
+                if (Fsync(fds[i]) != 0 && Marshal.GetLastPInvokeError() is var errno && errno is not (Einval or Enotsup))
+                    throw new IOException($"fsync of {paths[i]} failed (errno {errno})");
             }
         }
         finally

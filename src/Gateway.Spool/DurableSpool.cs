@@ -299,14 +299,11 @@ public sealed class DurableSpool
         }
         catch
         {
+            preparing.Dispose();
             TryDelete(tmpPayload);
             throw;
         }
-        finally
-        {
-            preparing.Dispose();
-        }
-        return Commit(id, now, size, sha, info, destinations, tmpPayload);
+        return Commit(id, now, size, sha, info, destinations, tmpPayload, preparation: preparing);
     }
 
     /// <summary>Stores a copy of a file.</summary>
@@ -343,16 +340,25 @@ public sealed class DurableSpool
         var size = _fs.Length(durableFile);
         CheckRoom(size);
         string sha;
+        GroupCommit.Preparation? preparing = null;
         if (sha256 is { Length: 64 } && sha256.All(char.IsAsciiHexDigitLower))
             sha = sha256;
         else
         {
-            using var preparing = _commit.Preparing();
-            using var source = _fs.OpenRead(durableFile);
-            sha = Convert.ToHexStringLower(SHA256.HashData(source));
+            preparing = _commit.Preparing();
+            try
+            {
+                using var source = _fs.OpenRead(durableFile);
+                sha = Convert.ToHexStringLower(SHA256.HashData(source));
+            }
+            catch
+            {
+                preparing.Dispose();
+                throw;
+            }
         }
         var now = _time.GetUtcNow();
-        return Commit(NewId(now), now, size, sha, info, destinations, durableFile, held);
+        return Commit(NewId(now), now, size, sha, info, destinations, durableFile, held, preparing);
     }
 
     /// <summary>Lets a held entry go to its destinations (raises <see cref="SpoolEvent.Stored"/>, which wakes the forwarder).</summary>
@@ -377,7 +383,8 @@ public sealed class DurableSpool
     /// else is being committed, both files fsync'd, the payload renamed into place, then the state (the commit point),
     /// and both directories fsync'd; then the entry becomes visible and the caller may acknowledge the object.
     /// </summary>
-    private SpoolEntry Commit(string id, DateTimeOffset now, long size, string sha, SpoolObjectInfo info, IReadOnlyList<string> destinations, string payload, bool held = false)
+    private SpoolEntry Commit(string id, DateTimeOffset now, long size, string sha, SpoolObjectInfo info, IReadOnlyList<string> destinations, string payload, bool held = false,
+        GroupCommit.Preparation? preparation = null)
     {
         var entry = new SpoolEntry(id, now, size, sha, info.SopClassUid, info.SopInstanceUid, info.Modality, info.Source,
             destinations.Distinct(StringComparer.Ordinal).ToDictionary(d => d, _ => new Delivery(DeliveryState.Pending, 0, now, null), StringComparer.Ordinal), info.SourceKey);
@@ -386,10 +393,11 @@ public sealed class DurableSpool
         {
             WriteJson(tmpState, entry);
             _commit.Commit(new GroupCommit.Unit([payload, tmpState],
-                [(payload, PayloadPath(id)), (tmpState, StatePath(id))], [ObjectsDir, StateDir]));
+                [(payload, PayloadPath(id)), (tmpState, StatePath(id))], [ObjectsDir, StateDir]), preparation);
         }
         catch
         {
+            preparation?.Dispose();
             // Not committed as far as the producer knows (it hears a failure and sends again): undo what is on disk,
             // state first, so that nothing is delivered later under a second identity. Whatever remains, recovery removes.
             TryDelete(StatePath(id));
@@ -808,13 +816,13 @@ public sealed class DurableSpool
         ScheduleDeletionFlush();
     }
 
-    private void ScheduleDeletionFlush()
+    private void ScheduleDeletionFlush(TimeSpan? after = null)
     {
         lock (_deletionGate)
         {
-            if (_deletionFlush is not null)
+            if (_deletionFlush is not null || _closed)
                 return;
-            _deletionFlush = _time.CreateTimer(_ => FlushDeletionsInBackground(), null, _options.DeletionWindow, Timeout.InfiniteTimeSpan);
+            _deletionFlush = _time.CreateTimer(_ => FlushDeletionsInBackground(), null, after ?? _options.DeletionWindow, Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -823,12 +831,36 @@ public sealed class DurableSpool
         try
         {
             FlushDeletions();
+            _deletionFailures = 0;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e)
         {
-            // A stalled or failing disk: the deletions are not yet durable (a crash would resend those objects); try again.
-            ScheduleDeletionFlush();
+            // A stalled or failing disk (or anything else): the deletions are not yet durable (a crash would resend those
+            // objects, identical). Said at once (the service logs it), then tried again after a back-off of the window
+            // doubling up to a minute — never silently, never given up.
+            var failures = Math.Min(++_deletionFailures, 16);
+            var delay = TimeSpan.FromTicks(Math.Min(TimeSpan.FromMinutes(1).Ticks, _options.DeletionWindow.Ticks << Math.Min(failures, 10)));
+            Raise(new SpoolEvent(SpoolEvent.DeletionsNotDurable, "", Detail: $"{e.GetType().Name}: {e.Message}; next try in {delay.TotalSeconds:0.#} s"));
+            ScheduleDeletionFlush(delay);
         }
+    }
+
+    private int _deletionFailures;
+    private bool _closed;
+
+    /// <summary>
+    /// At stop: makes the deletions so far durable and stops the deletion timer (a failure is thrown: the caller logs it;
+    /// those objects may then be sent again after a power loss, identical).
+    /// </summary>
+    public void Close()
+    {
+        lock (_deletionGate)
+        {
+            _closed = true;
+            _deletionFlush?.Dispose();
+            _deletionFlush = null;
+        }
+        _commit.Commit(new GroupCommit.Unit([], [], [StateDir, ObjectsDir]));
     }
 
     /// <summary>

@@ -7,13 +7,16 @@ namespace Gateway.Spool;
 /// <list type="number">
 /// <item>every file of the batch is made durable (<see cref="ISpoolFileSystem.FlushFiles"/>: on ext4 one journal
 /// commit for all of them);</item>
-/// <item>the renames of every unit, in order (for an enqueue: the payload into <c>objects/</c>, then the state into
-/// <c>state/</c>, the commit point);</item>
-/// <item>every directory touched is made durable (<see cref="ISpoolFileSystem.FlushDirectories"/>: one more
-/// commit).</item>
+/// <item>the renames in rounds: the first rename of every unit, then the directories those renames changed made
+/// durable (<see cref="ISpoolFileSystem.FlushDirectories"/>), then every unit's second rename and its directories, and
+/// so on (for an enqueue: the payload into <c>objects/</c>, fsync of <c>objects/</c>, then the state into
+/// <c>state/</c> — the commit point — and fsync of <c>state/</c>);</item>
+/// <item>any other directory a unit names is made durable.</item>
 /// </list>
-/// Nothing is renamed before its bytes are durable, so a crash at any point leaves every unit either absent (its
-/// temporary files, which recovery removes) or complete. A lone caller is not delayed: the first to arrive leads at
+/// Nothing is renamed before its bytes are durable, and a unit's later rename never becomes durable before its earlier
+/// one (without relying on the file system to keep metadata changes of two directories in order: btrfs, f2fs and ext4
+/// without a journal do not promise it), so a crash at any point leaves every unit either absent (its temporary files,
+/// which recovery removes) or complete. A lone caller is not delayed: the first to arrive leads at
 /// once, and whoever arrives while a batch is running joins the next one. <see cref="Window"/> is how long a leader
 /// waits for callers that have announced themselves (<see cref="Preparing"/>) but not yet handed in their unit.
 /// When a batch fails every unit in it gets the exception (each caller undoes its own, as after a lone failure).
@@ -47,10 +50,16 @@ internal sealed class GroupCommit(ISpoolFileSystem fs, TimeSpan window)
         }
     }
 
-    /// <summary>Batches run so far (a benchmark's and a test's view of how much was coalesced).</summary>
-    public long Batches { get; private set; }
+    private long _batches;
 
-    /// <summary>Announces a unit that is being prepared (its files written): a leader waits up to <see cref="Window"/> for it.</summary>
+    /// <summary>Batches run so far (a benchmark's and a test's view of how much was coalesced).</summary>
+    public long Batches => Interlocked.Read(ref _batches);
+
+    /// <summary>
+    /// Announces a unit that is being prepared (its files written): a leader waits up to <see cref="Window"/> for it.
+    /// The announcement ends when the unit is handed to <see cref="Commit(Unit, Preparation?)"/> with it, or when it is
+    /// disposed (abandoned); both may happen, it ends once.
+    /// </summary>
     public Preparation Preparing()
     {
         lock (_gate)
@@ -58,26 +67,40 @@ internal sealed class GroupCommit(ISpoolFileSystem fs, TimeSpan window)
         return new Preparation(this);
     }
 
-    /// <summary>Ends a <see cref="Preparing"/> announcement (disposing it): the unit was handed in, or was abandoned.</summary>
-    public readonly struct Preparation(GroupCommit owner) : IDisposable
+    /// <summary>A <see cref="Preparing"/> announcement.</summary>
+    public sealed class Preparation(GroupCommit owner) : IDisposable
     {
+        internal bool Ended;
+
         public void Dispose()
         {
             lock (owner._gate)
-            {
-                owner._preparing--;
-                Monitor.PulseAll(owner._gate);
-            }
+                owner.End(this);
         }
     }
 
-    /// <summary>Makes <paramref name="unit"/> durable with whatever else is waiting; returns when it is, throws when its batch failed.</summary>
-    public void Commit(Unit unit)
+    private void End(Preparation p)
+    {
+        if (p.Ended)
+            return;
+        p.Ended = true;
+        _preparing--;
+        Monitor.PulseAll(_gate);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="unit"/> durable with whatever else is waiting; returns when it is, throws when its batch
+    /// failed. <paramref name="preparation"/> (its announcement) ends as the unit joins the queue, so a leader waiting
+    /// for it takes it into its batch.
+    /// </summary>
+    public void Commit(Unit unit, Preparation? preparation = null)
     {
         List<Unit> batch;
         lock (_gate)
         {
             _queue.Add(unit);
+            if (preparation is not null)
+                End(preparation);
             while (true)
             {
                 if (unit.Done)
@@ -91,15 +114,26 @@ internal sealed class GroupCommit(ISpoolFileSystem fs, TimeSpan window)
                 Monitor.Wait(_gate);
             }
             _leading = true;
-            if (Window > TimeSpan.Zero)
+            batch = [];
+            try
             {
-                var until = Environment.TickCount64 + (long)Window.TotalMilliseconds;
-                // Others are writing their files: their units will be here within the window.
-                while (_preparing > 0 && Environment.TickCount64 is var now && now < until)
-                    Monitor.Wait(_gate, TimeSpan.FromMilliseconds(until - now));
+                if (Window > TimeSpan.Zero)
+                {
+                    var until = Environment.TickCount64 + (long)Window.TotalMilliseconds;
+                    // Others are writing their files: their units will be here within the window.
+                    while (_preparing > 0 && Environment.TickCount64 is var now && now < until)
+                        Monitor.Wait(_gate, TimeSpan.FromMilliseconds(until - now));
+                }
+                batch = [.. _queue];
+                _queue.Clear();
             }
-            batch = [.. _queue];
-            _queue.Clear();
+            catch
+            {
+                // Never leave the gate led by nobody: the units stay queued for the next leader.
+                _leading = false;
+                Monitor.PulseAll(_gate);
+                throw;
+            }
         }
         Exception? failure = null;
         try
@@ -117,7 +151,7 @@ internal sealed class GroupCommit(ISpoolFileSystem fs, TimeSpan window)
                 u.Failure = failure;
                 u.Done = true;
             }
-            Batches++;
+            Interlocked.Increment(ref _batches);
             _leading = false;
             Monitor.PulseAll(_gate);
         }
@@ -130,12 +164,26 @@ internal sealed class GroupCommit(ISpoolFileSystem fs, TimeSpan window)
         var files = batch.SelectMany(u => u.Files).ToList();
         if (files.Count > 0)
             fs.FlushFiles(files);
-        foreach (var u in batch)
+        var flushed = new HashSet<string>(StringComparer.Ordinal);
+        var rounds = batch.Count == 0 ? 0 : batch.Max(u => u.Moves.Count);
+        for (var round = 0; round < rounds; round++)
         {
-            foreach (var (from, to) in u.Moves)
+            var changed = new List<string>();
+            foreach (var u in batch)
+            {
+                if (round >= u.Moves.Count)
+                    continue;
+                var (from, to) = u.Moves[round];
                 fs.Move(from, to);
+                if (Path.GetDirectoryName(to) is { } dir && !changed.Contains(dir, StringComparer.Ordinal))
+                    changed.Add(dir);
+            }
+            // This round's renames are durable before any unit's next one is made.
+            if (changed.Count > 0)
+                fs.FlushDirectories(changed);
+            flushed.UnionWith(changed);
         }
-        var directories = batch.SelectMany(u => u.Directories).Distinct(StringComparer.Ordinal).ToList();
+        var directories = batch.SelectMany(u => u.Directories).Where(d => !flushed.Contains(d)).Distinct(StringComparer.Ordinal).ToList();
         if (directories.Count > 0)
             fs.FlushDirectories(directories);
     }

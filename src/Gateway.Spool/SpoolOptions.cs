@@ -49,6 +49,8 @@ public sealed record SpoolEvent(string Kind, string EntryId, string? Destination
     public const string AwaitingCommitment = "awaiting-commitment";
     /// <summary>The archive reported an object as not committed (or never answered): it is sent again.</summary>
     public const string CommitmentFailed = "commitment-failed";
+    /// <summary>The deletions of delivered entries could not be made durable (Detail: the cause and the next try).</summary>
+    public const string DeletionsNotDurable = "deletions-not-durable";
 }
 
 /// <summary>What recovery found and did at start.</summary>

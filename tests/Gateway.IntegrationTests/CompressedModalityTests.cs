@@ -96,7 +96,17 @@ public sealed class CompressedModalityTests
             Assert.Equal(DicomUids.ExplicitVRLittleEndian, file.TransferSyntax.Uid);
             var uid = file.Dataset.GetString(DicomTags.SOPInstanceUID); // decompressing keeps the instance, lossy or not
             Assert.True(expected.TryGetValue(uid, out var want), $"unexpected instance {uid}");
-            Assert.True(want.Pixels.AsSpan().SequenceEqual(Pixels(received)), $"{want.Case}: the pixels differ from {Path.GetFileName(want.Case)} as dcmtk decodes it");
+            var got = Pixels(received);
+            if (want.Case.Contains("dcmcjpeg", StringComparison.Ordinal))
+            {
+                // JPEG baseline: T.81 fixes the decoder's output only up to the IDCT's accuracy (Annex A.3.3 / the
+                // T.83 compliance bound), so two correct decoders may differ by a level; lossless ones must be exact.
+                Assert.Equal(want.Pixels.Length, got.Length);
+                var worst = want.Pixels.Zip(got, (x, y) => Math.Abs(x - y)).Max();
+                Assert.True(worst <= 2, $"{want.Case}: a pixel differs by {worst} from dcmtk's decoding (at most 2 allowed for JPEG baseline)");
+            }
+            else
+                Assert.True(want.Pixels.AsSpan().SequenceEqual(got), $"{want.Case}: the pixels differ from {Path.GetFileName(want.Case)} as dcmtk decodes it");
             Assert.Empty(Dciodvfy.Errors(received));
             if (want.Case.Contains("dcmcjpeg", StringComparison.Ordinal))
                 Assert.Equal("01", file.Dataset.GetString(DicomTags.LossyImageCompression)); // once lossy, always lossy
@@ -111,7 +121,7 @@ public sealed class CompressedModalityTests
         Peers.RequirePydicom();
         var j2k = Path.Combine(Peers.PydicomData, "test_files", "JPEG2000.dcm");
         Assert.Null(PixelDataTranscoder.CodecFor(DicomFile.OpenHeader(j2k).TransferSyntax)); // no JPEG 2000 codec here
-        using var pacs = new DcmtkStoreScp();
+        using var pacs = new DcmtkStoreScp(extraArgs: ["+xa"]); // a PACS that accepts JPEG 2000 as it comes
         var destination = $$"""{ "name": "pacs", "aeTitle": "{{pacs.AeTitle}}", "host": "127.0.0.1", "port": {{pacs.Port.ToString(CultureInfo.InvariantCulture)}}, "retryMinSeconds": 1, "retryMaxSeconds": 4 }""";
         using var gateway = new GatewayProcess(dir.Path, FreePort.Get(), destination);
         gateway.Start();

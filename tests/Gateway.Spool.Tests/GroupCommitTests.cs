@@ -68,9 +68,10 @@ public sealed class GroupCommitTests : IDisposable
         var (leader, followers) = RunBatch(spool, fs, 5);
         Assert.Null(leader);
         Assert.All(followers, Assert.Null);
-        // The leader's batch, then one batch for all five: two file flushes and two directory flushes, not twelve.
+        // The leader's batch, then one batch for all five: two file flushes and two rounds of directory flushes each
+        // (objects/ after the payloads' renames, state/ after the states'), not twelve.
         Assert.Equal(2, fs.FileFlushes);
-        Assert.Equal(2, fs.DirectoryFlushes);
+        Assert.Equal(4, fs.DirectoryFlushes);
         Assert.Equal(2, spool.Batches);
         var recovered = Spool();
         Assert.Equal(6, recovered.Recover().Entries);
@@ -99,7 +100,7 @@ public sealed class GroupCommitTests : IDisposable
     [Fact]
     public void A_power_cut_after_the_batch_fsync_and_before_the_acknowledgements_keeps_every_entry_whole()
     {
-        var fs = new PowerCutFileSystem { CutAfterDirectoryFlush = 2 }; // durable, then the power goes before anyone is told
+        var fs = new PowerCutFileSystem { CutAfterDirectoryFlush = 4 }; // the followers' last round durable, then the power goes before anyone is told
         var spool = Spool(fs);
         spool.Recover();
         var (leader, followers) = RunBatch(spool, fs, 4);
@@ -112,6 +113,66 @@ public sealed class GroupCommitTests : IDisposable
         Assert.Equal(5, report.Entries); // at least once: durable entries are delivered (a resent one is a duplicate)
         Assert.All(recovered.Entries, e => Assert.True(recovered.Verify(e)));
         Assert.Equal(Directory.GetFiles(recovered.StateDir).Length, Directory.GetFiles(recovered.ObjectsDir).Length);
+    }
+
+    [Fact]
+    public void A_power_cut_between_the_payloads_round_and_the_states_round_leaves_orphans_only()
+    {
+        // The followers' payloads are renamed into objects/ and that directory is durable; then the power goes before
+        // any of their states is renamed: no follower was told "stored", and recovery must find no entry of theirs and
+        // nothing to quarantine (their payloads are orphans and go).
+        var fs = new PowerCutFileSystem { CutAfterDirectoryFlush = 3 };
+        var spool = Spool(fs);
+        spool.Recover();
+        var (leader, followers) = RunBatch(spool, fs, 4);
+        Assert.Null(leader);
+        Assert.All(followers, e => Assert.NotNull(e));
+        Assert.Equal(5, Directory.GetFiles(spool.ObjectsDir).Length); // the cut left the followers' payloads in place
+        Assert.Single(Directory.GetFiles(spool.StateDir));
+
+        var recovered = Spool();
+        var report = recovered.Recover();
+        Assert.Empty(report.Quarantined);
+        Assert.Equal(1, report.Entries);
+        Assert.Equal(4, report.OrphansRemoved);
+        Assert.Single(Directory.GetFiles(recovered.ObjectsDir));
+        Assert.True(recovered.Verify(recovered.Entries.Single()));
+    }
+
+    [Fact]
+    public async Task A_window_gathers_an_enqueue_that_is_still_writing_its_payload()
+    {
+        // A leader with a batch window waits for a caller that announced itself (its payload being written): both are
+        // committed by one batch. The payload stream of the second blocks until the first is waiting in its window.
+        var spool = new DurableSpool(new SpoolOptions { Directory = _dir.Path, MinFreeBytes = 0, BatchWindow = TimeSpan.FromSeconds(5) }, null, _time);
+        spool.Recover();
+        var writing = new ManualResetEventSlim();
+        var go = new ManualResetEventSlim();
+        var second = Task.Run(() => spool.Enqueue(new GatedStream(Bytes(4000, 2), writing, go), 4000, Info, ["PACS"]));
+        Assert.True(writing.Wait(TimeSpan.FromSeconds(20)));
+        var first = Task.Run(() => spool.Enqueue(new MemoryStream(Bytes(4000, 1)), 4000, Info, ["PACS"]));
+        await Task.Delay(200); // the first is now the leader, waiting in its window for the announced second
+        go.Set();
+        await Task.WhenAll(first, second).WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(1, spool.Batches);
+    }
+
+    /// <summary>A payload that says when it is first read and then waits to be let go.</summary>
+    private sealed class GatedStream(byte[] bytes, ManualResetEventSlim reading, ManualResetEventSlim go) : MemoryStream(bytes)
+    {
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            reading.Set();
+            go.Wait(TimeSpan.FromSeconds(20));
+            return base.Read(buffer, offset, count);
+        }
+
+        public override int Read(Span<byte> buffer)
+        {
+            reading.Set();
+            go.Wait(TimeSpan.FromSeconds(20));
+            return base.Read(buffer);
+        }
     }
 
     [Fact]

@@ -271,7 +271,7 @@ public sealed partial class FleetPageTests
         fleet.Box("ward-1");
         using var client = await fleet.LoggedInAsync();
         var page = await client.GetStringAsync("/");
-        Assert.Contains("http-equiv=\"refresh\" content=\"5; url=/?sort=box&amp;dir=asc&amp;show=all&amp;refresh=1\"", page, StringComparison.Ordinal);
+        Assert.Contains("data-seconds=\"5\" data-url=\"/?sort=box&amp;dir=asc&amp;show=all&amp;refresh=1\"", page, StringComparison.Ordinal);
         for (var i = 0; i < 20; i++)
         {
             time.Advance(TimeSpan.FromMinutes(1));

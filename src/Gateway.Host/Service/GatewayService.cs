@@ -231,6 +231,14 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
     {
         if (_control is not null)
             await _control.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            _spool.Close();
+        }
+        catch (Exception e)
+        {
+            HostLog.DeletionsNotDurableAtStop(_log, e.GetType().Name, Gateway.Shared.LogText.Bounded(e.Message));
+        }
         _spoolLock?.Dispose();
     }
 
@@ -481,6 +489,8 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
     private void OnSpoolEvent(SpoolEvent e)
     {
         _stats.Observe(e, DateTimeOffset.UtcNow);
+        if (e.Kind == SpoolEvent.DeletionsNotDurable)
+            HostLog.DeletionsNotDurable(_log, Gateway.Shared.LogText.Bounded(e.Detail ?? ""));
         var kind = e.Kind switch
         {
             SpoolEvent.Sent => TelemetryEvent.Sent,

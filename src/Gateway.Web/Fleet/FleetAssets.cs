@@ -3,6 +3,24 @@ namespace Gateway.Web.Fleet;
 /// <summary>The fleet page's few rules on top of the box page's stylesheet (<see cref="Assets.Css"/>), served with it.</summary>
 internal static class FleetAssets
 {
+    /// <summary>The page's own refresh: reloads the marked URL after the given seconds unless the user paused it.</summary>
+    public const string RefreshScript = """
+        (function () {
+          var box = document.getElementById('refresh');
+          if (!box) return;
+          var seconds = parseInt(box.getAttribute('data-seconds'), 10) || 5;
+          var url = box.getAttribute('data-url');
+          var pause = document.getElementById('refresh-pause');
+          var timer = setTimeout(function () { location.replace(url); }, seconds * 1000);
+          pause.hidden = false;
+          pause.addEventListener('click', function () {
+            if (timer === null) { location.replace(url); return; }
+            clearTimeout(timer); timer = null;
+            pause.textContent = 'Resume updates';
+          });
+        })();
+        """;
+
     public const string Css = """
 
         main.fleet { max-width:96rem; }

@@ -120,6 +120,7 @@ public sealed class FleetPageServer : IAsyncDisposable
         app.UseAntiforgery();
         app.MapRazorPages();
         app.MapGet("/site.css", () => Results.Text(Assets.Css + FleetAssets.Css, "text/css"));
+        app.MapGet("/fleet.js", () => Results.Text(FleetAssets.RefreshScript, "text/javascript"));
         app.MapGet("/favicon.svg", () => Results.Text(Assets.Icon, "image/svg+xml"));
         app.MapGet("/favicon.ico", () => Results.Text(Assets.Icon, "image/svg+xml"));
         var server = new FleetPageServer(app, info, failedLogins);
