@@ -299,7 +299,9 @@ public sealed class StorageCommitmentTests
         using var dir = new TempDirectory("commit-kill");
         var sample = Samples()[0];
         var scpPort = FreePort.Get();
-        var commitment = new DcmjsCommitment { Report = DcmjsReport.NewAssociation, Delay = TimeSpan.FromSeconds(4), CallbackPort = scpPort, CallbackAet = "GATEWAY" };
+        // The archive (dcmjs) reports once, 12 s after the request, and does not try again: the gateway must be killed
+        // and up again by then (with 4 s a restart on a loaded 2-core CI box came too late and the report was lost).
+        var commitment = new DcmjsCommitment { Report = DcmjsReport.NewAssociation, Delay = TimeSpan.FromSeconds(12), CallbackPort = scpPort, CallbackAet = "GATEWAY" };
         using var archive = DcmjsPeer.StartScp("ARCHIVE", new DcmjsScpConfig { AcceptStorage = true, Commitment = commitment });
         using var gateway = new GatewayProcess(dir.Path, scpPort, Destination("archive", "ARCHIVE", archive.Port, """{ "sameAssociationSeconds": 0 }"""));
         gateway.Start();
