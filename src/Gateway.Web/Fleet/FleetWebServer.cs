@@ -38,54 +38,10 @@ public sealed class FleetWebServer : IAsyncDisposable
             .AddView(i => i.Meter.Name == FleetMetrics.MeterName ? new MetricStreamConfiguration { CardinalityLimit = FleetMetrics.SeriesLimit(i.Name, options.MaxBoxes) } : null)
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0)
             .Build();
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
-        {
-            ApplicationName = typeof(FleetWebServer).Assembly.GetName().Name,
-            ContentRootPath = AppContext.BaseDirectory,
-            EnvironmentName = "Production",
-        });
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = 0;
-            k.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
-            k.Listen(options.Listen);
-        });
-        var app = builder.Build();
         var log = loggers.CreateLogger("gateway.fleet.web");
-        app.Use(async (context, next) =>
-        {
-            var remote = context.Connection.RemoteIpAddress;
-            if (!context.Request.Path.Equals("/metrics", StringComparison.Ordinal))
-            {
-                context.Response.StatusCode = StatusCodes.Status404NotFound;
-                return;
-            }
-            if (remote is null || !options.MetricsAllow.Any(n => n.Contains(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote)))
-            {
-                FleetWebLog.MetricsRefused(log, remote?.ToString() ?? "unknown");
-                context.Response.StatusCode = StatusCodes.Status403Forbidden;
-                await context.Response.WriteAsync("403: /metrics is readable only from the addresses fleet.metricsAllow names\n").ConfigureAwait(false);
-                return;
-            }
-            await next(context).ConfigureAwait(false);
-        });
-        app.UseOpenTelemetryPrometheusScrapingEndpoint(meters, predicate: null, path: "/metrics", configureBranchedPipeline: null, optionsName: null);
-        var server = new FleetWebServer(app, meters);
-        try
-        {
-            await app.StartAsync().ConfigureAwait(false);
-        }
-        catch
-        {
-            meters.Dispose();
-            await app.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-        var url = new Uri(app.Urls.First());
-        server.EndPoint = new IPEndPoint(IPAddress.Parse(url.Host.Trim('[', ']')), url.Port);
-        return server;
+        var (app, endPoint) = await Metrics.PrometheusListener.StartAsync(options.Listen, meters, options.MetricsAllow, getOnly: false, maxConnections: null,
+            remote => FleetWebLog.MetricsRefused(log, remote), "403: /metrics is readable only from the addresses fleet.metricsAllow names\n").ConfigureAwait(false);
+        return new FleetWebServer(app, meters) { EndPoint = endPoint };
     }
 
     public async ValueTask DisposeAsync()

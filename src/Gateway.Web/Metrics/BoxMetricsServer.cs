@@ -38,54 +38,9 @@ public sealed class BoxMetricsServer : IAsyncDisposable
             .AddMeter(BoxInstruments.MeterName)
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0)
             .Build();
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
-        {
-            ApplicationName = typeof(BoxMetricsServer).Assembly.GetName().Name,
-            ContentRootPath = AppContext.BaseDirectory,
-            EnvironmentName = "Production",
-        });
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = 0;
-            k.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
-            k.Limits.MaxConcurrentConnections = 16;
-            k.Listen(listen);
-        });
-        var app = builder.Build();
-        app.Use(async (context, next) =>
-        {
-            var remote = context.Connection.RemoteIpAddress;
-            if (!context.Request.Path.Equals("/metrics", StringComparison.Ordinal) || !HttpMethods.IsGet(context.Request.Method))
-            {
-                context.Response.StatusCode = StatusCodes.Status404NotFound;
-                return;
-            }
-            if (remote is null || !allow.Any(n => n.Contains(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote)))
-            {
-                MetricsLog.Refused(log, remote?.ToString() ?? "unknown");
-                context.Response.StatusCode = StatusCodes.Status403Forbidden;
-                await context.Response.WriteAsync("403: /metrics is readable only from the networks metrics.allow names\n").ConfigureAwait(false);
-                return;
-            }
-            await next(context).ConfigureAwait(false);
-        });
-        app.UseOpenTelemetryPrometheusScrapingEndpoint(meters, predicate: null, path: "/metrics", configureBranchedPipeline: null, optionsName: null);
-        var server = new BoxMetricsServer(app, meters);
-        try
-        {
-            await app.StartAsync().ConfigureAwait(false);
-        }
-        catch
-        {
-            meters.Dispose();
-            await app.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-        var url = new Uri(app.Urls.First());
-        server.EndPoint = new IPEndPoint(IPAddress.Parse(url.Host.Trim('[', ']')), url.Port);
-        return server;
+        var (app, endPoint) = await PrometheusListener.StartAsync(listen, meters, allow, getOnly: true, maxConnections: 16,
+            remote => MetricsLog.Refused(log, remote), "403: /metrics is readable only from the networks metrics.allow names\n").ConfigureAwait(false);
+        return new BoxMetricsServer(app, meters) { EndPoint = endPoint };
     }
 
     public async ValueTask DisposeAsync()
