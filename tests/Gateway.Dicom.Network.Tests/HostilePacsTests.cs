@@ -63,11 +63,12 @@ public sealed class HostilePacsTests
     [Fact]
     public async Task A_slow_PACS_that_takes_longer_to_read_an_object_than_the_DIMSE_timeout_still_gets_it()
     {
-        // The DIMSE timeout (2 s) is for the response once the request is sent, not for sending it: a 16 MiB object
-        // read slowly for its first 4 MiB takes ~3 s to leave, and must arrive (review of issue #16: the timer ran from
+        // The DIMSE timeout (4 s) is for the response once the request is sent, not for sending it: a 16 MiB object
+        // read slowly for its first 6 MiB takes ~7 s to leave, and must arrive (review of issue #16: the timer ran from
         // the first byte). 16 MiB, more than loopback's socket buffers can hold, so the last byte leaves only after the
         // slow part was read (with 4 MiB the buffers could take the whole tail early and start the timer too soon). The
-        // PACS pauses 12 ms between PDUs, far below the 2 s a single send may stall (the socket's send timeout).
+        // PACS pauses 18 ms between PDUs, far below the 4 s a single send may stall (the socket's send timeout; with 2 s
+        // a loaded 2-core CI box once starved the fake PACS's reader that long, and the send timed out).
         var received = 0L;
         var (port, done) = FakePacs(async s =>
         {
@@ -78,10 +79,10 @@ public sealed class HostilePacsTests
                 if (pdu[0] != 4)
                     return;
                 received += pdu.Length;
-                // ~1.3 MiB/s for the first 4 MiB (16 KiB PDUs), then at once: the sending outlasts the DIMSE timeout,
+                // ~0.9 MiB/s for the first 6 MiB (16 KiB PDUs), then at once: the sending outlasts the DIMSE timeout,
                 // and the response is not late once the last byte left.
-                if (received < 4 << 20)
-                    await Task.Delay(12);
+                if (received < 6 << 20)
+                    await Task.Delay(18);
                 if ((pdu[11] & 1) == 0 && (pdu[11] & 2) != 0)
                     break; // the data set's last fragment
             }
@@ -102,7 +103,7 @@ public sealed class HostilePacsTests
             new DicomFile(ds, DicomTransferSyntax.ExplicitVRLittleEndian).Save(path);
         }
         Write(file);
-        await using (var association = await DicomClient.OpenAsync(Options(port, dimseSeconds: 2), Contexts))
+        await using (var association = await DicomClient.OpenAsync(Options(port, dimseSeconds: 4), Contexts))
         {
             var result = await association.StoreAsync(file);
             Assert.True(result.IsSuccess, result.ToString());
