@@ -222,6 +222,40 @@ public sealed class ForwarderTests : IDisposable
         scp.Inner.Dispose();
     }
 
+    /// <summary>
+    /// Issue #22: after an outage the queue drains oldest first. Three objects meet a PACS that is down for long enough
+    /// for their back-off to grow to its cap, three more arrive while it is still down (no failed attempt yet: under
+    /// per-entry back-offs they would be due first); storescp, started on the port the forwarder was trying, logs the
+    /// order it stored them in — the order they were acquired. While the destination cannot be reached only one attempt
+    /// is made per back-off, whatever the queue holds.
+    /// </summary>
+    [Fact]
+    public async Task After_an_outage_the_PACS_receives_the_objects_in_the_order_they_were_spooled()
+    {
+        var port = FreePort.Get();
+        var spool = NewSpool();
+        var uids = Enqueue(spool, 3, ["PACS"]);
+        var forwarder = new Forwarder(spool, [To(port)]);
+        using var stop = new CancellationTokenSource();
+        var run = forwarder.RunAsync(stop.Token);
+        // RetryMin 200 ms doubling to the 1 s cap: five failures take ~2 s; all of them were the oldest entry's.
+        await Until(() => spool.Entries.Sum(e => e.Deliveries["PACS"].Attempts) >= 5, TimeSpan.FromSeconds(20), () => "no retries while down");
+        var attempts = uids.Select(u => spool.Entries.Single(e => e.SopInstanceUid == u).Deliveries["PACS"].Attempts).ToList();
+        Assert.True(attempts[0] >= 5 && attempts[1] == 0 && attempts[2] == 0, "one attempt per back-off while unreachable: " + string.Join(", ", attempts));
+        Assert.Contains("connection refused", spool.Entries.Single(e => e.SopInstanceUid == uids[0]).Deliveries["PACS"].LastError);
+        var later = Enqueue(spool, 3, ["PACS"]);
+        uids.AddRange(later);
+        await Task.Delay(300);
+        Assert.All(later, u => Assert.Equal(0, spool.Entries.Single(e => e.SopInstanceUid == u).Deliveries["PACS"].Attempts));
+
+        using var scp = new DcmtkStoreScp(port: port, extraArgs: ["-v"]);
+        await Until(() => spool.Entries.Count == 0, TimeSpan.FromSeconds(30), () => $"{spool.Entries.Count} still spooled after the PACS came up");
+        await stop.CancelAsync();
+        await run;
+        var stored = System.Text.RegularExpressions.Regex.Matches(scp.Output, @"storing DICOM file: \S*?SC\.(\S+)").Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(uids, stored);
+    }
+
     /// <summary>storescp on a given port (the one the forwarder was already trying).</summary>
     private sealed record DcmtkStoreScpOnPort(int Port)
     {

@@ -24,6 +24,11 @@ public sealed class Forwarder : IDisposable
     // Per destination (guarded by its busy set): entries whose attempt threw, kept back for their own back-off so that
     // one entry that always fails (a bad sector under its payload) cannot block the ones behind it (FIFO).
     private readonly Dictionary<string, Dictionary<string, (DateTimeOffset NotBefore, int Failures)>> _deferred;
+    // Per destination (guarded by its busy set): while it cannot be reached at all, no worker tries any of its entries
+    // before Until; Failures counts the unreachable attempts in a row (the destination's own back-off). When it answers
+    // again the queue drains oldest first, because every entry that met the outage was told to wait until the same
+    // gate at most (issue #22: no newer object overtakes an older one after an outage).
+    private readonly Dictionary<string, (DateTimeOffset Until, int Failures)> _gate;
     private readonly string?[] _attempting;
     private readonly Dictionary<string, SemaphoreSlim> _wake;
     private readonly long[] _beats;
@@ -46,6 +51,7 @@ public sealed class Forwarder : IDisposable
         _logger = logger ?? NullLogger.Instance;
         _busy = destinations.ToDictionary(d => d.Name, _ => new HashSet<string>(StringComparer.Ordinal));
         _deferred = destinations.ToDictionary(d => d.Name, _ => new Dictionary<string, (DateTimeOffset, int)>(StringComparer.Ordinal));
+        _gate = destinations.ToDictionary(d => d.Name, _ => (DateTimeOffset.MinValue, 0));
         _wake = destinations.ToDictionary(d => d.Name, _ => new SemaphoreSlim(0));
         _beats = new long[destinations.Sum(d => Math.Max(1, d.Associations))];
         _attempting = new string?[_beats.Length];
@@ -88,7 +94,21 @@ public sealed class Forwarder : IDisposable
     public IReadOnlyList<string> Route(SpoolObjectInfo info) =>
         [.. _destinations.Where(d => d.Route.Accepts(info)).Select(d => d.Name)];
 
-    /// <summary>Wakes idle workers (new object, retry requested from the CLI or web page).</summary>
+    /// <summary>
+    /// An operator's retry (`gateway spool retry`, the page): the destinations' gates open now (their failure counts stay,
+    /// so a destination still down is given the next, longer back-off) and the workers wake.
+    /// </summary>
+    public void RetryNow()
+    {
+        foreach (var d in _destinations)
+        {
+            lock (_busy[d.Name])
+                _gate[d.Name] = (DateTimeOffset.MinValue, _gate[d.Name].Failures);
+        }
+        WakeAll();
+    }
+
+    /// <summary>Wakes idle workers (a new object, an operator's retry).</summary>
     public void WakeAll()
     {
         foreach (var w in _wake.Values)
@@ -181,19 +201,27 @@ public sealed class Forwarder : IDisposable
     /// <summary>One turn of a worker: the next due entry is attempted, or the worker waits for one. Returns when it last sent.</summary>
     private async Task<DateTimeOffset> ServeOneAsync(Destination destination, IObjectSender sender, HashSet<string> busy, int slot, DateTimeOffset lastSend, CancellationToken ct)
     {
-        SpoolEntry? entry;
+        SpoolEntry? entry = null;
         DateTimeOffset? deferredUntil;
         lock (busy)
         {
             var now = _time.GetUtcNow();
-            // A kept-back entry whose time has come is simply no longer excluded (its failure count stays, so its next
-            // back-off is longer); it leaves the table once an attempt of it completes.
-            var deferred = _deferred[destination.Name];
-            var exclude = deferred.Count == 0 ? busy : [.. busy, .. deferred.Where(kv => kv.Value.NotBefore > now).Select(kv => kv.Key)];
-            entry = _spool.NextDue(destination.Name, now, exclude);
-            if (entry is not null)
-                busy.Add(entry.Id);
-            deferredUntil = deferred.Values.Where(v => v.NotBefore > now).Select(v => (DateTimeOffset?)v.NotBefore).Min();
+            if (_gate[destination.Name].Until > now)
+            {
+                // Unreachable a moment ago: nothing is tried before the gate opens (a new object does not make it sooner).
+                deferredUntil = _gate[destination.Name].Until;
+            }
+            else
+            {
+                // A kept-back entry whose time has come is simply no longer excluded (its failure count stays, so its next
+                // back-off is longer); it leaves the table once an attempt of it completes.
+                var deferred = _deferred[destination.Name];
+                var exclude = deferred.Count == 0 ? busy : [.. busy, .. deferred.Where(kv => kv.Value.NotBefore > now).Select(kv => kv.Key)];
+                entry = _spool.NextDue(destination.Name, now, exclude);
+                if (entry is not null)
+                    busy.Add(entry.Id);
+                deferredUntil = deferred.Values.Where(v => v.NotBefore > now).Select(v => (DateTimeOffset?)v.NotBefore).Min();
+            }
         }
         Beat(slot);
         if (entry is null)
@@ -219,9 +247,19 @@ public sealed class Forwarder : IDisposable
         }
     }
 
+    /// <summary>When the next attempt to <paramref name="destination"/> may be made: its next due entry, but not before its gate opens.</summary>
+    private DateTimeOffset? NextAttemptTime(Destination destination)
+    {
+        DateTimeOffset gate;
+        lock (_busy[destination.Name])
+            gate = _gate[destination.Name].Until;
+        var next = _spool.NextAttemptTime(destination.Name);
+        return gate > _time.GetUtcNow() && (next is null || next < gate) ? gate : next;
+    }
+
     private async Task WaitAsync(Destination destination, DateTimeOffset? deferredUntil, CancellationToken ct)
     {
-        var next = _spool.NextAttemptTime(destination.Name);
+        var next = NextAttemptTime(destination);
         var delay = next is { } n ? n - _time.GetUtcNow() : destination.IdleRelease;
         if (delay <= TimeSpan.Zero)
         {
@@ -241,7 +279,7 @@ public sealed class Forwarder : IDisposable
         var sleep = Task.Delay(delay, _time, either.Token);
         // The clock may have moved between reading it above and starting the timer: if something fell due in that
         // window, don't sleep past it (the timer was set from the stale reading).
-        if (_spool.NextAttemptTime(destination.Name) is not { } due || due > _time.GetUtcNow())
+        if (NextAttemptTime(destination) is not { } due || due > _time.GetUtcNow())
             await Task.WhenAny(wake, sleep).ConfigureAwait(false);
         await either.CancelAsync().ConfigureAwait(false);
         foreach (var t in new[] { wake, sleep })
@@ -288,6 +326,25 @@ public sealed class Forwarder : IDisposable
             return; // stopping: the entry stays pending, nothing is lost
         }
         var attempts = entry.Deliveries[destination.Name].Attempts;
+        if (outcome is { Kind: OutcomeKind.Transient, Unreachable: true })
+        {
+            // The destination's back-off, not the entry's: every entry waits for the same gate, so the oldest goes first
+            // when it opens. Several workers failing at once count as one failure (the gate is already closed).
+            DateTimeOffset until;
+            lock (_busy[destination.Name])
+            {
+                var (gateUntil, failures) = _gate[destination.Name];
+                var now = _time.GetUtcNow();
+                if (gateUntil <= now)
+                    _gate[destination.Name] = (now + Backoff(destination, failures, Random.Shared.NextDouble()), failures + 1);
+                until = _gate[destination.Name].Until;
+            }
+            _spool.MarkRetry(entry.Id, destination.Name, outcome.Detail, until);
+            ForwarderLog.Retrying(_logger, entry.SopInstanceUid, destination.Name, attempts + 1, until, outcome.Detail);
+            return;
+        }
+        lock (_busy[destination.Name])
+            _gate[destination.Name] = (DateTimeOffset.MinValue, 0); // it answered: the next outage starts from RetryMin
         switch (outcome.Kind)
         {
             case OutcomeKind.Delivered when destination.Commitment is not null:

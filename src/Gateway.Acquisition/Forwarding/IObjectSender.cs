@@ -38,7 +38,15 @@ public sealed class DicomObjectSender(DicomClientOptions options, TranscodePolic
             {
                 await CloseAsync().ConfigureAwait(false);
                 _proposed.Add((sopClassUid, transferSyntaxUid));
-                _association = await DicomClient.OpenAsync(options, Plan(), ct).ConfigureAwait(false);
+                try
+                {
+                    _association = await DicomClient.OpenAsync(options, Plan(), ct).ConfigureAwait(false);
+                }
+                catch (DicomNetworkException e)
+                {
+                    var failed = SendOutcome.From(e);
+                    return failed.Kind == OutcomeKind.Transient ? failed with { Unreachable = true } : failed;
+                }
             }
             var stored = DicomTransferSyntax.FromUid(transferSyntaxUid);
             var accepted = _association.AcceptedContexts.Where(c => c.AbstractSyntax == sopClassUid).Select(c => c.TransferSyntax).ToList();

@@ -81,7 +81,7 @@ internal sealed partial class GatewayService : IGatewayControl
         var n = _spool.Retry(id);
         if (id is null)
             n += _workflow.Mpps.Retry();
-        _forwarder.WakeAll();
+        _forwarder.RetryNow();
         return n;
     }
 

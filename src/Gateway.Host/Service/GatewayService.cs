@@ -533,7 +533,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         {
             reply = new SpoolControlReply(false, $"the spool could not be changed: {e.GetType().Name}: {e.Message}");
         }
-        _forwarder.WakeAll();
+        _forwarder.RetryNow();
         HostLog.ControlDone(_log, Gateway.Shared.LogText.Bounded(request.Action), reply.Message);
         return reply;
     }
