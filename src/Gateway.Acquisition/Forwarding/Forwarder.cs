@@ -343,8 +343,13 @@ public sealed class Forwarder : IDisposable
             ForwarderLog.Retrying(_logger, entry.SopInstanceUid, destination.Name, attempts + 1, until, outcome.Detail);
             return;
         }
-        lock (_busy[destination.Name])
-            _gate[destination.Name] = (DateTimeOffset.MinValue, 0); // it answered: the next outage starts from RetryMin
+        if (outcome.Kind != OutcomeKind.Transient)
+        {
+            // It answered (stored or refused): the next outage starts again from RetryMin. A transient failure on an
+            // association that stood (an abort as the PACS went down) leaves the destination's count as it is.
+            lock (_busy[destination.Name])
+                _gate[destination.Name] = (DateTimeOffset.MinValue, 0);
+        }
         switch (outcome.Kind)
         {
             case OutcomeKind.Delivered when destination.Commitment is not null:
