@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Gateway.Benchmarks;
 
-// Usage: scripts/bench.sh dicom|network|wrap|spool|writes|e2e|service|acquisition|commitment|codecs|worklist|video|fleet [--quick]
+// Usage: scripts/bench.sh dicom|network|wrap|spool|writes|slowdisk|e2e|service|acquisition|commitment|codecs|worklist|video|fleet [--quick]
 //   service [--metrics]: --metrics measures only the installed box without and with its own /metrics (issue #21).
 //   fleet [--boxes N]: 1,000 simulated boxes through a TLS-bridged pair of mosquitto into `gateway fleet` (issue #21).
 //   commitment [--wait-only]: the price of commitment into Orthanc, then the modality's wait for our report (SCP side).
@@ -63,6 +63,10 @@ switch (suite)
         return 0;
     case "e2e":
         foreach (var row in E2eBenchmarks.Run(quick))
+            Console.WriteLine(row);
+        return 0;
+    case "slowdisk":
+        foreach (var row in SlowDiskBenchmarks.Run(quick))
             Console.WriteLine(row);
         return 0;
     case "writes":

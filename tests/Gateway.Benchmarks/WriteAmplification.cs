@@ -18,22 +18,22 @@ public static class WriteAmplification
     {
         var rows = new List<string>
         {
-            "| object | objects | written to the device | per object | ÷ object size | beyond the object, per object | by the gateway process (write_bytes) |",
-            "|---|---|---|---|---|---|---|",
+            "| object | objects | written to the device | per object | ÷ object size | beyond the object, per object | journal commits per object | by the gateway process (write_bytes) |",
+            "|---|---|---|---|---|---|---|---|",
         };
         foreach (var (label, columns, rows_, count) in new[] { ("33 KB (128×128×16)", 128, 128, quick ? 100 : 500), ("525 KB (512×512×16)", 512, 512, quick ? 50 : 200), ("18 MB (3000×3000×16)", 3000, 3000, quick ? 3 : 10) })
         {
             var input = NetworkBenchmarks.Folder($"wa-{columns}-{count}", count, columns, rows_, 1);
             var size = new FileInfo(Directory.GetFiles(input)[0]).Length;
-            var (device, process) = Measure(input, count);
+            var (device, process, commits) = Measure(input, count);
             var perObject = (double)device / count;
             rows.Add(string.Create(CultureInfo.InvariantCulture,
-                $"| {label} | {count} | {device / 1048576.0:F1} MB | {perObject / 1024:F0} KB | {perObject / size:F3} | {(perObject - size) / 1024:F1} KB | {(double)process / count / 1024:F0} KB |"));
+                $"| {label} | {count} | {device / 1048576.0:F1} MB | {perObject / 1024:F0} KB | {perObject / size:F3} | {(perObject - size) / 1024:F1} KB | {(double)commits / count:F2} | {(double)process / count / 1024:F0} KB |"));
         }
         return rows;
     }
 
-    private static (long DeviceBytes, long ProcessBytes) Measure(string input, int count)
+    private static (long DeviceBytes, long ProcessBytes, long JournalCommits) Measure(string input, int count)
     {
         using var work = new TempDirectory("bench-wa");
         using var volume = new SmallVolume(Path.Combine(work.Path, "spool-volume"), 1024, eager: true);
@@ -49,6 +49,7 @@ public static class WriteAmplification
         using var gateway = new PeerProcess(GatewayExecutable.Path, ["run", "--config", config]);
         gateway.WaitForOutput("running", TimeSpan.FromSeconds(60));
         var device0 = volume.SectorsWritten();
+        var commits0 = volume.JournalCommits();
         var process0 = WriteBytes(gateway.Id);
         var send = ProcessRunner.Run(GatewayExecutable.Path, ["send", input, "--to", $"127.0.0.1:{scpPort}", "--called", "GATEWAY"], TimeSpan.FromMinutes(20));
         if (send.ExitCode != 0)
@@ -62,10 +63,11 @@ public static class WriteAmplification
         }
         var process1 = WriteBytes(gateway.Id);
         var device1 = volume.SectorsWritten();
+        var commits1 = volume.JournalCommits();
         if (pacs.ReceivedFiles.Count != count)
             throw new InvalidOperationException($"storescp holds {pacs.ReceivedFiles.Count} objects, not {count}");
         gateway.Kill();
-        return ((device1 - device0) * 512, process1 - process0);
+        return ((device1 - device0) * 512, process1 - process0, commits1 - commits0);
     }
 
     private static long WriteBytes(int pid) =>

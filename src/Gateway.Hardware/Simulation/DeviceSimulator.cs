@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Gateway.Dicom.Imaging;
 using Gateway.Hardware.Framing;
@@ -71,7 +72,7 @@ public sealed class DeviceSimulator(DeviceProfile profile, ISerialPortOpener ope
                     // One payload byte flipped, as line noise would: the checksum must catch it.
                     bytes[format.Sync.Length + format.HeaderLength + (int)(image.FrameLength / 2)] ^= 0x5A;
                 }
-                var answer = Send(bytes, format, ct);
+                var answer = Send(bytes, format, ct, out var waited);
                 if (answer == true)
                 {
                     // After a resend both copies may be answered: the second answer must not pass for the next frame's.
@@ -79,7 +80,7 @@ public sealed class DeviceSimulator(DeviceProfile profile, ISerialPortOpener ope
                     if (attempt > 0 && format.Request.Length == 0)
                         Drain(format.Settings.AckTimeoutMs, ct);
                     Acknowledged++;
-                    log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"frame {n}: acknowledged{(attempt > 0 ? $" after {attempt} resend(s)" : "")}"));
+                    log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"frame {n}: acknowledged{(attempt > 0 ? $" after {attempt} resend(s)" : "")} ({waited.TotalMilliseconds:F0} ms after its last byte)"));
                     break;
                 }
                 Resent++;
@@ -113,8 +114,10 @@ public sealed class DeviceSimulator(DeviceProfile profile, ISerialPortOpener ope
     }
 
     /// <summary>Sends one frame; true on ACK, false on NAK, null when no answer came (or the link broke).</summary>
-    private bool? Send(byte[] frame, FrameFormat format, CancellationToken ct)
+    /// <param name="waited">From the frame's last byte written to its answer (or to giving up).</param>
+    private bool? Send(byte[] frame, FrameFormat format, CancellationToken ct, out TimeSpan waited)
     {
+        waited = TimeSpan.Zero;
         if (options.Noise)
         {
             var noise = new byte[_random.Next(1, 65)];
@@ -130,7 +133,10 @@ public sealed class DeviceSimulator(DeviceProfile profile, ISerialPortOpener ope
             Reconnect(ct);
             return null;
         }
-        return WaitForAnswer(format, ct);
+        var sent = Stopwatch.GetTimestamp();
+        var answer = WaitForAnswer(format, ct);
+        waited = Stopwatch.GetElapsedTime(sent);
+        return answer;
     }
 
     private bool? WaitForAnswer(FrameFormat format, CancellationToken ct)
