@@ -18,13 +18,6 @@ public static class JpegBaselineStages
     public static IEnumerable<string> Run(bool quick)
     {
         var rounds = quick ? 5 : 41;
-        var dir = Path.Combine(BenchmarkFiles.Folder, "codecs");
-        Directory.CreateDirectory(dir);
-        var images = new[]
-        {
-            ("1920×1080 RGB (4:2:2)", CodecBenchmarks.Ensure(Path.Combine(dir, "rgb.dcm"), () => CodecBenchmarks.Smooth(1920, 1080, 3, 8))),
-            ("1920×1080 grey 8-bit", CodecBenchmarks.Ensure(Path.Combine(dir, "grey8.dcm"), () => CodecBenchmarks.Smooth(1920, 1080, 1, 8))),
-        };
         var rows = new List<string>
         {
             "| image (quality 90) | step | whole | planes: colour + subsampling / grey copy | FDCT + quantization | entropy coding (rest) |",
@@ -37,21 +30,13 @@ public static class JpegBaselineStages
         };
         var codec = new JpegBaselineCodec();
         var options = new CodecOptions { Quality = 90 };
-        foreach (var (label, path) in images)
+        foreach (var (label, path, _) in JpegBaselineBenchmarks.Images())
         {
             var file = DicomFile.Open(path);
             var d = PixelDescription.FromDataset(file.Dataset);
             var pixels = file.Dataset.GetBuffer(DicomTags.PixelData).Memory.ToArray();
             var colour = d.SamplesPerPixel == 3;
-            var mcuWidth = colour ? 16 : 8;
-            var mcusX = (d.Columns + mcuWidth - 1) / mcuWidth;
-            var mcusY = (d.Rows + 7) / 8;
-            var planeWidth = mcusX * mcuWidth;
-            var chromaWidth = mcusX * 8;
-            var planeHeight = mcusY * 8;
-            var y = new byte[planeWidth * planeHeight];
-            var cb = colour ? new byte[chromaWidth * planeHeight] : [];
-            var cr = colour ? new byte[chromaWidth * planeHeight] : [];
+            var (y, cb, cr, planeWidth, planeHeight, chromaWidth, _, mcusY) = JpegBaselineEncoder.Planes.For(d);
 
             var whole = CodecBenchmarks.Median(rounds, () => CodecBenchmarks.Stopwatch(() => codec.Encode(pixels, d, options)));
             var planes = CodecBenchmarks.Median(rounds, () => CodecBenchmarks.Stopwatch(() => JpegBaselineEncoder.FillPlanes(pixels, d, y, cb, cr, planeWidth, planeHeight, chromaWidth)));

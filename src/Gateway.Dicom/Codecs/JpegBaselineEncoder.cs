@@ -21,17 +21,7 @@ internal static class JpegBaselineEncoder
     public static byte[] Encode(ReadOnlySpan<byte> frame, PixelDescription d, int quality)
     {
         var colour = d.SamplesPerPixel == 3;
-        var width = d.Columns;
-        var height = d.Rows;
-        var mcuWidth = colour ? 16 : 8;
-        var mcusX = (width + mcuWidth - 1) / mcuWidth;
-        var mcusY = (height + 7) / 8;
-        var planeWidth = mcusX * mcuWidth;
-        var planeHeight = mcusY * 8;
-        var chromaWidth = mcusX * 8;
-        var y = new byte[planeWidth * planeHeight];
-        var cb = colour ? new byte[chromaWidth * planeHeight] : [];
-        var cr = colour ? new byte[chromaWidth * planeHeight] : [];
+        var (y, cb, cr, planeWidth, planeHeight, chromaWidth, mcusX, mcusY) = Planes.For(d);
         FillPlanes(frame, d, y, cb, cr, planeWidth, planeHeight, chromaWidth);
 
         var luminance = JpegBaselineTables.Scaled(JpegBaselineTables.Luminance, quality);
@@ -64,6 +54,23 @@ internal static class JpegBaselineEncoder
         }
         writer.Finish([0xFF, 0xD9]);
         return writer.ToArray();
+    }
+
+    /// <summary>The component planes of one frame, padded to whole MCUs (16×8 for colour, 8×8 for grey); Cb and Cr half as wide.</summary>
+    internal sealed record Planes(byte[] Y, byte[] Cb, byte[] Cr, int PlaneWidth, int PlaneHeight, int ChromaWidth, int McusX, int McusY)
+    {
+        public static Planes For(PixelDescription d)
+        {
+            var colour = d.SamplesPerPixel == 3;
+            var mcuWidth = colour ? 16 : 8;
+            var mcusX = (d.Columns + mcuWidth - 1) / mcuWidth;
+            var mcusY = (d.Rows + 7) / 8;
+            var planeWidth = mcusX * mcuWidth;
+            var planeHeight = mcusY * 8;
+            var chromaWidth = mcusX * 8;
+            return new Planes(new byte[planeWidth * planeHeight], colour ? new byte[chromaWidth * planeHeight] : [], colour ? new byte[chromaWidth * planeHeight] : [],
+                planeWidth, planeHeight, chromaWidth, mcusX, mcusY);
+        }
     }
 
     /// <summary>The component planes, padded to whole MCUs; colour converted and Cb, Cr averaged over pairs of columns.</summary>
