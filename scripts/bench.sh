@@ -4,6 +4,7 @@
 # bulk transfers (5 × 200 MB, one 1 GiB object) against storescu, N alternating rounds (default 5), medians.
 # `scripts/bench.sh codecs --jpeg-baseline --in-process [--quick]`: only our
 # JPEG baseline codec in-process against libjpeg-turbo's tjbench (no publish, no processes: the quick loop while tuning it).
+# `scripts/bench.sh codecs --jpeg-baseline --stages [--quick]`: the time of each stage of that codec alone (no publish either).
 # Our side is what deploy/publish.sh ships (the native `gateway`, the ReadyToRun `gateway-service`), not a debug build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +34,7 @@ out=deploy/out/$rid
 # What ships: the native `gateway` and the ReadyToRun `gateway-service` beside it (deploy/publish.sh).
 # Not needed for the in-process JPEG baseline run, which starts no `gateway` process.
 case " $* " in *" --jpeg-baseline "*) jpeg_only=1 ;; *) jpeg_only=0 ;; esac
-case " $* " in *" --in-process "*) in_process=1 ;; *) in_process=0 ;; esac
+case " $* " in *" --in-process "* | *" --stages "*) in_process=1 ;; *) in_process=0 ;; esac
 [ "$jpeg_only$in_process" = 11 ] || deploy/publish.sh "$rid" >/dev/null
 dotnet build tests/Gateway.Benchmarks -c Release >/dev/null
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m), dcmtk $(dcmdump --version | head -1 | awk '{print $3}'), .NET $(dotnet --version)"

@@ -19,12 +19,7 @@ public static class JpegBaselineBenchmarks
         // Enough rounds that the JIT has tiered the once-per-frame loops up (a service encodes frame after frame).
         var rounds = quick ? 5 : 41;
         var dir = Path.Combine(BenchmarkFiles.Folder, "codecs");
-        Directory.CreateDirectory(dir);
-        var images = new[]
-        {
-            ("1920×1080 RGB (4:2:2)", CodecBenchmarks.Ensure(Path.Combine(dir, "rgb.dcm"), () => CodecBenchmarks.Smooth(1920, 1080, 3, 8)), "422"),
-            ("1920×1080 grey 8-bit", CodecBenchmarks.Ensure(Path.Combine(dir, "grey8.dcm"), () => CodecBenchmarks.Smooth(1920, 1080, 1, 8)), "GRAY"),
-        };
+        var images = Images();
         var rows = new List<string>
         {
             "| image (quality 90) | step | gateway codec in-process | libjpeg-turbo `tjbench` | ours ÷ libjpeg-turbo | compressed ratio ours / libjpeg-turbo |",
@@ -84,6 +79,18 @@ public static class JpegBaselineBenchmarks
             rows.AddRange(processRows);
         }
         return rows;
+    }
+
+    /// <summary>The benchmark frames (made once, kept in the benchmark folder): label, file, tjbench's subsampling.</summary>
+    internal static (string Label, string Path, string Subsampling)[] Images()
+    {
+        var dir = Path.Combine(BenchmarkFiles.Folder, "codecs");
+        Directory.CreateDirectory(dir);
+        return
+        [
+            ("1920×1080 RGB (4:2:2)", CodecBenchmarks.Ensure(Path.Combine(dir, "rgb.dcm"), () => CodecBenchmarks.Smooth(1920, 1080, 3, 8)), "422"),
+            ("1920×1080 grey 8-bit", CodecBenchmarks.Ensure(Path.Combine(dir, "grey8.dcm"), () => CodecBenchmarks.Smooth(1920, 1080, 1, 8)), "GRAY"),
+        ];
     }
 
     /// <summary>tjbench's compress and decompress throughput (Mpixel/s) and compression ratio, quality 90, from memory.</summary>

@@ -6,7 +6,8 @@ using Gateway.Benchmarks;
 //   fleet [--boxes N]: 1,000 simulated boxes through a TLS-bridged pair of mosquitto into `gateway fleet` (issue #21).
 //   commitment [--wait-only]: the price of commitment into Orthanc, then the modality's wait for our report (SCP side).
 //   codecs [--in-process] [--jpeg-baseline]: --jpeg-baseline runs only the JPEG baseline part (against tjbench);
-//     with --in-process too, only the in-process codec against tjbench (no `gateway` processes, so no publish).
+//     with --in-process too, only the in-process codec against tjbench (no `gateway` processes, so no publish);
+//     --stages: the time of each stage of our JPEG baseline codec alone (JpegBaselineStages).
 //   dicom: in-process BenchmarkDotNet figures, then `gateway` vs dcmtk side by side on the same files.
 //   network [--large [--rounds N]]: `gateway send` vs storescu and dcmsend into one storescp (with and without
 //     TCP_NODELAY=1); --large: only the 200 MB and 1 GiB objects, N alternating rounds (default 5), medians.
@@ -97,6 +98,10 @@ switch (suite)
         Console.WriteLine("| measure | ours | dcmtk |");
         Console.WriteLine("|---|---|---|");
         foreach (var row in WorklistBenchmarks.Run())
+            Console.WriteLine(row);
+        return 0;
+    case "codecs" when args.Contains("--stages"):
+        foreach (var row in JpegBaselineStages.Run(quick))
             Console.WriteLine(row);
         return 0;
     case "codecs":

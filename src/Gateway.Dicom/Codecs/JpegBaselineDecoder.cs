@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Gateway.Dicom.Codecs;
 
@@ -17,7 +18,7 @@ internal static class JpegBaselineDecoder
 {
     private const byte SOI = 0xD8, EOI = 0xD9, SOF0 = 0xC0, SOF1 = 0xC1, DHT = 0xC4, DQT = 0xDB, SOS = 0xDA, DRI = 0xDD, APP0 = 0xE0, APP14 = 0xEE;
 
-    private sealed class Component
+    internal sealed class Component
     {
         public int Id;
         public int H;
@@ -277,28 +278,52 @@ internal static class JpegBaselineDecoder
     /// <summary>
     /// F.2.2.1 (DC difference) and F.2.2.2 (AC run/size), dequantized into the transposed block, then the inverse DCT
     /// into the plane at <paramref name="first"/>. Most AC coefficients come from one look-up of code and extra bits
-    /// together (<see cref="JpegHuffmanTable.DecodeAc"/>); a block with no AC coefficient is flat, its DC alone.
+    /// together (<see cref="JpegHuffmanTable.AcEntry"/>); a block with no AC coefficient is flat, its DC alone. The
+    /// look-ahead stays in locals (registers) for the block and is topped up whenever fewer than 32 bits are left,
+    /// which is enough for one code (≤ 16 bits) and its extra bits (≤ 15).
     /// </summary>
     private static void DecodeBlock(ref JpegBitReader reader, Component c, scoped Span<Vector128<float>> block, int first)
     {
         block.Clear();
         ref var f = ref Unsafe.As<Vector128<float>, float>(ref MemoryMarshal.GetReference(block));
         ref var q = ref MemoryMarshal.GetArrayDataReference(c.Dequantize);
-        var t = c.Dc.Decode(ref reader);
+        var bits = reader.Bits;
+        var count = reader.Count;
+        if (count < 32)
+        {
+            reader.Refill();
+            (bits, count) = (reader.Bits, reader.Count);
+        }
+        var e = c.Dc.Symbol(bits, reader.Position);
+        bits <<= e >> 8;
+        count -= e >> 8;
+        var t = e & 0xFF;
         if (t > 11)
             throw new CodecDataException($"a DC difference of category {t}", reader.Position);
         if (t > 0)
-            c.Prediction += Extend(reader.Read(t), t);
-        var dc = c.Prediction * c.Dequantize[0];
+        {
+            c.Prediction += Extend((int)(bits >> (64 - t)), t);
+            bits <<= t;
+            count -= t;
+        }
+        var dc = c.Prediction * q;
         ref var positions = ref MemoryMarshal.GetArrayDataReference(JpegBaselineTables.ZigZagTransposed);
         var ac = c.Ac;
         var any = false;
         for (var k = 1; k < 64; k++)
         {
-            var e = ac.DecodeAc(ref reader);
+            if (count < 32)
+            {
+                (reader.Bits, reader.Count) = (bits, count);
+                reader.Refill();
+                (bits, count) = (reader.Bits, reader.Count);
+            }
+            e = ac.AcEntry(bits);
             if (e != 0)
             {
                 // Run, size and value at once.
+                bits <<= e & 31;
+                count -= e & 31;
                 k += (e >> 8) & 15;
                 if (k > 63)
                     throw new CodecDataException("an AC run goes past the 64th coefficient", reader.Position);
@@ -307,8 +332,10 @@ internal static class JpegBaselineDecoder
                 any = true;
                 continue;
             }
-            var rs = ac.Decode(ref reader);
-            var run = rs >> 4;
+            var rs = ac.Symbol(bits, reader.Position);
+            bits <<= rs >> 8;
+            count -= rs >> 8;
+            var run = (rs >> 4) & 15;
             var size = rs & 15;
             if (size == 0)
             {
@@ -321,9 +348,12 @@ internal static class JpegBaselineDecoder
             if (k > 63)
                 throw new CodecDataException("an AC run goes past the 64th coefficient", reader.Position);
             var p = Unsafe.Add(ref positions, k);
-            Unsafe.Add(ref f, p) = Extend(reader.Read(size), size) * Unsafe.Add(ref q, p);
+            Unsafe.Add(ref f, p) = Extend((int)(bits >> (64 - size)), size) * Unsafe.Add(ref q, p);
+            bits <<= size;
+            count -= size;
             any = true;
         }
+        (reader.Bits, reader.Count) = (bits, count);
         if (any)
         {
             f = dc;
@@ -340,15 +370,40 @@ internal static class JpegBaselineDecoder
     /// <summary>F.2.2.1 EXTEND: the low half of each category's range is negative.</summary>
     private static int Extend(int v, int size) => v < 1 << (size - 1) ? v - (1 << size) + 1 : v;
 
-    private static void StoreBlock(Span<Vector128<float>> block, Component c, int first)
+    internal static void StoreBlock(Span<Vector128<float>> block, Component c, int first)
     {
         var plane = c.Plane.AsSpan();
+        if (Avx2.IsSupported && JpegDct.Fastest == JpegDct.Path.Vector256)
+        {
+            // Eight rows of Vector256: clamped in float (the same bytes as converting first and clamping after), then
+            // packed four rows at a time; the packs work within 128-bit halves, the permute puts each row's 8 bytes together.
+            ref var rows = ref Unsafe.As<Vector128<float>, Vector256<float>>(ref MemoryMarshal.GetReference(block));
+            var p01 = Avx2.PackSignedSaturate(Sample(Unsafe.Add(ref rows, 0)), Sample(Unsafe.Add(ref rows, 1)));
+            var p23 = Avx2.PackSignedSaturate(Sample(Unsafe.Add(ref rows, 2)), Sample(Unsafe.Add(ref rows, 3)));
+            var p45 = Avx2.PackSignedSaturate(Sample(Unsafe.Add(ref rows, 4)), Sample(Unsafe.Add(ref rows, 5)));
+            var p67 = Avx2.PackSignedSaturate(Sample(Unsafe.Add(ref rows, 6)), Sample(Unsafe.Add(ref rows, 7)));
+            var top = Avx2.PermuteVar8x32(Avx2.PackUnsignedSaturate(p01, p23).AsInt32(), RowOrder).AsUInt64();
+            var bottom = Avx2.PermuteVar8x32(Avx2.PackUnsignedSaturate(p45, p67).AsInt32(), RowOrder).AsUInt64();
+            for (var r = 0; r < 4; r++)
+            {
+                MemoryMarshal.Write(plane[(first + r * c.Stride)..], top.GetElement(r));
+                MemoryMarshal.Write(plane[(first + (r + 4) * c.Stride)..], bottom.GetElement(r));
+            }
+            return;
+        }
         for (var r = 0; r < 8; r++)
         {
             var bytes = ToSamples(block[2 * r], block[2 * r + 1]);
             MemoryMarshal.Write(plane[(first + r * c.Stride)..], bytes);
         }
     }
+
+    private static readonly Vector256<int> RowOrder = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
+
+    /// <summary>One row of IDCT output (8× the level-shifted samples): ÷ 8, + 128, clamped to 0–255, truncated (so rounded).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Sample(Vector256<float> row) =>
+        Avx.ConvertToVector256Int32WithTruncation(Vector256.Min(Vector256.Max(row * Vector256.Create(0.125f) + Vector256.Create(128.5f), Vector256<float>.Zero), Vector256.Create(255f)));
 
     private static void StoreFlat(float dc, Component c, int first)
     {
@@ -401,7 +456,7 @@ internal static class JpegBaselineDecoder
         return i;
     }
 
-    private static void WriteColour(Component[] components, int hMax, int vMax, PixelDescription d, Span<byte> frame, bool ycc)
+    internal static void WriteColour(Component[] components, int hMax, int vMax, PixelDescription d, Span<byte> frame, bool ycc)
     {
         var width = d.Columns;
         var rows = new byte[3][];

@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Gateway.Dicom.Codecs;
 
@@ -15,22 +16,12 @@ namespace Gateway.Dicom.Codecs;
 /// </summary>
 internal static class JpegBaselineEncoder
 {
-    private const int BytesPerBlockWorstCase = 420; // 64 coefficients of 27 bits each, every byte stuffed
+    private const int BytesPerBlockWorstCase = 420; // DC 22 bits and 63 AC of 26 at most, every byte stuffed
 
     public static byte[] Encode(ReadOnlySpan<byte> frame, PixelDescription d, int quality)
     {
         var colour = d.SamplesPerPixel == 3;
-        var width = d.Columns;
-        var height = d.Rows;
-        var mcuWidth = colour ? 16 : 8;
-        var mcusX = (width + mcuWidth - 1) / mcuWidth;
-        var mcusY = (height + 7) / 8;
-        var planeWidth = mcusX * mcuWidth;
-        var planeHeight = mcusY * 8;
-        var chromaWidth = mcusX * 8;
-        var y = new byte[planeWidth * planeHeight];
-        var cb = colour ? new byte[chromaWidth * planeHeight] : [];
-        var cr = colour ? new byte[chromaWidth * planeHeight] : [];
+        var (y, cb, cr, planeWidth, planeHeight, chromaWidth, mcusX, mcusY) = Planes.For(d);
         FillPlanes(frame, d, y, cb, cr, planeWidth, planeHeight, chromaWidth);
 
         var luminance = JpegBaselineTables.Scaled(JpegBaselineTables.Luminance, quality);
@@ -65,8 +56,25 @@ internal static class JpegBaselineEncoder
         return writer.ToArray();
     }
 
+    /// <summary>The component planes of one frame, padded to whole MCUs (16×8 for colour, 8×8 for grey); Cb and Cr half as wide.</summary>
+    internal sealed record Planes(byte[] Y, byte[] Cb, byte[] Cr, int PlaneWidth, int PlaneHeight, int ChromaWidth, int McusX, int McusY)
+    {
+        public static Planes For(PixelDescription d)
+        {
+            var colour = d.SamplesPerPixel == 3;
+            var mcuWidth = colour ? 16 : 8;
+            var mcusX = (d.Columns + mcuWidth - 1) / mcuWidth;
+            var mcusY = (d.Rows + 7) / 8;
+            var planeWidth = mcusX * mcuWidth;
+            var planeHeight = mcusY * 8;
+            var chromaWidth = mcusX * 8;
+            return new Planes(new byte[planeWidth * planeHeight], colour ? new byte[chromaWidth * planeHeight] : [], colour ? new byte[chromaWidth * planeHeight] : [],
+                planeWidth, planeHeight, chromaWidth, mcusX, mcusY);
+        }
+    }
+
     /// <summary>The component planes, padded to whole MCUs; colour converted and Cb, Cr averaged over pairs of columns.</summary>
-    private static void FillPlanes(ReadOnlySpan<byte> frame, PixelDescription d, byte[] y, byte[] cb, byte[] cr, int planeWidth, int planeHeight, int chromaWidth)
+    internal static void FillPlanes(ReadOnlySpan<byte> frame, PixelDescription d, byte[] y, byte[] cb, byte[] cr, int planeWidth, int planeHeight, int chromaWidth)
     {
         var width = d.Columns;
         var height = d.Rows;
@@ -204,90 +212,135 @@ internal static class JpegBaselineEncoder
     }
 
     /// <summary>
-    /// Entropy-coded bytes (F.1.2.3, B.1.1.5): codes gather right-aligned in a 64-bit accumulator and leave 32 bits at
-    /// a time; a 0x00 is stuffed after every 0xFF, looked for in the four bytes at once.
+    /// Entropy-coded bytes (F.1.2.3, B.1.1.5) and where the bit buffer stands between blocks: codes gather right-aligned
+    /// in a 64-bit accumulator (<see cref="Bits"/>, <see cref="Free"/> bits of it unused) that leaves 8 bytes at a
+    /// time; a 0x00 is stuffed after every 0xFF, looked for in the eight bytes at once. Within a block the state lives
+    /// in a <see cref="BitWriter"/> on the stack (registers), not in these fields.
     /// </summary>
-    private sealed class Sink(int capacity)
+    internal sealed class Sink(int capacity)
     {
         private byte[] _buffer = new byte[Math.Max(capacity, 64)];
-        private ulong _bits;
-        private int _count;
-        private int _position;
 
+        public ulong Bits;
+        public int Free = 64;
+        public int Position;
+
+        public byte[] Buffer => _buffer;
+
+        /// <summary>Room for <paramref name="bytes"/> more (and the 16 a last word can take with stuffing): the bit writer does not check.</summary>
         public void EnsureCapacity(int bytes)
         {
-            if (_position + bytes + 16 <= _buffer.Length)
+            if (Position + bytes + 16 <= _buffer.Length)
                 return;
-            Array.Resize(ref _buffer, (int)Math.Min(Array.MaxLength, Math.Max(_buffer.Length * 2L, _position + bytes + 16L)));
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Write(uint value, int count)
-        {
-            _bits = (_bits << count) | value;
-            _count += count;
-            if (_count >= 32)
-                Emit();
-        }
-
-        private void Emit()
-        {
-            _count -= 32;
-            var word = (uint)(_bits >> _count);
-            if (((~word - 0x01010101u) & word & 0x80808080u) == 0)
-            {
-                BinaryPrimitives.WriteUInt32BigEndian(_buffer.AsSpan(_position, 4), word);
-                _position += 4;
-                return;
-            }
-            for (var shift = 24; shift >= 0; shift -= 8)
-            {
-                var b = (byte)(word >> shift);
-                _buffer[_position++] = b;
-                if (b == 0xFF)
-                    _buffer[_position++] = 0;
-            }
+            Array.Resize(ref _buffer, (int)Math.Min(Array.MaxLength, Math.Max(_buffer.Length * 2L, Position + bytes + 16L)));
         }
 
         /// <summary>Pads the last byte with one bits, writes what is left, then <paramref name="bytes"/> as they are.</summary>
         public void Finish(ReadOnlySpan<byte> bytes)
         {
-            var pad = (8 - _count % 8) % 8;
-            _bits = (_bits << pad) | ((1u << pad) - 1);
-            _count += pad;
-            while (_count > 0)
+            var count = 64 - Free;
+            var pad = (8 - count % 8) % 8;
+            var bits = (Bits << pad) | ((1u << pad) - 1);
+            count += pad;
+            EnsureCapacity(2 * 8 + bytes.Length);
+            while (count > 0)
             {
-                _count -= 8;
-                var b = (byte)(_bits >> _count);
-                _buffer[_position++] = b;
+                count -= 8;
+                var b = (byte)(bits >> count);
+                _buffer[Position++] = b;
                 if (b == 0xFF)
-                    _buffer[_position++] = 0;
+                    _buffer[Position++] = 0;
             }
-            EnsureCapacity(bytes.Length);
-            bytes.CopyTo(_buffer.AsSpan(_position));
-            _position += bytes.Length;
+            Free = 64;
+            WriteBytes(bytes);
         }
 
         public void WriteBytes(ReadOnlySpan<byte> bytes)
         {
             EnsureCapacity(bytes.Length);
-            bytes.CopyTo(_buffer.AsSpan(_position));
-            _position += bytes.Length;
+            bytes.CopyTo(_buffer.AsSpan(Position));
+            Position += bytes.Length;
         }
 
-        public byte[] ToArray() => _buffer.AsSpan(0, _position).ToArray();
+        public byte[] ToArray() => _buffer.AsSpan(0, Position).ToArray();
+    }
+
+    /// <summary>
+    /// The bit buffer of <see cref="Sink"/> while one block is coded, as locals the JIT keeps in registers. Writes
+    /// without bounds checks: the encoder has made room for a worst-case MCU row (<see cref="Sink.EnsureCapacity"/>).
+    /// </summary>
+    private ref struct BitWriter
+    {
+        private readonly ref byte _out;
+        private int _position;
+        private ulong _bits;
+        private int _free;
+
+        public BitWriter(Sink sink)
+        {
+            _out = ref MemoryMarshal.GetArrayDataReference(sink.Buffer);
+            _position = sink.Position;
+            _bits = sink.Bits;
+            _free = sink.Free;
+        }
+
+        public readonly void Save(Sink sink) => (sink.Position, sink.Bits, sink.Free) = (_position, _bits, _free);
+
+        /// <summary>Appends the low <paramref name="size"/> (≤ 32) bits of <paramref name="code"/>, which has no bit above them.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Put(uint code, int size)
+        {
+            if (size < _free)
+            {
+                _bits = (_bits << size) | code;
+                _free -= size;
+                return;
+            }
+            // The accumulator fills: its 64 bits leave, the rest of the code starts the next word (its bits above the
+            // rest are shifted out before that word leaves).
+            size -= _free;
+            var word = (_bits << _free) | (code >> size);
+            _bits = code;
+            _free = 64 - size;
+            ref var at = ref Unsafe.Add(ref _out, _position);
+            if (((~word - 0x0101010101010101UL) & word & 0x8080808080808080UL) == 0)
+            {
+                // No 0xFF among the eight bytes (the test finds a zero byte in the complement), so none to stuff.
+                Unsafe.WriteUnaligned(ref at, BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(word) : word);
+                _position += 8;
+                return;
+            }
+            _position += Stuffed(ref at, word);
+        }
+
+        private static int Stuffed(ref byte at, ulong word)
+        {
+            var n = 0;
+            for (var shift = 56; shift >= 0; shift -= 8)
+            {
+                var b = (byte)(word >> shift);
+                Unsafe.Add(ref at, n++) = b;
+                if (b == 0xFF)
+                    Unsafe.Add(ref at, n++) = 0;
+            }
+            return n;
+        }
     }
 
     /// <summary>DCT, quantization and Huffman coding of one 8×8 block (F.1.2.1 DC difference, F.1.2.2 AC runs).</summary>
-    private sealed class BlockCoder
+    internal sealed class BlockCoder
     {
         private readonly Vector128<float>[] _reciprocal = new Vector128<float>[16]; // transposed layout (see JpegDct)
         private readonly byte[] _source = new byte[64];       // zig-zag position → transposed index
         private readonly int[] _quantized = new int[64];      // transposed layout
-        private readonly uint[] _dcCode = new uint[16];
-        private readonly int[] _dcSize = new int[16];
-        private readonly uint[] _acCode = new uint[256];
-        private readonly int[] _acSize = new int[256];
+        private ulong _natural;                               // bit i: _quantized[i] is not 0
+
+        /// <summary>The last <see cref="Transform"/>'s coefficients (transposed layout) and nonzero mask, for tests.</summary>
+        internal ReadOnlySpan<int> Quantized => _quantized;
+
+        internal ulong NonZero => _natural;
+        private readonly uint[] _dc = new uint[16];   // code << 8 | length, by category
+        private readonly uint[] _ac = new uint[256];  // code << 8 | length, by run/size symbol
 
         /// <summary>[j · 256 + b]: the zig-zag bits of the coefficients whose transposed indices are 8j + (the set bits of b).</summary>
         private static readonly ulong[] ZigZagBits = BuildZigZagBits();
@@ -316,49 +369,122 @@ internal static class JpegBaselineEncoder
             }
             JpegBaselineTables.ZigZagTransposed.CopyTo(_source, 0);
             for (var s = 0; s < 16; s++)
-                (_dcCode[s], _dcSize[s]) = (dc.Codes[s], dc.CodeSizes[s]);
+                _dc[s] = (uint)dc.Codes[s] << 8 | dc.CodeSizes[s];
             for (var s = 0; s < 256; s++)
-                (_acCode[s], _acSize[s]) = (ac.Codes[s], ac.CodeSizes[s]);
+                _ac[s] = (uint)ac.Codes[s] << 8 | ac.CodeSizes[s];
         }
 
         public void Code(Sink sink, Span<Vector128<float>> block, byte[] plane, int stride, int first, ref int prediction)
         {
-            var shift = Vector128.Create(128f);
-            for (var r = 0; r < 8; r++)
+            var dc = Transform(block, plane, stride, first);
+            Emit(sink, dc, ref prediction);
+        }
+
+        /// <summary>
+        /// Forward DCT and quantization of one block into the coefficient buffer, and the nonzero ones as a mask in the
+        /// block's (transposed) order; returns the quantized DC. The level shift (−128) changes only the DC, by exactly
+        /// 64 × 128 (every intermediate of the DC is a sum of integers, exact in float; every other output is made of
+        /// differences, which the shift leaves as they are), so it is applied to the DC alone.
+        /// </summary>
+        internal int Transform(Span<Vector128<float>> block, byte[] plane, int stride, int first, bool vector256 = true)
+        {
+            if ((uint)first > (uint)plane.Length || (uint)(plane.Length - first) < (uint)(7 * stride + 8))
+                throw new ArgumentOutOfRangeException(nameof(first));
+            ref var pixels = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(plane), first);
+            ref var b = ref MemoryMarshal.GetReference(block);
+            var wide = vector256 && Avx2.IsSupported && JpegDct.Fastest == JpegDct.Path.Vector256;
+            if (wide)
             {
-                var raw = MemoryMarshal.Read<ulong>(plane.AsSpan(first + r * stride, 8));
-                var shorts = Vector128.WidenLower(Vector128.CreateScalarUnsafe(raw).AsByte());
-                block[2 * r] = Vector128.ConvertToSingle(Vector128.WidenLower(shorts).AsInt32()) - shift;
-                block[2 * r + 1] = Vector128.ConvertToSingle(Vector128.WidenUpper(shorts).AsInt32()) - shift;
+                ref var rows = ref Unsafe.As<Vector128<float>, Vector256<float>>(ref b);
+                for (var r = 0; r < 8; r++)
+                {
+                    var raw = Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref pixels, r * stride))).AsByte();
+                    Unsafe.Add(ref rows, r) = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(raw));
+                }
+            }
+            else
+            {
+                for (var r = 0; r < 8; r++)
+                {
+                    var raw = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref pixels, r * stride));
+                    var shorts = Vector128.WidenLower(Vector128.CreateScalarUnsafe(raw).AsByte());
+                    Unsafe.Add(ref b, 2 * r) = Vector128.ConvertToSingle(Vector128.WidenLower(shorts).AsInt32());
+                    Unsafe.Add(ref b, 2 * r + 1) = Vector128.ConvertToSingle(Vector128.WidenUpper(shorts).AsInt32());
+                }
             }
             JpegDct.Forward(block);
 
-            // Quantize (rounding half away from zero), AC clamped to the 10 bits baseline codes.
-            var half = Vector128.Create(0.5f);
-            var limit = Vector128.Create(1023);
-            var quantized = MemoryMarshal.Cast<int, Vector128<int>>(_quantized.AsSpan());
-            for (var i = 0; i < 16; i++)
+            // Quantize (rounding half away from zero: add ±0.5 by the sign, truncate), AC clamped to the 10 bits baseline codes.
+            ulong natural = 0;
+            if (wide)
             {
-                var x = block[i] * _reciprocal[i];
-                var rounded = Vector128.ConvertToInt32(x + Vector128.ConditionalSelect(Vector128.LessThan(x, Vector128<float>.Zero), -half, half));
-                quantized[i] = Vector128.Min(Vector128.Max(rounded, -limit), limit);
+                ref var rows = ref Unsafe.As<Vector128<float>, Vector256<float>>(ref b);
+                ref var reciprocal = ref Unsafe.As<Vector128<float>, Vector256<float>>(ref MemoryMarshal.GetArrayDataReference(_reciprocal));
+                ref var quantized = ref Unsafe.As<int, Vector256<int>>(ref MemoryMarshal.GetArrayDataReference(_quantized));
+                var half = Vector256.Create(0.5f);
+                var sign = Vector256.Create(-0.0f);
+                var limit = Vector256.Create(1023);
+                for (var i = 0; i < 8; i += 2)
+                {
+                    var x0 = Unsafe.Add(ref rows, i) * Unsafe.Add(ref reciprocal, i);
+                    var x1 = Unsafe.Add(ref rows, i + 1) * Unsafe.Add(ref reciprocal, i + 1);
+                    var q0 = Vector256.Min(Vector256.Max(Avx.ConvertToVector256Int32WithTruncation(x0 + ((x0 & sign) | half)), -limit), limit);
+                    var q1 = Vector256.Min(Vector256.Max(Avx.ConvertToVector256Int32WithTruncation(x1 + ((x1 & sign) | half)), -limit), limit);
+                    Unsafe.Add(ref quantized, i) = q0;
+                    Unsafe.Add(ref quantized, i + 1) = q1;
+                    // Zero lanes of the 16 as a 16-bit mask. The packs work within each 128-bit half, so the bytes come as
+                    // q0[0..3] q1[0..3] (twice), q0[4..7] q1[4..7] (twice); the permute puts four-byte groups 0, 4, 1, 5 in front.
+                    var zeros = Avx2.PackSignedSaturate(Vector256.Equals(q0, Vector256<int>.Zero), Vector256.Equals(q1, Vector256<int>.Zero));
+                    var bytes = Avx2.PermuteVar8x32(Avx2.PackSignedSaturate(zeros, zeros).AsInt32(), GroupOrder).AsByte();
+                    natural |= (ulong)(~bytes.GetLower().ExtractMostSignificantBits() & 0xFFFF) << (8 * i);
+                }
             }
-            var dcValue = block[0].ToScalar() * _reciprocal[0].ToScalar();
-            var dc = Math.Clamp(dcValue >= 0 ? (int)(dcValue + 0.5f) : -(int)(0.5f - dcValue), -2047, 2047);
+            else
+            {
+                var half = Vector128.Create(0.5f);
+                var sign = Vector128.Create(-0.0f);
+                var limit = Vector128.Create(1023);
+                ref var quantized = ref Unsafe.As<int, Vector128<int>>(ref MemoryMarshal.GetArrayDataReference(_quantized));
+                for (var i = 0; i < 16; i += 4)
+                {
+                    var q0 = Quantize(Unsafe.Add(ref b, i) * _reciprocal[i], half, sign, limit);
+                    var q1 = Quantize(Unsafe.Add(ref b, i + 1) * _reciprocal[i + 1], half, sign, limit);
+                    var q2 = Quantize(Unsafe.Add(ref b, i + 2) * _reciprocal[i + 2], half, sign, limit);
+                    var q3 = Quantize(Unsafe.Add(ref b, i + 3) * _reciprocal[i + 3], half, sign, limit);
+                    Unsafe.Add(ref quantized, i) = q0;
+                    Unsafe.Add(ref quantized, i + 1) = q1;
+                    Unsafe.Add(ref quantized, i + 2) = q2;
+                    Unsafe.Add(ref quantized, i + 3) = q3;
+                    var z0 = Vector128.Narrow(Vector128.Equals(q0, Vector128<int>.Zero), Vector128.Equals(q1, Vector128<int>.Zero));
+                    var z1 = Vector128.Narrow(Vector128.Equals(q2, Vector128<int>.Zero), Vector128.Equals(q3, Vector128<int>.Zero));
+                    natural |= (ulong)(~Vector128.Narrow(z0, z1).ExtractMostSignificantBits() & 0xFFFF) << (4 * i);
+                }
+            }
+            _natural = natural;
+            var dcValue = (b.ToScalar() - 64 * 128) * _reciprocal[0].ToScalar();
+            return Math.Clamp(dcValue >= 0 ? (int)(dcValue + 0.5f) : -(int)(0.5f - dcValue), -2047, 2047);
+        }
+
+        private static readonly Vector256<int> GroupOrder = Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector128<int> Quantize(Vector128<float> x, Vector128<float> half, Vector128<float> sign, Vector128<int> limit) =>
+            Vector128.Min(Vector128.Max(Vector128.ConvertToInt32Native(x + ((x & sign) | half)), -limit), limit);
+
+        private void Emit(Sink sink, int dc, ref int prediction)
+        {
+            var writer = new BitWriter(sink);
+            ref var dcTable = ref MemoryMarshal.GetArrayDataReference(_dc);
+            ref var acTable = ref MemoryMarshal.GetArrayDataReference(_ac);
             var diff = dc - prediction;
             prediction = dc;
             var size = Category(diff);
-            sink.Write((_dcCode[size] << size) | Bits(diff, size), _dcSize[size] + size);
+            var entry = Unsafe.Add(ref dcTable, size);
+            writer.Put(((entry >> 8) << size) | Bits(diff, size), (int)(entry & 0xFF) + size);
 
-            // The nonzero coefficients as a bit mask in zig-zag order (F.1.2.2 walks it: runs of zeros, ZRL, EOB): first in
-            // the block's own (transposed) order from the vectors, 16 at a time, then re-ordered a byte at a time by table.
-            ulong natural = 0;
-            for (var i = 0; i < 16; i += 4)
-            {
-                var a = Vector128.Narrow(Vector128.Equals(quantized[i], Vector128<int>.Zero), Vector128.Equals(quantized[i + 1], Vector128<int>.Zero));
-                var b = Vector128.Narrow(Vector128.Equals(quantized[i + 2], Vector128<int>.Zero), Vector128.Equals(quantized[i + 3], Vector128<int>.Zero));
-                natural |= (ulong)(~Vector128.Narrow(a, b)).ExtractMostSignificantBits() << (4 * i);
-            }
+            // The nonzero coefficients as a bit mask in zig-zag order (F.1.2.2 walks it: runs of zeros, ZRL, EOB): from the
+            // mask in the block's own (transposed) order that the quantization made, re-ordered a byte at a time by table.
+            var natural = _natural;
             ref var reorder = ref MemoryMarshal.GetArrayDataReference(ZigZagBits);
             ulong mask = 0;
             for (var j = 0; j < 8; j++)
@@ -366,6 +492,7 @@ internal static class JpegBaselineEncoder
             mask &= ~1UL; // DC is coded above
             ref var q = ref MemoryMarshal.GetArrayDataReference(_quantized);
             ref var source = ref MemoryMarshal.GetArrayDataReference(_source);
+            var zrl = Unsafe.Add(ref acTable, 0xF0);
             var last = 0;
             while (mask != 0)
             {
@@ -374,22 +501,29 @@ internal static class JpegBaselineEncoder
                 var run = k - last - 1;
                 while (run > 15)
                 {
-                    sink.Write(_acCode[0xF0], _acSize[0xF0]); // ZRL
+                    writer.Put(zrl >> 8, (int)(zrl & 0xFF));
                     run -= 16;
                 }
                 var v = Unsafe.Add(ref q, Unsafe.Add(ref source, k));
                 var s = Category(v);
-                var symbol = (run << 4) | s;
-                sink.Write((_acCode[symbol] << s) | Bits(v, s), _acSize[symbol] + s);
+                entry = Unsafe.Add(ref acTable, (run << 4) | s);
+                writer.Put(((entry >> 8) << s) | Bits(v, s), (int)(entry & 0xFF) + s);
                 last = k;
             }
             if (last != 63)
-                sink.Write(_acCode[0x00], _acSize[0x00]); // EOB
+            {
+                var eob = Unsafe.Add(ref acTable, 0x00);
+                writer.Put(eob >> 8, (int)(eob & 0xFF));
+            }
+            writer.Save(sink);
         }
 
-        private static int Category(int v) => v == 0 ? 0 : 32 - BitOperations.LeadingZeroCount((uint)Math.Abs(v));
+        /// <summary>F.1.2.1 SSSS: the bits of |v| (0 for 0), without a branch.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static int Category(int v) => 32 - BitOperations.LeadingZeroCount((uint)((v ^ (v >> 31)) - (v >> 31)));
 
         /// <summary>F.1.2.1: a negative value is written as its ones' complement in <paramref name="size"/> bits.</summary>
-        private static uint Bits(int v, int size) => (uint)(v < 0 ? v - 1 : v) & ((1u << size) - 1);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static uint Bits(int v, int size) => (uint)(v + (v >> 31)) & ((1u << size) - 1);
     }
 }

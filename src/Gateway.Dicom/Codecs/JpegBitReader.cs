@@ -10,7 +10,7 @@ internal ref struct JpegBitReader
 {
     private const int MaxPadBytes = 16;
     private readonly ReadOnlySpan<byte> _data;
-    private ulong _bits;
+    private ulong _bits; // left-aligned
     private int _count;
     private int _position;
     private int _padBytes;
@@ -25,6 +25,26 @@ internal ref struct JpegBitReader
 
     /// <summary>The offset of the next unread byte (the marker that ends the scan once the scan is decoded).</summary>
     public readonly int Position => _position;
+
+    /// <summary>
+    /// The look-ahead (left-aligned) and how many of its bits are data, for a decoder that keeps them in locals while
+    /// it decodes a block and calls <see cref="Refill"/> when fewer than 32 are left.
+    /// </summary>
+    public ulong Bits
+    {
+        readonly get => _bits;
+        set => _bits = value;
+    }
+
+    public int Count
+    {
+        readonly get => _count;
+        set => _count = value;
+    }
+
+    /// <summary>Tops the look-ahead up to more than 56 bits (one bits past a marker).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    public void Refill() => Fill();
 
     private void Fill()
     {

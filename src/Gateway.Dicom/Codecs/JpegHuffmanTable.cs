@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Gateway.Dicom.Codecs;
 
 /// <summary>
@@ -186,39 +189,40 @@ internal sealed class JpegHuffmanTable
     public int Decode(ref JpegBitReader reader)
     {
         var peek = reader.Peek16();
-        var e = _lookup[peek >> (16 - LookupBits)];
-        if (e != 0)
-        {
-            reader.Skip(e >> 8);
-            return e & 0xFF;
-        }
-        return DecodeLong(ref reader, peek);
+        int e = _lookup[peek >> (16 - LookupBits)];
+        if (e == 0)
+            e = DecodeLong(peek, reader.Position);
+        reader.Skip(e >> 8);
+        return e & 0xFF;
     }
 
     /// <summary>
-    /// An AC symbol with a coefficient, when its code and extra bits fit in the look-ahead: value &lt;&lt; 16 | run &lt;&lt; 8 |
-    /// bits used, consumed. 0 (nothing consumed) for EOB, ZRL and longer ones: then <see cref="Decode"/>.
+    /// The symbol the look-ahead <paramref name="bits"/> (left-aligned, at least 16 of them data) starts with:
+    /// length &lt;&lt; 8 | value, nothing consumed.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    public int DecodeAc(ref JpegBitReader reader)
+    public int Symbol(ulong bits, int position)
     {
-        var e = _ac[reader.Peek16() >> (16 - AcBits)];
-        if (e != 0)
-            reader.Skip(e & 31);
-        return e;
+        int e = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_lookup), (nint)(bits >> (64 - LookupBits)));
+        return e != 0 ? e : DecodeLong((int)(bits >> 48), position);
     }
 
-    private int DecodeLong(ref JpegBitReader reader, int peek)
+    /// <summary>
+    /// An AC symbol with a coefficient, when its code and extra bits fit in the look-ahead <paramref name="bits"/>
+    /// (left-aligned): value &lt;&lt; 16 | run &lt;&lt; 8 | bits used. 0 for EOB, ZRL and longer ones: then <see cref="Symbol"/>.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public int AcEntry(ulong bits) => Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_ac), (nint)(bits >> (64 - AcBits)));
+
+    /// <summary>F.2.2.3 DECODE for codes longer than the look-up: length &lt;&lt; 8 | value.</summary>
+    private int DecodeLong(int peek, int position)
     {
         for (var l = LookupBits + 1; l <= 16; l++)
         {
             var code = peek >> (16 - l);
             if (code <= _maxCode[l] && _maxCode[l] >= 0)
-            {
-                reader.Skip(l);
-                return Values[_valPtr[l] + code - _minCode[l]];
-            }
+                return (l << 8) | Values[_valPtr[l] + code - _minCode[l]];
         }
-        throw new CodecDataException("a bit pattern matches no code of the Huffman table", reader.Position);
+        throw new CodecDataException("a bit pattern matches no code of the Huffman table", position);
     }
 }

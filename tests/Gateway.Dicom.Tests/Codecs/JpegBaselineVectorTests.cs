@@ -45,6 +45,50 @@ public sealed class JpegBaselineVectorTests
     }
 
     [Fact]
+    public void The_encoders_block_transform_is_the_level_shifted_DCT_quantized_on_every_path()
+    {
+        // The reference: shift by −128 first, the DCT of JpegDct, then each coefficient rounded half away from zero
+        // and clamped as the encoder's comment says. The Vector256 and Vector128 paths shift the DC alone and build a
+        // nonzero mask; both must give exactly these integers (so the bitstream is what it was before the change).
+        var random = new Random(64);
+        var table = JpegBaselineTables.Scaled(JpegBaselineTables.Luminance, 90);
+        var coder = new JpegBaselineEncoder.BlockCoder(table, JpegBaselineTables.DcLuminance, JpegBaselineTables.AcLuminance);
+        var plane = new byte[16 * 8];
+        Span<Vector128<float>> block = stackalloc Vector128<float>[16];
+        Span<Vector128<float>> reference = stackalloc Vector128<float>[16];
+        var f = MemoryMarshal.Cast<Vector128<float>, float>(reference);
+        for (var n = 0; n < 300; n++)
+        {
+            // Noise, flat blocks, and extremes (0 and 255), where the rounding and the clamp are hardest.
+            for (var i = 0; i < plane.Length; i++)
+                plane[i] = n % 3 == 0 ? (byte)random.Next(256) : n % 3 == 1 ? (byte)(100 + n % 7) : (byte)((i + n) % 2 * 255);
+            for (var r = 0; r < 8; r++)
+                for (var c = 0; c < 8; c++)
+                    f[r * 8 + c] = plane[r * 16 + 8 + c] - 128f;
+            JpegDct.Forward(reference);
+            var expected = new int[64];
+            for (var u = 0; u < 8; u++)
+            {
+                for (var v = 0; v < 8; v++)
+                {
+                    var x = f[u * 8 + v] * (1f / (table[v * 8 + u] * JpegDct.Scale[u] * JpegDct.Scale[v] * 8f));
+                    var q = x < 0 ? -(int)(0.5f - x) : (int)(x + 0.5f);
+                    expected[u * 8 + v] = Math.Clamp(q, -1023, 1023);
+                }
+            }
+            var expectedDc = Math.Clamp(f[0] * (1f / (table[0] * 8f)) is var d && d >= 0 ? (int)(d + 0.5f) : -(int)(0.5f - d), -2047, 2047);
+            foreach (var wide in new[] { true, false })
+            {
+                var dc = coder.Transform(block, plane, 16, 8, vector256: wide);
+                Assert.Equal(expectedDc, dc);
+                Assert.Equal(expected[1..], coder.Quantized[1..].ToArray());
+                for (var i = 1; i < 64; i++)
+                    Assert.Equal(expected[i] != 0, (coder.NonZero >> i & 1) != 0);
+            }
+        }
+    }
+
+    [Fact]
     public void RGB_to_YCbCr_422_vector_and_scalar_give_the_same_bytes_and_the_equations()
     {
         var random = new Random(422);
