@@ -305,7 +305,16 @@ public sealed class DurableSpool
         var now = _time.GetUtcNow();
         var statePaths = _fs.List(StateDir, "*.json").ToArray();
         var read = new (string Id, SpoolEntry? Entry, string? Problem, string? Notes)[statePaths.Length];
-        Parallel.For(0, statePaths.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        try
+        {
+            Parallel.For(0, statePaths.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => LoadOne(i));
+        }
+        catch (AggregateException e)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]); // as if read one by one
+        }
+
+        void LoadOne(int i)
         {
             var id = Path.GetFileNameWithoutExtension(statePaths[i]);
             string? problem;
@@ -332,7 +341,7 @@ public sealed class DurableSpool
                 }
             }
             read[i] = (id, entry, problem, notes);
-        });
+        }
         // In id order: the index's sets are filled from their ends (and the reports list entries as the spool does).
         Array.Sort(read, (a, b) => string.CompareOrdinal(a.Id, b.Id));
         var loaded = new List<SpoolEntry>(read.Length);

@@ -1,3 +1,4 @@
+using Xunit;
 using Gateway.Spool;
 
 namespace Gateway.Spool.Tests;
