@@ -20,21 +20,25 @@ namespace Gateway.Spool;
 /// entries are made durable together within <see cref="SpoolOptions.DeletionWindow"/>. Thread-safe: the in-memory
 /// index has one lock, held for no I/O; an entry's file changes are serialised by a lock of its own (one of
 /// <see cref="Stripes"/>), so the workers of different destinations never wait on each other's fsyncs.
+/// <para>
+/// The index is compact (<see cref="SpoolIndex"/>, issue #22): it holds each entry's delivery states and what choosing
+/// and matching need; the <see cref="SpoolEntry"/> records handed out are read from the state files, with the index's
+/// states laid over them (the index is what the spool decided; a state file is never newer than it but for the
+/// moment of a change being published).
+/// </para>
 /// </summary>
 public sealed class DurableSpool
 {
     private readonly SpoolOptions _options;
     private readonly ISpoolFileSystem _fs;
     private readonly TimeProvider _time;
-    private readonly SortedDictionary<string, SpoolEntry> _entries = new(StringComparer.Ordinal);
+    private readonly SpoolIndex _index = new();
     private readonly Lock _lock = new();
     private const int Stripes = 64;
     private readonly Lock[] _entryLocks = [.. Enumerable.Range(0, Stripes).Select(_ => new Lock())];
     private readonly GroupCommit _commit;
     private readonly Lock _deletionGate = new();
     private ITimer? _deletionFlush;
-    private readonly HashSet<string> _held = new(StringComparer.Ordinal);
-    private long _usedBytes;
     private long _sequence;
 
     public DurableSpool(SpoolOptions options, ISpoolFileSystem? fileSystem = null, TimeProvider? time = null)
@@ -67,23 +71,28 @@ public sealed class DurableSpool
 
     /// <summary>
     /// The entries holding each of <paramref name="sopInstanceUids"/> (one scan; an instance received twice has two),
-    /// for the Storage Commitment SCP's look-up (issue #18).
+    /// for the Storage Commitment SCP's look-up (issue #18). Candidates are found by a hash of the UID, then read.
     /// </summary>
     public IReadOnlyDictionary<string, List<SpoolEntry>> FindBySopInstance(IReadOnlySet<string> sopInstanceUids)
     {
         var found = new Dictionary<string, List<SpoolEntry>>(StringComparer.Ordinal);
-        lock (_lock)
+        var hashes = sopInstanceUids.Select(SpoolIndex.HashUid).ToHashSet();
+        foreach (var e in ReadAll(FactsWhere(x => hashes.Contains(x.SopHash))))
         {
-            foreach (var e in _entries.Values)
-            {
-                if (!sopInstanceUids.Contains(e.SopInstanceUid))
-                    continue;
-                if (!found.TryGetValue(e.SopInstanceUid, out var list))
-                    found[e.SopInstanceUid] = list = [];
-                list.Add(e);
-            }
+            if (!sopInstanceUids.Contains(e.SopInstanceUid))
+                continue;
+            if (!found.TryGetValue(e.SopInstanceUid, out var list))
+                found[e.SopInstanceUid] = list = [];
+            list.Add(e);
         }
         return found;
+    }
+
+    /// <summary>Whether an entry of <paramref name="sopInstanceUid"/> is in the spool (by hash, confirmed from its state file).</summary>
+    public bool ContainsSopInstance(string sopInstanceUid)
+    {
+        var hash = SpoolIndex.HashUid(sopInstanceUid);
+        return ReadAll(FactsWhere(x => x.SopHash == hash)).Any(e => e.SopInstanceUid == sopInstanceUid);
     }
 
     public string TempDir { get; }
@@ -97,15 +106,178 @@ public sealed class DurableSpool
     /// <summary>Raised after each event (outside the spool's lock). Handlers must not block.</summary>
     public event Action<SpoolEvent>? Changed;
 
-    public long UsedBytes => Interlocked.Read(ref _usedBytes);
-
-    public IReadOnlyList<SpoolEntry> Entries
+    public long UsedBytes
     {
         get
         {
             lock (_lock)
-                return [.. _entries.Values];
+                return _index.UsedBytes;
         }
+    }
+
+    /// <summary>How many entries the spool holds (from the index: no file is read).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+                return _index.Count;
+        }
+    }
+
+    /// <summary>
+    /// Every entry, oldest first, read from its state file: one read per entry (for lists and tests; what only counts
+    /// uses <see cref="Count"/>, <see cref="CountsFor"/> and <see cref="Summary"/>, which read nothing).
+    /// </summary>
+    public IReadOnlyList<SpoolEntry> Entries => ReadAll(FactsWhere(_ => true));
+
+    /// <summary>Entries that carry a producer's source key (<see cref="SpoolObjectInfo.SourceKey"/>), oldest first.</summary>
+    public IReadOnlyList<SpoolEntry> EntriesWithSourceKey() => ReadAll(FactsWhere(x => x.HasSourceKey));
+
+    /// <summary>One destination's deliveries by state, from the index.</summary>
+    public DestinationCounts CountsFor(string destination)
+    {
+        lock (_lock)
+        {
+            var (pending, oldestPending, dead, awaiting, oldestAwaiting) = _index.Counts(destination);
+            return new DestinationCounts(pending, At(oldestPending), dead, awaiting, At(oldestAwaiting));
+        }
+    }
+
+    /// <summary>The whole spool by state, from the index.</summary>
+    public SpoolSummary Summary()
+    {
+        lock (_lock)
+        {
+            int unfinished = 0, dead = 0;
+            long? oldest = null;
+            foreach (var x in _index.All)
+            {
+                if (x.HasDeadLetters)
+                    dead++;
+                if (x.IsFinished)
+                    continue;
+                unfinished++;
+                oldest = oldest is null || x.Created < oldest ? x.Created : oldest;
+            }
+            return new SpoolSummary(_index.Count, unfinished, dead, At(oldest), _index.UsedBytes);
+        }
+    }
+
+    /// <summary>
+    /// Unfinished entries whose pending and awaiting deliveries all go to destinations not in <paramref name="known"/>
+    /// (they would wait for ever), and up to five of those destinations' names.
+    /// </summary>
+    public (int Count, IReadOnlyList<string> Destinations) Stranded(IReadOnlySet<string> known)
+    {
+        lock (_lock)
+        {
+            var count = 0;
+            var names = new List<string>();
+            foreach (var x in _index.All)
+            {
+                if (x.IsFinished || x.Slots.Any(s => s.DeliveryState is DeliveryState.Pending or DeliveryState.AwaitingCommitment && known.Contains(_index.LaneName(s.Lane))))
+                    continue;
+                count++;
+                foreach (var s in x.Slots)
+                {
+                    var name = _index.LaneName(s.Lane);
+                    if (!known.Contains(name) && names.Count < 5 && !names.Contains(name))
+                        names.Add(name);
+                }
+            }
+            return (count, names);
+        }
+    }
+
+    private static DateTimeOffset? At(long? utcTicks) => utcTicks is { } t ? new DateTimeOffset(t, TimeSpan.Zero) : null;
+
+    /// <summary>What an entry's record is made of besides its state file: the index's states (taken under the lock).</summary>
+    private readonly record struct Facts(SpoolIndex.Item Item, string Id, (string Destination, SpoolIndex.Slot Slot, SpoolIndex.Commitment? Commitment)[] Deliveries);
+
+    /// <summary>The caller holds <c>_lock</c>.</summary>
+    private Facts FactsOf(SpoolIndex.Item item)
+    {
+        var deliveries = new (string, SpoolIndex.Slot, SpoolIndex.Commitment?)[item.Slots.Length];
+        for (var k = 0; k < item.Slots.Length; k++)
+            deliveries[k] = (_index.LaneName(item.Slots[k].Lane), item.Slots[k], item.CommitmentAt(k));
+        return new Facts(item, item.Id, deliveries);
+    }
+
+    private List<Facts> FactsWhere(Func<SpoolIndex.Item, bool> predicate)
+    {
+        lock (_lock)
+            return [.. _index.All.Where(predicate).Select(FactsOf)];
+    }
+
+    private List<SpoolEntry> ReadAll(IEnumerable<Facts> facts)
+    {
+        var entries = new List<SpoolEntry>();
+        foreach (var f in facts)
+        {
+            if (Read(f) is { } e)
+                entries.Add(e);
+        }
+        return entries;
+    }
+
+    /// <summary>
+    /// An entry's record: its state file, read without any lock (a rename puts a whole new one in place), with the
+    /// index's delivery states and commitment details laid over it. Null when the entry is gone: its state file was
+    /// deleted (delivered or quarantined meanwhile; the index forgets it too — an entry is its state file), or it no
+    /// longer makes sense (<see cref="SpoolEntryValidator"/>: changed on disk behind our back), in which case it is
+    /// quarantined with the reason at once, as recovery would. A read error (EIO) is thrown.
+    /// </summary>
+    private SpoolEntry? Read(Facts f)
+    {
+        string? problem;
+        SpoolEntry? entry;
+        try
+        {
+            problem = Load(_fs, StatePath(f.Id), f.Id, _time.GetUtcNow(), out entry, out _, readErrors: true);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            lock (_lock)
+            {
+                if (_index.Find(f.Id) == f.Item)
+                    _index.Remove(f.Item);
+            }
+            return null;
+        }
+        if (entry is null)
+        {
+            lock (EntryLock(f.Id))
+            {
+                Quarantine(f.Id, "state file changed on disk and no longer makes sense: " + problem);
+                lock (_lock)
+                {
+                    if (_index.Find(f.Id) == f.Item)
+                        _index.Remove(f.Item);
+                }
+            }
+            return null;
+        }
+        var deliveries = new Dictionary<string, Delivery>(f.Deliveries.Length, StringComparer.Ordinal);
+        foreach (var (destination, slot, c) in f.Deliveries)
+        {
+            var d = entry.Deliveries.GetValueOrDefault(destination) ?? new Delivery(slot.DeliveryState, slot.Attempts, default, null);
+            d = d with
+            {
+                State = slot.DeliveryState, Attempts = slot.Attempts,
+                NextAttempt = d.NextAttempt.UtcTicks == slot.Next ? d.NextAttempt : new DateTimeOffset(slot.Next, TimeSpan.Zero),
+            };
+            if (c is not null)
+            {
+                d = d with
+                {
+                    Transaction = c.Transaction, EarlierTransactions = c.Earlier, SentSopInstanceUid = c.SentSopInstanceUid,
+                    CommitRequests = c.CommitRequests, Stored = c.Stored,
+                };
+            }
+            deliveries[destination] = d;
+        }
+        return entry with { Deliveries = deliveries };
     }
 
     public string PayloadPath(string id) => Path.Combine(ObjectsDir, id + ".dcm");
@@ -114,7 +286,9 @@ public sealed class DurableSpool
     /// <summary>
     /// Brings the spool back after a crash or a restart: removes half-written temporary files and payloads whose
     /// enqueue never committed, moves entries whose payload is missing or of the wrong size to quarantine, and loads
-    /// the rest. In-flight work is not persisted, so it is simply pending again.
+    /// the rest. In-flight work is not persisted, so it is simply pending again. The state files are read and checked
+    /// on every core (a state file is read once: one open, one read; its payload's size is one stat), then the index
+    /// is built in id order.
     /// </summary>
     public RecoveryReport Recover()
     {
@@ -126,60 +300,104 @@ public sealed class DurableSpool
         }
         var quarantined = new List<string>();
         var corrected = new List<string>();
-        var loaded = new Dictionary<string, SpoolEntry>(StringComparer.Ordinal);
         // Entries that have a state file but were not loaded (quarantine failed): their payload is no orphan.
         var kept = new HashSet<string>(StringComparer.Ordinal);
         var now = _time.GetUtcNow();
-        foreach (var statePath in _fs.List(StateDir, "*.json"))
+        var statePaths = _fs.List(StateDir, "*.json").ToArray();
+        var read = new (string Id, SpoolEntry? Entry, string? Problem, string? Notes)[statePaths.Length];
+        try
         {
-            var id = Path.GetFileNameWithoutExtension(statePath);
-            var problem = Load(_fs, statePath, id, now, out var entry, out var notes);
-            if (entry is not null)
+            Parallel.For(0, statePaths.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => LoadOne(i));
+        }
+        catch (AggregateException e)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]); // as if read one by one
+        }
+
+        void LoadOne(int i)
+        {
+            var id = Path.GetFileNameWithoutExtension(statePaths[i]);
+            string? problem;
+            SpoolEntry? entry;
+            string? notes;
+            try
             {
-                var payload = PayloadPath(id);
-                if (!_fs.Exists(payload))
-                    problem = "payload is missing";
-                else if (_fs.Length(payload) != entry.Size)
-                    problem = $"payload is {_fs.Length(payload)} bytes, the entry says {entry.Size}";
+                problem = Load(_fs, statePaths[i], id, now, out entry, out notes);
             }
-            if (problem is not null || entry is null)
+            catch (FileNotFoundException)
+            {
+                return; // gone meanwhile (nobody else holds the spool: never by us)
+            }
+            if (entry is not null)
             {
                 try
                 {
-                    if (entry is not null)
-                        TryRecord(entry, ObjectOutcome.Lost, problem);
-                    Quarantine(id, problem ?? "state file is empty");
-                    quarantined.Add($"{id}: {problem}");
+                    if (_fs.Length(PayloadPath(id)) is var length && length != entry.Size)
+                        problem = $"payload is {length} bytes, the entry says {entry.Size}";
                 }
-                catch (IOException e)
+                catch (FileNotFoundException)
                 {
-                    // Not loaded, not deleted: the next start tries again (a full disk must not stop the rest from flowing).
-                    kept.Add(id);
-                    quarantined.Add($"{id}: {problem} (could not be moved to quarantine, left in place: {e.Message})");
+                    problem = "payload is missing";
                 }
+            }
+            read[i] = (id, entry, problem, notes);
+        }
+        // In id order: the index's sets are filled from their ends (and the reports list entries as the spool does).
+        Array.Sort(read, (a, b) => string.CompareOrdinal(a.Id, b.Id));
+        var loaded = new List<SpoolEntry>(read.Length);
+        foreach (var (id, entry, problem, notes) in read)
+        {
+            if (id is null)
+                continue;
+            if (problem is not null || entry is null)
+            {
+                if (TryQuarantine(id, entry, problem ?? "state file is empty", quarantined))
+                    kept.Add(id);
                 continue;
             }
+            var e = entry;
             if (notes is not null)
             {
                 // Made durable at once, so that the correction is what every later reader sees (or, on a full disk,
                 // kept in memory: the same correction is made again at the next start).
+                var said = notes;
                 try
                 {
-                    WriteState(entry);
+                    WriteState(e);
                 }
-                catch (IOException e)
+                catch (IOException x)
                 {
-                    notes += $" (not yet written back: {e.Message})";
+                    said += $" (not yet written back: {x.Message})";
                 }
-                corrected.Add($"{id}: {notes}");
+                corrected.Add($"{id}: {said}");
             }
-            loaded[id] = entry;
+            loaded.Add(e);
         }
+        var items = new List<SpoolIndex.Item>(loaded.Count);
+        var unindexable = new List<SpoolEntry>();
+        lock (_lock)
+        {
+            _index.Clear();
+            _index.Prime(now.UtcTicks);
+            foreach (var e in loaded)
+            {
+                if (_index.ItemOf(e, held: false) is { } item)
+                    items.Add(item);
+                else
+                    unindexable.Add(e);
+            }
+        }
+        foreach (var e in unindexable)
+        {
+            if (TryQuarantine(e.Id, e, $"routed to a destination beyond the {ushort.MaxValue + 1} distinct ones the spool can tell apart", quarantined))
+                kept.Add(e.Id);
+        }
+        var loadedIds = items.Select(x => x.Id).ToHashSet(StringComparer.Ordinal);
         var orphans = 0;
         foreach (var payload in _fs.List(ObjectsDir, "*.dcm"))
         {
             var payloadId = Path.GetFileNameWithoutExtension(payload);
-            if (!loaded.ContainsKey(payloadId) && !kept.Contains(payloadId))
+            if (!loadedIds.Contains(payloadId) && !kept.Contains(payloadId))
             {
                 _fs.Delete(payload); // its enqueue never committed: nobody was told it was stored
                 orphans++;
@@ -188,36 +406,54 @@ public sealed class DurableSpool
         _fs.FlushDirectory(ObjectsDir);
         lock (_lock)
         {
-            _entries.Clear();
-            foreach (var (id, e) in loaded)
-                _entries[id] = e;
-            _usedBytes = loaded.Values.Sum(e => e.Size);
+            foreach (var item in items)
+                _index.Add(item);
         }
         var outcomeProblems = Outcomes?.Load() ?? [];
-        return new RecoveryReport(loaded.Count, temp, orphans, quarantined) { Corrected = corrected, OutcomeProblems = outcomeProblems };
+        return new RecoveryReport(items.Count, temp, orphans, quarantined) { Corrected = corrected, OutcomeProblems = outcomeProblems };
+    }
+
+    /// <summary>Quarantines an entry found unusable at recovery; true when it could not be moved (it stays, not loaded).</summary>
+    private bool TryQuarantine(string id, SpoolEntry? entry, string problem, List<string> quarantined)
+    {
+        try
+        {
+            if (entry is not null)
+                TryRecord(entry, ObjectOutcome.Lost, problem);
+            Quarantine(id, problem);
+            quarantined.Add($"{id}: {problem}");
+            return false;
+        }
+        catch (IOException e)
+        {
+            // Not loaded, not deleted: the next start tries again (a full disk must not stop the rest from flowing).
+            quarantined.Add($"{id}: {problem} (could not be moved to quarantine, left in place: {e.Message})");
+            return true;
+        }
     }
 
     /// <summary>A state file holds one entry: a few hundred bytes per destination. Anything far larger is not ours.</summary>
     public const int MaxStateBytes = 64 * 1024;
 
     /// <summary>Reads and checks one state file (<see cref="SpoolEntryValidator"/>); the problem, or null with the entry to use.</summary>
-    private static string? Load(ISpoolFileSystem fs, string statePath, string id, DateTimeOffset now, out SpoolEntry? entry, out string? notes)
+    /// <param name="readErrors">Whether an error reading the file is thrown (at run time: the caller backs off) rather
+    /// than returned as the problem (at recovery: the entry is quarantined).</param>
+    private static string? Load(ISpoolFileSystem fs, string statePath, string id, DateTimeOffset now, out SpoolEntry? entry, out string? notes, bool readErrors = false)
     {
         entry = null;
         notes = null;
         SpoolEntry? read;
         try
         {
-            if (fs.Length(statePath) is var length && length > MaxStateBytes)
-                return $"state file is {length} bytes; a state file is never more than {MaxStateBytes}";
-            using var s = fs.OpenRead(statePath);
-            read = JsonSerializer.Deserialize(s, SpoolJson.Default.SpoolEntry);
+            if (fs.ReadSmall(statePath, MaxStateBytes) is not { } bytes)
+                return $"state file is {fs.Length(statePath)} bytes; a state file is never more than {MaxStateBytes}";
+            read = JsonSerializer.Deserialize(bytes, SpoolJson.Default.SpoolEntry);
         }
-        catch (FileNotFoundException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw; // gone meanwhile: the caller decides
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && !readErrors)
         {
             return "state file cannot be read: " + LogText.Bounded(e.Message);
         }
@@ -364,9 +600,15 @@ public sealed class DurableSpool
     /// <summary>Lets a held entry go to its destinations (raises <see cref="SpoolEvent.Stored"/>, which wakes the forwarder).</summary>
     public void Release(string id)
     {
-        bool was;
+        var was = false;
         lock (_lock)
-            was = _held.Remove(id);
+        {
+            if (_index.Find(id) is { Held: true } item)
+            {
+                item.Held = false;
+                was = true;
+            }
+        }
         if (was)
             Raise(new SpoolEvent(SpoolEvent.Stored, id));
     }
@@ -375,7 +617,7 @@ public sealed class DurableSpool
     public bool IsHeld(string id)
     {
         lock (_lock)
-            return _held.Contains(id);
+            return _index.Find(id)?.Held ?? false;
     }
 
     /// <summary>
@@ -388,6 +630,15 @@ public sealed class DurableSpool
     {
         var entry = new SpoolEntry(id, now, size, sha, info.SopClassUid, info.SopInstanceUid, info.Modality, info.Source,
             destinations.Distinct(StringComparer.Ordinal).ToDictionary(d => d, _ => new Delivery(DeliveryState.Pending, 0, now, null), StringComparer.Ordinal), info.SourceKey);
+        SpoolIndex.Item? item;
+        lock (_lock)
+            item = _index.ItemOf(entry, held);
+        if (item is null)
+        {
+            preparation?.Dispose();
+            TryDelete(payload);
+            throw new ArgumentException($"the spool tells at most {ushort.MaxValue + 1} destinations apart", nameof(destinations));
+        }
         var tmpState = Path.Combine(TempDir, id + ".json");
         try
         {
@@ -406,12 +657,7 @@ public sealed class DurableSpool
             throw;
         }
         lock (_lock)
-        {
-            _entries[id] = entry;
-            _usedBytes += size;
-            if (held)
-                _held.Add(id);
-        }
+            _index.Add(item);
         if (!held)
             Raise(new SpoolEvent(SpoolEvent.Stored, id, Detail: string.Join(',', entry.Deliveries.Keys)));
         return entry;
@@ -489,17 +735,26 @@ public sealed class DurableSpool
         }
     }
 
-    /// <summary>The oldest entry due for <paramref name="destination"/> that is not in <paramref name="busy"/> (FIFO).</summary>
+    /// <summary>
+    /// The oldest (by id: FIFO) entry pending for <paramref name="destination"/>, due at <paramref name="now"/>, not in
+    /// <paramref name="busy"/> and not held. From the destination's set of due entries in the index (no scan of the
+    /// spool), then read from its state file.
+    /// </summary>
     public SpoolEntry? NextDue(string destination, DateTimeOffset now, IReadOnlySet<string> busy)
     {
-        lock (_lock)
+        while (true)
         {
-            foreach (var e in _entries.Values)
+            Facts f;
+            lock (_lock)
             {
-                if (e.Deliveries.TryGetValue(destination, out var d) && d.State == DeliveryState.Pending && d.NextAttempt <= now && !busy.Contains(e.Id) && !_held.Contains(e.Id))
-                    return e;
+                if (_index.NextDue(destination, now.UtcTicks, x => busy.Count > 0 && busy.Contains(x.Id)) is not { } item)
+                    return null;
+                f = FactsOf(item);
             }
-            return null;
+            // Gone meanwhile (delivered by no one else: a quarantine, a purge) or found corrupt: it has left the index,
+            // so the next one is looked at.
+            if (Read(f) is { } entry)
+                return entry;
         }
     }
 
@@ -507,16 +762,19 @@ public sealed class DurableSpool
     public DateTimeOffset? NextAttemptTime(string destination)
     {
         lock (_lock)
-        {
-            return _entries.Values.Where(e => !_held.Contains(e.Id)).Select(e => e.Deliveries.GetValueOrDefault(destination))
-                .Where(d => d is { State: DeliveryState.Pending }).Select(d => (DateTimeOffset?)d!.NextAttempt).Min();
-        }
+            return At(_index.NextAttempt(destination));
     }
 
     public SpoolEntry? Find(string id)
     {
+        Facts f;
         lock (_lock)
-            return _entries.GetValueOrDefault(id);
+        {
+            if (_index.Find(id) is not { } item)
+                return null;
+            f = FactsOf(item);
+        }
+        return Read(f);
     }
 
     /// <summary>Checks the payload against its checksum; a mismatch quarantines the entry (it is never sent) and returns false.</summary>
@@ -548,22 +806,39 @@ public sealed class DurableSpool
     /// <param name="when">When given, done only if the delivery satisfies it under the lock (false otherwise).</param>
     public bool MarkDone(string id, string destination, Func<Delivery, bool>? when = null)
     {
-        SpoolEntry? finished = null;
+        var finished = false;
         lock (EntryLock(id))
         {
+            Facts f = default;
+            var finishing = false;
             lock (_lock)
             {
-                if (when is not null && (!_entries.TryGetValue(id, out var current) || !current.Deliveries.TryGetValue(destination, out var now) || !when(now)))
+                var item = _index.Find(id);
+                var k = item is null ? -1 : _index.SlotIndex(item, destination);
+                if (k >= 0)
+                {
+                    f = FactsOf(item!);
+                    finishing = _options.KeepDelivered <= TimeSpan.Zero
+                        && item!.Slots.Select((x, i) => i == k || x.DeliveryState == DeliveryState.Done).All(done => done);
+                }
+                else if (when is not null)
                     return false;
-                if (_entries.TryGetValue(id, out var entry) && entry.Deliveries.TryGetValue(destination, out var d)
-                    && _options.KeepDelivered <= TimeSpan.Zero
-                    && entry.Deliveries.All(kv => kv.Key == destination || kv.Value.State == DeliveryState.Done))
-                    finished = entry.With(destination, d with { State = DeliveryState.Done, Attempts = d.Attempts + 1, LastError = null });
             }
-            if (finished is not null)
-                Remove(finished, ObjectOutcome.Delivered);
+            // The condition is looked at on the whole delivery (read under the entry's lock: nothing changes it meanwhile).
+            SpoolEntry? entry = null;
+            if (when is not null && ((entry = Read(f)) is null || !when(entry.Deliveries[destination])))
+                return false;
+            if (finishing)
+            {
+                // The record of the outcome (when one is kept) needs the whole entry: read only then.
+                if (Outcomes is not null && (entry ??= Read(f)) is null)
+                    return false; // gone or quarantined meanwhile
+                var d = entry?.Deliveries[destination];
+                Remove(f, d is null ? null : entry!.With(destination, d with { State = DeliveryState.Done, Attempts = d.Attempts + 1, LastError = null }), ObjectOutcome.Delivered);
+                finished = true;
+            }
         }
-        if (finished is not null)
+        if (finished)
         {
             Raise(new SpoolEvent(SpoolEvent.Sent, id, destination));
             return true;
@@ -611,19 +886,19 @@ public sealed class DurableSpool
     /// <summary>The archive's report of <paramref name="transaction"/> commits the object: done (atomically checked: false when it no longer awaits that transaction).</summary>
     public bool TryCommit(string id, string destination, string transaction) => MarkDone(id, destination, d => d.InTransaction(transaction));
 
-    /// <summary>The deliveries to <paramref name="destination"/> that <paramref name="transaction"/> asked about, by SOP Instance UID (one scan per report).</summary>
+    /// <summary>The deliveries to <paramref name="destination"/> that <paramref name="transaction"/> asked about, by SOP Instance UID (one look through the awaiting ones per report).</summary>
     public IReadOnlyDictionary<string, SpoolEntry> AwaitingIn(string destination, string transaction)
     {
+        List<Facts> facts;
         lock (_lock)
+            facts = [.. _index.Awaiting(destination).Where(a => a.Commitment.In(transaction)).Select(a => FactsOf(a.Item))];
+        var found = new Dictionary<string, SpoolEntry>(StringComparer.Ordinal);
+        foreach (var e in ReadAll(facts))
         {
-            var found = new Dictionary<string, SpoolEntry>(StringComparer.Ordinal);
-            foreach (var e in _entries.Values)
-            {
-                if (e.Deliveries.TryGetValue(destination, out var d) && d.InTransaction(transaction))
-                    found.TryAdd(d.SentSopInstanceUid ?? e.SopInstanceUid, e);
-            }
-            return found;
+            if (e.Deliveries.TryGetValue(destination, out var d) && d.InTransaction(transaction))
+                found.TryAdd(d.SentSopInstanceUid ?? e.SopInstanceUid, e);
         }
+        return found;
     }
 
     /// <summary>
@@ -632,10 +907,13 @@ public sealed class DurableSpool
     /// </summary>
     public int ForgetCommitments(string destination)
     {
+        List<string> ids;
+        lock (_lock)
+            ids = [.. _index.Awaiting(destination).Select(a => a.Item.Id)];
         var count = 0;
-        foreach (var e in Entries)
+        foreach (var id in ids)
         {
-            if (MarkDone(e.Id, destination, d => d.State == DeliveryState.AwaitingCommitment))
+            if (MarkDone(id, destination, d => d.State == DeliveryState.AwaitingCommitment))
                 count++;
         }
         return count;
@@ -658,31 +936,28 @@ public sealed class DurableSpool
     /// <summary>Entries awaiting commitment by <paramref name="destination"/> that are due to be asked for (oldest first, at most <paramref name="limit"/>).</summary>
     public IReadOnlyList<SpoolEntry> CommitmentDue(string destination, DateTimeOffset now, int limit)
     {
+        List<Facts> facts;
         lock (_lock)
-        {
-            return [.. _entries.Values.Where(e => e.Deliveries.TryGetValue(destination, out var d)
-                && d.State == DeliveryState.AwaitingCommitment && d.NextAttempt <= now).Take(limit)];
-        }
+            facts = [.. _index.Awaiting(destination).Where(a => a.Slot.Next <= now.UtcTicks).Take(limit).Select(a => FactsOf(a.Item))];
+        return ReadAll(facts);
     }
 
     /// <summary>When the next request for commitment by <paramref name="destination"/> falls due, if any entry awaits it.</summary>
     public DateTimeOffset? NextCommitmentTime(string destination)
     {
         lock (_lock)
-        {
-            return _entries.Values.Select(e => e.Deliveries.GetValueOrDefault(destination))
-                .Where(d => d is { State: DeliveryState.AwaitingCommitment }).Select(d => (DateTimeOffset?)d!.NextAttempt).Min();
-        }
+            return At(_index.Awaiting(destination).Select(a => (long?)a.Slot.Next).Min());
     }
 
     /// <summary>The entry awaiting commitment by <paramref name="destination"/> of <paramref name="sopInstanceUid"/> that <paramref name="transaction"/> asked about, if any.</summary>
     public SpoolEntry? FindAwaiting(string destination, string transaction, string sopInstanceUid)
     {
+        var hash = SpoolIndex.HashUid(sopInstanceUid);
+        List<Facts> facts;
         lock (_lock)
-        {
-            return _entries.Values.FirstOrDefault(e => e.SopInstanceUid == sopInstanceUid
-                && e.Deliveries.TryGetValue(destination, out var d) && d.InTransaction(transaction));
-        }
+            facts = [.. _index.Awaiting(destination).Where(a => a.Item.SopHash == hash && a.Commitment.In(transaction)).Select(a => FactsOf(a.Item))];
+        return ReadAll(facts).FirstOrDefault(e => e.SopInstanceUid == sopInstanceUid
+            && e.Deliveries.TryGetValue(destination, out var d) && d.InTransaction(transaction));
     }
 
     public void MarkRetry(string id, string destination, string error, DateTimeOffset nextAttempt) =>
@@ -697,18 +972,22 @@ public sealed class DurableSpool
     /// <summary>Puts dead letters back to pending (all, one entry, or one destination's); returns how many.</summary>
     public int Retry(string? id = null, string? destination = null)
     {
-        var count = 0;
-        foreach (var e in Entries.Where(e => id is null || e.Id == id))
+        List<(string Id, string Destination)> dead;
+        lock (_lock)
         {
-            foreach (var (dest, d) in e.Deliveries.Where(kv => kv.Value.State == DeliveryState.Dead && (destination is null || kv.Key == destination)))
+            var items = id is null ? _index.All : _index.Find(id) is { } one ? [one] : [];
+            dead = [.. items.SelectMany(x => x.Slots.Where(s => s.DeliveryState == DeliveryState.Dead).Select(s => (x.Id, _index.LaneName(s.Lane))))
+                .Where(d => destination is null || d.Item2 == destination)];
+        }
+        var count = 0;
+        foreach (var (entryId, dest) in dead)
+        {
+            // A commitment dead letter starts afresh: as many sends and requests as a new object.
+            Update(entryId, dest, x => x with
             {
-                // A commitment dead letter starts afresh: as many sends and requests as a new object.
-                Update(e.Id, dest, x => x with
-                {
-                    State = DeliveryState.Pending, NextAttempt = _time.GetUtcNow(), Stored = 0, CommitRequests = 0, Transaction = null, EarlierTransactions = null,
-                }, null);
-                count++;
-            }
+                State = DeliveryState.Pending, NextAttempt = _time.GetUtcNow(), Stored = 0, CommitRequests = 0, Transaction = null, EarlierTransactions = null,
+            }, null);
+            count++;
         }
         return count;
     }
@@ -716,16 +995,24 @@ public sealed class DurableSpool
     /// <summary>Deletes entries whose deliveries are all finished and that hold dead letters (all, or one entry); returns how many.</summary>
     public int PurgeDeadLetters(string? id = null)
     {
+        List<string> ids;
+        lock (_lock)
+            ids = [.. _index.All.Where(x => (id is null || x.Id == id) && x.IsFinished && x.HasDeadLetters).Select(x => x.Id)];
         var removed = 0;
-        foreach (var e in Entries.Where(e => (id is null || e.Id == id) && e.IsFinished && e.HasDeadLetters))
+        foreach (var victim in ids)
         {
-            lock (EntryLock(e.Id))
+            lock (EntryLock(victim))
             {
                 // Looked at again under the lock: a retry from the page or the command line may have just put it back.
-                if (Find(e.Id) is not { IsFinished: true, HasDeadLetters: true } current)
-                    continue;
-                Remove(current, ObjectOutcome.Dead);
-                removed++;
+                Facts f;
+                lock (_lock)
+                {
+                    if (_index.Find(victim) is not { IsFinished: true, HasDeadLetters: true } current)
+                        continue;
+                    f = FactsOf(current);
+                }
+                if (Remove(f, null, ObjectOutcome.Dead))
+                    removed++;
             }
         }
         return removed;
@@ -735,30 +1022,47 @@ public sealed class DurableSpool
     /// false (and nothing written) otherwise, also when the entry is gone. Without it a missing entry throws.</param>
     private bool Update(string id, string destination, Func<Delivery, Delivery> change, SpoolEvent? evt, Func<Delivery, bool>? when = null)
     {
-        SpoolEntry updated;
+        bool delivered;
         // The entry's own lock around its file change (other entries' changes, other destinations' workers, go on and
         // share the fsyncs); the index's lock only to read and to publish, never around I/O.
         lock (EntryLock(id))
         {
+            Facts f;
+            int k;
             lock (_lock)
             {
-                if (!_entries.TryGetValue(id, out var entry) || !entry.Deliveries.TryGetValue(destination, out var d))
+                var item = _index.Find(id);
+                k = item is null ? -1 : _index.SlotIndex(item, destination);
+                if (k < 0)
                 {
                     if (when is not null)
                         return false;
                     throw new KeyNotFoundException($"spool entry {id} has no delivery to {destination}");
                 }
-                if (when is not null && !when(d))
-                    return false;
-                updated = entry.With(destination, change(d));
+                f = FactsOf(item!);
             }
+            // The whole entry (its state file with the index's states over it) is what the new state file is made of.
+            if (Read(f) is not { } entry)
+            {
+                if (when is not null)
+                    return false;
+                throw new KeyNotFoundException($"spool entry {id} is gone (its state file was removed or quarantined)");
+            }
+            var d = entry.Deliveries[destination];
+            if (when is not null && !when(d))
+                return false;
+            var updated = entry.With(destination, change(d));
             WriteState(updated);
             lock (_lock)
-                _entries[id] = updated;
+            {
+                if (_index.Find(id) == f.Item)
+                    _index.Set(f.Item, k, updated.Deliveries[destination]);
+                delivered = f.Item.IsFinished && !f.Item.HasDeadLetters;
+            }
         }
         if (evt is not null)
             Raise(evt);
-        if (updated.IsFinished && !updated.HasDeadLetters)
+        if (delivered)
             ApplyRetention();
         return true;
     }
@@ -766,12 +1070,14 @@ public sealed class DurableSpool
     /// <summary>Removes delivered entries beyond the retention policy (oldest first); with the default, all of them.</summary>
     public void ApplyRetention()
     {
-        var now = _time.GetUtcNow();
-        var delivered = Entries.Where(e => e.IsFinished && !e.HasDeadLetters).ToList(); // oldest first (ids are ordered)
+        var now = _time.GetUtcNow().UtcTicks;
+        List<(string Id, long Created, long Size)> delivered;
+        lock (_lock) // oldest first (ids are ordered)
+            delivered = [.. _index.All.Where(x => x.IsFinished && !x.HasDeadLetters).Select(x => (x.Id, x.Created, x.Size))];
         var keptBytes = delivered.Sum(e => e.Size);
         foreach (var e in delivered)
         {
-            var tooOld = now - e.Created >= _options.KeepDelivered;
+            var tooOld = now - e.Created >= _options.KeepDelivered.Ticks;
             var tooMuch = _options.KeepDeliveredBytes > 0 && keptBytes > _options.KeepDeliveredBytes;
             if (!tooOld && !tooMuch)
                 continue;
@@ -779,9 +1085,14 @@ public sealed class DurableSpool
             {
                 lock (EntryLock(e.Id))
                 {
-                    if (Find(e.Id) is not { IsFinished: true, HasDeadLetters: false } current)
-                        continue; // retried or removed meanwhile
-                    Remove(current, ObjectOutcome.Delivered);
+                    Facts f;
+                    lock (_lock)
+                    {
+                        if (_index.Find(e.Id) is not { IsFinished: true, HasDeadLetters: false } current)
+                            continue; // retried or removed meanwhile
+                        f = FactsOf(current);
+                    }
+                    Remove(f, null, ObjectOutcome.Delivered);
                 }
             }
             catch (IOException)
@@ -799,21 +1110,29 @@ public sealed class DurableSpool
     /// others' within <see cref="SpoolOptions.DeletionWindow"/> (<see cref="FlushDeletions"/>): until then a power loss
     /// may bring the entry back, whole, and it is sent again.
     /// </summary>
-    private void Remove(SpoolEntry e, ObjectOutcome outcome)
+    /// <param name="entry">The whole entry as it leaves, for the record; null: read from its state file when a record is kept.</param>
+    /// <returns>False when the entry was found gone or corrupt as its record was being made (it has left the index).</returns>
+    private bool Remove(Facts f, SpoolEntry? entry, ObjectOutcome outcome)
     {
-        if (Outcomes is { } ledger && _options.RecordOutcomesOf!(e))
-            ledger.Append(OutcomeOf(e, outcome, null));
+        if (Outcomes is { } ledger)
+        {
+            entry ??= Read(f);
+            if (entry is null)
+                return false;
+            if (_options.RecordOutcomesOf!(entry))
+                ledger.Append(OutcomeOf(entry, outcome, null));
+        }
         // State first: a payload without state is an orphan that recovery removes; never the other way round. Both are
         // metadata changes the journal (ext4, XFS) keeps in order, so no fsync is needed between them.
-        _fs.Delete(StatePath(e.Id));
-        _fs.Delete(PayloadPath(e.Id));
+        _fs.Delete(StatePath(f.Id));
+        _fs.Delete(PayloadPath(f.Id));
         lock (_lock)
         {
-            if (_entries.Remove(e.Id))
-                _usedBytes -= e.Size;
-            _held.Remove(e.Id);
+            if (_index.Find(f.Id) == f.Item)
+                _index.Remove(f.Item);
         }
         ScheduleDeletionFlush();
+        return true;
     }
 
     private void ScheduleDeletionFlush(TimeSpan? after = null)
@@ -906,8 +1225,8 @@ public sealed class DurableSpool
             Quarantine(entry.Id, reason);
             lock (_lock)
             {
-                if (_entries.Remove(entry.Id))
-                    _usedBytes -= entry.Size;
+                if (_index.Find(entry.Id) is { } item)
+                    _index.Remove(item);
             }
         }
     }

@@ -35,6 +35,26 @@ public interface ISpoolFileSystem
         foreach (var d in directories)
             FlushDirectory(d);
     }
+    /// <summary>
+    /// The whole content of a small file (a state file), or null when it is longer than <paramref name="max"/> bytes.
+    /// Throws <see cref="FileNotFoundException"/> when it does not exist.
+    /// </summary>
+    /// <remarks>By default read through <see cref="OpenRead"/>.</remarks>
+    byte[]? ReadSmall(string path, int max)
+    {
+        using var s = OpenRead(path);
+        using var copy = new MemoryStream();
+        var buffer = new byte[8192];
+        int n;
+        while ((n = s.Read(buffer)) > 0)
+        {
+            copy.Write(buffer, 0, n);
+            if (copy.Length > max)
+                return null;
+        }
+        return copy.ToArray();
+    }
+
     void Delete(string path);
     bool Exists(string path);
     IEnumerable<string> List(string directory, string pattern);

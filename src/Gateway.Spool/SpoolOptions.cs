@@ -62,3 +62,9 @@ public sealed record RecoveryReport(int Entries, int TempFilesRemoved, int Orpha
     /// <summary>What was wrong with the outcome ledger's files (invalid lines skipped), if it is kept.</summary>
     public IReadOnlyList<string> OutcomeProblems { get; init; } = [];
 }
+
+/// <summary>One destination's deliveries by state (<see cref="DurableSpool.CountsFor"/>), with the creation time of the oldest pending and awaiting.</summary>
+public sealed record DestinationCounts(int Pending, DateTimeOffset? OldestPending, int Dead, int AwaitingCommitment, DateTimeOffset? OldestAwaiting);
+
+/// <summary>The spool by state (<see cref="DurableSpool.Summary"/>): entries, those not finished, those holding dead letters, the oldest unfinished, payload bytes.</summary>
+public sealed record SpoolSummary(int Entries, int Unfinished, int WithDeadLetters, DateTimeOffset? OldestUnfinished, long Bytes);

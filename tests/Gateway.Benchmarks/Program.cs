@@ -8,6 +8,7 @@ using Gateway.Benchmarks;
 //   codecs [--in-process] [--jpeg-baseline]: --jpeg-baseline runs only the JPEG baseline part (against tjbench);
 //     with --in-process too, only the in-process codec against tjbench (no `gateway` processes, so no publish);
 //     --stages: the time of each stage of our JPEG baseline codec alone (JpegBaselineStages).
+//   spool [--index]: --index runs only the 100,000-entry index part (recovery time, managed memory, NextDue), in-process.
 //   dicom: in-process BenchmarkDotNet figures, then `gateway` vs dcmtk side by side on the same files.
 //   network [--large [--rounds N]]: `gateway send` vs storescu and dcmsend into one storescp (with and without
 //     TCP_NODELAY=1); --large: only the 200 MB and 1 GiB objects, N alternating rounds (default 5), medians.
@@ -51,6 +52,12 @@ switch (suite)
     case "spool":
         Console.WriteLine("| scenario | ours | figure | reference | ratio (ours ÷ reference speed) |");
         Console.WriteLine("|---|---|---|---|---|");
+        if (args.Contains("--index"))
+        {
+            foreach (var row in SpoolBenchmarks.RunIndex(quick))
+                Console.WriteLine(row);
+            return 0;
+        }
         foreach (var row in SpoolBenchmarks.Run(quick))
             Console.WriteLine(row);
         Console.WriteLine();

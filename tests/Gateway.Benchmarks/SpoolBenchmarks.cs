@@ -57,19 +57,7 @@ public static class SpoolBenchmarks
         }
 
         // 2. A spool holding 100,000 entries: recovery time and managed memory of the loaded index.
-        var big = Path.Combine(root, "big");
-        var count = quick ? 10_000 : 100_000;
-        Fill(big, count);
-        GC.Collect();
-        var before = GC.GetTotalMemory(true);
-        sw.Restart();
-        var loaded = new DurableSpool(new SpoolOptions { Directory = big, MinFreeBytes = 0 });
-        var report = loaded.Recover();
-        var recovery = sw.Elapsed.TotalSeconds;
-        GC.Collect();
-        var after = GC.GetTotalMemory(true);
-        rows.Add(string.Create(CultureInfo.InvariantCulture, $"| spool with {report.Entries:N0} entries | DurableSpool.Recover | {recovery:F1} s to recover, {(after - before) / 1024.0 / 1024:F0} MB managed for the index ({(after - before) / report.Entries} bytes/entry) | | |"));
-        GC.KeepAlive(loaded);
+        rows.AddRange(RunIndex(quick, root));
 
         // 3. Forwarding 10,000 small objects to storescp vs storescu sending the same files.
         var objects = quick ? 1000 : 10_000;
@@ -111,6 +99,45 @@ public static class SpoolBenchmarks
         return rows;
     }
 
+    /// <summary>
+    /// A spool of 100,000 entries (two destinations each): recovery time, managed memory of the loaded index, and the
+    /// cost of <see cref="DurableSpool.NextDue"/> on it (`scripts/bench.sh spool --index` runs only this).
+    /// </summary>
+    public static IReadOnlyList<string> RunIndex(bool quick, string? root = null)
+    {
+        var rows = new List<string>();
+        root ??= Path.Combine(BenchmarkFiles.Folder, "spool-bench");
+        var big = Path.Combine(root, "big");
+        if (Directory.Exists(big))
+            Directory.Delete(big, true);
+        var count = quick ? 10_000 : 100_000;
+        Fill(big, count);
+        // The files were just written, so they are read from the page cache (as after a service restart, not a reboot).
+        GC.Collect();
+        var before = GC.GetTotalMemory(true);
+        var sw = Stopwatch.StartNew();
+        var loaded = new DurableSpool(new SpoolOptions { Directory = big, MinFreeBytes = 0 });
+        var report = loaded.Recover();
+        var recovery = sw.Elapsed.TotalSeconds;
+        GC.Collect();
+        var after = GC.GetTotalMemory(true);
+        rows.Add(string.Create(CultureInfo.InvariantCulture, $"| spool with {report.Entries:N0} entries | DurableSpool.Recover | {recovery:F2} s to recover, {(after - before) / 1024.0 / 1024:F1} MB managed for the index ({(after - before) / report.Entries} bytes/entry) | | |"));
+        // NextDue with a few entries busy (as with several workers), 1,000 calls alternating between the destinations:
+        // for ARCHIVE the whole backlog is due, for PACS only the newest 1 % (the older ones back off).
+        var busy = new HashSet<string>(StringComparer.Ordinal);
+        var now = DateTimeOffset.UtcNow.AddMinutes(1);
+        for (var i = 0; i < 4 && loaded.NextDue("PACS", now, busy) is { } e; i++)
+            busy.Add(e.Id);
+        sw.Restart();
+        const int calls = 1000;
+        for (var i = 0; i < calls; i++)
+            loaded.NextDue(i % 2 == 0 ? "PACS" : "ARCHIVE", now, busy);
+        var perCall = sw.Elapsed.TotalMilliseconds * 1000 / calls;
+        rows.Add(string.Create(CultureInfo.InvariantCulture, $"| NextDue on {report.Entries:N0} entries, 4 busy | DurableSpool.NextDue | {perCall:F0} µs per call | | |"));
+        GC.KeepAlive(loaded);
+        return rows;
+    }
+
     /// <summary>Writes entries the way the spool does, minus the fsyncs (it is the loading that is measured here).</summary>
     private static void Fill(string dir, int count)
     {
@@ -126,7 +153,12 @@ public static class SpoolBenchmarks
             var id = string.Create(CultureInfo.InvariantCulture, $"{now.UtcTicks + i:D19}-{i % 1_000_000:D6}-0000");
             File.WriteAllBytes(Path.Combine(objects, id + ".dcm"), payload);
             var entry = new SpoolEntry(id, now, payload.Length, sha, Info.SopClassUid, DicomUidGenerator.Default.NewUid(), "OT", "bench",
-                new Dictionary<string, Delivery> { ["PACS"] = new(DeliveryState.Pending, 0, now, null), ["ARCHIVE"] = new(DeliveryState.Pending, 0, now, null) });
+                new Dictionary<string, Delivery>
+                {
+                    // After an outage of the PACS: all but the newest 1 % back off (an hour ahead), which NextDue must step over.
+                    ["PACS"] = i < count / 100 * 99 ? new(DeliveryState.Pending, 3, now.AddHours(1), "connection refused") : new(DeliveryState.Pending, 0, now, null),
+                    ["ARCHIVE"] = new(DeliveryState.Pending, 0, now, null),
+                });
             File.WriteAllText(Path.Combine(state, id + ".json"), JsonSerializer.Serialize(entry));
         }
     }

@@ -150,7 +150,7 @@ public sealed partial class AcquisitionSession : IFrameSink, IImageSink, IDispos
 
     /// <summary>The newest frame key a source committed in <paramref name="spool"/> (by the key's own sequence number).</summary>
     public static string? NewestKey(DurableSpool spool, string source) =>
-        spool.Entries.Where(e => e.Source == source && e.SourceKey is not null)
+        spool.EntriesWithSourceKey().Where(e => e.Source == source && e.SourceKey is not null)
             .Select(e => (e.SourceKey, Parsed: FrameMemory.ParseKey(e.SourceKey)))
             .Where(k => k.Parsed is not null).MaxBy(k => k.Parsed!.Value.Sequence).SourceKey;
 

@@ -32,10 +32,9 @@ internal sealed partial class GatewayService
         _workflow = new ExamWorkflow(new ExamFile(Path.Combine(_config.Spool.Path, ExamFile.FileName)), new MppsQueue(_config.Spool.Path), _exam,
             new DicomUidGenerator(_config.Box.UidRoot), loggers.CreateLogger("gateway.exam"));
         ConfigureWorkflow(_config);
-        _workflow.InSpool = uid => _spool.Entries.Any(e => e.SopInstanceUid == uid);
+        _workflow.InSpool = _spool.ContainsSopInstance;
         _workflow.Release = id => _spool.Release(id);
-        var instances = _spool.Entries.Select(e => e.SopInstanceUid).ToHashSet(StringComparer.Ordinal);
-        _workflow.Load(instances.Contains, _config.Exam is null ? null : ExamOf(_config));
+        _workflow.Load(_spool.ContainsSopInstance, _config.Exam is null ? null : ExamOf(_config));
     }
 
     private void ConfigureWorkflow(GatewayConfig config)

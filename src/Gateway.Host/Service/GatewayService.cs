@@ -215,7 +215,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
             HostLog.CorrectedAtRecovery(_log, c);
         OpenScpCommitment(report.OutcomeProblems);
         // Read before the forwarder may deliver (and delete) anything: the device's last committed frame (issue #13 item 1).
-        _frameKeysAtStart = _spool.Entries.Where(e => e.SourceKey is not null).Select(e => e.Source).Distinct(StringComparer.Ordinal)
+        _frameKeysAtStart = _spool.EntriesWithSourceKey().Select(e => e.Source).Distinct(StringComparer.Ordinal)
             .ToDictionary(source => source, source => AcquisitionSession.NewestKey(_spool, source), StringComparer.Ordinal);
         WarnUnknownDestinations();
         // The exam's intents are decided by what the recovered spool holds, before anything can leave it (issue #17).
@@ -245,7 +245,7 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
     /// <summary>The line that says the service is up (tests and the demo wait for "running").</summary>
     private void Announce()
     {
-        stdout.WriteLine($"gateway {_config.Box.Id} running: spool {_config.Spool.Path} ({_spool.Entries.Count} entries), " +
+        stdout.WriteLine($"gateway {_config.Box.Id} running: spool {_config.Spool.Path} ({_spool.Count} entries), " +
             $"{_config.Destinations.Count} destination(s){(_scp is null ? "" : $", storage SCP {_config.LocalScp!.AeTitle} on port {_scp.Port}")}" +
             $"{(_device is null ? "" : $", device {_device.Profile.Name}{(_device.Profile.Serial is { } sp ? $" on {sp.Device}" : "")}{(_device.Profile.WatchFolder is { } wf ? $" watching {wf.Path}" : "")}")}" +
             $"{(_config.Mqtt is { } m ? $", MQTT {m.Host}:{m.Port} topics {m.TopicPrefix}/{_config.Box.Id}/#" : "")}" +
@@ -508,12 +508,9 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
     private void WarnUnknownDestinations()
     {
         var known = _config.Destinations.Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
-        var stranded = _spool.Entries.Where(e => e.Deliveries.Where(d => d.Value.State is DeliveryState.Pending or DeliveryState.AwaitingCommitment).All(d => !known.Contains(d.Key)) && !e.IsFinished).ToList();
-        if (stranded.Count > 0)
-        {
-            var names = string.Join(", ", stranded.SelectMany(e => e.Deliveries.Keys).Where(n => !known.Contains(n)).Distinct(StringComparer.Ordinal).Take(5).Select(Gateway.Shared.LogText.Bounded));
-            HostLog.StrandedEntries(_log, stranded.Count, names);
-        }
+        var (stranded, destinations) = _spool.Stranded(known);
+        if (stranded > 0)
+            HostLog.StrandedEntries(_log, stranded, string.Join(", ", destinations.Select(Gateway.Shared.LogText.Bounded)));
     }
 
     /// <summary>A `gateway spool retry|purge` from the command line, done by this process (the lock's holder).</summary>
@@ -610,13 +607,10 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
 
     private string Status()
     {
-        var entries = _spool.Entries;
-        var pending = entries.Count(e => !e.IsFinished);
-        var dead = entries.Count(e => e.HasDeadLetters);
-        var oldest = entries.Where(e => !e.IsFinished).Select(e => (DateTimeOffset?)e.Created).Min();
-        var age = oldest is { } o ? $", oldest {(int)(DateTimeOffset.UtcNow - o).TotalSeconds} s" : "";
+        var summary = _spool.Summary();
+        var age = summary.OldestUnfinished is { } o ? $", oldest {(int)(DateTimeOffset.UtcNow - o).TotalSeconds} s" : "";
         var device = _device is { Link: { } link } ? $", device {link.ToString().ToLowerInvariant()}" : "";
-        return $"{pending} object(s) waiting{age}, {dead} dead letter(s), {_config.Destinations.Count} destination(s){device}";
+        return $"{summary.Unfinished} object(s) waiting{age}, {summary.WithDeadLetters} dead letter(s), {_config.Destinations.Count} destination(s){device}";
     }
 
     /// <summary>

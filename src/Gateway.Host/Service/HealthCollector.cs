@@ -19,16 +19,14 @@ internal sealed class HealthCollector(string boxId, DurableSpool spool, Func<IRe
     public HealthMessage Collect()
     {
         var now = time.GetUtcNow();
-        var entries = spool.Entries;
+        // From the spool's index (issue #22): counting reads no state file, also with 100,000 entries.
         var perDestination = destinations().Select(name =>
         {
-            var pending = entries.Where(e => e.Deliveries.TryGetValue(name, out var d) && d.State == DeliveryState.Pending).ToList();
-            var dead = entries.Count(e => e.Deliveries.TryGetValue(name, out var d) && d.State == DeliveryState.Dead);
-            var oldest = pending.Count == 0 ? (long?)null : (long)(now - pending.Min(e => e.Created)).TotalSeconds;
-            var awaiting = entries.Where(e => e.Deliveries.TryGetValue(name, out var d) && d.State == DeliveryState.AwaitingCommitment).ToList();
-            var oldestAwaiting = awaiting.Count == 0 ? (long?)null : (long)(now - awaiting.Min(e => e.Created)).TotalSeconds;
+            var c = spool.CountsFor(name);
+            var oldest = c.OldestPending is { } p ? (long)(now - p).TotalSeconds : (long?)null;
+            var oldestAwaiting = c.OldestAwaiting is { } a ? (long)(now - a).TotalSeconds : (long?)null;
             var (lastSuccess, failures) = stats.Of(name);
-            return new DestinationHealth(name, pending.Count, oldest, dead, lastSuccess, failures, awaiting.Count, oldestAwaiting);
+            return new DestinationHealth(name, c.Pending, oldest, c.Dead, lastSuccess, failures, c.AwaitingCommitment, oldestAwaiting);
         }).ToList();
         var d = device();
         return new HealthMessage
@@ -39,7 +37,7 @@ internal sealed class HealthCollector(string boxId, DurableSpool spool, Func<IRe
             UptimeSeconds = (long)(now - _started).TotalSeconds,
             Device = d is null ? null : new DeviceHealth(d.Profile.Name, d.Link?.ToString().ToLowerInvariant() ?? "none", d.Session.LastAcquired,
                 d.Session.Acquired, d.Session.Failures, d.GpioError ?? d.LinkError),
-            Spool = new SpoolHealth { Entries = entries.Count, Bytes = spool.UsedBytes },
+            Spool = new SpoolHealth { Entries = spool.Count, Bytes = spool.UsedBytes },
             Destinations = perDestination,
             DiskFreeBytes = DiskFree(spoolPath),
             MemoryBytes = Environment.WorkingSet,
