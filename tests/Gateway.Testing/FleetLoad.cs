@@ -28,11 +28,12 @@ namespace Gateway.Testing;
 /// <param name="ScrapeCpu">The view's CPU (utime+stime) spent over each of those scrapes, the messages of that moment included.</param>
 /// <param name="ScrapeBytes">Size of one /metrics answer.</param>
 /// <param name="QuietRssBytes">The view's VmRSS at the end of the quiet window.</param>
+/// <param name="QuietMessagesPerSecond">Messages the view took per second over the quiet window (gateway_fleet_accepted_messages_total read just before and after it).</param>
 public sealed record FleetLoadResult(int Boxes, TimeSpan AllShownAfter, double BoxesSeries, int BoxesWithSeries, double CpuPercentOfOneCore, long RssBytes,
     long HwmBytes, TimeSpan Steady, long MessagesPublished, int Victims, int OfflineShown, TimeSpan? OfflineFirst, TimeSpan? OfflineLast, int WillsSeen,
     TimeSpan? WillsLast, int SurvivorsStillUp, string Diagnostics, int AlarmSeries = 0, bool Overflowed = false,
     double QuietCpuPercentOfOneCore = 0, TimeSpan Quiet = default, IReadOnlyList<TimeSpan>? ScrapeWall = null, IReadOnlyList<TimeSpan>? ScrapeCpu = null,
-    long ScrapeBytes = 0, long QuietRssBytes = 0);
+    long ScrapeBytes = 0, long QuietRssBytes = 0, double QuietMessagesPerSecond = 0);
 
 /// <summary>
 /// Issue #21's load scenario: <c>boxes</c> simulated boxes (<see cref="FleetSimulator"/>, health every
@@ -90,12 +91,15 @@ public static class FleetLoad
 
         // The messages alone: nobody scrapes (the first seconds after every box was shown are left to settle).
         await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, quietWindow.TotalSeconds))).ConfigureAwait(false);
+        var accepted0 = Accepted(PrometheusText.Get(listen));
         var quietCpu0 = CpuTicks(fleet.Id);
         var quietWall = Stopwatch.StartNew();
         await Task.Delay(quietWindow).ConfigureAwait(false);
         var quietPercent = (CpuTicks(fleet.Id) - quietCpu0) / 100.0 / quietWall.Elapsed.TotalSeconds * 100;
+        var quietElapsed = quietWall.Elapsed;
         var (quietRss, _) = Memory(fleet.Id);
-        say($"unscraped: {quietPercent:F1} % of a core, RSS {quietRss / 1048576.0:F1} MiB");
+        var quietRate = (Accepted(PrometheusText.Get(listen)) - accepted0) / quietElapsed.TotalSeconds;
+        say($"unscraped: {quietPercent:F1} % of a core over {quietElapsed.TotalSeconds:F0} s, {quietRate:F0} messages/s taken, RSS {quietRss / 1048576.0:F1} MiB");
 
         // Single scrapes, timed: wall time and the view's CPU over each.
         var scrapeWall = new List<TimeSpan>();
@@ -153,11 +157,14 @@ public static class FleetLoad
             willTimes.Count, willTimes.Count > 0 ? willTimes.Values.Max() - cutAt : null, survivorsUp,
             $"fleet: {Tail(fleet.Output)}\nsite: {Tail(brokers.Site.Output)}",
             PrometheusText.Samples(text).Count(x => x.Name == "gateway_fleet_alarm"), text.Contains("otel_metric_overflow", StringComparison.Ordinal),
-            quietPercent, quietWall.Elapsed, scrapeWall, scrapeCpu, scrapeBytes, quietRss);
+            quietPercent, quietElapsed, scrapeWall, scrapeCpu, scrapeBytes, quietRss, quietRate);
     }
 
     private static FleetLoadResult Failed(int boxes, int victims, TimeSpan after, string why) =>
         new(boxes, after, 0, 0, 0, 0, 0, TimeSpan.Zero, 0, victims, 0, null, null, 0, null, 0, why);
+
+    private static double Accepted(string text) =>
+        PrometheusText.Samples(text).FirstOrDefault(s => s.Name == "gateway_fleet_accepted_messages_total").Value;
 
     /// <summary>Boxes shown up with a spool series and a destination series.</summary>
     private static int WithSeries(string text, IReadOnlyList<string> ids)
