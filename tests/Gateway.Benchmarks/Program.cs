@@ -3,7 +3,7 @@ using Gateway.Benchmarks;
 
 // Usage: scripts/bench.sh dicom|network|wrap|spool|writes|slowdisk|e2e|service|acquisition|commitment|codecs|worklist|video|fleet [--quick]
 //   service [--metrics]: --metrics measures only the installed box without and with its own /metrics (issue #21).
-//   fleet [--boxes N]: 1,000 simulated boxes through a TLS-bridged pair of mosquitto into `gateway fleet` (issue #21).
+//   fleet [--boxes N] [--hold S]: 1,000 simulated boxes through a TLS-bridged pair of mosquitto into `gateway fleet` (issue #21).
 //   commitment [--wait-only]: the price of commitment into Orthanc, then the modality's wait for our report (SCP side).
 //   codecs [--in-process] [--jpeg-baseline]: --jpeg-baseline runs only the JPEG baseline part (against tjbench);
 //     with --in-process too, only the in-process codec against tjbench (no `gateway` processes, so no publish);

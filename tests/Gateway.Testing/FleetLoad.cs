@@ -22,22 +22,35 @@ namespace Gateway.Testing;
 /// <param name="SurvivorsStillUp">Other boxes still shown up at the end.</param>
 /// <param name="AlarmSeries">gateway_fleet_alarm samples in the steady state (6 kinds per box).</param>
 /// <param name="Overflowed">The exporter folded series into otel_metric_overflow (its cardinality limit was hit).</param>
+/// <param name="QuietCpuPercentOfOneCore">The view's CPU over a window before the scraped one in which nobody scraped: the messages alone.</param>
+/// <param name="Quiet">That window.</param>
+/// <param name="ScrapeWall">Wall time of each of a few single scrapes in a row, taken after the quiet window (the first one first).</param>
+/// <param name="ScrapeCpu">The view's CPU (utime+stime) spent over each of those scrapes, the messages of that moment included.</param>
+/// <param name="ScrapeBytes">Size of one /metrics answer.</param>
+/// <param name="QuietRssBytes">The view's VmRSS at the end of the quiet window.</param>
+/// <param name="QuietMessagesPerSecond">Messages the view took per second over the quiet window (gateway_fleet_accepted_messages_total read just before and after it).</param>
 public sealed record FleetLoadResult(int Boxes, TimeSpan AllShownAfter, double BoxesSeries, int BoxesWithSeries, double CpuPercentOfOneCore, long RssBytes,
     long HwmBytes, TimeSpan Steady, long MessagesPublished, int Victims, int OfflineShown, TimeSpan? OfflineFirst, TimeSpan? OfflineLast, int WillsSeen,
-    TimeSpan? WillsLast, int SurvivorsStillUp, string Diagnostics, int AlarmSeries = 0, bool Overflowed = false);
+    TimeSpan? WillsLast, int SurvivorsStillUp, string Diagnostics, int AlarmSeries = 0, bool Overflowed = false,
+    double QuietCpuPercentOfOneCore = 0, TimeSpan Quiet = default, IReadOnlyList<TimeSpan>? ScrapeWall = null, IReadOnlyList<TimeSpan>? ScrapeCpu = null,
+    long ScrapeBytes = 0, long QuietRssBytes = 0, double QuietMessagesPerSecond = 0);
 
 /// <summary>
 /// Issue #21's load scenario: <c>boxes</c> simulated boxes (<see cref="FleetSimulator"/>, health every
 /// <c>healthInterval</c>) on the site broker of <see cref="FleetBrokers"/>, bridged over TLS to the central one,
 /// where the real `gateway fleet` subscribes. Every box must be shown; then the connections of <c>victims</c> of them
 /// are frozen (<see cref="SocatRelay"/>: no DISCONNECT) and the time until the view shows them down is measured, with
-/// the view's CPU and memory from /proc in the steady state between. Used by FleetLoadTests (correctness only) and
+/// the view's CPU and memory from /proc in the steady state between: first <c>quiet</c> with nobody scraping (the CPU of
+/// the message stream alone), then three single scrapes timed one after the other, then <c>steady</c> with a scrape
+/// every 5 s. Used by FleetLoadTests (correctness only) and
 /// `scripts/bench.sh fleet` (the figures).
 /// </summary>
 public static class FleetLoad
 {
-    public static async Task<FleetLoadResult> Run(int boxes, int victims, TimeSpan healthInterval, TimeSpan keepAlive, TimeSpan steady, Action<string>? progress = null)
+    public static async Task<FleetLoadResult> Run(int boxes, int victims, TimeSpan healthInterval, TimeSpan keepAlive, TimeSpan steady, Action<string>? progress = null,
+        TimeSpan? quiet = null, TimeSpan? hold = null)
     {
+        var quietWindow = quiet ?? steady / 2;
         var say = progress ?? (_ => { });
         var ids = Enumerable.Range(0, boxes).Select(i => string.Create(CultureInfo.InvariantCulture, $"sim-{i:D4}")).ToList();
         var victimIds = ids.Take(victims).ToHashSet(StringComparer.Ordinal);
@@ -67,7 +80,41 @@ public static class FleetLoad
         var allShownAfter = started.Elapsed;
         if (!shown)
             return Failed(boxes, victims, allShownAfter, $"not every box was shown: {WithSeries(PrometheusText.Get(listen), ids)} of {boxes}\nfleet: {Tail(fleet.Output)}\nsite: {Tail(brokers.Site.Output)}\ncentral: {Tail(brokers.Central.Output)}");
-        say($"every box shown after {allShownAfter.TotalSeconds:F1} s; steady state for {steady.TotalSeconds:F0} s");
+        say($"every box shown after {allShownAfter.TotalSeconds:F1} s; {quietWindow.TotalSeconds:F0} s unscraped, then steady state for {steady.TotalSeconds:F0} s");
+
+        if (hold is { } h)
+        {
+            // For a profiler (dotnet-trace, dotnet-gcdump): the view's process id, then the load as it is, unmeasured.
+            say($"holding {h.TotalSeconds:F0} s: the view is process {fleet.Id}, /metrics on 127.0.0.1:{listen}");
+            await Task.Delay(h).ConfigureAwait(false);
+        }
+
+        // The messages alone: nobody scrapes (the first seconds after every box was shown are left to settle).
+        await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, quietWindow.TotalSeconds))).ConfigureAwait(false);
+        var accepted0 = Accepted(PrometheusText.Get(listen));
+        var quietCpu0 = CpuTicks(fleet.Id);
+        var quietWall = Stopwatch.StartNew();
+        await Task.Delay(quietWindow).ConfigureAwait(false);
+        var quietPercent = (CpuTicks(fleet.Id) - quietCpu0) / 100.0 / quietWall.Elapsed.TotalSeconds * 100;
+        var quietElapsed = quietWall.Elapsed;
+        var (quietRss, _) = Memory(fleet.Id);
+        var quietRate = (Accepted(PrometheusText.Get(listen)) - accepted0) / quietElapsed.TotalSeconds;
+        say($"unscraped: {quietPercent:F1} % of a core over {quietElapsed.TotalSeconds:F0} s, {quietRate:F0} messages/s taken, RSS {quietRss / 1048576.0:F1} MiB");
+
+        // Single scrapes, timed: wall time and the view's CPU over each.
+        var scrapeWall = new List<TimeSpan>();
+        var scrapeCpu = new List<TimeSpan>();
+        long scrapeBytes = 0;
+        for (var i = 0; i < 3; i++)
+        {
+            var c0 = CpuTicks(fleet.Id);
+            var w = Stopwatch.StartNew();
+            scrapeBytes = PrometheusText.Get(listen).Length;
+            scrapeWall.Add(w.Elapsed);
+            scrapeCpu.Add(TimeSpan.FromMilliseconds((CpuTicks(fleet.Id) - c0) * 10));
+            await Task.Delay(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        }
+        say($"single scrapes: {string.Join(", ", scrapeWall.Zip(scrapeCpu, (w, c) => $"{w.TotalMilliseconds:F0} ms wall / {c.TotalMilliseconds:F0} ms CPU"))}; {scrapeBytes} characters");
 
         // Steady state: the view's CPU over a wall-clock window, with a scrape every 5 s as a Prometheus would.
         var cpu0 = CpuTicks(fleet.Id);
@@ -109,11 +156,15 @@ public static class FleetLoad
             victims, down.Count, down.Count > 0 ? down.Values.Min() : null, down.Count == victims ? down.Values.Max() : null,
             willTimes.Count, willTimes.Count > 0 ? willTimes.Values.Max() - cutAt : null, survivorsUp,
             $"fleet: {Tail(fleet.Output)}\nsite: {Tail(brokers.Site.Output)}",
-            PrometheusText.Samples(text).Count(x => x.Name == "gateway_fleet_alarm"), text.Contains("otel_metric_overflow", StringComparison.Ordinal));
+            PrometheusText.Samples(text).Count(x => x.Name == "gateway_fleet_alarm"), text.Contains("otel_metric_overflow", StringComparison.Ordinal),
+            quietPercent, quietElapsed, scrapeWall, scrapeCpu, scrapeBytes, quietRss, quietRate);
     }
 
     private static FleetLoadResult Failed(int boxes, int victims, TimeSpan after, string why) =>
         new(boxes, after, 0, 0, 0, 0, 0, TimeSpan.Zero, 0, victims, 0, null, null, 0, null, 0, why);
+
+    private static double Accepted(string text) =>
+        PrometheusText.Samples(text).FirstOrDefault(s => s.Name == "gateway_fleet_accepted_messages_total").Value;
 
     /// <summary>Boxes shown up with a spool series and a destination series.</summary>
     private static int WithSeries(string text, IReadOnlyList<string> ids)

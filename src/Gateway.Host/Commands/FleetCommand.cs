@@ -73,11 +73,14 @@ internal static class FleetCommand
             .AddFilter("Microsoft", LogLevel.Warning)); // ASP.NET Core's own request lines would flood the log (and carry URLs)
         var state = new FleetState(config.ToOptions());
         using var metrics = new FleetMetrics(state);
-        var web = new FleetWebOptions { Listen = listen, MetricsAllow = [.. config.MetricsAllow.Select(IPNetwork.Parse)], MaxBoxes = config.Limits.MaxBoxes };
+        var web = new FleetWebOptions
+        {
+            Listen = listen, MetricsAllow = [.. config.MetricsAllow.Select(IPNetwork.Parse)], MaxBoxes = state.Options.MaxBoxes, MaxDestinations = state.Options.MaxDestinations,
+        };
         FleetWebServer server;
         try
         {
-            server = FleetWebServer.StartAsync(web, loggers).GetAwaiter().GetResult();
+            server = FleetWebServer.StartAsync(web, metrics, loggers).GetAwaiter().GetResult();
         }
         catch (IOException e)
         {

@@ -19,6 +19,8 @@ public sealed class FleetMetrics : IDisposable
     private readonly object _lock = new();
     private IReadOnlyList<FleetBoxView> _snapshot = [];
     private DateTimeOffset _taken = DateTimeOffset.MinValue;
+    private readonly HashSet<string> _censusBoxes = new(StringComparer.Ordinal);
+    private readonly HashSet<(string Box, string Destination)> _censusDestinations = [];
 
     public FleetMetrics(FleetState state, TimeProvider? time = null)
     {
@@ -37,19 +39,51 @@ public sealed class FleetMetrics : IDisposable
     public void Dispose() => _meter.Dispose();
 
     /// <summary>
-    /// How many series an instrument may have, for the exporter's cardinality limit (OpenTelemetry's default, 2,000 per
-    /// instrument, folded the alarms of a thousand boxes, six each, into one otel_metric_overflow series): one per box,
-    /// six per box for the alarms, four destinations per box on average for the destination series. The exporter
-    /// allocates them up front, so a smaller limits.maxBoxes takes less memory.
+    /// How many series an instrument may have for an exporter's cardinality limit, for <paramref name="boxes"/> boxes
+    /// with <paramref name="destinations"/> destinations between them: one per box, six per box for the alarms, one per
+    /// box and destination for the destination series, and one more each for the exporter's overflow series.
+    /// OpenTelemetry allocates them up front (~100 bytes each), so the view sizes them to the fleet it has
+    /// (<see cref="Census"/>), not to limits.maxBoxes.
     /// </summary>
-    public static int SeriesLimit(string instrument, int maxBoxes) => instrument switch
+    public static int SeriesLimit(string instrument, int boxes, int destinations) => instrument switch
     {
-        "gateway.fleet.alarm" => (maxBoxes * FleetAlarm.Kinds.Count) + 1,
+        "gateway.fleet.alarm" => (boxes * FleetAlarm.Kinds.Count) + 1,
         "gateway.fleet.boxes" or "gateway.fleet.accepted_messages" => 2,
         "gateway.fleet.dropped_messages" => Enum.GetValues<FleetDropReason>().Length + 1,
-        _ when instrument.StartsWith("gateway.destination.", StringComparison.Ordinal) => (maxBoxes * 4) + 1,
-        _ => maxBoxes + 1,
+        _ when instrument.StartsWith("gateway.destination.", StringComparison.Ordinal) => destinations + 1,
+        _ => boxes + 1,
     };
+
+    /// <summary>
+    /// The boxes and the (box, destination) pairs exported since the last <see cref="ResetCensus"/>, with a fresh
+    /// snapshot that the scrape right after it then reads: an exporter with cumulative series keeps every series it
+    /// ever saw (a destination renamed leaves its old series behind), so these are what it holds, not only what is now.
+    /// </summary>
+    public (int Boxes, int Destinations) Census()
+    {
+        lock (_lock)
+        {
+            _snapshot = _state.Snapshot();
+            _taken = _time.GetUtcNow();
+            foreach (var box in _snapshot)
+            {
+                _censusBoxes.Add(box.BoxId);
+                foreach (var d in box.Health?.Destinations ?? [])
+                    _censusDestinations.Add((box.BoxId, d.Name));
+            }
+            return (_censusBoxes.Count, _censusDestinations.Count);
+        }
+    }
+
+    /// <summary>Forgets the series counted so far (the exporter that held them was replaced by an empty one).</summary>
+    public void ResetCensus()
+    {
+        lock (_lock)
+        {
+            _censusBoxes.Clear();
+            _censusDestinations.Clear();
+        }
+    }
 
     /// <summary>One snapshot serves every instrument of a scrape (a second's worth).</summary>
     private IReadOnlyList<FleetBoxView> Boxes()

@@ -98,10 +98,31 @@ public sealed class FleetState
                 var e = FleetMessageReader.Parse(payload, TelemetryJson.Default.EventMessage, out var problem);
                 if (e is null || (problem = FleetMessageReader.Check(e, boxId)) is not null)
                     return problem;
-                return Update(boxId, now, b => b.Event(e, _options.EventsPerBox));
+                return Update(boxId, now, b => b.Event(e with { BoxId = b.Id, Kind = Intern(e.Kind), Destination = e.Destination is { } d ? Intern(d) : null },
+                    _options.EventsPerBox));
             }
         }
     }
+
+    /// <summary>
+    /// One string for each event kind and destination name, so that the events kept (up to
+    /// <see cref="FleetOptions.EventsPerBox"/> per box, 50,000 at 1,000 boxes) hold their own detail only. Bounded: a
+    /// flood of new names from the broker stops being pooled and is kept as sent.
+    /// </summary>
+    private string Intern(string s)
+    {
+        lock (_names)
+        {
+            if (_names.TryGetValue(s, out var known))
+                return known;
+            if (_names.Count < MaxPooledNames)
+                _names.Add(s, s);
+            return s;
+        }
+    }
+
+    private const int MaxPooledNames = 4096;
+    private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
 
     /// <summary>A box's clock may be wrong: never in the future, and never before what we already know.</summary>
     private static DateTimeOffset Clamp(DateTimeOffset boxTime, DateTimeOffset now, DateTimeOffset? notBefore)

@@ -10,6 +10,9 @@ public sealed record FleetWebOptions
     /// <summary>Networks whose addresses may read /metrics; loopback by default.</summary>
     public IReadOnlyList<IPNetwork> MetricsAllow { get; init; } = [IPNetwork.Parse("127.0.0.0/8"), IPNetwork.Parse("::1/128")];
 
-    /// <summary>The view's limits.maxBoxes: how many series the exporter keeps per instrument (FleetMetrics.SeriesLimit).</summary>
+    /// <summary>The view's limits.maxBoxes: the most boxes the exporter is ever sized for (it is sized to the boxes the view has).</summary>
     public int MaxBoxes { get; init; } = 5000;
+
+    /// <summary>Destinations kept per box (FleetOptions.MaxDestinations): with <see cref="MaxBoxes"/>, the most destination series.</summary>
+    public int MaxDestinations { get; init; } = 64;
 }

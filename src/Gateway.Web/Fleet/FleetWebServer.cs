@@ -1,7 +1,6 @@
 using System.Net;
 using Gateway.Telemetry.Fleet;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
@@ -12,42 +11,123 @@ namespace Gateway.Web.Fleet;
 /// <summary>
 /// What `gateway fleet` serves on its --listen address (issue #21): <c>/metrics</c>, the <see cref="FleetMetrics"/>
 /// instruments in the Prometheus text format through OpenTelemetry's Prometheus exporter (a MeterProvider of the
-/// meter "gateway" only: nothing of the process's runtime or of ASP.NET Core is exported). Readable only from the networks <see cref="FleetWebOptions.MetricsAllow"/>
-/// names (loopback by default): anyone else gets 403, and any other path 404.
+/// meter "gateway" only: nothing of the process's runtime or of ASP.NET Core is exported). Readable only from the
+/// networks <see cref="FleetWebOptions.MetricsAllow"/> names (loopback by default): anyone else gets 403, and any other
+/// path 404.
+/// <para>
+/// The exporter allocates every series an instrument may have (its cardinality limit) up front, about 100 bytes
+/// each: sized to limits.maxBoxes (5,000) that was ~20 MiB whatever the fleet. So the provider is sized to the fleet
+/// the view has: before each scrape the series are counted (<see cref="FleetMetrics.Census"/>), and when they no
+/// longer fit, the provider is replaced by one with room for half as many again (at least 16 boxes, at most
+/// limits.maxBoxes). Every instrument is observable, read at the scrape, so a replacement loses nothing: the counters
+/// are the view's own totals. Scrapes take turns.
+/// </para>
 /// </summary>
 public sealed class FleetWebServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly MeterProvider _meters;
+    private readonly Exporter _exporter;
 
-    private FleetWebServer(WebApplication app, MeterProvider meters)
+    private FleetWebServer(WebApplication app, Exporter exporter)
     {
         _app = app;
-        _meters = meters;
+        _exporter = exporter;
     }
 
     /// <summary>The address and port actually listened on.</summary>
     public IPEndPoint EndPoint { get; private set; } = new(IPAddress.Loopback, 0);
 
+    /// <summary>How many boxes and destination series the exporter has room for now.</summary>
+    public (int Boxes, int Destinations) Capacity => _exporter.Capacity;
+
     /// <summary>Binds and starts; throws what binding throws (port taken, address not local).</summary>
-    public static async Task<FleetWebServer> StartAsync(FleetWebOptions options, ILoggerFactory loggers)
+    public static async Task<FleetWebServer> StartAsync(FleetWebOptions options, FleetMetrics metrics, ILoggerFactory loggers)
     {
-        var meters = OpenTelemetry.Sdk.CreateMeterProviderBuilder()
-            .ConfigureResource(r => r.AddService("gateway-fleet"))
-            .AddMeter(FleetMetrics.MeterName)
-            .AddView(i => i.Meter.Name == FleetMetrics.MeterName ? new MetricStreamConfiguration { CardinalityLimit = FleetMetrics.SeriesLimit(i.Name, options.MaxBoxes) } : null)
-            .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0)
-            .Build();
         var log = loggers.CreateLogger("gateway.fleet.web");
-        var (app, endPoint) = await Metrics.PrometheusListener.StartAsync(options.Listen, meters, options.MetricsAllow, getOnly: false, maxConnections: null,
-            remote => FleetWebLog.MetricsRefused(log, remote), "403: /metrics is readable only from the addresses fleet.metricsAllow names\n").ConfigureAwait(false);
-        return new FleetWebServer(app, meters) { EndPoint = endPoint };
+        var exporter = new Exporter(metrics, options.MaxBoxes, options.MaxDestinations);
+        try
+        {
+            var (app, endPoint) = await Metrics.PrometheusListener.StartAsync(options.Listen, exporter.Handler, options.MetricsAllow, getOnly: false,
+                maxConnections: null, remote => FleetWebLog.MetricsRefused(log, remote),
+                "403: /metrics is readable only from the addresses fleet.metricsAllow names\n").ConfigureAwait(false);
+            return new FleetWebServer(app, exporter) { EndPoint = endPoint };
+        }
+        catch
+        {
+            exporter.Dispose();
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
-        _meters.Dispose();
+        _exporter.Dispose();
+    }
+
+    /// <summary>The current MeterProvider and its /metrics handler, replaced when the fleet outgrows it.</summary>
+    private sealed class Exporter(FleetMetrics metrics, int maxBoxes, int maxDestinations) : IDisposable
+    {
+        private const int MinBoxes = 16;
+        private readonly SemaphoreSlim _turn = new(1, 1);
+        private IApplicationBuilder? _app;
+        private MeterProvider? _meters;
+        private RequestDelegate? _handler;
+
+        public (int Boxes, int Destinations) Capacity { get; private set; }
+
+        public RequestDelegate Handler(IApplicationBuilder app)
+        {
+            _app = app;
+            return ScrapeAsync;
+        }
+
+        private async Task ScrapeAsync(HttpContext context)
+        {
+            await _turn.WaitAsync(context.RequestAborted).ConfigureAwait(false);
+            try
+            {
+                var (boxes, destinations) = metrics.Census();
+                if (_handler is null || boxes > Capacity.Boxes || destinations > Capacity.Destinations)
+                {
+                    _meters?.Dispose();
+                    metrics.ResetCensus();
+                    (boxes, destinations) = metrics.Census();
+                    Capacity = Size(boxes, destinations, maxBoxes, maxDestinations);
+                    _meters = Build(Capacity);
+                    _handler = Metrics.PrometheusListener.Exporter(_app!, _meters);
+                }
+                await _handler(context).ConfigureAwait(false);
+            }
+            finally
+            {
+                _turn.Release();
+            }
+        }
+
+        /// <summary>Room for half as many again as counted: at least <see cref="MinBoxes"/> boxes (a destination each), at most the view's limits.</summary>
+        internal static (int Boxes, int Destinations) Size(int boxes, int destinations, int maxBoxes, int maxDestinations)
+        {
+            var b = Math.Clamp(boxes + (boxes / 2), Math.Min(MinBoxes, maxBoxes), maxBoxes);
+            var d = (int)Math.Clamp(destinations + (destinations / 2), b, (long)maxBoxes * maxDestinations);
+            return (Math.Max(b, boxes), Math.Max(d, destinations));
+        }
+
+        private static MeterProvider Build((int Boxes, int Destinations) room) =>
+            OpenTelemetry.Sdk.CreateMeterProviderBuilder()
+                .ConfigureResource(r => r.AddService("gateway-fleet"))
+                .AddMeter(FleetMetrics.MeterName)
+                .AddView(i => i.Meter.Name == FleetMetrics.MeterName
+                    ? new MetricStreamConfiguration { CardinalityLimit = FleetMetrics.SeriesLimit(i.Name, room.Boxes, room.Destinations) }
+                    : null)
+                .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0)
+                .Build();
+
+        public void Dispose()
+        {
+            _meters?.Dispose();
+            _turn.Dispose();
+        }
     }
 }

@@ -38,9 +38,17 @@ public sealed class BoxMetricsServer : IAsyncDisposable
             .AddMeter(BoxInstruments.MeterName)
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0)
             .Build();
-        var (app, endPoint) = await PrometheusListener.StartAsync(listen, meters, allow, getOnly: true, maxConnections: 16,
-            remote => MetricsLog.Refused(log, remote), "403: /metrics is readable only from the networks metrics.allow names\n").ConfigureAwait(false);
-        return new BoxMetricsServer(app, meters) { EndPoint = endPoint };
+        try
+        {
+            var (app, endPoint) = await PrometheusListener.StartAsync(listen, a => PrometheusListener.Exporter(a, meters), allow, getOnly: true, maxConnections: 16,
+                remote => MetricsLog.Refused(log, remote), "403: /metrics is readable only from the networks metrics.allow names\n").ConfigureAwait(false);
+            return new BoxMetricsServer(app, meters) { EndPoint = endPoint };
+        }
+        catch
+        {
+            meters.Dispose();
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsync()

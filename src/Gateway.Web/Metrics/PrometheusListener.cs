@@ -8,19 +8,20 @@ using OpenTelemetry.Metrics;
 namespace Gateway.Web.Metrics;
 
 /// <summary>
-/// The one small Kestrel that serves <c>/metrics</c> from a <see cref="MeterProvider"/> through OpenTelemetry's
-/// Prometheus exporter, for a box (<see cref="BoxMetricsServer"/>) and for the fleet view
-/// (<see cref="Fleet.FleetWebServer"/>): plain HTTP, no server header, no request body, 16 KiB of headers; readable only
-/// from the <c>allow</c> networks (anyone else 403 with <c>refusedText</c>, said through <c>refused</c>); any other
-/// path 404.
+/// The one small Kestrel that serves <c>/metrics</c> through OpenTelemetry's Prometheus exporter, for a box
+/// (<see cref="BoxMetricsServer"/>: one <see cref="MeterProvider"/>) and for the fleet view
+/// (<see cref="Fleet.FleetWebServer"/>: a provider sized to the fleet, replaced as it grows): plain HTTP, no server
+/// header, no request body, 16 KiB of headers; readable only from the <c>allow</c> networks (anyone else 403 with
+/// <c>refusedText</c>, said through <c>refused</c>); any other path 404.
 /// </summary>
 internal static class PrometheusListener
 {
-    /// <summary>Binds and starts; on failure disposes <paramref name="meters"/> and throws what binding throws.</summary>
+    /// <summary>Binds and starts; throws what binding throws.</summary>
+    /// <param name="scrape">Makes the handler of an allowed GET /metrics from the application (see <see cref="Exporter"/>).</param>
     /// <param name="getOnly">Answer nothing but GET (404 otherwise).</param>
     /// <param name="maxConnections">Kestrel's limit of concurrent connections; null: Kestrel's default.</param>
-    public static async Task<(WebApplication App, IPEndPoint EndPoint)> StartAsync(IPEndPoint listen, MeterProvider meters, IReadOnlyList<IPNetwork> allow,
-        bool getOnly, int? maxConnections, Action<string> refused, string refusedText)
+    public static async Task<(WebApplication App, IPEndPoint EndPoint)> StartAsync(IPEndPoint listen, Func<IApplicationBuilder, RequestDelegate> scrape,
+        IReadOnlyList<IPNetwork> allow, bool getOnly, int? maxConnections, Action<string> refused, string refusedText)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -56,18 +57,21 @@ internal static class PrometheusListener
             }
             await next(context).ConfigureAwait(false);
         });
-        app.UseOpenTelemetryPrometheusScrapingEndpoint(meters, predicate: null, path: "/metrics", configureBranchedPipeline: null, optionsName: null);
+        app.Run(scrape(app));
         try
         {
             await app.StartAsync().ConfigureAwait(false);
         }
         catch
         {
-            meters.Dispose();
             await app.DisposeAsync().ConfigureAwait(false);
             throw;
         }
         var url = new Uri(app.Urls.First());
         return (app, new IPEndPoint(IPAddress.Parse(url.Host.Trim('[', ']')), url.Port));
     }
+
+    /// <summary>OpenTelemetry's scraping endpoint for <paramref name="meters"/> as a handler of <c>/metrics</c> (a branch of its own).</summary>
+    public static RequestDelegate Exporter(IApplicationBuilder app, MeterProvider meters) =>
+        app.New().UseOpenTelemetryPrometheusScrapingEndpoint(meters, predicate: null, path: "/metrics", configureBranchedPipeline: null, optionsName: null).Build();
 }
