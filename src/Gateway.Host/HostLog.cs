@@ -74,6 +74,12 @@ internal static partial class HostLog
     [LoggerMessage(3045, LogLevel.Error, "Spool: the deletions of delivered objects are not durable yet ({Reason}); until they are, a power loss brings those objects back and they are sent again, identical")]
     public static partial void DeletionsNotDurable(ILogger logger, string reason);
 
+    [LoggerMessage(3047, LogLevel.Error, "Spool entry {EntryId} quarantined: {Reason}; it is not sent (gateway spool list shows it)")]
+    public static partial void Quarantined(ILogger logger, string entryId, string reason);
+
+    [LoggerMessage(3048, LogLevel.Error, "Spool entry {EntryId}: its state file cannot be read ({Reason}); passed over and tried again later, the others go on")]
+    public static partial void Unreadable(ILogger logger, string entryId, string reason);
+
     [LoggerMessage(3046, LogLevel.Error, "Spool: the last deletions could not be made durable at stop ({Kind}: {Reason}); those objects may be sent again after a power loss, identical")]
     public static partial void DeletionsNotDurableAtStop(ILogger logger, string kind, string reason);
 

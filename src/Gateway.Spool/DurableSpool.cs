@@ -435,6 +435,9 @@ public sealed class DurableSpool
     /// <summary>A state file holds one entry: a few hundred bytes per destination. Anything far larger is not ours.</summary>
     public const int MaxStateBytes = 64 * 1024;
 
+    /// <summary>A delivery's last error is kept to this many characters (the rest is cut, marked " …").</summary>
+    public const int MaxErrorChars = 1000;
+
     /// <summary>Reads and checks one state file (<see cref="SpoolEntryValidator"/>); the problem, or null with the entry to use.</summary>
     /// <param name="readErrors">Whether an error reading the file is thrown (at run time: the caller backs off) rather
     /// than returned as the problem (at recovery: the entry is quarantined).</param>
@@ -742,21 +745,38 @@ public sealed class DurableSpool
     /// </summary>
     public SpoolEntry? NextDue(string destination, DateTimeOffset now, IReadOnlySet<string> busy)
     {
+        HashSet<string>? unreadable = null;
         while (true)
         {
             Facts f;
             lock (_lock)
             {
-                if (_index.NextDue(destination, now.UtcTicks, x => busy.Count > 0 && busy.Contains(x.Id)) is not { } item)
+                if (_index.NextDue(destination, now.UtcTicks, x => (busy.Count > 0 && busy.Contains(x.Id)) || (unreadable?.Contains(x.Id) ?? false)) is not { } item)
                     return null;
                 f = FactsOf(item);
             }
             // Gone meanwhile (delivered by no one else: a quarantine, a purge) or found corrupt: it has left the index,
-            // so the next one is looked at.
-            if (Read(f) is { } entry)
-                return entry;
+            // so the next one is looked at. One whose file cannot be read (EIO, a full disk refusing its quarantine) is
+            // passed over — it stays, and is tried again by the next call — so that it does not hold up the queue.
+            try
+            {
+                if (Read(f) is { } entry)
+                    return entry;
+            }
+            catch (IOException e)
+            {
+                (unreadable ??= new(StringComparer.Ordinal)).Add(f.Id);
+                bool first;
+                lock (_reportedUnreadable)
+                    first = _reportedUnreadable.Add(f.Id);
+                if (first)
+                    Raise(new SpoolEvent(SpoolEvent.Unreadable, f.Id, destination, $"{e.GetType().Name}: {e.Message}"));
+            }
         }
     }
+
+    // Entries whose unreadable state file was already said (SpoolEvent.Unreadable once each).
+    private readonly HashSet<string> _reportedUnreadable = new(StringComparer.Ordinal);
 
     /// <summary>When the next pending delivery to <paramref name="destination"/> falls due, if any is pending.</summary>
     public DateTimeOffset? NextAttemptTime(string destination)
@@ -983,11 +1003,12 @@ public sealed class DurableSpool
         foreach (var (entryId, dest) in dead)
         {
             // A commitment dead letter starts afresh: as many sends and requests as a new object.
-            Update(entryId, dest, x => x with
+            // Only if it is still a dead letter (two retries at once, or a purge between: nothing is sent twice, nothing thrown).
+            if (Update(entryId, dest, x => x with
             {
                 State = DeliveryState.Pending, NextAttempt = _time.GetUtcNow(), Stored = 0, CommitRequests = 0, Transaction = null, EarlierTransactions = null,
-            }, null);
-            count++;
+            }, null, when: x => x.State == DeliveryState.Dead))
+                count++;
         }
         return count;
     }
@@ -1051,7 +1072,12 @@ public sealed class DurableSpool
             var d = entry.Deliveries[destination];
             if (when is not null && !when(d))
                 return false;
-            var updated = entry.With(destination, change(d));
+            var changed = change(d);
+            // A PACS's error comment can be up to 64 KiB; kept whole it could push the state file past MaxStateBytes,
+            // which the next read refuses (a quarantine of an object nobody gave up on).
+            if (changed.LastError is { Length: > MaxErrorChars } error)
+                changed = changed with { LastError = error[..MaxErrorChars] + " …" };
+            var updated = entry.With(destination, changed);
             WriteState(updated);
             lock (_lock)
             {

@@ -51,6 +51,8 @@ public sealed record SpoolEvent(string Kind, string EntryId, string? Destination
     public const string CommitmentFailed = "commitment-failed";
     /// <summary>The deletions of delivered entries could not be made durable (Detail: the cause and the next try).</summary>
     public const string DeletionsNotDurable = "deletions-not-durable";
+    /// <summary>An entry's state file could not be read (an I/O error): the entry is passed over and stays; said once per entry.</summary>
+    public const string Unreadable = "unreadable";
 }
 
 /// <summary>What recovery found and did at start.</summary>

@@ -51,16 +51,7 @@ public sealed class ForwarderTests : IDisposable
         IdleRelease = TimeSpan.FromMilliseconds(500),
     };
 
-    private static async Task Until(Func<bool> condition, TimeSpan timeout, Func<string> why)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException(why());
-            await Task.Delay(50);
-        }
-    }
+    private static Task Until(Func<bool> condition, TimeSpan timeout, Func<string> why) => Poll.Until(condition, timeout, why);
 
     [Fact]
     public void Backoff_doubles_from_the_minimum_up_to_the_cap_with_jitter_of_20_percent()

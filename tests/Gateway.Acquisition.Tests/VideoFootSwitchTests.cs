@@ -28,16 +28,7 @@ public sealed class VideoFootSwitchTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private static async Task Until(Func<bool> condition, TimeSpan timeout, Func<string> why)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException(why());
-            await Task.Delay(20);
-        }
-    }
+    private static Task Until(Func<bool> condition, TimeSpan timeout, Func<string> why) => Poll.Until(condition, timeout, why, everyMs: 20);
 
     [Fact]
     public async Task Press_makes_a_still_and_a_5_second_hold_a_clip_both_stored_by_Orthanc()

@@ -94,6 +94,8 @@ public sealed class ScpCommitmentTests
         AssertStoredAndAllCommitted(report, Transaction, samples);
         // What "committed" means: Orthanc holds them and reported them committed to us before we told the modality.
         Assert.Equal(samples.Select(s => Identity(s).SopInstance).Order(StringComparer.Ordinal), orthanc.InstancesBySopInstanceUid().Keys.Order(StringComparer.Ordinal));
+        // The line is logged once the modality answered the report, a moment after the modality has it.
+        await Until(() => gateway.AllOutput.Contains("Reported commitment to MODALITY", StringComparison.Ordinal), "the report's log line", () => gateway.AllOutput);
         var output = gateway.AllOutput;
         var archiveCommitted = output.LastIndexOf("Commitment report from orthanc", StringComparison.Ordinal);
         var toModality = output.IndexOf("Reported commitment to MODALITY", StringComparison.Ordinal);
@@ -135,6 +137,8 @@ public sealed class ScpCommitmentTests
         Assert.True(context.GetProperty("roles").GetProperty("scp").GetBoolean());
         Assert.False(context.GetProperty("roles").GetProperty("scu").GetBoolean());
         Assert.Equal(2, orthanc.Instances().Count);
+        // The line is logged once the modality answered the report, a moment after the modality has it.
+        await Until(() => gateway.AllOutput.Contains("Reported commitment to MODALITY", StringComparison.Ordinal), "the report's log line", () => gateway.AllOutput);
         var output = gateway.AllOutput;
         Assert.True(output.LastIndexOf("Commitment report from orthanc", StringComparison.Ordinal) is var c and >= 0
             && output.IndexOf("Reported commitment to MODALITY", StringComparison.Ordinal) > c, output);
@@ -196,7 +200,9 @@ public sealed class ScpCommitmentTests
         var report = listener.Requests().Single(m => m.Command == "N-EVENT-REPORT");
         AssertStoredAndAllCommitted(report, Transaction, samples);
         Assert.Equal(2, orthanc.Instances().Count);
-        Assert.Contains($"Reported commitment to MODALITY (transaction {Transaction}): 2 committed, 0 failed, on the new association", gateway.AllOutput, StringComparison.Ordinal);
+        // The line is logged once the modality answered the report, a moment after the listener has it.
+        var line = $"Reported commitment to MODALITY (transaction {Transaction}): 2 committed, 0 failed, on the new association";
+        await Until(() => gateway.AllOutput.Contains(line, StringComparison.Ordinal), "the report's log line", () => gateway.AllOutput);
     }
 
     [Fact]

@@ -64,16 +64,7 @@ public sealed partial class SlowDiskTests
         Assert.Equal(Enumerable.Range(1, frames).Select(i => i.ToString(CultureInfo.InvariantCulture)), instances);
     }
 
-    private static async Task Until(Func<bool> condition, TimeSpan timeout, Func<string> why)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException(why());
-            await Task.Delay(50);
-        }
-    }
+    private static Task Until(Func<bool> condition, TimeSpan timeout, Func<string> why) => Poll.Until(condition, timeout, why);
 
     [GeneratedRegex(@"^done: (\d+) acknowledged, (\d+) resent", RegexOptions.Multiline)]
     private static partial Regex DoneLine();

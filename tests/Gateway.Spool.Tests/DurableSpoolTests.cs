@@ -38,6 +38,25 @@ public sealed class DurableSpoolTests : IDisposable
         Assert.True(again.Verify(again.Entries.Single()));
     }
 
+    /// <summary>
+    /// Review of issue #22: a PACS's error comment may be 64 KiB. Kept whole (JSON escapes "<" as six characters) it
+    /// pushed the state file past MaxStateBytes, and the next read quarantined an object nobody had given up on.
+    /// </summary>
+    [Fact]
+    public void A_huge_error_comment_is_cut_and_the_entry_stays_due()
+    {
+        var spool = Spool();
+        spool.Recover();
+        var entry = spool.Enqueue(Payload(100), 100, Info, ["PACS"]);
+        spool.MarkRetry(entry.Id, "PACS", "A700 (out of resources): " + new string('<', 60_000), _time.GetUtcNow());
+        var after = spool.NextDue("PACS", _time.GetUtcNow(), new HashSet<string>());
+        Assert.NotNull(after);
+        Assert.Equal(DurableSpool.MaxErrorChars + 2, after.Deliveries["PACS"].LastError!.Length);
+        Assert.EndsWith(" …", after.Deliveries["PACS"].LastError, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(spool.QuarantineDir));
+        Assert.Equal(0, spool.Retry()); // not a dead letter: nothing to put back
+    }
+
     /// <summary>Issue #17: a held entry is committed (on disk, recovered after a restart) but no destination sees it until released.</summary>
     [Fact]
     public void A_held_entry_is_committed_but_not_due_until_released_and_a_restart_ends_the_hold()

@@ -25,9 +25,9 @@ public sealed class Forwarder : IDisposable
     // one entry that always fails (a bad sector under its payload) cannot block the ones behind it (FIFO).
     private readonly Dictionary<string, Dictionary<string, (DateTimeOffset NotBefore, int Failures)>> _deferred;
     // Per destination (guarded by its busy set): while it cannot be reached at all, no worker tries any of its entries
-    // before Until; Failures counts the unreachable attempts in a row (the destination's own back-off). When it answers
-    // again the queue drains oldest first, because every entry that met the outage was told to wait until the same
-    // gate at most (issue #22: no newer object overtakes an older one after an outage).
+    // before Until; Failures counts the unreachable attempts in a row (the destination's own back-off). The entry that
+    // met the outage stays due (only this gate holds it back), so when the destination answers again — or after a
+    // retry, a restart, a reload — the queue drains oldest first (issue #22: no newer object overtakes an older one).
     private readonly Dictionary<string, (DateTimeOffset Until, int Failures)> _gate;
     private readonly string?[] _attempting;
     private readonly Dictionary<string, SemaphoreSlim> _wake;
@@ -259,6 +259,7 @@ public sealed class Forwarder : IDisposable
 
     private async Task WaitAsync(Destination destination, DateTimeOffset? deferredUntil, CancellationToken ct)
     {
+        var start = _time.GetUtcNow();
         var next = NextAttemptTime(destination);
         var delay = next is { } n ? n - _time.GetUtcNow() : destination.IdleRelease;
         if (delay <= TimeSpan.Zero)
@@ -279,7 +280,10 @@ public sealed class Forwarder : IDisposable
         var sleep = Task.Delay(delay, _time, either.Token);
         // The clock may have moved between reading it above and starting the timer: if something fell due in that
         // window, don't sleep past it (the timer was set from the stale reading).
-        if (NextAttemptTime(destination) is not { } due || due > _time.GetUtcNow())
+        // Only then: when the first reading was due already (claimed by a sibling, kept back) the short delay is waited
+        // out, or the worker would spin.
+        var fellDue = next is { } first && first > start && NextAttemptTime(destination) is { } due && due <= _time.GetUtcNow();
+        if (!fellDue)
             await Task.WhenAny(wake, sleep).ConfigureAwait(false);
         await either.CancelAsync().ConfigureAwait(false);
         foreach (var t in new[] { wake, sleep })
@@ -339,7 +343,9 @@ public sealed class Forwarder : IDisposable
                     _gate[destination.Name] = (now + Backoff(destination, failures, Random.Shared.NextDouble()), failures + 1);
                 until = _gate[destination.Name].Until;
             }
-            _spool.MarkRetry(entry.Id, destination.Name, outcome.Detail, until);
+            // The entry itself is due now: only the gate (in memory) holds it back, so an operator's retry, a restart or a
+            // reload of the destinations finds the queue in its order, oldest first.
+            _spool.MarkRetry(entry.Id, destination.Name, outcome.Detail, _time.GetUtcNow());
             ForwarderLog.Retrying(_logger, entry.SopInstanceUid, destination.Name, attempts + 1, until, outcome.Detail);
             return;
         }

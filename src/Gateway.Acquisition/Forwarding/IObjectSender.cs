@@ -44,8 +44,10 @@ public sealed class DicomObjectSender(DicomClientOptions options, TranscodePolic
                 }
                 catch (DicomNetworkException e)
                 {
+                    // Unreachable: no connection (refused, timed out, TLS). A transient rejection is an answer — a PACS that
+                    // limits its associations, with a sibling worker's association standing — and stays the entry's own.
                     var failed = SendOutcome.From(e);
-                    return failed.Kind == OutcomeKind.Transient ? failed with { Unreachable = true } : failed;
+                    return failed.Kind == OutcomeKind.Transient && e is not DicomAssociationRejectedException ? failed with { Unreachable = true } : failed;
                 }
             }
             var stored = DicomTransferSyntax.FromUid(transferSyntaxUid);

@@ -17,8 +17,8 @@ public enum OutcomeKind
 public sealed record SendOutcome(OutcomeKind Kind, string Detail, string? SentSopInstanceUid = null)
 {
     /// <summary>
-    /// The destination could not be reached at all — no association (connection refused or timed out, TLS failed, the
-    /// association rejected transiently): nothing about this object is known, so the whole destination waits one
+    /// The destination could not be reached at all — no connection (refused or timed out, TLS failed): nothing about
+    /// this object is known, so the whole destination waits one
     /// back-off and its queue is drained in order when it answers again (issue #22). A failure once the association
     /// stands (an abort mid-object, A7xx) is the object's own and keeps its own back-off.
     /// </summary>

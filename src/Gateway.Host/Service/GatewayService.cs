@@ -491,6 +491,10 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
         _stats.Observe(e, DateTimeOffset.UtcNow);
         if (e.Kind == SpoolEvent.DeletionsNotDurable)
             HostLog.DeletionsNotDurable(_log, Gateway.Shared.LogText.Bounded(e.Detail ?? ""));
+        else if (e.Kind == SpoolEvent.Quarantined)
+            HostLog.Quarantined(_log, e.EntryId, Gateway.Shared.LogText.Bounded(e.Detail ?? ""));
+        else if (e.Kind == SpoolEvent.Unreadable)
+            HostLog.Unreadable(_log, e.EntryId, Gateway.Shared.LogText.Bounded(e.Detail ?? ""));
         var kind = e.Kind switch
         {
             SpoolEvent.Sent => TelemetryEvent.Sent,
