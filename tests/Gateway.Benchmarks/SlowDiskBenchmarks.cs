@@ -23,7 +23,7 @@ public static partial class SlowDiskBenchmarks
         var frames = quick ? 15 : 45;
         using var work = new TempDirectory("bench-slowdisk");
         using var volume = new SmallVolume(Path.Combine(work.Path, "card"), 1024, eager: true);
-        using var disk = new ThrottledDisk(volume.Path, DiskBytesPerSecond);
+        using var disk = new ThrottledDisk(volume, DiskBytesPerSecond);
         var pacsPort = FreePort.Get();
         var pacs = new DcmtkStoreScp("PACS", port: pacsPort);
         var receivedFiles = new List<string>();

@@ -20,7 +20,7 @@ public sealed partial class SlowDiskTests
     {
         using var dir = new TempDirectory("slow-disk");
         using var volume = new SmallVolume(Path.Combine(dir.Path, "card"), 256, eager: true);
-        using var disk = new ThrottledDisk(volume.Path, 10L << 20);
+        using var disk = new ThrottledDisk(volume, 10L << 20);
         using var pacs = new DcmtkStoreScp("PACS");
         using var cable = new SocatPair(dir.Path);
         // 1024 × 1024 × 16 bits (2 MiB, ~0.2 s at the card's speed); the device waits 2 s for an answer.

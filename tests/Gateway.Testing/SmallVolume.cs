@@ -47,10 +47,7 @@ public sealed class SmallVolume : IDisposable
         var sync = ProcessRunner.Run("/bin/sync", ["-f", Path]);
         if (sync.ExitCode != 0)
             throw new InvalidOperationException("sync -f failed: " + sync.All);
-        var source = ProcessRunner.Run("/bin/findmnt", ["-n", "-o", "SOURCE", "--target", Path]).StdOut.Trim();
-        if (!source.StartsWith("/dev/loop", StringComparison.Ordinal))
-            throw new InvalidOperationException($"{Path} is not on a loop device ({source})");
-        var fields = File.ReadAllText($"/sys/block/{source["/dev/".Length..]}/stat").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var fields = File.ReadAllText($"/sys/block/{LoopName}/stat").Split(' ', StringSplitOptions.RemoveEmptyEntries);
         return long.Parse(fields[6], System.Globalization.CultureInfo.InvariantCulture);
     }
 
@@ -61,11 +58,30 @@ public sealed class SmallVolume : IDisposable
     /// </summary>
     public long JournalCommits()
     {
-        var source = ProcessRunner.Run("/bin/findmnt", ["-n", "-o", "SOURCE", "--target", Path]).StdOut.Trim();
-        var info = $"/proc/fs/jbd2/{source["/dev/".Length..]}-8/info";
+        var info = $"/proc/fs/jbd2/{LoopName}-8/info";
         var first = File.ReadLines(info).First();
         return long.Parse(first[..first.IndexOf(' ')], System.Globalization.CultureInfo.InvariantCulture);
     }
+
+    /// <summary>The loop device the volume is mounted from, e.g. <c>/dev/loop3</c>.</summary>
+    public string Device
+    {
+        get
+        {
+            if (_device is null)
+            {
+                var source = ProcessRunner.Run("/bin/findmnt", ["-n", "-o", "SOURCE", "--target", Path]).StdOut.Trim();
+                if (!source.StartsWith("/dev/loop", StringComparison.Ordinal))
+                    throw new InvalidOperationException($"{Path} is not on a loop device ({source})");
+                _device = source;
+            }
+            return _device;
+        }
+    }
+
+    private string? _device;
+
+    private string LoopName => Device["/dev/".Length..];
 
     /// <summary>Writes one file until the volume refuses more (ENOSPC).</summary>
     public void Fill()

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Gateway.Testing;
 
 /// <summary>
-/// A cgroup v1 blkio group that throttles writes to the block device under <c>path</c> (a loop device): processes added
+/// A cgroup v1 blkio group that throttles writes to a <see cref="SmallVolume"/>'s loop device: processes added
 /// to it write to that device at most at the limit; other devices and other processes are untouched. Root only.
 /// </summary>
 public sealed class ThrottledDisk : IDisposable
@@ -12,9 +12,9 @@ public sealed class ThrottledDisk : IDisposable
     private readonly string _group;
     private readonly string _majorMinor;
 
-    public ThrottledDisk(string path, long bytesPerSecond)
+    public ThrottledDisk(SmallVolume volume, long bytesPerSecond)
     {
-        Device = ProcessRunner.Run("/bin/findmnt", ["-n", "-o", "SOURCE", "--target", path]).StdOut.Trim();
+        Device = volume.Device;
         _majorMinor = File.ReadAllText($"/sys/block/{Device["/dev/".Length..]}/dev").Trim();
         _group = $"/sys/fs/cgroup/blkio/gateway-test-{Environment.ProcessId}-{Interlocked.Increment(ref _groups)}";
         if (!Directory.Exists("/sys/fs/cgroup/blkio"))

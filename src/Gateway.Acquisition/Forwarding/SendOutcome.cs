@@ -18,9 +18,9 @@ public sealed record SendOutcome(OutcomeKind Kind, string Detail, string? SentSo
 {
     /// <summary>
     /// The destination could not be reached at all — no connection (refused or timed out, TLS failed): nothing about
-    /// this object is known, so the whole destination waits one
-    /// back-off and its queue is drained in order when it answers again (issue #22). A failure once the association
-    /// stands (an abort mid-object, A7xx) is the object's own and keeps its own back-off.
+    /// this object is known, so the whole destination waits one back-off and its queue is drained in order when it
+    /// answers again (issue #22). A failure once the association stands (an abort mid-object, A7xx) and a transient
+    /// rejection of the association are the object's own: it keeps its own back-off.
     /// </summary>
     public bool Unreachable { get; init; }
 
