@@ -5,7 +5,8 @@
 # `scripts/bench.sh codecs --jpeg-baseline --in-process [--quick]`: only our
 # JPEG baseline codec in-process against libjpeg-turbo's tjbench (no publish, no processes: the quick loop while tuning it).
 # `scripts/bench.sh codecs --jpeg-baseline --stages [--quick]`: the time of each stage of that codec alone (no publish either).
-# `scripts/bench.sh spool --index`: only the 100,000-entry spool index (recovery, managed memory, NextDue), in-process.
+# `scripts/bench.sh spool --index`: only the 100,000-entry spool index (recovery, managed memory, NextDue), in-process;
+# `spool --enqueue` / `spool --forward`: only the durable enqueue / the forwarding of 10,000 small objects (no publish).
 # Our side is what deploy/publish.sh ships (the native `gateway`, the ReadyToRun `gateway-service`), not a debug build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,7 +38,7 @@ out=deploy/out/$rid
 case " $* " in *" --jpeg-baseline "*) jpeg_only=1 ;; *) jpeg_only=0 ;; esac
 case " $* " in *" --in-process "* | *" --stages "*) in_process=1 ;; *) in_process=0 ;; esac
 # `spool --index` (the 100,000-entry index only, issue #22) is in-process too.
-case " $* " in *" --index "*) index_only=1 ;; *) index_only=0 ;; esac
+case " $* " in *" --index "* | *" --enqueue "* | *" --forward "*) index_only=1 ;; *) index_only=0 ;; esac
 [ "$jpeg_only$in_process" = 11 ] || [ "$index_only" = 1 ] || deploy/publish.sh "$rid" >/dev/null
 dotnet build tests/Gateway.Benchmarks -c Release >/dev/null
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m), dcmtk $(dcmdump --version | head -1 | awk '{print $3}'), .NET $(dotnet --version)"
