@@ -525,14 +525,24 @@ public sealed class DurableSpool
         {
             using var target = _fs.Create(tmpPayload);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            var buffer = new byte[1 << 20];
-            size = 0;
-            int n;
-            while ((n = payload.Read(buffer)) > 0)
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+            try
             {
-                hash.AppendData(buffer, 0, n);
-                target.Write(buffer, 0, n);
-                size += n;
+                size = 0;
+                int n;
+                while ((n = payload.Read(buffer)) > 0)
+                {
+                    // Written first and its write-back started, then hashed: the device writes while the CPU hashes
+                    // (issue #22; the commit's fsync then finds most of it on the disk). The fsync is still the guarantee.
+                    target.Write(buffer, 0, n);
+                    _fs.StartWriteBack(target);
+                    hash.AppendData(buffer, 0, n);
+                    size += n;
+                }
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
             }
             sha = Convert.ToHexStringLower(hash.GetHashAndReset());
         }
