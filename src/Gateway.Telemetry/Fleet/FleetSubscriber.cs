@@ -10,7 +10,7 @@ namespace Gateway.Telemetry.Fleet;
 /// Feeds a <see cref="FleetState"/> from the broker and publishes its alarms: one supervised loop (as the box's
 /// publisher: MQTTnet v5 advises a loop, not reconnecting from the Disconnected handler). Connect with a clean session
 /// and a client id of its own (several views side by side), subscribe to &lt;prefix&gt;/+/status, /+/health and
-/// /+/events (QoS 1; the retained status and health arrive at once), then every <see cref="EvaluateEvery"/> evaluate
+/// /+/events (QoS 0, see <see cref="Delivery"/>; the retained status and health arrive at once), then every <see cref="EvaluateEvery"/> evaluate
 /// the alarms and publish each box whose alarms changed as a retained message on &lt;prefix&gt;/fleet/alarms/&lt;box&gt;
 /// (after every reconnect: all of them again); a box the state forgot (<see cref="FleetState.ForgetVanished"/>) gets its
 /// retained alarm deleted. Any broker failure: back off 1 s doubling to 60 s and connect again.
@@ -38,8 +38,15 @@ public sealed class FleetSubscriber
 
     public TimeSpan EvaluateEvery { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>QoS 1.</summary>
-    internal const MqttQualityOfServiceLevel Delivery = MqttQualityOfServiceLevel.AtLeastOnce;
+    /// <summary>
+    /// The boxes' messages are taken at QoS 0 (README "Running a fleet"): the session is clean, so whatever the broker
+    /// had not delivered when a connection breaks is gone at QoS 1 too, and on every connect the retained status and
+    /// health come again; on a connection that stands TCP loses nothing. QoS 1 only added a PUBACK per message, one
+    /// more TLS write each of ~430 a second at 1,000 boxes (docs/benchmarks.md "Fleet view"). A view that falls far
+    /// behind loses messages either way (at QoS 1 beyond mosquitto's max_queued_messages), and the next health message
+    /// replaces what it lost. The view's own alarms are still published at QoS 1.
+    /// </summary>
+    internal const MqttQualityOfServiceLevel Delivery = MqttQualityOfServiceLevel.AtMostOnce;
 
     public bool Connected { get; private set; }
 
