@@ -70,7 +70,7 @@ public sealed class ForwarderTests : IDisposable
     private sealed class FlakySender(TimeProvider time, int failures) : IObjectSender
     {
         public List<DateTimeOffset> Calls { get; } = [];
-        public Task<SendOutcome> SendAsync(string path, string sopClassUid, string transferSyntaxUid, string? sha256, Action progress, CancellationToken ct)
+        public Task<SendOutcome> SendAsync(string path, string sopClassUid, string? sha256, Action progress, CancellationToken ct)
         {
             lock (Calls)
                 Calls.Add(time.GetUtcNow());
