@@ -7,8 +7,8 @@ namespace Gateway.Dicom.Tests.Codecs;
 /// <summary>
 /// Issue #19, the one-step JPEG lossless decoder (code and extra bits from one 12-bit look-up, the rest from the
 /// standard's F.2.2.3 decoding): the edges that the smooth test images never reach — every difference category 0–16
-/// with codes on both sides of the look-up's 12 bits, point transforms, signed samples, 16-bit colour, several
-/// tables in one scan — decoded against the input and against dcmtk.
+/// with codes on both sides of the look-up's 12 bits, point transforms, signed samples, 16-bit colour, a table per
+/// component and a scan per component — decoded against the input and against dcmtk.
 /// </summary>
 public sealed class JpegLosslessDecodingTests
 {
@@ -84,10 +84,9 @@ public sealed class JpegLosslessDecodingTests
     }
 
     [Fact]
-    public void Standard_tables_one_for_grey_one_for_colour_in_one_scan_decode_bit_exact()
+    public void Standard_tables_decode_bit_exact()
     {
-        // dcmcjpeg -ho on 8-bit colour: the Annex K luminance DC table for the first component, the chrominance one
-        // for the other two (two tables in one interleaved scan).
+        // dcmcjpeg -ho on 8-bit colour: the Annex K table instead of an optimised one (one table for all three).
         var file = CodecImages.File(CodecImages.MultiFrameColour);
         DcmtkEncodesWeDecode(file, file.Dataset.GetBuffer(DicomTags.PixelData).Memory.ToArray(), "+e1", "-ho");
     }
@@ -162,6 +161,88 @@ public sealed class JpegLosslessDecodingTests
             Assert.Equal(standard, entry);
         }
         Assert.True(inTable > 0 && slow > 0 && noCode > 0, $"{inTable} in the look-up, {slow} beyond it, {noCode} without a code");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_table_per_component_interleaved_or_one_scan_per_component_out_of_order_decodes_as_dcmtk_does(bool interleaved)
+    {
+        // Neither we nor dcmcjpeg write these (both: one interleaved scan, one table), other encoders may (T.81 allows
+        // up to four tables and a scan per component in any order): written here by hand, judged by dcmdjpeg.
+        using var temp = new TempDirectory("jpegll-scans");
+        var spec = CodecImages.Rgb;
+        var file = CodecImages.File(spec);
+        var pixels = file.Dataset.GetBuffer(DicomTags.PixelData).Memory.ToArray();
+        var codestream = ScansByHand(pixels, spec.Columns, spec.Rows, interleaved);
+        file.Dataset.AddOrUpdate(new DicomFragmentSequence(DicomTags.PixelData, DicomVR.OB, DicomBuffer.Empty, [DicomBuffer.From(codestream)]));
+        var path = temp.File("scans.dcm");
+        new DicomFile(file.Dataset, DicomTransferSyntax.JpegLosslessSV1).Save(path);
+        CodecPeers.Dcmtk("dcmdjpeg", path, temp.File("dcmtk.dcm"));
+        CodecPeers.AssertSame(pixels, DicomFile.Open(temp.File("dcmtk.dcm")).Dataset.GetBuffer(DicomTags.PixelData).Memory.Span, "dcmdjpeg, the hand-written scans");
+        CodecPeers.AssertSame(pixels, CodecImages.NativePixels(DicomFile.Open(path)), "our decoder, the hand-written scans");
+    }
+
+    /// <summary>
+    /// 8-bit RGB (colour-by-pixel) as SOF3 with three Huffman tables, one per component (each optimised for it; the
+    /// blue samples are scrambled, in <paramref name="rgb"/> too, so that its differences and table differ), predictor 1; either one interleaved scan or one scan
+    /// per component in the order blue, red, green.
+    /// </summary>
+    private static byte[] ScansByHand(byte[] rgb, int w, int h, bool interleaved)
+    {
+        for (var i = 0; i < rgb.Length; i += 3)
+            rgb[i + 2] ^= (byte)(i / 3 % w * 37);
+        int Sample(int c, int x, int y) => rgb[3 * (y * w + x) + c];
+        int Difference(int c, int x, int y)
+        {
+            var px = x > 0 ? Sample(c, x - 1, y) : y > 0 ? Sample(c, 0, y - 1) : 128;
+            return Sample(c, x, y) - px;
+        }
+        static int Category(int diff) => diff == 0 ? 0 : 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)Math.Abs(diff));
+        var tables = new JpegHuffmanTable[3];
+        for (var c = 0; c < 3; c++)
+        {
+            var counts = new long[256];
+            for (var y = 0; y < h; y++)
+            {
+                for (var x = 0; x < w; x++)
+                    counts[Category(Difference(c, x, y))]++;
+            }
+            tables[c] = JpegHuffmanTable.FromCounts(counts);
+        }
+        var writer = new JpegBitWriter(16 * rgb.Length + 1024);
+        writer.WriteBytes([0xFF, 0xD8, 0xFF, 0xC3, 0, 17, 8, (byte)(h >> 8), (byte)h, (byte)(w >> 8), (byte)w, 3, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0]);
+        var dht = new List<byte>();
+        for (var c = 0; c < 3; c++)
+            dht.AddRange([(byte)c, .. tables[c].Bits.AsSpan(1, 16).ToArray(), .. tables[c].Values]);
+        writer.WriteBytes([0xFF, 0xC4, (byte)((dht.Count + 2) >> 8), (byte)(dht.Count + 2), .. dht]);
+        void Code(int c, int x, int y)
+        {
+            var diff = Difference(c, x, y);
+            var ssss = Category(diff);
+            tables[c].Encode(writer, ssss);
+            if (ssss > 0)
+                writer.Write((uint)(diff > 0 ? diff : diff - 1) & ((1u << ssss) - 1), ssss);
+        }
+        foreach (var scan in interleaved ? new[] { new[] { 0, 1, 2 } } : [[2], [0], [1]])
+        {
+            var sos = new List<byte> { 0xFF, 0xDA, 0, (byte)(6 + 2 * scan.Length), (byte)scan.Length };
+            foreach (var c in scan)
+                sos.AddRange([(byte)(c + 1), (byte)(c << 4)]);
+            sos.AddRange([1, 0, 0]);
+            writer.WriteBytes(sos.ToArray());
+            for (var y = 0; y < h; y++)
+            {
+                for (var x = 0; x < w; x++)
+                {
+                    foreach (var c in scan)
+                        Code(c, x, y);
+                }
+            }
+            writer.Flush();
+        }
+        writer.WriteBytes([0xFF, 0xD9]);
+        return writer.Buffer.AsSpan(0, writer.Position).ToArray();
     }
 
     /// <summary>dcmcjpeg encodes <paramref name="file"/>; we decode it as dcmdjpeg does (and as the input, when given).</summary>
