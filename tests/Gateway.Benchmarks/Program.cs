@@ -9,7 +9,8 @@ using Gateway.Benchmarks;
 //     with --in-process too, only the in-process codec against tjbench (no `gateway` processes, so no publish);
 //     --stages: the time of each stage of our JPEG baseline codec alone (JpegBaselineStages);
 //     --only rle|jpeg-lossless|jpeg-ls|jpeg-ls-near: that lossless codec alone, no JPEG baseline part.
-//   spool [--index]: --index runs only the 100,000-entry index part (recovery time, managed memory, NextDue), in-process.
+//   spool [--index|--enqueue|--forward]: --index runs only the 100,000-entry index part (recovery time, managed memory, NextDue),
+//   --enqueue only the durable enqueue, --forward only the forwarding of 10,000 small objects; each in-process.
 //   dicom: in-process BenchmarkDotNet figures, then `gateway` vs dcmtk side by side on the same files.
 //   network [--large [--rounds N]]: `gateway send` vs storescu and dcmsend into one storescp (with and without
 //     TCP_NODELAY=1); --large: only the 200 MB and 1 GiB objects, N alternating rounds (default 5), medians.
@@ -59,8 +60,11 @@ switch (suite)
                 Console.WriteLine(row);
             return 0;
         }
-        foreach (var row in SpoolBenchmarks.Run(quick))
+        var part = args.Contains("--enqueue") ? "enqueue" : args.Contains("--forward") ? "forward" : null;
+        foreach (var row in SpoolBenchmarks.Run(quick, part))
             Console.WriteLine(row);
+        if (part is not null)
+            return 0;
         Console.WriteLine();
         Console.WriteLine("Write amplification (enqueue → delivery → deletion, the spool on its own ext4 loop volume):");
         foreach (var row in WriteAmplification.Run(quick))
