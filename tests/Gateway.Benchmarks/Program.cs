@@ -7,7 +7,8 @@ using Gateway.Benchmarks;
 //   commitment [--wait-only]: the price of commitment into Orthanc, then the modality's wait for our report (SCP side).
 //   codecs [--in-process] [--jpeg-baseline]: --jpeg-baseline runs only the JPEG baseline part (against tjbench);
 //     with --in-process too, only the in-process codec against tjbench (no `gateway` processes, so no publish);
-//     --stages: the time of each stage of our JPEG baseline codec alone (JpegBaselineStages).
+//     --stages: the time of each stage of our JPEG baseline codec alone (JpegBaselineStages);
+//     --only rle|jpeg-lossless|jpeg-ls|jpeg-ls-near: that lossless codec alone, no JPEG baseline part.
 //   spool [--index|--enqueue|--forward]: --index runs only the 100,000-entry index part (recovery time, managed memory, NextDue),
 //   --enqueue only the durable enqueue, --forward only the forwarding of 10,000 small objects; each in-process.
 //   dicom: in-process BenchmarkDotNet figures, then `gateway` vs dcmtk side by side on the same files.
@@ -116,7 +117,8 @@ switch (suite)
             Console.WriteLine(row);
         return 0;
     case "codecs":
-        foreach (var row in CodecBenchmarks.Run(quick, args.Contains("--in-process"), args.Contains("--jpeg-baseline")))
+        var onlyAt = Array.IndexOf(args, "--only");
+        foreach (var row in CodecBenchmarks.Run(quick, args.Contains("--in-process"), args.Contains("--jpeg-baseline"), onlyAt > 0 && onlyAt + 1 < args.Length ? args[onlyAt + 1] : null))
             Console.WriteLine(row);
         return 0;
     case "video":
