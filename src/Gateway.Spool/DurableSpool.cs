@@ -8,7 +8,8 @@ namespace Gateway.Spool;
 /// <summary>
 /// A durable on-disk queue of DICOM objects (issue #5), maildir-style:
 /// <list type="bullet">
-/// <item><c>tmp/</c>: files being written; removed by recovery.</item>
+/// <item><c>tmp/</c>: files being written, and state files of delivered entries (<c>ID.removed</c>) until the deletion
+/// flush unlinks them; removed by recovery.</item>
 /// <item><c>objects/ID.dcm</c>: payloads, immutable once in place.</item>
 /// <item><c>state/ID.json</c>: the entry (checksum, routing facts, per-destination delivery state). <b>An entry exists
 /// exactly when its state file is in <c>state/</c></b>: that rename is the commit point of an enqueue.</item>
@@ -34,6 +35,8 @@ public sealed class DurableSpool
     private readonly TimeProvider _time;
     private readonly SpoolIndex _index = new();
     private readonly Lock _lock = new();
+    // The enqueue's copy buffers: a pool of the spool's own, so that no other code ever holds an array that held payload.
+    private static readonly System.Buffers.ArrayPool<byte> CopyBuffers = System.Buffers.ArrayPool<byte>.Create(1 << 20, 8);
     private const int Stripes = 64;
     private readonly Lock[] _entryLocks = [.. Enumerable.Range(0, Stripes).Select(_ => new Lock())];
     private readonly GroupCommit _commit;
@@ -296,7 +299,9 @@ public sealed class DurableSpool
         foreach (var f in _fs.List(TempDir, "*"))
         {
             _fs.Delete(f);
-            temp++;
+            // A delivered entry's state file waiting for its unlink is not a half-written file (not counted as one).
+            if (!f.EndsWith(".removed", StringComparison.Ordinal))
+                temp++;
         }
         var quarantined = new List<string>();
         var corrected = new List<string>();
@@ -525,24 +530,32 @@ public sealed class DurableSpool
         {
             using var target = _fs.Create(tmpPayload);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+            var buffer = CopyBuffers.Rent(1 << 20);
             try
             {
                 size = 0;
+                long started = 0;
                 int n;
                 while ((n = payload.Read(buffer)) > 0)
                 {
-                    // Written first and its write-back started, then hashed: the device writes while the CPU hashes
-                    // (issue #22; the commit's fsync then finds most of it on the disk). The fsync is still the guarantee.
+                    // Written first and, every MiB, its write-back started, then hashed: the device writes while the CPU
+                    // hashes (issue #22; the commit's fsync then finds most of it on the disk, and stays the guarantee).
                     target.Write(buffer, 0, n);
-                    _fs.StartWriteBack(target);
-                    hash.AppendData(buffer, 0, n);
                     size += n;
+                    if (size - started >= 1 << 20)
+                    {
+                        _fs.StartWriteBack(target);
+                        started = size;
+                    }
+                    hash.AppendData(buffer, 0, n);
                 }
+                if (size > started)
+                    _fs.StartWriteBack(target);
             }
             finally
             {
-                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                // Cleared: the bytes are a patient's image, and the pool is the spool's own.
+                CopyBuffers.Return(buffer, clearArray: true);
             }
             sha = Convert.ToHexStringLower(hash.GetHashAndReset());
         }
@@ -682,12 +695,32 @@ public sealed class DurableSpool
         string? why = null;
         if (_options.QuotaBytes > 0 && used + length > _options.QuotaBytes)
             why = $"spool quota reached: {used} + {length} bytes would exceed the quota of {_options.QuotaBytes} bytes";
-        else if (_fs.AvailableBytes(_options.Directory) - length < _options.MinFreeBytes)
+        else if (!Fits(length))
             why = $"disk nearly full: storing {length} bytes would leave less than {_options.MinFreeBytes} bytes free on the spool's volume";
         if (why is null)
             return;
         Raise(new SpoolEvent(SpoolEvent.QuotaReached, "", Detail: why));
         throw new SpoolFullException(why + "; new acquisitions are refused until objects are delivered (everything already spooled keeps flowing)");
+    }
+
+    // The free-space floor. Delivered payloads still waiting for the deletion flush hold their space: when they are what
+    // stands in the way, the flush runs now (a failure of it is said as the timer's is) and the disk is asked again.
+    private bool Fits(long length)
+    {
+        if (_fs.AvailableBytes(_options.Directory) - length >= _options.MinFreeBytes)
+            return true;
+        if (BytesToUnlink == 0)
+            return false;
+        try
+        {
+            FlushDeletions();
+        }
+        catch (Exception e)
+        {
+            Raise(new SpoolEvent(SpoolEvent.DeletionsNotDurable, "", Detail: $"{e.GetType().Name}: {e.Message}; tried again within {_options.DeletionWindow.TotalSeconds:0.#} s"));
+            ScheduleDeletionFlush();
+        }
+        return _fs.AvailableBytes(_options.Directory) - length >= _options.MinFreeBytes;
     }
 
     private string NewId(DateTimeOffset now)
@@ -1158,30 +1191,53 @@ public sealed class DurableSpool
             if (_options.RecordOutcomesOf!(entry))
                 ledger.Append(OutcomeOf(entry, outcome, null));
         }
-        // State first: a payload without state is an orphan that recovery removes; never the other way round. Both are
-        // metadata changes the journal (ext4, XFS) keeps in order, so no fsync is needed between them. The state file
-        // leaves state/ by a rename into tmp/ (the entry is gone for every reader at once, also after a kill); the two
-        // files are unlinked by the deletion flush, off the caller's path (issue #22: an unlink frees the file's blocks,
-        // and on a volume mounted with `discard` waits for the device to trim them — 0.15–0.2 ms per file measured here,
-        // the largest single cost of forwarding a small object). Recovery removes tmp/ and payloads without state.
-        try
+        // State first: a payload without state is an orphan that recovery removes; never the other way round. The state
+        // file leaves state/ by a rename into tmp/ (the entry is gone for every reader at once, also after a kill); the
+        // two files are unlinked by the deletion flush, off the caller's path (issue #22: an unlink frees the file's
+        // blocks, and on a volume mounted with `discard` waits for the device to trim them — 0.15–0.2 ms per file
+        // measured here, the largest single cost of forwarding a small object). Recovery removes tmp/ and payloads
+        // without state. The flush makes the renames durable before it unlinks any payload (FlushRemoved).
+        var inline = false;
+        lock (_deletionGate)
+            inline = _unlinks.Count >= MaxPendingUnlinks; // flushes failing for long: as before, here, failures to the caller
+        if (inline)
         {
-            _fs.Move(StatePath(f.Id), RemovedStatePath(f.Id));
+            _fs.Delete(StatePath(f.Id));
+            _fs.Delete(PayloadPath(f.Id));
         }
-        catch (FileNotFoundException)
+        else
         {
-            // Gone already (not by us: the entry's lock is held): what is left of it goes all the same.
+            try
+            {
+                _fs.Move(StatePath(f.Id), RemovedStatePath(f.Id));
+            }
+            catch (FileNotFoundException)
+            {
+                // Gone already (not by us: the entry's lock is held): what is left of it goes all the same.
+            }
+            catch (IOException)
+            {
+                // The rename may need room an unlink does not (a new block for tmp/ on a full disk): unlinked here then.
+                _fs.Delete(StatePath(f.Id));
+            }
         }
         lock (_lock)
         {
             if (_index.Find(f.Id) == f.Item)
                 _index.Remove(f.Item);
         }
+        if (inline)
+        {
+            ScheduleDeletionFlush();
+            return true;
+        }
         bool soon;
         lock (_deletionGate)
         {
-            _unlinks.Add(f.Id);
-            soon = _unlinks.Count >= UnlinkBatch;
+            if (_unlinks.TryAdd(f.Id, f.Item.Size))
+                _unlinkBytes += f.Item.Size;
+            // Early when many wait, but not while flushes fail (their back-off stands).
+            soon = _unlinks.Count >= UnlinkBatch && _deletionFailures == 0;
         }
         ScheduleDeletionFlush(soon ? TimeSpan.Zero : null);
         return true;
@@ -1189,42 +1245,53 @@ public sealed class DurableSpool
 
     private string RemovedStatePath(string id) => Path.Combine(TempDir, id + ".removed");
 
-    // Entries removed whose files are still to be unlinked (guarded by _deletionGate); a flush starts early at this many.
-    private readonly List<string> _unlinks = [];
+    // Entries removed whose files are still to be unlinked, with their payloads' sizes (guarded by _deletionGate); an
+    // entry leaves only once both its files are unlinked. A flush starts early at UnlinkBatch of them; from
+    // MaxPendingUnlinks on (unlinks failing for long: a dying card) entries are deleted by their remover again.
+    private readonly Dictionary<string, long> _unlinks = new(StringComparer.Ordinal);
+    private long _unlinkBytes;
     private const int UnlinkBatch = 1024;
+    private const int MaxPendingUnlinks = 65_536;
+    // One flush at a time (the timer's, an explicit one, Close's).
+    private readonly Lock _flushing = new();
+
+    /// <summary>Bytes of delivered payloads still on the disk, waiting for the deletion flush.</summary>
+    public long BytesToUnlink
+    {
+        get
+        {
+            lock (_deletionGate)
+                return _unlinkBytes;
+        }
+    }
 
     /// <summary>
-    /// Unlinks the files of the entries removed so far (the renamed state file, then the payload); one that fails stays
-    /// listed for the next flush, and the first failure is thrown after the rest were tried.
+    /// Unlinks the files of <paramref name="ids"/> (the renamed state file, then the payload). One that fails stays
+    /// listed for the next flush; the first failure is thrown after the rest were tried.
     /// </summary>
-    private void UnlinkRemoved()
+    private void UnlinkRemoved(KeyValuePair<string, long>[] ids)
     {
-        string[] ids;
-        lock (_deletionGate)
-        {
-            ids = [.. _unlinks];
-            _unlinks.Clear();
-        }
-        List<string>? failed = null;
-        IOException? first = null;
-        foreach (var id in ids)
+        Exception? first = null;
+        foreach (var (id, size) in ids)
         {
             try
             {
                 _fs.Delete(RemovedStatePath(id));
                 _fs.Delete(PayloadPath(id));
+                lock (_deletionGate)
+                {
+                    if (_unlinks.Remove(id))
+                        _unlinkBytes -= size;
+                }
             }
-            catch (IOException e)
+            catch (Exception e)
             {
-                (failed ??= []).Add(id);
+                // EIO, EACCES/EPERM (UnauthorizedAccessException), anything: the entry stays listed, the rest go on.
                 first ??= e;
             }
         }
-        if (failed is null)
-            return;
-        lock (_deletionGate)
-            _unlinks.AddRange(failed);
-        throw first!;
+        if (first is not null)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
     }
 
     private void ScheduleDeletionFlush(TimeSpan? after = null)
@@ -1248,14 +1315,17 @@ public sealed class DurableSpool
         try
         {
             FlushDeletions();
-            _deletionFailures = 0;
+            lock (_deletionGate)
+                _deletionFailures = 0;
         }
         catch (Exception e)
         {
             // A stalled or failing disk (or anything else): the deletions are not yet durable (a crash would resend those
-            // objects, identical). Said at once (the service logs it), then tried again after a back-off of the window
-            // doubling up to a minute — never silently, never given up.
-            var failures = Math.Min(++_deletionFailures, 16);
+            // objects, identical), or files are left to unlink. Said at once (the service logs it), then tried again
+            // after a back-off of the window doubling up to a minute — never silently, never given up (until Close).
+            int failures;
+            lock (_deletionGate)
+                failures = Math.Min(++_deletionFailures, 16);
             var delay = TimeSpan.FromTicks(Math.Min(TimeSpan.FromMinutes(1).Ticks, _options.DeletionWindow.Ticks << Math.Min(failures, 10)));
             Raise(new SpoolEvent(SpoolEvent.DeletionsNotDurable, "", Detail: $"{e.GetType().Name}: {e.Message}; next try in {delay.TotalSeconds:0.#} s"));
             ScheduleDeletionFlush(delay);
@@ -1266,8 +1336,9 @@ public sealed class DurableSpool
     private bool _closed;
 
     /// <summary>
-    /// At stop: makes the deletions so far durable and stops the deletion timer (a failure is thrown: the caller logs it;
-    /// those objects may then be sent again after a power loss, identical).
+    /// At stop: makes the deletions so far durable, unlinks their files and stops the deletion timer, after a flush
+    /// under way (a failure is thrown: the caller logs it; those objects may then be sent again after a power loss,
+    /// identical, and files left behind are removed at the next start).
     /// </summary>
     public void Close()
     {
@@ -1281,8 +1352,9 @@ public sealed class DurableSpool
     }
 
     /// <summary>
-    /// Makes the deletions of delivered entries so far durable (fsync of <c>state/</c> and <c>objects/</c>, shared with
-    /// any group commit under way). Runs by itself within <see cref="SpoolOptions.DeletionWindow"/> of a deletion.
+    /// Makes the deletions of delivered entries so far durable (fsync of <c>state/</c>, shared with any group commit
+    /// under way), unlinks their files, then fsyncs <c>objects/</c>. Runs by itself within
+    /// <see cref="SpoolOptions.DeletionWindow"/> of a deletion (sooner when many wait).
     /// </summary>
     public void FlushDeletions()
     {
@@ -1294,22 +1366,30 @@ public sealed class DurableSpool
         FlushRemoved();
     }
 
-    // The unlinks, then the fsync of state/ and objects/ (the removals from state/ are durable after it, also when an
-    // unlink failed: its file is left for the next flush, or for recovery).
+    // 1. state/ fsync'd: the renames out of it are durable; 2. the files of the entries listed *before* that fsync
+    // unlinked (so a payload never goes before its state's removal is durable, on any file system that honours a
+    // directory fsync); 3. objects/ fsync'd (also when an unlink failed: that entry stays listed for the next flush).
     private void FlushRemoved()
     {
-        IOException? unlinking = null;
-        try
+        lock (_flushing)
         {
-            UnlinkRemoved();
+            KeyValuePair<string, long>[] ids;
+            lock (_deletionGate)
+                ids = [.. _unlinks];
+            _commit.Commit(new GroupCommit.Unit([], [], [StateDir]));
+            Exception? unlinking = null;
+            try
+            {
+                UnlinkRemoved(ids);
+            }
+            catch (Exception e)
+            {
+                unlinking = e;
+            }
+            _commit.Commit(new GroupCommit.Unit([], [], [ObjectsDir]));
+            if (unlinking is not null)
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(unlinking);
         }
-        catch (IOException e)
-        {
-            unlinking = e;
-        }
-        _commit.Commit(new GroupCommit.Unit([], [], [StateDir, ObjectsDir]));
-        if (unlinking is not null)
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(unlinking);
     }
 
     /// <summary>Sets an entry aside with its reason (a payload found damaged or missing on its way out): it is never sent.</summary>

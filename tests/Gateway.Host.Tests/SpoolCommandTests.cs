@@ -39,6 +39,10 @@ public sealed class SpoolCommandTests
         var purge = GatewayExecutable.Run("spool", "purge", "--spool", dir.Path, "--yes");
         Assert.Contains("1 entr(ies) deleted", purge.StdOut);
         Assert.Single(Directory.GetFiles(Path.Combine(dir.Path, "state")));
+        // The purge freed the disk before it returned (an operator purges when the disk is full): no payload of the
+        // purged entry is left, nothing waits in tmp/ for a flush.
+        Assert.False(File.Exists(again.PayloadPath(refused.Id)));
+        Assert.Empty(Directory.GetFiles(Path.Combine(dir.Path, "tmp")));
 
         var bad = GatewayExecutable.Run("spool", "list", "--spool", "/nonexistent");
         Assert.Equal(2, bad.ExitCode);

@@ -66,6 +66,15 @@ internal static class SpoolCommand
             stderr.WriteLine($"quarantined at recovery: {q}");
         var answer = Apply(spool, action, id, destination);
         stdout.WriteLine(answer.Message);
+        try
+        {
+            spool.Close(); // a purge's files are unlinked and the deletions made durable before the command returns
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"gateway spool {action}: the deletions could not all be made durable or unlinked ({e.Message}); what is left is removed at the next start");
+            return Cli.Failed;
+        }
         return answer.Ok ? Cli.Ok : Cli.Failed;
     }
 
