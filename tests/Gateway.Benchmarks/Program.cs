@@ -8,8 +8,9 @@ using Gateway.Benchmarks;
 //   codecs [--in-process] [--jpeg-baseline]: --jpeg-baseline runs only the JPEG baseline part (against tjbench);
 //     with --in-process too, only the in-process codec against tjbench (no `gateway` processes, so no publish);
 //     --stages: the time of each stage of our JPEG baseline codec alone (JpegBaselineStages).
-//   spool [--index [--reuse] [--dirty]]: --index runs only the 100,000-entry index part (recovery time, managed memory,
-//     NextDue), in-process; --reuse recovers the spool an earlier run filled (profiling), --dirty without a sync first.
+//   spool [--index [--reuse] [--dirty] [--cold]]: --index runs only the 100,000-entry index part (recovery time, managed
+//     memory, NextDue), in-process; --reuse recovers the spool an earlier run filled (profiling), --dirty without a sync
+//     first, --cold without reading the files once first (whatever the page cache still holds).
 //   dicom: in-process BenchmarkDotNet figures, then `gateway` vs dcmtk side by side on the same files.
 //   network [--large [--rounds N]]: `gateway send` vs storescu and dcmsend into one storescp (with and without
 //     TCP_NODELAY=1); --large: only the 200 MB and 1 GiB objects, N alternating rounds (default 5), medians.
@@ -55,7 +56,7 @@ switch (suite)
         Console.WriteLine("|---|---|---|---|---|");
         if (args.Contains("--index"))
         {
-            foreach (var row in SpoolBenchmarks.RunIndex(quick, reuse: args.Contains("--reuse"), dirty: args.Contains("--dirty")))
+            foreach (var row in SpoolBenchmarks.RunIndex(quick, reuse: args.Contains("--reuse"), dirty: args.Contains("--dirty"), cold: args.Contains("--cold")))
                 Console.WriteLine(row);
             return 0;
         }
