@@ -5,7 +5,10 @@
 # `scripts/bench.sh codecs --jpeg-baseline --in-process [--quick]`: only our
 # JPEG baseline codec in-process against libjpeg-turbo's tjbench (no publish, no processes: the quick loop while tuning it).
 # `scripts/bench.sh codecs --jpeg-baseline --stages [--quick]`: the time of each stage of that codec alone (no publish either).
-# `scripts/bench.sh spool --index`: only the 100,000-entry spool index (recovery, managed memory, NextDue), in-process.
+# `scripts/bench.sh codecs --in-process [--only jpeg-lossless|jpeg-ls|rle|jpeg-ls-near] [--quick]`: our lossless codecs
+# in-process only (no publish, no dcmtk), the quick loop while tuning one.
+# `scripts/bench.sh spool --index`: only the 100,000-entry spool index (recovery, managed memory, NextDue), in-process;
+# `spool --enqueue` / `spool --forward`: only the durable enqueue / the forwarding of 10,000 small objects (no publish).
 # Our side is what deploy/publish.sh ships (the native `gateway`, the ReadyToRun `gateway-service`), not a debug build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,12 +36,11 @@ command -v dcmdump >/dev/null || { echo "dcmtk is missing: run scripts/test.sh o
 rid="linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')"
 out=deploy/out/$rid
 # What ships: the native `gateway` and the ReadyToRun `gateway-service` beside it (deploy/publish.sh).
-# Not needed for the in-process JPEG baseline run, which starts no `gateway` process.
-case " $* " in *" --jpeg-baseline "*) jpeg_only=1 ;; *) jpeg_only=0 ;; esac
+# Not needed for the in-process runs (`codecs --in-process`), which start no `gateway` process.
 case " $* " in *" --in-process "* | *" --stages "*) in_process=1 ;; *) in_process=0 ;; esac
 # `spool --index` (the 100,000-entry index only, issue #22) is in-process too.
-case " $* " in *" --index "*) index_only=1 ;; *) index_only=0 ;; esac
-[ "$jpeg_only$in_process" = 11 ] || [ "$index_only" = 1 ] || deploy/publish.sh "$rid" >/dev/null
+case " $* " in *" --index "* | *" --enqueue "* | *" --forward "*) index_only=1 ;; *) index_only=0 ;; esac
+[ "$in_process" = 1 ] || [ "$index_only" = 1 ] || deploy/publish.sh "$rid" >/dev/null
 dotnet build tests/Gateway.Benchmarks -c Release >/dev/null
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m), dcmtk $(dcmdump --version | head -1 | awk '{print $3}'), .NET $(dotnet --version)"
 GATEWAY_EXE="$PWD/$out/gateway" dotnet run -c Release --no-build --project tests/Gateway.Benchmarks -- "$@"

@@ -202,6 +202,13 @@ public sealed partial class DicomClientAssociation : IAsyncDisposable
         return await StoreAsync(DicomFile.ReadHeader(source, Path.GetFullPath(path)), source, progress, ct, expectedSha256).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// As <see cref="StoreAsync(string, byte[], Action, CancellationToken)"/>, for a file the caller has open and whose
+    /// header it read from that stream (<see cref="DicomFile.ReadHeader"/>): its bytes are sent from <paramref name="open"/>.
+    /// </summary>
+    public Task<DicomStoreResult> StoreAsync(DicomFile header, FileStream open, byte[]? expectedSha256, Action? progress, CancellationToken ct) =>
+        StoreAsync(header, open, progress, ct, expectedSha256);
+
     public Task<DicomStoreResult> StoreAsync(DicomFile file, CancellationToken ct = default) => StoreAsync(file, null, null, ct);
 
     private async Task<DicomStoreResult> StoreAsync(DicomFile file, FileStream? open, Action? progress, CancellationToken ct, byte[]? expectedSha256 = null)

@@ -40,6 +40,28 @@ internal static partial class BatchFsync
         }
     }
 
+    /// <summary>Starts the write-back of what was written to <paramref name="file"/> (sync_file_range, SYNC_FILE_RANGE_WRITE); a hint, never an error.</summary>
+    public static void StartWriteBack(Microsoft.Win32.SafeHandles.SafeFileHandle file)
+    {
+        if (!_native)
+            return;
+        var added = false;
+        try
+        {
+            file.DangerousAddRef(ref added);
+            _ = SyncFileRange((int)file.DangerousGetHandle(), 0, 0, SyncFileRangeWrite);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            _native = false;
+        }
+        finally
+        {
+            if (added)
+                file.DangerousRelease();
+        }
+    }
+
     private static void FlushNative(IReadOnlyList<string> paths)
     {
         var fds = new int[paths.Count];

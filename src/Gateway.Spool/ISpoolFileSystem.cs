@@ -11,6 +11,13 @@ public interface ISpoolFileSystem
     Stream OpenRead(string path);
     /// <summary>Makes the written bytes of <paramref name="stream"/> durable (fsync).</summary>
     void FlushToDisk(Stream stream);
+    /// <summary>
+    /// A hint: starts writing what was written to <paramref name="stream"/> so far to the device, without waiting for it
+    /// (the later fsync is still the guarantee). By default nothing.
+    /// </summary>
+    void StartWriteBack(Stream stream)
+    {
+    }
     /// <summary>Renames atomically, replacing <paramref name="destination"/> if it exists.</summary>
     void Move(string source, string destination);
     /// <summary>Makes renames and deletions in <paramref name="directory"/> durable (fsync of the directory).</summary>

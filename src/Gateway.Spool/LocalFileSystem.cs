@@ -8,6 +8,14 @@ public sealed class LocalFileSystem : ISpoolFileSystem
     public Stream Create(string path) => new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
     public Stream OpenRead(string path) => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
     public void FlushToDisk(Stream stream) => ((FileStream)stream).Flush(flushToDisk: true);
+
+    public void StartWriteBack(Stream stream)
+    {
+        if (stream is not FileStream file)
+            return;
+        file.Flush(flushToDisk: false); // what the stream still buffers, into the page cache
+        BatchFsync.StartWriteBack(file.SafeFileHandle);
+    }
     public void Move(string source, string destination) => File.Move(source, destination, overwrite: true);
     public void Delete(string path) => File.Delete(path);
     public bool Exists(string path) => File.Exists(path);

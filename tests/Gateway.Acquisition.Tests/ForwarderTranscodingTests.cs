@@ -211,7 +211,7 @@ public sealed class ForwarderTranscodingTests : IDisposable
         await using (var sender = new DicomObjectSender(To(scp, policy).Client, policy))
         {
             var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(payload)));
-            var outcome = await sender.SendAsync(payload, entry.SopClassUid, DicomUids.ExplicitVRLittleEndian, sha, () => { }, CancellationToken.None);
+            var outcome = await sender.SendAsync(payload, entry.SopClassUid, sha, () => { }, CancellationToken.None);
             Assert.Equal(OutcomeKind.Delivered, outcome.Kind);
             Assert.Equal(sent, outcome.SentSopInstanceUid);
         }

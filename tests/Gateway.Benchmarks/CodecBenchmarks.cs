@@ -24,16 +24,22 @@ public static class CodecBenchmarks
         new("JPEG-LS near (NEAR 2)", "jpeg-ls-near", DicomTransferSyntax.JpegLsNearLossless, "dcmcjpls", ["+en", "+md", "2"], "dcmdjpls"),
     ];
 
-    /// <summary><paramref name="inProcessOnly"/>: only our in-process codec times (a quick check while tuning a codec).</summary>
-    public static IReadOnlyList<string> Run(bool quick, bool inProcessOnly = false, bool jpegBaselineOnly = false)
+    /// <summary>
+    /// <paramref name="inProcessOnly"/>: only our in-process codec times (a quick check while tuning a codec);
+    /// <paramref name="only"/>: only the lossless codec of that `--ts` name (rle, jpeg-lossless, jpeg-ls, jpeg-ls-near),
+    /// and no JPEG baseline part.
+    /// </summary>
+    public static IReadOnlyList<string> Run(bool quick, bool inProcessOnly = false, bool jpegBaselineOnly = false, string? only = null)
     {
-        var rows = jpegBaselineOnly ? [] : RunLossless(quick, inProcessOnly);
+        var rows = jpegBaselineOnly ? [] : RunLossless(quick, inProcessOnly, only);
+        if (only is not null)
+            return rows;
         rows.Add("");
         rows.AddRange(JpegBaselineBenchmarks.Run(quick, inProcessOnly));
         return rows;
     }
 
-    private static List<string> RunLossless(bool quick, bool inProcessOnly)
+    private static List<string> RunLossless(bool quick, bool inProcessOnly, string? only)
     {
         var rounds = quick ? 3 : 9;
         var dir = Path.Combine(BenchmarkFiles.Folder, "codecs");
@@ -43,20 +49,23 @@ public static class CodecBenchmarks
             ("3000×3000 16-bit (12 stored) DX-like, 18 MB", Ensure(Path.Combine(dir, "dx.dcm"), () => Smooth(3000, 3000, 1, 12))),
             ("1920×1080 RGB, 6 MB", Ensure(Path.Combine(dir, "rgb.dcm"), () => Smooth(1920, 1080, 3, 8))),
         };
-        var gateway = GatewayExecutable.Path;
-        var rows = new List<string>
+        var rows = new List<string>();
+        string gateway = "";
+        double gatewayStart = 0, dcmtkStart = 0;
+        if (!inProcessOnly)
         {
-            "| image | codec | step | gateway (process) | dcmtk (process) | dcmtk ÷ gateway, after start-up | gateway codec in-process | ratio ours / dcmtk | peak RSS ours / dcmtk |",
-            "|---|---|---|---|---|---|---|---|---|",
-        };
-        var gatewayStart = Median(rounds, () => Time(gateway, ["--version"]).Ms);
-        var dcmtkStart = Median(rounds, () => Time(Peers.Require("dcmcrle", "dcmtk"), ["--version"]).Ms);
-        rows.Add(string.Create(CultureInfo.InvariantCulture, $"| start-up (`--version`) | | | {gatewayStart:F0} ms | {dcmtkStart:F0} ms | | | | |"));
+            gateway = GatewayExecutable.Path;
+            rows.Add("| image | codec | step | gateway (process) | dcmtk (process) | dcmtk ÷ gateway, after start-up | gateway codec in-process | ratio ours / dcmtk | peak RSS ours / dcmtk |");
+            rows.Add("|---|---|---|---|---|---|---|---|---|");
+            gatewayStart = Median(rounds, () => Time(gateway, ["--version"]).Ms);
+            dcmtkStart = Median(rounds, () => Time(Peers.Require("dcmcrle", "dcmtk"), ["--version"]).Ms);
+            rows.Add(string.Create(CultureInfo.InvariantCulture, $"| start-up (`--version`) | | | {gatewayStart:F0} ms | {dcmtkStart:F0} ms | | | | |"));
+        }
         foreach (var (label, native) in images)
         {
             var nativeFile = DicomFile.Open(native);
             var nativeBytes = nativeFile.Dataset.GetBuffer(DicomTags.PixelData).Length;
-            foreach (var c in Codecs)
+            foreach (var c in Codecs.Where(c => only is null || c.GatewayTs == only))
             {
                 var ours = Path.Combine(dir, $"ours-{c.GatewayTs}.dcm");
                 var theirs = Path.Combine(dir, $"dcmtk-{c.GatewayTs}.dcm");

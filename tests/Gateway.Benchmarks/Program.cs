@@ -7,10 +7,12 @@ using Gateway.Benchmarks;
 //   commitment [--wait-only]: the price of commitment into Orthanc, then the modality's wait for our report (SCP side).
 //   codecs [--in-process] [--jpeg-baseline]: --jpeg-baseline runs only the JPEG baseline part (against tjbench);
 //     with --in-process too, only the in-process codec against tjbench (no `gateway` processes, so no publish);
-//     --stages: the time of each stage of our JPEG baseline codec alone (JpegBaselineStages).
-//   spool [--index [--reuse] [--dirty] [--cold]]: --index runs only the 100,000-entry index part (recovery time, managed
-//     memory, NextDue), in-process; --reuse recovers the spool an earlier run filled (profiling), --dirty without a sync
-//     first, --cold without reading the files once first (whatever the page cache still holds).
+//     --stages: the time of each stage of our JPEG baseline codec alone (JpegBaselineStages);
+//     --only rle|jpeg-lossless|jpeg-ls|jpeg-ls-near: that lossless codec alone, no JPEG baseline part.
+//   spool [--index|--enqueue|--forward]: --index runs only the 100,000-entry index part (recovery time, managed memory, NextDue),
+//   --enqueue only the durable enqueue, --forward only the forwarding of 10,000 small objects; each in-process.
+//     With --index: --reuse recovers the spool an earlier run filled (profiling), --dirty without a sync first, --cold
+//     without reading the files once first (whatever the page cache still holds).
 //   dicom: in-process BenchmarkDotNet figures, then `gateway` vs dcmtk side by side on the same files.
 //   network [--large [--rounds N]]: `gateway send` vs storescu and dcmsend into one storescp (with and without
 //     TCP_NODELAY=1); --large: only the 200 MB and 1 GiB objects, N alternating rounds (default 5), medians.
@@ -60,8 +62,11 @@ switch (suite)
                 Console.WriteLine(row);
             return 0;
         }
-        foreach (var row in SpoolBenchmarks.Run(quick))
+        var part = args.Contains("--enqueue") ? "enqueue" : args.Contains("--forward") ? "forward" : null;
+        foreach (var row in SpoolBenchmarks.Run(quick, part))
             Console.WriteLine(row);
+        if (part is not null)
+            return 0;
         Console.WriteLine();
         Console.WriteLine("Write amplification (enqueue → delivery → deletion, the spool on its own ext4 loop volume):");
         foreach (var row in WriteAmplification.Run(quick))
@@ -114,7 +119,8 @@ switch (suite)
             Console.WriteLine(row);
         return 0;
     case "codecs":
-        foreach (var row in CodecBenchmarks.Run(quick, args.Contains("--in-process"), args.Contains("--jpeg-baseline")))
+        var onlyAt = Array.IndexOf(args, "--only");
+        foreach (var row in CodecBenchmarks.Run(quick, args.Contains("--in-process"), args.Contains("--jpeg-baseline"), onlyAt > 0 && onlyAt + 1 < args.Length ? args[onlyAt + 1] : null))
             Console.WriteLine(row);
         return 0;
     case "video":

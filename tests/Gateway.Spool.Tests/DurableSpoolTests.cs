@@ -266,7 +266,10 @@ public sealed class DurableSpoolTests : IDisposable
         Assert.True(File.Exists(spool.PayloadPath(entry.Id)));
         spool.MarkDone(entry.Id, "ARCHIVE");
         Assert.Null(spool.Find(entry.Id));
+        Assert.Empty(Directory.GetFiles(spool.StateDir)); // gone for every reader at once
+        spool.FlushDeletions(); // its files are unlinked by the deletion flush (within the deletion window)
         Assert.False(File.Exists(spool.PayloadPath(entry.Id)));
+        Assert.Empty(Directory.GetFiles(spool.TempDir));
     }
 
     [Fact]
@@ -282,6 +285,7 @@ public sealed class DurableSpoolTests : IDisposable
         spool.MarkDead(entry.Id, "PACS", "again");
         Assert.Equal(1, spool.PurgeDeadLetters());
         Assert.Empty(spool.Entries);
+        spool.FlushDeletions();
         Assert.Empty(Directory.GetFiles(spool.ObjectsDir));
     }
 
@@ -341,6 +345,7 @@ public sealed class CommitmentStateTests : IDisposable
         Assert.Equal(2, restarted.Find(entry.Id)!.Deliveries["pacs"].Stored);
         restarted.MarkDone(entry.Id, "pacs");
         Assert.Empty(restarted.Entries);
+        restarted.FlushDeletions();
         Assert.Empty(Directory.GetFiles(restarted.ObjectsDir));
     }
 }

@@ -178,8 +178,11 @@ public sealed class GroupCommitTests : IDisposable
     [Fact]
     public void A_power_cut_in_the_middle_of_a_batch_of_deletions_leaves_each_entry_whole_or_gone()
     {
+        // A delivered entry leaves state/ by a rename into tmp/ at once (steps 1..n, one per entry); the flush then
+        // unlinks the renamed state files and the payloads (steps n+1..3n) and fsyncs the directories (3n+1 is past
+        // the last step). A cut at any step: what came back is whole, and only entries not yet renamed come back.
         const int n = 4;
-        for (var cut = 1; cut <= 2 * n + 1; cut++)
+        for (var cut = 1; cut <= 3 * n + 1; cut++)
         {
             foreach (var d in Directory.GetDirectories(_dir.Path))
                 Directory.Delete(d, true);
@@ -188,21 +191,22 @@ public sealed class GroupCommitTests : IDisposable
             var sums = Enumerable.Range(0, n).Select(i => setup.Enqueue(new MemoryStream(Bytes(3000, i)), 3000, Info, ["PACS"]))
                 .ToDictionary(e => e.Id, e => e.Sha256);
 
-            var fs = new PowerCutFileSystem { CutAtDelete = cut };
+            var fs = new PowerCutFileSystem { CutAtRemoval = cut };
             var spool = Spool(fs);
             spool.Recover();
             foreach (var id in sums.Keys)
                 Catch(() => spool.MarkDone(id, "PACS"));
-            Catch(spool.FlushDeletions); // the deletion batch's fsync (step 2n + 1 is past the last deletion)
+            Catch(spool.FlushDeletions);
 
             var recovered = Spool();
             var report = recovered.Recover();
             Assert.Empty(report.Quarantined); // never a state without its payload
             Assert.Equal(Directory.GetFiles(recovered.StateDir).Length, Directory.GetFiles(recovered.ObjectsDir).Length);
+            Assert.Empty(Directory.GetFiles(recovered.TempDir));
             // What came back is sent again, and it is the identical object.
             Assert.All(recovered.Entries, e => Assert.Equal(sums[e.Id], e.Sha256));
-            Assert.All(recovered.Entries, e => Assert.True(recovered.Verify(e), $"cut at deletion step {cut}: {e.Id} is damaged"));
-            Assert.Equal(n - cut / 2, recovered.Entries.Count); // deletion 2i-1 is entry i's state, 2i its payload
+            Assert.All(recovered.Entries, e => Assert.True(recovered.Verify(e), $"cut at removal step {cut}: {e.Id} is damaged"));
+            Assert.Equal(cut <= n ? n - cut + 1 : 0, recovered.Entries.Count);
         }
     }
 
@@ -234,10 +238,11 @@ public sealed class GroupCommitTests : IDisposable
     {
         private readonly LocalFileSystem _real = LocalFileSystem.Instance;
         private volatile bool _off;
-        private int _deletes;
+        private int _removals;
         public int CutAtFileFlush { get; init; }
         public int CutAfterDirectoryFlush { get; init; }
-        public int CutAtDelete { get; init; }
+        /// <summary>The step (a rename or an unlink, counted together) at which the power goes.</summary>
+        public int CutAtRemoval { get; init; }
         public int FileFlushes;
         public int DirectoryFlushes;
         private int _holdAt;
@@ -287,7 +292,17 @@ public sealed class GroupCommitTests : IDisposable
         public void Move(string source, string destination)
         {
             Live();
+            Removal();
             _real.Move(source, destination);
+        }
+
+        private void Removal()
+        {
+            if (++_removals == CutAtRemoval)
+            {
+                _off = true;
+                throw new CrashException($"power cut before removal step {CutAtRemoval}");
+            }
         }
 
         public void FlushDirectory(string directory)
@@ -310,11 +325,7 @@ public sealed class GroupCommitTests : IDisposable
         public void Delete(string path)
         {
             Live();
-            if (++_deletes == CutAtDelete)
-            {
-                _off = true;
-                throw new CrashException($"power cut before deletion {CutAtDelete}");
-            }
+            Removal();
             _real.Delete(path);
         }
 

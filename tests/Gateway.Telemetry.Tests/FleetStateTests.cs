@@ -172,4 +172,105 @@ public sealed class FleetStateTests
         state.Apply("gateway/b/status", U(future), retained: true);
         Assert.Equal(_time.GetUtcNow(), state.Box("b")!.Since);
     }
+
+    [Fact]
+    public void A_box_offline_longer_than_forget_after_is_forgotten_and_its_stale_retained_messages_do_not_bring_it_back()
+    {
+        var state = State(new FleetOptions { HealthInterval = TimeSpan.FromSeconds(5), ForgetAfter = TimeSpan.FromHours(1) });
+        state.Apply("gateway/gone/status", U(Status("gone", "online")), false);
+        state.Apply("gateway/gone/health", U(Health("gone")), false);
+        var lastHealth = Health("gone");
+        var lastHealthAt = _time.GetUtcNow();
+        state.Apply("gateway/gone/status", U(Status("gone", "offline")), false);
+        state.Apply("gateway/live/status", U(Status("live", "online")), false);
+        _time.Advance(TimeSpan.FromMinutes(59));
+        state.Apply("gateway/live/health", U(Health("live")), false);
+        Assert.Empty(state.ForgetVanished());
+        Assert.NotNull(state.Box("gone"));
+
+        _time.Advance(TimeSpan.FromMinutes(2));
+        state.Apply("gateway/live/health", U(Health("live")), false);
+        var gone = Assert.Single(state.ForgetVanished());
+        Assert.Equal(("gone", false, lastHealthAt), (gone.BoxId, gone.Removed, gone.LastHeard));
+        Assert.Null(state.Box("gone"));
+        Assert.Equal(1, state.BoxCount);
+        Assert.DoesNotContain(state.EvaluateAlarms(), b => b.BoxId == "gone");
+        Assert.Empty(state.ForgetVanished());
+
+        // After a reconnect the broker sends the box's retained messages again: what the view had, so it stays forgotten.
+        Assert.Equal(FleetDropReason.Forgotten, state.Apply("gateway/gone/health", U(lastHealth), retained: true));
+        Assert.Null(state.Box("gone"));
+        // Anything the box says now brings it back.
+        Assert.Null(state.Apply("gateway/gone/status", U(Status("gone", "online")), retained: false));
+        Assert.True(state.Box("gone")!.Online);
+    }
+
+    [Fact]
+    public void A_restarted_view_forgets_a_box_whose_retained_messages_are_old_before_alarming_it()
+    {
+        var state = State(new FleetOptions { HealthInterval = TimeSpan.FromSeconds(5), ForgetAfter = TimeSpan.FromHours(1), Alarms = new FleetAlarmThresholds { Offline = TimeSpan.FromMinutes(5) } });
+        var willAt = _time.GetUtcNow();
+        var will = Status("gone", "offline"); // a will carries the time its box connected
+        _time.Advance(TimeSpan.FromMinutes(30));
+        var health = Health("gone");
+        _time.Advance(TimeSpan.FromHours(2));
+        state.Apply("gateway/gone/status", U(will), retained: true);
+        state.Apply("gateway/gone/health", U(health), retained: true);
+        Assert.Equal(willAt, state.Box("gone")!.Since);
+        var gone = Assert.Single(state.ForgetVanished());
+        Assert.Equal(willAt + TimeSpan.FromMinutes(30), gone.LastHeard);
+        Assert.Empty(state.EvaluateAlarms());
+    }
+
+    [Fact]
+    public void An_online_box_is_never_forgotten_and_forget_after_null_keeps_an_offline_one()
+    {
+        var state = State(new FleetOptions { HealthInterval = TimeSpan.FromHours(10), ForgetAfter = TimeSpan.FromHours(1) });
+        state.Apply("gateway/b/status", U(Status("b", "online")), false);
+        state.Apply("gateway/b/health", U(Health("b")), false);
+        _time.Advance(TimeSpan.FromHours(5)); // quiet, but not silent at a 10-hour interval
+        Assert.Empty(state.ForgetVanished());
+
+        var keep = State(new FleetOptions { ForgetAfter = null });
+        keep.Apply("gateway/b/status", U(Status("b", "offline")), false);
+        _time.Advance(TimeSpan.FromDays(400));
+        Assert.Empty(keep.ForgetVanished());
+        Assert.NotNull(keep.Box("b"));
+    }
+
+    [Fact]
+    public void A_deleted_retained_status_removes_the_box_at_once()
+    {
+        var state = State(new FleetOptions { ForgetAfter = null });
+        state.Apply("gateway/b/status", U(Status("b", "offline")), false);
+        var health = Health("b");
+        state.Apply("gateway/b/health", U(health), false);
+        Assert.Null(state.Apply("gateway/b/status", [], retained: false));
+        Assert.Null(state.Box("b"));
+        Assert.True(Assert.Single(state.ForgetVanished()).Removed);
+        Assert.Empty(state.ForgetVanished());
+        Assert.Equal(FleetDropReason.Forgotten, state.Apply("gateway/b/health", U(health), retained: true));
+        // An empty status of a box nobody knows changes nothing.
+        Assert.Null(state.Apply("gateway/x/status", [], retained: false));
+        Assert.Empty(state.ForgetVanished());
+    }
+
+    [Fact]
+    public void A_restarted_view_keeps_a_box_whose_will_is_older_than_forget_after_when_its_retained_health_is_recent()
+    {
+        // A box up for ten days died an hour ago: its retained will carries the time it connected, its health the hour.
+        var state = State(new FleetOptions { HealthInterval = TimeSpan.FromSeconds(30), ForgetAfter = TimeSpan.FromDays(7), Alarms = new FleetAlarmThresholds { Offline = TimeSpan.FromMinutes(5) } });
+        var will = Status("b", "offline");
+        _time.Advance(TimeSpan.FromDays(10));
+        var health = Health("b");
+        _time.Advance(TimeSpan.FromHours(1));
+        // The view evaluates between the retained statuses and the retained healths that follow them.
+        state.Apply("gateway/b/status", U(will), retained: true);
+        Assert.Empty(state.EvaluateAlarms());
+        Assert.Empty(state.ForgetVanished());
+        state.Apply("gateway/b/health", U(health), retained: true);
+        Assert.Equal(FleetAlarm.Offline, Assert.Single(Assert.Single(state.EvaluateAlarms()).Alarms).Kind);
+        Assert.Empty(state.ForgetVanished());
+        Assert.NotNull(state.Box("b"));
+    }
 }

@@ -139,4 +139,61 @@ public sealed class FleetSubscriberTests : IDisposable
         var cleared = _broker.WaitFor("gateway/fleet/alarms/box-a", j => j.GetProperty("alarms").GetArrayLength() == 0, TimeSpan.FromSeconds(30));
         Assert.Equal(JsonValueKind.Array, cleared.GetProperty("alarms").ValueKind);
     }
+
+    [Fact]
+    public void A_box_gone_longer_than_forget_after_is_dropped_its_retained_alarm_deleted_and_a_new_view_does_not_raise_it_again()
+    {
+        var options = new FleetOptions
+        {
+            HealthInterval = TimeSpan.FromSeconds(1), ForgetAfter = TimeSpan.FromSeconds(6), Alarms = new FleetAlarmThresholds { Offline = TimeSpan.FromSeconds(1) },
+        };
+        var state = View(options);
+        var (_, stopA) = Box("box-a", () => Healthy("box-a"));
+        Box("box-b", () => Healthy("box-b"));
+        Until(() => state.Box("box-a")?.Health is not null && state.Box("box-b")?.Health is not null, "both boxes with health");
+
+        stopA.Cancel(); // a clean stop: its retained status says offline, its retained health stays
+        var raised = _broker.WaitFor("gateway/fleet/alarms/box-a", j => j.GetProperty("alarms").GetArrayLength() > 0, TimeSpan.FromSeconds(30));
+        Assert.Equal(FleetAlarm.Offline, raised.GetProperty("alarms")[0].GetProperty("kind").GetString());
+        Until(() => state.Box("box-a") is null, "box-a forgotten");
+        Assert.NotNull(state.Box("box-b"));
+        Assert.Empty(_broker.Subscribe("gateway/fleet/alarms/box-a", 1, TimeSpan.FromSeconds(2)));
+        Assert.Single(_broker.Subscribe("gateway/box-a/status", 1, TimeSpan.FromSeconds(2))); // the box's own: the view may not delete it
+
+        // A new view reads box-a's retained status and health, which are older than forgetAfter: it forgets the box
+        // before alarming it, so no alarm for box-a reaches the broker.
+        using var alarms = _broker.Listen("gateway/fleet/alarms/box-a");
+        var second = new FleetState(options);
+        var subscriber = new FleetSubscriber(Connection(), second, NullLogger.Instance) { EvaluateEvery = TimeSpan.FromMilliseconds(200) };
+        _loops.Add(subscriber.RunAsync(_stop.Token));
+        Until(() => subscriber.BoxesForgotten == 1 && second.Box("box-b")?.Health is not null, "the second view forgot box-a and shows box-b");
+        Assert.Null(second.Box("box-a"));
+        // At most the deletion itself (mosquitto_sub prints an empty payload as "(null)"), never an alarm.
+        Assert.All(alarms.WaitFor(1, TimeSpan.FromSeconds(1)), m => Assert.Contains(m.Payload.Trim(), new[] { "", "(null)" }));
+        Assert.Empty(_broker.Subscribe("gateway/fleet/alarms/box-a", 1, TimeSpan.FromSeconds(2)));
+
+        // The box comes back: shown again.
+        Box("box-a", () => Healthy("box-a"));
+        Until(() => state.Box("box-a") is { Online: true } && second.Box("box-a") is { Online: true }, "box-a back in both views");
+    }
+
+    [Fact]
+    public void A_box_whose_retained_status_is_deleted_is_removed_at_once_with_its_retained_alarm()
+    {
+        var state = View(new FleetOptions { HealthInterval = TimeSpan.FromSeconds(1), ForgetAfter = null, Alarms = new FleetAlarmThresholds { Offline = TimeSpan.FromSeconds(1) } });
+        var (_, stopA) = Box("box-a", () => Healthy("box-a"));
+        Until(() => state.Box("box-a")?.Health is not null, "box-a with health");
+        stopA.Cancel();
+        _broker.WaitFor("gateway/fleet/alarms/box-a", j => j.GetProperty("alarms").GetArrayLength() > 0, TimeSpan.FromSeconds(30));
+
+        // What README "Running a fleet" tells an operator to do for a box taken out of service.
+        var pub = Peers.Require("mosquitto_pub", "mosquitto-clients");
+        foreach (var leaf in new[] { "status", "health" })
+        {
+            var r = ProcessRunner.Run(pub, ["-h", "127.0.0.1", "-p", _broker.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-t", $"gateway/box-a/{leaf}", "-r", "-n"]);
+            Assert.True(r.ExitCode == 0, r.All);
+        }
+        Until(() => state.Box("box-a") is null, "box-a removed");
+        Until(() => _broker.Subscribe("gateway/fleet/alarms/box-a", 1, TimeSpan.FromSeconds(1)).Count == 0, "box-a's retained alarm deleted");
+    }
 }

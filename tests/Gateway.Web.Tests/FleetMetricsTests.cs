@@ -67,6 +67,24 @@ public sealed class FleetMetricsTests
     }
 
     [Fact]
+    public async Task A_box_the_view_forgot_has_no_series_left()
+    {
+        var state = Fleet();
+        using var metrics = new FleetMetrics(state);
+        await using var server = await FleetWebServer.StartAsync(new FleetWebOptions { Listen = new IPEndPoint(IPAddress.Loopback, FreePort.Get()) }, metrics, NullLoggerFactory.Instance);
+        using var http = new HttpClient();
+        Has(await http.GetStringAsync(new Uri($"http://{server.EndPoint}/metrics")), "gateway_box_up", "box=\"box-2\"", "1");
+
+        Assert.Null(state.Apply("gateway/box-2/status", [], retained: false)); // its retained status deleted
+        Assert.Equal("box-2", Assert.Single(state.ForgetVanished()).BoxId);
+        // Every scrape reads a fresh snapshot of the state (FleetMetrics.Census).
+        var text = await http.GetStringAsync(new Uri($"http://{server.EndPoint}/metrics"));
+        Has(text, "gateway_box_up", "box=\"box-1\"", "1");
+        Has(text, "gateway_fleet_boxes", "", "1");
+        Assert.DoesNotContain("box=\"box-2\"", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Metrics_are_refused_to_an_address_not_allowed_and_other_paths_are_not_found()
     {
         using var metrics = new FleetMetrics(Fleet());

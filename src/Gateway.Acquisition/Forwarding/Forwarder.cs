@@ -304,10 +304,9 @@ public sealed class Forwarder : IDisposable
         SendOutcome outcome;
         try
         {
-            var header = DicomFile.OpenHeader(path);
             // The checksum is checked on the way out, not in a pass of its own (issue #22): a payload that is not what
             // was stored is aborted before its last fragment, so the PACS never completes it, and quarantined.
-            outcome = await sender.SendAsync(path, entry.SopClassUid, header.TransferSyntax.Uid, entry.Sha256, progress, ct).ConfigureAwait(false);
+            outcome = await sender.SendAsync(path, entry.SopClassUid, entry.Sha256, progress, ct).ConfigureAwait(false);
         }
         catch (FileNotFoundException)
         {

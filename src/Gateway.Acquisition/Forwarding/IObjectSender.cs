@@ -14,7 +14,8 @@ public interface IObjectSender : IAsyncDisposable
     /// are checked as they are sent and <see cref="Gateway.Dicom.Network.PayloadMismatchException"/> raised — the
     /// association aborted before the object was complete — when they differ.</param>
     /// <param name="progress">Called while bytes flow (a sign of life for the watchdog).</param>
-    Task<SendOutcome> SendAsync(string path, string sopClassUid, string transferSyntaxUid, string? sha256, Action progress, CancellationToken ct);
+    /// <exception cref="FileNotFoundException">The file is not there (the caller quarantines the entry).</exception>
+    Task<SendOutcome> SendAsync(string path, string sopClassUid, string? sha256, Action progress, CancellationToken ct);
     /// <summary>Releases the association if one is open.</summary>
     Task CloseAsync();
 }
@@ -30,10 +31,15 @@ public sealed class DicomObjectSender(DicomClientOptions options, TranscodePolic
     private DicomClientAssociation? _association;
     private readonly HashSet<(string, string)> _proposed = [];
 
-    public async Task<SendOutcome> SendAsync(string path, string sopClassUid, string transferSyntaxUid, string? sha256, Action progress, CancellationToken ct)
+    public async Task<SendOutcome> SendAsync(string path, string sopClassUid, string? sha256, Action progress, CancellationToken ct)
     {
+        // One open for the header (its transfer syntax decides the presentation context) and the bytes sent (issue #22:
+        // the file was opened twice per object).
+        using var source = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
         try
         {
+            var header = DicomFile.ReadHeader(source, Path.GetFullPath(path));
+            var transferSyntaxUid = header.TransferSyntax.Uid;
             if (_association is null || !_proposed.Contains((sopClassUid, transferSyntaxUid)))
             {
                 await CloseAsync().ConfigureAwait(false);
@@ -58,7 +64,7 @@ public sealed class DicomObjectSender(DicomClientOptions options, TranscodePolic
             if (target is not null)
                 return await TranscodeAndSendAsync(_association, path, stored, target, sha256, progress, ct).ConfigureAwait(false);
             var expected = sha256 is null ? null : Convert.FromHexString(sha256);
-            var outcome = SendOutcome.From(await _association.StoreAsync(path, expected, progress, ct).ConfigureAwait(false));
+            var outcome = SendOutcome.From(await _association.StoreAsync(header, source, expected, progress, ct).ConfigureAwait(false));
             return accepted.Count == 0 && outcome.Kind == OutcomeKind.Permanent ? outcome with { Detail = outcome.Detail + NothingAcceptedHint() } : outcome;
         }
         catch (PayloadMismatchException)

@@ -46,6 +46,30 @@ internal ref struct JpegBitReader
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     public void Refill() => Fill();
 
+    /// <summary>
+    /// <see cref="Refill"/> for a look-ahead the caller keeps in locals: whole bytes at once, inline, while the next
+    /// eight hold no 0xFF; otherwise through the stuffing- and marker-aware fill.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public void Refill(ref ulong bits, ref int count)
+    {
+        if (!_atMarker && count <= 56 && _position <= _data.Length - 8)
+        {
+            var word = BinaryPrimitives.ReadUInt64BigEndian(_data.Slice(_position, 8));
+            if (((~word - 0x0101010101010101UL) & word & 0x8080808080808080UL) == 0)
+            {
+                var take = (64 - count) >> 3;
+                bits |= (word >> (64 - 8 * take)) << (64 - count - 8 * take);
+                count += 8 * take;
+                _position += take;
+                return;
+            }
+        }
+        (_bits, _count) = (bits, count);
+        Refill();
+        (bits, count) = (_bits, _count);
+    }
+
     private void Fill()
     {
         // Whole bytes at once while the next eight hold no 0xFF (so no stuffing and no marker among them).

@@ -222,6 +222,20 @@ public sealed class JpegLosslessCodec(DicomTransferSyntax? transferSyntax = null
             throw new CodecDataException($"lossless predictor {predictor} is not 1–7", sosStart);
         if (pt >= precision)
             throw new CodecDataException($"point transform {pt} is not below precision {precision}", sosStart);
+        if (predictor == 1)
+        {
+            // Selection value 1 (what we and dcmtk write): straight into the frame, one look-up a difference.
+            var lossless = new JpegLosslessTable[ns];
+            for (var i = 0; i < ns; i++)
+            {
+                var first = Array.IndexOf(scanTables, scanTables[i]);
+                lossless[i] = first < i ? lossless[first] : new JpegLosslessTable(scanTables[i]);
+            }
+            var end = JpegLosslessLeftScan.Decode(data, at, d, frame, components, lossless, precision, pt);
+            foreach (var c in components)
+                done[c] = true;
+            return end;
+        }
         var w = d.Columns;
         var initial = 1 << (precision - pt - 1);
         var lines = new LineBuffers(ns, w);
@@ -236,9 +250,9 @@ public sealed class JpegLosslessCodec(DicomTransferSyntax? transferSyntax = null
                 curs[i] = lines.Current(i);
                 prevs[i] = lines.Previous(i);
             }
-            if (ns == 1 && (y == 0 || predictor == 1))
+            if (ns == 1 && y == 0)
             {
-                // The common case (one component, selection value 1, or any first line): predict from the left.
+                // One component's first line: predict from the left.
                 var cur = curs[0];
                 var table = scanTables[0];
                 cur[1] = ((y == 0 ? initial : prevs[0][1]) + ReadDifference(ref reader, table)) & 0xFFFF;

@@ -42,6 +42,26 @@ internal ref struct JpegLsBitReader
 
     public int Position => _position;
 
+    /// <summary>
+    /// The look-ahead (left-aligned) and how many of its bits are data, for a decoder that keeps them in locals while
+    /// it decodes a line and calls <see cref="Refill"/> when fewer than 32 are left.
+    /// </summary>
+    public ulong Bits
+    {
+        readonly get => _bits;
+        set => _bits = value;
+    }
+
+    public int Count
+    {
+        readonly get => _count;
+        set => _count = value;
+    }
+
+    /// <summary>Tops the look-ahead up to more than 56 bits (zeros past the scan's end).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    public void Refill() => Fill();
+
     private void Fill()
     {
         while (_count <= 56)

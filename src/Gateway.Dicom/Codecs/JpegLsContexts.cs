@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Gateway.Dicom.Codecs;
 
 /// <summary>
@@ -82,9 +84,13 @@ internal sealed class JpegLsContexts
     /// </summary>
     public static int GolombK(int n, int a)
     {
-        var k = 0;
-        while (k < 24 && (n << k) < a)
+        if (a <= n)
+            return 0;
+        // a > n ≥ 1: with 2^p ≤ a < 2^(p+1) and 2^q ≤ n < 2^(q+1), n·2^(p−q) lies in [2^p, 2^(p+1)), so k is p − q
+        // or p − q + 1 (what the loop of §A.5.1 counts to, capped at 24).
+        var k = BitOperations.LeadingZeroCount((uint)n) - BitOperations.LeadingZeroCount((uint)a);
+        if ((n << k) < a)
             k++;
-        return k;
+        return Math.Min(k, 24);
     }
 }

@@ -1,3 +1,7 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Gateway.Dicom.Codecs;
 
 /// <summary>
@@ -24,6 +28,11 @@ internal sealed class JpegLsScanDecoder
         var w = _width;
         cur[0] = prev[1];
         prev[w + 1] = prev[w];
+        if (_p.Near == 0)
+        {
+            DecodeLosslessLine(ref reader, prev, cur, ref runIndex);
+            return;
+        }
         var q = _quantizer;
         var off = _p.QuantizeOffset;
         var x = 1;
@@ -42,6 +51,129 @@ internal sealed class JpegLsScanDecoder
             cur[x] = DecodeRegular(ref reader, a, b, c, qs);
             x++;
         }
+    }
+
+    /// <summary>
+    /// A line with NEAR 0, the regular samples decoded here with the look-ahead in locals (registers): §A.4–A.6 as in
+    /// <see cref="DecodeRegular"/> with NEAR = 0 (no quantization, RANGE = MAXVAL + 1), the Golomb code read with one
+    /// leading-zero count when it and its k bits are in the look-ahead (<see cref="ReadGolomb"/> otherwise), runs by
+    /// <see cref="DecodeRun"/>. Every sample stays within 0…MAXVAL, so the gradients index the quantizer in bounds.
+    /// </summary>
+    private void DecodeLosslessLine(ref JpegLsBitReader reader, int[] prev, int[] cur, ref int runIndex)
+    {
+        var w = _width;
+        if (prev.Length < w + 2 || cur.Length < w + 2)
+            throw new ArgumentException($"a line of {w} samples needs {w + 2} places");
+        ref var pr = ref MemoryMarshal.GetArrayDataReference(prev);
+        ref var cu = ref MemoryMarshal.GetArrayDataReference(cur);
+        ref var q = ref MemoryMarshal.GetArrayDataReference(_quantizer);
+        var ctx = _ctx;
+        ref var ctxA = ref MemoryMarshal.GetArrayDataReference(ctx.A);
+        ref var ctxB = ref MemoryMarshal.GetArrayDataReference(ctx.B);
+        ref var ctxC = ref MemoryMarshal.GetArrayDataReference(ctx.C);
+        ref var ctxN = ref MemoryMarshal.GetArrayDataReference(ctx.N);
+        var off = _p.QuantizeOffset;
+        var maxVal = _p.MaxVal;
+        var range = _p.Range;
+        var reset = _p.Reset;
+        var limit = _p.Limit;
+        var escape = limit - _p.Qbpp - 1;
+        var (bits, count) = (reader.Bits, reader.Count);
+        var x = 1;
+        while (x <= w)
+        {
+            var a = Unsafe.Add(ref cu, x - 1);
+            var b = Unsafe.Add(ref pr, x);
+            var c = Unsafe.Add(ref pr, x - 1);
+            var d = Unsafe.Add(ref pr, x + 1);
+            var qs = 81 * Unsafe.Add(ref q, d - b + off) + 9 * Unsafe.Add(ref q, b - c + off) + Unsafe.Add(ref q, c - a + off);
+            if (qs == 0)
+            {
+                (reader.Bits, reader.Count) = (bits, count);
+                x = DecodeRun(ref reader, prev, cur, x, ref runIndex);
+                (bits, count) = (reader.Bits, reader.Count);
+                continue;
+            }
+            var sign = (qs >> 31) | 1;
+            qs *= sign; // 1…364
+            ref var ca = ref Unsafe.Add(ref ctxA, qs);
+            ref var cb = ref Unsafe.Add(ref ctxB, qs);
+            ref var cc = ref Unsafe.Add(ref ctxC, qs);
+            ref var cn = ref Unsafe.Add(ref ctxN, qs);
+            var px = JpegLsScanEncoder.Predict(a, b, c) + sign * cc;
+            px = px < 0 ? 0 : px > maxVal ? maxVal : px;
+            var n = cn;
+            var k = JpegLsContexts.GolombK(n, ca);
+
+            // §A.5.3: the unary high bits and k low bits of the mapped error (or the escape, in ReadGolomb).
+            if (count < 32)
+            {
+                (reader.Bits, reader.Count) = (bits, count);
+                reader.Refill();
+                (bits, count) = (reader.Bits, reader.Count);
+            }
+            var zeros = BitOperations.LeadingZeroCount(bits);
+            int mapped;
+            if (zeros < escape && zeros + 1 + k <= count)
+            {
+                bits <<= zeros + 1;
+                mapped = (zeros << k) | (int)(bits >> (63 - k) >> 1);
+                bits <<= k;
+                count -= zeros + 1 + k;
+                if (mapped > 2 * range)
+                    throw new CodecDataException($"a JPEG-LS prediction error of {mapped} is outside RANGE {range}", reader.Position);
+            }
+            else
+            {
+                (reader.Bits, reader.Count) = (bits, count);
+                mapped = ReadGolomb(ref reader, k, limit);
+                (bits, count) = (reader.Bits, reader.Count);
+            }
+
+            // §A.5.2 inverted (with the k = 0 special mapping), then §A.6.1–A.6.2 with NEAR 0.
+            var bq = cb;
+            var errval = k == 0 && 2 * bq <= -n
+                ? ((mapped & 1) == 1 ? (mapped - 1) >> 1 : -(mapped >> 1) - 1)
+                : ((mapped & 1) == 0 ? mapped >> 1 : -((mapped + 1) >> 1));
+            var an = ca + Math.Abs(errval);
+            bq += errval;
+            if (n == reset)
+            {
+                an >>= 1;
+                bq >>= 1;
+                n >>= 1;
+            }
+            n++;
+            ca = an;
+            cn = n;
+            if (bq <= -n)
+            {
+                bq += n;
+                if (cc > JpegLsContexts.MinC)
+                    cc--;
+                if (bq <= -n)
+                    bq = -n + 1;
+            }
+            else if (bq > 0)
+            {
+                bq -= n;
+                if (cc < JpegLsContexts.MaxC)
+                    cc++;
+                if (bq > 0)
+                    bq = 0;
+            }
+            cb = bq;
+
+            // §A.4.4 with NEAR 0: undo the modulo reduction, then clamp.
+            var rx = px + sign * errval;
+            if (rx < 0)
+                rx += range;
+            else if (rx > maxVal)
+                rx -= range;
+            Unsafe.Add(ref cu, x) = rx < 0 ? 0 : rx > maxVal ? maxVal : rx;
+            x++;
+        }
+        (reader.Bits, reader.Count) = (bits, count);
     }
 
     private int DecodeRegular(ref JpegLsBitReader reader, int a, int b, int c, int qs)

@@ -8,7 +8,8 @@ namespace Gateway.Dicom.Codecs;
 /// </summary>
 internal static class SampleLayout
 {
-    private static (int First, int Stride) Where(PixelDescription d, int component, int y)
+    /// <summary>Where line <paramref name="y"/> of a component starts in the frame, and the step between its samples (both in samples).</summary>
+    internal static (int First, int Stride) Where(PixelDescription d, int component, int y)
     {
         if (d.SamplesPerPixel == 1)
             return (y * d.Columns, 1);

@@ -14,6 +14,10 @@ public sealed record FleetConfig
     public string TopicPrefix { get; init; } = "gateway";
     public int HealthIntervalSeconds { get; init; } = 30;
     public int SilentAfterIntervals { get; init; } = 3;
+
+    /// <summary>Boxes offline and not heard from this long are forgotten, their retained alarm deleted; null keeps them.</summary>
+    public double? ForgetAfterHours { get; init; } = 168;
+
     public List<string> MetricsAllow { get; init; } = ["127.0.0.0/8", "::1/128"];
     public FleetLimitsConfig Limits { get; init; } = new();
     public FleetAlarmsConfig Alarms { get; init; } = new();
@@ -35,6 +39,8 @@ public sealed record FleetConfig
             p.Add($"healthIntervalSeconds: {HealthIntervalSeconds} is not between 1 and 3600 (the boxes' mqtt.healthIntervalSeconds)");
         if (SilentAfterIntervals is < 2 or > 100)
             p.Add($"silentAfterIntervals: {SilentAfterIntervals} is not between 2 and 100");
+        if (ForgetAfterHours is { } f && (!double.IsFinite(f) || f <= 0 || f > 87_600))
+            p.Add($"forgetAfterHours: {f.ToString(CultureInfo.InvariantCulture)} is not above 0 and at most 87600 (null keeps every box)");
         for (var i = 0; i < MetricsAllow.Count; i++)
         {
             if (!IPNetwork.TryParse(MetricsAllow[i], out _))
@@ -66,6 +72,7 @@ public sealed record FleetConfig
         TopicPrefix = TopicPrefix,
         HealthInterval = TimeSpan.FromSeconds(HealthIntervalSeconds),
         SilentAfterIntervals = SilentAfterIntervals,
+        ForgetAfter = ForgetAfterHours is { } hours ? TimeSpan.FromHours(hours) : null,
         MaxBoxes = Limits.MaxBoxes,
         EventsPerBox = Limits.EventsPerBox,
         MaxPayloadBytes = Limits.MaxPayloadBytes,

@@ -19,4 +19,9 @@ public enum FleetDropReason
     Invalid,
     /// <summary>A new box beyond <see cref="FleetOptions.MaxBoxes"/>.</summary>
     TooManyBoxes,
+    /// <summary>
+    /// A retained status or health of a box the view forgot (<see cref="FleetState.ForgetVanished"/>), no newer than
+    /// what it had then: the broker sends it again after every reconnect. Not hostile, so not logged.
+    /// </summary>
+    Forgotten,
 }

@@ -20,6 +20,12 @@ internal static partial class FleetLog
     [LoggerMessage(5105, LogLevel.Information, "alarm cleared for box {BoxId}: {Kind}")]
     public static partial void AlarmCleared(ILogger logger, string boxId, string kind);
 
+    [LoggerMessage(5107, LogLevel.Information, "box {BoxId} forgotten: offline and not heard from since {LastHeard:O}, longer than forgetAfterHours ({Hours}); its retained alarm deleted (was: {Alarms})")]
+    public static partial void BoxForgotten(ILogger logger, string boxId, DateTimeOffset lastHeard, double hours, string alarms);
+
+    [LoggerMessage(5108, LogLevel.Information, "box {BoxId} removed: its retained status was deleted on the broker; its retained alarm deleted (was: {Alarms})")]
+    public static partial void BoxRemoved(ILogger logger, string boxId, string alarms);
+
     [LoggerMessage(5106, LogLevel.Error, "fleet view: handling a message failed: {Reason}")]
     public static partial void HandlerFailed(ILogger logger, string reason);
 }

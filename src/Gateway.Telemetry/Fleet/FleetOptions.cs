@@ -32,6 +32,13 @@ public sealed record FleetOptions
 
     public FleetAlarmThresholds Alarms { get; init; } = new();
 
+    /// <summary>
+    /// A box offline (or silent) and not heard from for longer than this is forgotten: dropped from the view and its
+    /// retained alarm deleted from the broker (a box taken out of service would otherwise keep its offline alarm
+    /// retained for ever). Null: boxes are kept until their retained status is deleted.
+    /// </summary>
+    public TimeSpan? ForgetAfter { get; init; } = TimeSpan.FromDays(7);
+
     public TimeSpan SilentAfter => HealthInterval * SilentAfterIntervals;
 
     public string AlarmTopic(string boxId) => $"{TopicPrefix}/{FleetState.ReservedBoxId}/alarms/{boxId}";

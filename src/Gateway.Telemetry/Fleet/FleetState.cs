@@ -79,26 +79,34 @@ public sealed class FleetState
         var now = _time.GetUtcNow();
         switch (leaf)
         {
+            case "health" when payload.IsEmpty:
+                return null; // its retained health deleted (see below): nothing to show
+            case "status" when payload.IsEmpty:
+                // The box's retained status deleted (a zero-length retained message, MQTT 3.1.1 §3.3.1.3): whoever may
+                // write the box's status (its own broker user, or the broker's admin) took it out of service.
+                Remove(boxId, now);
+                return null;
             case "status":
             {
                 var s = FleetMessageReader.Parse(payload, TelemetryJson.Default.StatusMessage, out var problem);
                 if (s is null || (problem = FleetMessageReader.Check(s, boxId)) is not null)
                     return problem;
-                return Update(boxId, now, b => b.Status(s.State == "online", retained ? Clamp(s.Time, now, b.LastBoxTime) : now));
+                return Update(boxId, now, retained ? Clamp(s.Time, now, null) : now, b => b.Status(s.State == "online", retained ? Clamp(s.Time, now, b.LastBoxTime) : now));
             }
             case "health":
             {
                 var h = FleetMessageReader.Parse(payload, TelemetryJson.Default.HealthMessage, out var problem);
                 if (h is null || (problem = FleetMessageReader.Check(h, boxId, _options.MaxDestinations)) is not null)
                     return problem;
-                return Update(boxId, now, b => b.HealthReceived(h, retained ? Clamp(h.Time, now, null) : now));
+                var at = retained ? Clamp(h.Time, now, null) : now;
+                return Update(boxId, now, at, b => b.HealthReceived(h, at));
             }
             default:
             {
                 var e = FleetMessageReader.Parse(payload, TelemetryJson.Default.EventMessage, out var problem);
                 if (e is null || (problem = FleetMessageReader.Check(e, boxId)) is not null)
                     return problem;
-                return Update(boxId, now, b => b.Event(e with { BoxId = b.Id, Kind = Intern(e.Kind), Destination = e.Destination is { } d ? Intern(d) : null },
+                return Update(boxId, now, now, b => b.Event(e with { BoxId = b.Id, Kind = Intern(e.Kind), Destination = e.Destination is { } d ? Intern(d) : null },
                     _options.EventsPerBox));
             }
         }
@@ -131,39 +139,130 @@ public sealed class FleetState
         return notBefore is { } n && n > t && n <= now ? n : t;
     }
 
-    private FleetDropReason? Update(string boxId, DateTimeOffset now, Action<BoxEntry> change)
+    /// <param name="heard">When the box said it: now for a live message, the box's own (clamped) time for a retained one.</param>
+    private FleetDropReason? Update(string boxId, DateTimeOffset now, DateTimeOffset heard, Action<BoxEntry> change)
     {
         lock (_lock)
         {
             if (!_boxes.TryGetValue(boxId, out var box))
             {
+                // A forgotten box's retained messages come again after every reconnect (and to every new view): only
+                // something newer than what the view had when it forgot the box brings it back.
+                if (_forgotten.TryGetValue(boxId, out var lastHeard))
+                {
+                    if (heard <= lastHeard)
+                        return FleetDropReason.Forgotten;
+                    _forgotten.Remove(boxId);
+                }
                 if (_boxes.Count >= _options.MaxBoxes)
                     return FleetDropReason.TooManyBoxes;
-                box = new BoxEntry(boxId);
+                box = new BoxEntry(boxId) { FirstSeen = now };
                 _boxes.Add(boxId, box);
             }
             box.LastSeen = now;
+            if (heard > box.LastHeard)
+                box.LastHeard = heard;
             change(box);
             return null;
         }
     }
 
     /// <summary>
-    /// Re-evaluates every box's alarms at <see cref="TimeProvider.GetUtcNow"/> and returns the boxes whose set of raised
-    /// alarm kinds changed since the last call (what the subscriber publishes).
+    /// Drops the boxes that vanished and returns them, for the subscriber to delete their retained alarms: those whose
+    /// retained status was deleted (<see cref="Apply"/> of an empty status), and, with
+    /// <see cref="FleetOptions.ForgetAfter"/>, those offline (or silent) and not heard from for longer than that
+    /// (<see cref="EvaluateAlarms"/> drops them too, before it evaluates, so that a box due to be forgotten is never
+    /// alarmed; they are returned by the next call here). Remembered (at most <see cref="FleetOptions.MaxBoxes"/> of
+    /// them) with the time they were last heard from, so that their retained messages, which the broker keeps and sends
+    /// again after every reconnect and to every new view, do not bring them back; anything newer does.
     /// </summary>
-    public IReadOnlyList<FleetBoxView> EvaluateAlarms()
+    public IReadOnlyList<FleetForgottenBox> ForgetVanished()
+    {
+        var now = _time.GetUtcNow();
+        lock (_lock)
+        {
+            ForgetSilent(now);
+            var gone = _gone;
+            _gone = [];
+            return gone;
+        }
+    }
+
+    /// <summary>
+    /// A box first seen less than one health interval ago without a health message yet: its retained health may still
+    /// be on its way (a subscriber gets every retained status first, then every health), and it alone says when a box
+    /// whose retained status is its will (which carries the time it connected) was last heard from. Neither forgotten
+    /// nor alarmed until it arrives or the interval is over.
+    /// </summary>
+    private bool Settling(BoxEntry box, DateTimeOffset now) => box.Health is null && now - box.FirstSeen < _options.HealthInterval;
+
+    /// <summary>Under the lock: the boxes offline and not heard from for longer than <see cref="FleetOptions.ForgetAfter"/>.</summary>
+    private void ForgetSilent(DateTimeOffset now)
+    {
+        if (_options.ForgetAfter is not { } after)
+            return;
+        List<BoxEntry>? vanished = null;
+        foreach (var box in _boxes.Values)
+        {
+            if (now - box.LastHeard > after && !(box.Online && now - box.LastSeen <= _options.SilentAfter) && !Settling(box, now))
+                (vanished ??= []).Add(box);
+        }
+        foreach (var box in vanished ?? [])
+        {
+            Forget(box.Id, box.LastHeard);
+            _gone.Add(new FleetForgottenBox(box.Id, box.LastHeard, Removed: false));
+        }
+    }
+
+    /// <summary>The box's retained status was deleted: forget it at once; the next <see cref="ForgetVanished"/> returns it.</summary>
+    private void Remove(string boxId, DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            if (!_boxes.TryGetValue(boxId, out var box))
+                return;
+            var heard = box.LastHeard > now ? now : box.LastHeard;
+            Forget(boxId, heard);
+            _gone.Add(new FleetForgottenBox(boxId, heard, Removed: true));
+        }
+    }
+
+    /// <summary>Under the lock.</summary>
+    private void Forget(string boxId, DateTimeOffset lastHeard)
+    {
+        _boxes.Remove(boxId);
+        if (_forgotten.Count >= _options.MaxBoxes && !_forgotten.ContainsKey(boxId))
+            _forgotten.Remove(_forgotten.MinBy(f => f.Value).Key);
+        _forgotten[boxId] = lastHeard;
+    }
+
+    private readonly Dictionary<string, DateTimeOffset> _forgotten = new(StringComparer.Ordinal);
+    private List<FleetForgottenBox> _gone = [];
+
+    /// <summary>
+    /// Re-evaluates every box's alarms at <see cref="TimeProvider.GetUtcNow"/> and returns the boxes whose set of raised
+    /// alarm kinds changed since the last call (what the subscriber publishes). Boxes due to be forgotten are dropped
+    /// first (<see cref="ForgetVanished"/> returns them).
+    /// </summary>
+    public IReadOnlyList<FleetBoxView> EvaluateAlarms() => EvaluateAlarms(everyBox: false);
+
+    /// <param name="everyBox">Return every box, changed or not (what the subscriber publishes after a reconnect): the
+    /// boxes as evaluated, so that one that arrived since is not published before it was evaluated (or forgotten).</param>
+    public IReadOnlyList<FleetBoxView> EvaluateAlarms(bool everyBox)
     {
         var now = _time.GetUtcNow();
         var changed = new List<FleetBoxView>();
         lock (_lock)
         {
-            foreach (var box in _boxes.Values)
+            ForgetSilent(now);
+            foreach (var box in everyBox ? _boxes.Values.OrderBy(b => b.Id, StringComparer.Ordinal) : (IEnumerable<BoxEntry>)_boxes.Values)
             {
+                if (Settling(box, now))
+                    continue;
                 var before = box.Alarms;
                 var after = FleetAlarmRules.Evaluate(View(box, now, []), _options, now, before);
                 box.Alarms = after;
-                if (!before.Select(a => a.Kind).SequenceEqual(after.Select(a => a.Kind)))
+                if (everyBox || !before.Select(a => a.Kind).SequenceEqual(after.Select(a => a.Kind)))
                     changed.Add(View(box, now, after));
             }
         }
@@ -200,6 +299,12 @@ public sealed class FleetState
         public bool Online { get; private set; }
         public DateTimeOffset? StateSince { get; private set; }
         public DateTimeOffset LastSeen { get; set; }
+
+        /// <summary>When this view first heard of the box.</summary>
+        public DateTimeOffset FirstSeen { get; init; }
+
+        /// <summary>The latest time the box said anything: a live message's arrival, a retained one's own time.</summary>
+        public DateTimeOffset LastHeard { get; set; } = DateTimeOffset.MinValue;
         public DateTimeOffset? LastBoxTime { get; private set; }
         public HealthMessage? Health { get; private set; }
         public DateTimeOffset? DeviceDisconnectedSince { get; private set; }
