@@ -290,8 +290,9 @@ public sealed class DurableSpool
     /// Brings the spool back after a crash or a restart: removes half-written temporary files and payloads whose
     /// enqueue never committed, moves entries whose payload is missing or of the wrong size to quarantine, and loads
     /// the rest. In-flight work is not persisted, so it is simply pending again. The state files are read and checked
-    /// on every core (a state file is read once: one open, one read; its payload's size is one stat), then the index
-    /// is built in id order.
+    /// on every core (a state file is read once: one open, one read into the thread's buffer; its payload's size is one
+    /// stat), straight into index items when they are as the spool writes them (<see cref="CompactStateReader"/>; any
+    /// other the full way, <see cref="SpoolEntryValidator"/>), then the index is built in id order.
     /// </summary>
     public RecoveryReport Recover()
     {
@@ -309,63 +310,47 @@ public sealed class DurableSpool
         var kept = new HashSet<string>(StringComparer.Ordinal);
         var now = _time.GetUtcNow();
         var statePaths = _fs.List(StateDir, "*.json").ToArray();
-        var read = new (string Id, SpoolEntry? Entry, string? Problem, string? Notes)[statePaths.Length];
+        var read = new Recovered[statePaths.Length];
+        var names = new CompactStateReader.Destinations();
         try
         {
-            Parallel.For(0, statePaths.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => LoadOne(i));
+            Parallel.For(0, statePaths.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+                () => new CompactStateReader.Scratch(names),
+                (i, _, scratch) =>
+                {
+                    read[i] = RecoverOne(statePaths[i], now, scratch);
+                    return scratch;
+                },
+                _ => { });
         }
         catch (AggregateException e)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]); // as if read one by one
         }
-
-        void LoadOne(int i)
-        {
-            var id = Path.GetFileNameWithoutExtension(statePaths[i]);
-            string? problem;
-            SpoolEntry? entry;
-            string? notes;
-            try
-            {
-                problem = Load(_fs, statePaths[i], id, now, out entry, out notes);
-            }
-            catch (FileNotFoundException)
-            {
-                return; // gone meanwhile (nobody else holds the spool: never by us)
-            }
-            if (entry is not null)
-            {
-                try
-                {
-                    if (_fs.Length(PayloadPath(id)) is var length && length != entry.Size)
-                        problem = $"payload is {length} bytes, the entry says {entry.Size}";
-                }
-                catch (FileNotFoundException)
-                {
-                    problem = "payload is missing";
-                }
-            }
-            read[i] = (id, entry, problem, notes);
-        }
         // In id order: the index's sets are filled from their ends (and the reports list entries as the spool does).
         Array.Sort(read, (a, b) => string.CompareOrdinal(a.Id, b.Id));
-        var loaded = new List<SpoolEntry>(read.Length);
-        foreach (var (id, entry, problem, notes) in read)
+        var loaded = new List<Recovered>(read.Length);
+        foreach (var r in read)
         {
-            if (id is null)
+            if (r.Id is null)
                 continue;
-            if (problem is not null || entry is null)
+            if (r.Item is not null)
             {
-                if (TryQuarantine(id, entry, problem ?? "state file is empty", quarantined))
-                    kept.Add(id);
+                loaded.Add(r);
                 continue;
             }
-            var e = entry;
-            if (notes is not null)
+            if (r.Problem is not null || r.Entry is null)
+            {
+                if (TryQuarantine(r.Id, r.Entry, r.Problem ?? "state file is empty", quarantined))
+                    kept.Add(r.Id);
+                continue;
+            }
+            var e = r.Entry;
+            if (r.Notes is not null)
             {
                 // Made durable at once, so that the correction is what every later reader sees (or, on a full disk,
                 // kept in memory: the same correction is made again at the next start).
-                var said = notes;
+                var said = r.Notes;
                 try
                 {
                     WriteState(e);
@@ -374,30 +359,38 @@ public sealed class DurableSpool
                 {
                     said += $" (not yet written back: {x.Message})";
                 }
-                corrected.Add($"{id}: {said}");
+                corrected.Add($"{r.Id}: {said}");
             }
-            loaded.Add(e);
+            loaded.Add(r);
         }
         var items = new List<SpoolIndex.Item>(loaded.Count);
-        var unindexable = new List<SpoolEntry>();
+        var loadedIds = new HashSet<string>(loaded.Count, StringComparer.Ordinal);
+        var unindexable = new List<(string Id, SpoolEntry? Entry)>();
+        var lanes = new int[names.Count];
+        Array.Fill(lanes, -1);
         lock (_lock)
         {
             _index.Clear();
             _index.Prime(now.UtcTicks);
-            foreach (var e in loaded)
+            foreach (var r in loaded)
             {
-                if (_index.ItemOf(e, held: false) is { } item)
+                var item = r.Item is { } fast ? (_index.Adopt(fast, names, lanes) ? fast : null) : _index.ItemOf(r.Entry!, held: false);
+                if (item is not null)
+                {
                     items.Add(item);
+                    loadedIds.Add(r.Id);
+                }
                 else
-                    unindexable.Add(e);
+                    unindexable.Add((r.Id, r.Entry));
             }
         }
-        foreach (var e in unindexable)
+        foreach (var (id, entry) in unindexable)
         {
-            if (TryQuarantine(e.Id, e, $"routed to a destination beyond the {ushort.MaxValue + 1} distinct ones the spool can tell apart", quarantined))
-                kept.Add(e.Id);
+            // An entry read straight into an item has no record yet: the outcome ledger wants it (a pathological spool).
+            var e = entry ?? ReadForQuarantine(id, now);
+            if (TryQuarantine(id, e, $"routed to a destination beyond the {ushort.MaxValue + 1} distinct ones the spool can tell apart", quarantined))
+                kept.Add(id);
         }
-        var loadedIds = items.Select(x => x.Id).ToHashSet(StringComparer.Ordinal);
         var orphans = 0;
         foreach (var payload in _fs.List(ObjectsDir, "*.dcm"))
         {
@@ -416,6 +409,69 @@ public sealed class DurableSpool
         }
         var outcomeProblems = Outcomes?.Load() ?? [];
         return new RecoveryReport(items.Count, temp, orphans, quarantined) { Corrected = corrected, OutcomeProblems = outcomeProblems };
+    }
+
+    /// <summary>
+    /// One state file at recovery: the index item read straight from it (<see cref="Recovered.Item"/>), or the entry
+    /// read the full way with its problem or corrections; default when the file is gone.
+    /// </summary>
+    private readonly record struct Recovered(string Id, SpoolIndex.Item? Item, SpoolEntry? Entry, string? Problem, string? Notes);
+
+    private Recovered RecoverOne(string statePath, DateTimeOffset now, CompactStateReader.Scratch scratch)
+    {
+        var id = Path.GetFileNameWithoutExtension(statePath);
+        string? problem;
+        int length;
+        try
+        {
+            problem = ReadState(_fs, statePath, scratch.Buffer, readErrors: false, out length);
+        }
+        catch (FileNotFoundException)
+        {
+            return default; // gone meanwhile (nobody else holds the spool: never by us)
+        }
+        if (problem is not null)
+            return new Recovered(id, null, null, problem, null);
+        var bytes = scratch.Buffer.AsSpan(0, length);
+        if (CompactStateReader.TryRead(bytes, id, now, scratch, out var item))
+        {
+            problem = PayloadProblem(id, item.Size);
+            if (problem is null)
+                return new Recovered(id, item, null, null, null);
+            // To quarantine: the outcome ledger is given the whole entry (the full way accepts what the fast one does).
+            var said = Check(bytes, id, now, out var whole, out var notes);
+            return new Recovered(id, null, whole, said ?? problem, notes);
+        }
+        problem = Check(bytes, id, now, out var entry, out var corrections);
+        if (entry is not null)
+            problem = PayloadProblem(id, entry.Size);
+        return new Recovered(id, null, entry, problem, corrections);
+    }
+
+    /// <summary>Why entry <paramref name="id"/>'s payload does not match its size, or null when it does.</summary>
+    private string? PayloadProblem(string id, long size)
+    {
+        try
+        {
+            return _fs.Length(PayloadPath(id)) is var length && length != size ? $"payload is {length} bytes, the entry says {size}" : null;
+        }
+        catch (FileNotFoundException)
+        {
+            return "payload is missing";
+        }
+    }
+
+    /// <summary>The record of an entry about to be quarantined at recovery (read again), or null when it cannot be had.</summary>
+    private SpoolEntry? ReadForQuarantine(string id, DateTimeOffset now)
+    {
+        try
+        {
+            return Load(_fs, StatePath(id), id, now, out var entry, out _) is null ? entry : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Quarantines an entry found unusable at recovery; true when it could not be moved (it stays, not loaded).</summary>
@@ -450,12 +506,12 @@ public sealed class DurableSpool
     {
         entry = null;
         notes = null;
-        SpoolEntry? read;
+        byte[] bytes;
         try
         {
-            if (fs.ReadSmall(statePath, MaxStateBytes) is not { } bytes)
-                return $"state file is {fs.Length(statePath)} bytes; a state file is never more than {MaxStateBytes}";
-            read = JsonSerializer.Deserialize(bytes, SpoolJson.Default.SpoolEntry);
+            if (fs.ReadSmall(statePath, MaxStateBytes) is not { } small)
+                return Oversized(fs, statePath);
+            bytes = small;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -463,7 +519,47 @@ public sealed class DurableSpool
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException && !readErrors)
         {
-            return "state file cannot be read: " + LogText.Bounded(e.Message);
+            return Unreadable(e);
+        }
+        return Check(bytes, id, now, out entry, out notes);
+    }
+
+    /// <summary>
+    /// As <see cref="Load"/>, the reading only: the file into <paramref name="buffer"/> (at least
+    /// <see cref="MaxStateBytes"/> long), its <paramref name="length"/>; the problem, or null.
+    /// </summary>
+    private static string? ReadState(ISpoolFileSystem fs, string statePath, byte[] buffer, bool readErrors, out int length)
+    {
+        length = 0;
+        try
+        {
+            length = fs.ReadSmall(statePath, buffer.AsSpan(0, MaxStateBytes));
+            return length < 0 ? Oversized(fs, statePath) : null;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw; // gone meanwhile: the caller decides
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && !readErrors)
+        {
+            return Unreadable(e);
+        }
+    }
+
+    private static string Oversized(ISpoolFileSystem fs, string statePath) =>
+        $"state file is {fs.Length(statePath)} bytes; a state file is never more than {MaxStateBytes}";
+
+    private static string Unreadable(Exception e) => "state file cannot be read: " + LogText.Bounded(e.Message);
+
+    /// <summary>The checks of a state file's bytes, the full way: deserialised, then <see cref="SpoolEntryValidator"/>.</summary>
+    internal static string? Check(ReadOnlySpan<byte> bytes, string id, DateTimeOffset now, out SpoolEntry? entry, out string? notes)
+    {
+        entry = null;
+        notes = null;
+        SpoolEntry? read;
+        try
+        {
+            read = JsonSerializer.Deserialize(bytes, SpoolJson.Default.SpoolEntry);
         }
         catch (Exception e) when (e is JsonException or NotSupportedException)
         {

@@ -62,6 +62,19 @@ public interface ISpoolFileSystem
         return copy.ToArray();
     }
 
+    /// <summary>
+    /// As <see cref="ReadSmall(string, int)"/>, into <paramref name="buffer"/> (recovery reads 100,000 state files, issue
+    /// #22: one buffer per thread): the number of bytes read, or -1 when the file is longer than the buffer.
+    /// </summary>
+    /// <remarks>By default through <see cref="ReadSmall(string, int)"/>, copied.</remarks>
+    int ReadSmall(string path, Span<byte> buffer)
+    {
+        if (ReadSmall(path, buffer.Length) is not { } bytes)
+            return -1;
+        bytes.CopyTo(buffer);
+        return bytes.Length;
+    }
+
     void Delete(string path);
     bool Exists(string path);
     IEnumerable<string> List(string directory, string pattern);

@@ -40,6 +40,19 @@ public sealed class LocalFileSystem : ISpoolFileSystem
         return bytes;
     }
 
+    /// <summary>As <see cref="ReadSmall(string, int)"/>, into the caller's buffer: nothing is allocated.</summary>
+    public int ReadSmall(string path, Span<byte> buffer)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var length = RandomAccess.GetLength(handle);
+        if (length > buffer.Length)
+            return -1;
+        var read = 0;
+        while (read < length && RandomAccess.Read(handle, buffer[read..(int)length], read) is var n and > 0)
+            read += n;
+        return read; // shorter when shortened meanwhile (not by us: ours are renamed into place whole)
+    }
+
     public void FlushDirectory(string directory) => Gateway.Shared.DirectoryFsync.Flush(directory);
 
     public void FlushFiles(IReadOnlyList<string> paths) => BatchFsync.FlushFiles(paths);

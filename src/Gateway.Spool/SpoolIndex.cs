@@ -59,7 +59,11 @@ internal sealed class SpoolIndex
             set => Flags = (byte)(value ? Flags | HeldFlag : Flags & ~HeldFlag);
         }
 
-        public bool HasSourceKey => (Flags & SourceKeyFlag) != 0;
+        public bool HasSourceKey
+        {
+            get => (Flags & SourceKeyFlag) != 0;
+            set => Flags = (byte)(value ? Flags | SourceKeyFlag : Flags & ~SourceKeyFlag);
+        }
 
         public string Id => _extra?.RawId ?? string.Create(CultureInfo.InvariantCulture, $"{Ticks:D19}-{Tail >> 16:D6}-{Tail & 0xFFFF:x4}");
 
@@ -207,6 +211,15 @@ internal sealed class SpoolIndex
         return h;
     }
 
+    /// <summary><see cref="HashUid(string)"/> of a UID's ASCII bytes (its characters are its bytes).</summary>
+    internal static ulong HashUid(ReadOnlySpan<byte> uid)
+    {
+        var h = 14695981039346656037UL;
+        foreach (var b in uid)
+            h = (h ^ b) * 1099511628211UL;
+        return h;
+    }
+
     public Item? Find(string id)
     {
         var probe = Probe(id);
@@ -250,6 +263,31 @@ internal sealed class SpoolIndex
             k++;
         }
         return item;
+    }
+
+    /// <summary>
+    /// Gives an item read by <see cref="CompactStateReader"/> (its slots' lanes are numbers of <paramref name="names"/>)
+    /// this index's lanes, creating those not yet known — in the order they are first met, as <see cref="ItemOf"/> does;
+    /// <paramref name="map"/> (one per name, -1 when not yet mapped) carries the mapping from item to item. False (the
+    /// item unchanged) when its destinations cannot be indexed.
+    /// </summary>
+    public bool Adopt(Item item, CompactStateReader.Destinations names, int[] map)
+    {
+        Span<ushort> lanes = stackalloc ushort[item.Slots.Length];
+        for (var k = 0; k < item.Slots.Length; k++)
+        {
+            var key = item.Slots[k].Lane;
+            if (map[key] < 0)
+            {
+                if (LaneOf(names[key], create: true) is not { } lane)
+                    return false;
+                map[key] = lane.Index;
+            }
+            lanes[k] = (ushort)map[key];
+        }
+        for (var k = 0; k < item.Slots.Length; k++)
+            item.Slots[k].Lane = lanes[k];
+        return true;
     }
 
     private static Slot SlotOf(ushort lane, Delivery d) =>

@@ -11,6 +11,8 @@ using Gateway.Benchmarks;
 //     --only rle|jpeg-lossless|jpeg-ls|jpeg-ls-near: that lossless codec alone, no JPEG baseline part.
 //   spool [--index|--enqueue|--forward]: --index runs only the 100,000-entry index part (recovery time, managed memory, NextDue),
 //   --enqueue only the durable enqueue, --forward only the forwarding of 10,000 small objects; each in-process.
+//     With --index: --reuse recovers the spool an earlier run filled (profiling), --dirty without a sync first, --cold
+//     without reading the files once first (whatever the page cache still holds).
 //   dicom: in-process BenchmarkDotNet figures, then `gateway` vs dcmtk side by side on the same files.
 //   network [--large [--rounds N]]: `gateway send` vs storescu and dcmsend into one storescp (with and without
 //     TCP_NODELAY=1); --large: only the 200 MB and 1 GiB objects, N alternating rounds (default 5), medians.
@@ -56,7 +58,7 @@ switch (suite)
         Console.WriteLine("|---|---|---|---|---|");
         if (args.Contains("--index"))
         {
-            foreach (var row in SpoolBenchmarks.RunIndex(quick))
+            foreach (var row in SpoolBenchmarks.RunIndex(quick, reuse: args.Contains("--reuse"), dirty: args.Contains("--dirty"), cold: args.Contains("--cold")))
                 Console.WriteLine(row);
             return 0;
         }
