@@ -1408,6 +1408,18 @@ public sealed class DurableSpool
 
     private void FlushDeletionsInBackground()
     {
+        if (!_flushing.TryEnter())
+        {
+            // A flush is running (an enqueue's, an explicit one, Close's): not waited for on a pool thread — the forwarder's
+            // workers need those — but run again when it ends.
+            lock (_deletionGate)
+            {
+                _deletionFlush?.Dispose();
+                _deletionFlush = null;
+                _flushAgain = true;
+            }
+            return;
+        }
         try
         {
             FlushDeletions();
@@ -1426,8 +1438,14 @@ public sealed class DurableSpool
             Raise(new SpoolEvent(SpoolEvent.DeletionsNotDurable, "", Detail: $"{e.GetType().Name}: {e.Message}; next try in {delay.TotalSeconds:0.#} s"));
             ScheduleDeletionFlush(delay);
         }
+        finally
+        {
+            _flushing.Exit();
+        }
     }
 
+    // A background flush found another one running (guarded by _deletionGate): that one schedules it again as it ends.
+    private bool _flushAgain;
     private int _deletionFailures;
     private bool _closed;
 
@@ -1482,7 +1500,21 @@ public sealed class DurableSpool
             {
                 unlinking = e;
             }
-            _commit.Commit(new GroupCommit.Unit([], [], [ObjectsDir]));
+            try
+            {
+                _commit.Commit(new GroupCommit.Unit([], [], [ObjectsDir]));
+            }
+            finally
+            {
+                bool again;
+                lock (_deletionGate)
+                {
+                    again = _flushAgain && _unlinks.Count > 0;
+                    _flushAgain = false;
+                }
+                if (again)
+                    ScheduleDeletionFlush(TimeSpan.Zero);
+            }
             if (unlinking is not null)
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(unlinking);
         }

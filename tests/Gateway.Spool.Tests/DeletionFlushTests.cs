@@ -144,6 +144,28 @@ public sealed class DeletionFlushTests : IDisposable
         Assert.Empty(Directory.GetFiles(restarted.ObjectsDir));
     }
 
+    [Fact]
+    public async Task The_timer_does_not_wait_for_a_flush_under_way_and_flushes_after_it()
+    {
+        var fs = new ScriptedFileSystem();
+        var spool = Spool(fs);
+        spool.Recover();
+        var a = spool.Enqueue(Payload(100), 100, Info, ["PACS"]);
+        var b = spool.Enqueue(Payload(100), 100, Info, ["PACS"]);
+        spool.MarkDone(a.Id, "PACS");
+        fs.HoldNextDirectoryFlush();
+        var held = Task.Run(spool.FlushDeletions); // an explicit flush, stalled in its fsync of state/
+        Assert.True(fs.Held.Wait(TimeSpan.FromSeconds(20)));
+        spool.MarkDone(b.Id, "PACS"); // its timer falls due while that flush is stalled
+        var tick = Task.Run(() => _time.Advance(TimeSpan.FromSeconds(1)));
+        // The timer's callback must not block its (pool) thread behind the stalled flush.
+        Assert.Same(tick, await Task.WhenAny(tick, Task.Delay(TimeSpan.FromSeconds(5))));
+        fs.Release.Set();
+        await held;
+        await Poll.Until(() => !File.Exists(spool.PayloadPath(b.Id)), TimeSpan.FromSeconds(10), () => "the flush put off was never run");
+        Assert.False(File.Exists(spool.PayloadPath(a.Id)));
+    }
+
     /// <summary>The real file system, logging its changes, refusing what a test asks it to, with a volume of a given size.</summary>
     private sealed class ScriptedFileSystem : ISpoolFileSystem
     {
@@ -175,9 +197,20 @@ public sealed class DeletionFlushTests : IDisposable
 
         public void FlushDirectory(string directory)
         {
+            if (Interlocked.Exchange(ref _hold, 0) == 1)
+            {
+                Held.Set();
+                Release.Wait(TimeSpan.FromSeconds(30));
+            }
             Note("fsync " + directory);
             _real.FlushDirectory(directory);
         }
+
+        private int _hold;
+        /// <summary>The next directory fsync waits for <see cref="Release"/> (after setting <see cref="Held"/>).</summary>
+        public void HoldNextDirectoryFlush() => _hold = 1;
+        public ManualResetEventSlim Held { get; } = new();
+        public ManualResetEventSlim Release { get; } = new();
 
         public void Delete(string path)
         {
