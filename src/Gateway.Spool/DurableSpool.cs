@@ -1408,21 +1408,22 @@ public sealed class DurableSpool
 
     private void FlushDeletionsInBackground()
     {
-        if (!_flushing.TryEnter())
+        // Asked for first, then the lock tried: when a flush is running (an enqueue's, an explicit one, Close's) it is not
+        // waited for on a pool thread — the forwarder's workers need those — and its holder, which looks at the request
+        // only after letting the lock go, schedules this one again.
+        lock (_deletionGate)
         {
-            // A flush is running (an enqueue's, an explicit one, Close's): not waited for on a pool thread — the forwarder's
-            // workers need those — but run again when it ends.
-            lock (_deletionGate)
-            {
-                _deletionFlush?.Dispose();
-                _deletionFlush = null;
-                _flushAgain = true;
-            }
-            return;
+            _deletionFlush?.Dispose();
+            _deletionFlush = null;
+            _flushAgain = true;
         }
+        if (!_flushing.TryEnter())
+            return;
+        lock (_deletionGate)
+            _flushAgain = false;
         try
         {
-            FlushDeletions();
+            FlushRemovedHeld();
             lock (_deletionGate)
                 _deletionFailures = 0;
         }
@@ -1441,6 +1442,7 @@ public sealed class DurableSpool
         finally
         {
             _flushing.Exit();
+            FlushAgainIfAsked();
         }
     }
 
@@ -1485,39 +1487,50 @@ public sealed class DurableSpool
     // directory fsync); 3. objects/ fsync'd (also when an unlink failed: that entry stays listed for the next flush).
     private void FlushRemoved()
     {
-        lock (_flushing)
+        try
         {
-            KeyValuePair<string, long>[] ids;
-            lock (_deletionGate)
-                ids = [.. _unlinks];
-            _commit.Commit(new GroupCommit.Unit([], [], [StateDir]));
-            Exception? unlinking = null;
-            try
-            {
-                UnlinkRemoved(ids);
-            }
-            catch (Exception e)
-            {
-                unlinking = e;
-            }
-            try
-            {
-                _commit.Commit(new GroupCommit.Unit([], [], [ObjectsDir]));
-            }
-            finally
-            {
-                bool again;
-                lock (_deletionGate)
-                {
-                    again = _flushAgain && _unlinks.Count > 0;
-                    _flushAgain = false;
-                }
-                if (again)
-                    ScheduleDeletionFlush(TimeSpan.Zero);
-            }
-            if (unlinking is not null)
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(unlinking);
+            lock (_flushing)
+                FlushRemovedHeld();
         }
+        finally
+        {
+            FlushAgainIfAsked();
+        }
+    }
+
+    // After the flush lock was let go (never while it is held: the flush asked for would find it taken and give up).
+    private void FlushAgainIfAsked()
+    {
+        bool again, failing;
+        lock (_deletionGate)
+        {
+            again = _flushAgain && _unlinks.Count > 0;
+            _flushAgain = false;
+            failing = _deletionFailures > 0;
+        }
+        if (again)
+            ScheduleDeletionFlush(failing ? null : TimeSpan.Zero); // while flushes fail, their back-off stands
+    }
+
+    // FlushRemoved's steps; the caller holds _flushing.
+    private void FlushRemovedHeld()
+    {
+        KeyValuePair<string, long>[] ids;
+        lock (_deletionGate)
+            ids = [.. _unlinks];
+        _commit.Commit(new GroupCommit.Unit([], [], [StateDir]));
+        Exception? unlinking = null;
+        try
+        {
+            UnlinkRemoved(ids);
+        }
+        catch (Exception e)
+        {
+            unlinking = e;
+        }
+        _commit.Commit(new GroupCommit.Unit([], [], [ObjectsDir]));
+        if (unlinking is not null)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(unlinking);
     }
 
     /// <summary>Sets an entry aside with its reason (a payload found damaged or missing on its way out): it is never sent.</summary>
