@@ -7,6 +7,8 @@
 # `scripts/bench.sh codecs --jpeg-baseline --stages [--quick]`: the time of each stage of that codec alone (no publish either).
 # `scripts/bench.sh codecs --in-process [--only jpeg-lossless|jpeg-ls|rle|jpeg-ls-near] [--quick]`: our lossless codecs
 # in-process only (no publish, no dcmtk), the quick loop while tuning one.
+# `scripts/bench.sh codecs --forward-memory [--quick]`: the peak memory of the forwarder's transcode on the way of a
+# 50-frame 100 MB object (frame by frame through a scratch file, against the whole object in memory and dcmtk; no publish).
 # `scripts/bench.sh spool --index`: only the 100,000-entry spool index (recovery, managed memory, NextDue), in-process;
 # `spool --enqueue` / `spool --forward`: only the durable enqueue / the forwarding of 10,000 small objects (no publish).
 # Our side is what deploy/publish.sh ships (the native `gateway`, the ReadyToRun `gateway-service`), not a debug build.
@@ -37,7 +39,7 @@ rid="linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')"
 out=deploy/out/$rid
 # What ships: the native `gateway` and the ReadyToRun `gateway-service` beside it (deploy/publish.sh).
 # Not needed for the in-process runs (`codecs --in-process`), which start no `gateway` process.
-case " $* " in *" --in-process "* | *" --stages "*) in_process=1 ;; *) in_process=0 ;; esac
+case " $* " in *" --in-process "* | *" --stages "* | *" --forward-memory "*) in_process=1 ;; *) in_process=0 ;; esac
 # `spool --index` (the 100,000-entry index only, issue #22) is in-process too.
 case " $* " in *" --index "* | *" --enqueue "* | *" --forward "*) index_only=1 ;; *) index_only=0 ;; esac
 [ "$in_process" = 1 ] || [ "$index_only" = 1 ] || deploy/publish.sh "$rid" >/dev/null

@@ -166,3 +166,59 @@ internal sealed class CompositeDicomBuffer(IReadOnlyList<DicomBuffer> parts) : D
             throw new ArgumentOutOfRangeException(nameof(offset), "the range reaches past the end of the value");
     }
 }
+
+/// <summary>A range of a file open for us (a scratch file that may have no name any more), read through its handle when asked for.</summary>
+internal sealed class HandleDicomBuffer(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long offset, long length) : DicomBuffer
+{
+    private const int ChunkSize = 1 << 20;
+
+    public override long Length => length;
+    public override bool IsLoaded => false;
+
+    public override ReadOnlyMemory<byte> Memory
+    {
+        get
+        {
+            if (length > Array.MaxLength)
+                throw new InvalidOperationException($"a value of {length} bytes is too large to load; stream it instead");
+            var bytes = GC.AllocateUninitializedArray<byte>((int)length);
+            CopyRange(0, bytes);
+            return bytes;
+        }
+    }
+
+    public override void CopyTo(Stream destination)
+    {
+        // Pooled: a value of many frames is written as many of these, one after the other.
+        var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Min(ChunkSize, Math.Max(length, 1)));
+        try
+        {
+            for (long at = 0; at < length;)
+            {
+                var n = (int)Math.Min(Math.Min(chunk.Length, ChunkSize), length - at);
+                CopyRange(at, chunk.AsSpan(0, n));
+                destination.Write(chunk, 0, n);
+                at += n;
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
+        }
+    }
+
+    public override void CopyRange(long start, Span<byte> destination)
+    {
+        if (start < 0 || start + destination.Length > length)
+            throw new ArgumentOutOfRangeException(nameof(start), $"bytes {start}..{start + destination.Length} are outside a {length}-byte value");
+        var at = offset + start;
+        while (!destination.IsEmpty)
+        {
+            var n = RandomAccess.Read(handle, destination, at);
+            if (n == 0)
+                throw new IOException($"a scratch file is shorter than what was written to it: {destination.Length} bytes at offset {at} are gone");
+            destination = destination[n..];
+            at += n;
+        }
+    }
+}

@@ -59,8 +59,8 @@ public sealed class ForwarderTranscodingTests : IDisposable
     }
 
     /// <summary>storescp that accepts Secondary Capture in <paramref name="dcmtkSyntax"/> only (its name in dcmtk's storescp.cfg).</summary>
-    private DcmtkStoreScp StoreScpAccepting(string dcmtkSyntax) =>
-        new(extraArgs: StoreScpNegotiation.AcceptingOnly(_dir.Path, dcmtkSyntax, "SecondaryCaptureImageStorage"));
+    private DcmtkStoreScp StoreScpAccepting(string dcmtkSyntax, string sopClass = "SecondaryCaptureImageStorage") =>
+        new(extraArgs: StoreScpNegotiation.AcceptingOnly(_dir.Path, dcmtkSyntax, sopClass));
 
     private static Destination To(DcmtkStoreScp scp, TranscodePolicy policy) => new()
     {
@@ -159,6 +159,51 @@ public sealed class ForwarderTranscodingTests : IDisposable
         Assert.True(r.ExitCode == 0, r.All);
         Assert.Equal(pixels, NativePixels(decoded));
         Assert.Equal(pixels, PydicomGdcm(received));
+    }
+
+    /// <summary>A 30-frame 12-bit cine (Multi-frame Grayscale Word SC), and its native pixels.</summary>
+    private static (DicomDataset Dataset, byte[] Pixels) Cine()
+    {
+        var format = new ImageFormat(160, 120, 1, 16, 12);
+        var pixels = new byte[30 * format.FrameLength];
+        var random = new Random(30);
+        for (var i = 0; i < pixels.Length / 2; i++)
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(pixels.AsSpan(2 * i), (ushort)Math.Clamp((i % 160) * 20 + (i / 19200) * 50 + random.Next(-40, 41), 0, 4095));
+        var frames = Enumerable.Range(0, 30).Select(f => new Frame(format, DicomBuffer.From(pixels.AsMemory((int)(f * format.FrameLength), (int)format.FrameLength)))).ToList();
+        var ds = new IodBuilder().Build(IodKind.MultiFrameGrayscaleWord, frames, new DicomDataset(), new SeriesContext(DicomUidGenerator.Default).NextInstance());
+        return (ds, pixels);
+    }
+
+    [Theory]
+    [InlineData("jpeg-ls", "LocalEndianExplicit")]
+    [InlineData("explicit", "JPEGLSLossless")]
+    public async Task A_30_frame_cine_is_transcoded_on_the_way_frame_by_frame_every_frame_bit_exact_and_no_scratch_file_is_left(string storedName, string accepted)
+    {
+        Assert.True(TransferSyntaxNames.TryParse(storedName, out var stored));
+        using var scp = StoreScpAccepting(accepted, "MultiframeGrayscaleWordSecondaryCaptureImageStorage");
+        var spool = NewSpool();
+        var (ds, pixels) = Cine();
+        var entry = Spool(spool, ds, stored);
+        var policy = TranscodePolicy.Default with { Preferences = [DicomTransferSyntax.JpegLsLossless, DicomTransferSyntax.ExplicitVRLittleEndian] };
+
+        await Forward(spool, To(scp, policy));
+
+        Assert.Empty(spool.Entries);
+        var received = Assert.Single(scp.ReceivedFiles);
+        Assert.Equal(entry.SopInstanceUid, DicomFile.Open(received).Dataset.GetString(DicomTags.SOPInstanceUID));
+        Assert.Empty(Dciodvfy.Errors(received));
+        // Every frame, decoded by dcmtk when it is ours to decode (JPEG-LS), else read as sent.
+        var native = received;
+        if (accepted == "JPEGLSLossless")
+        {
+            native = _dir.File("cine-dcmdjpls.dcm");
+            var r = ProcessRunner.Run(Peers.Require("dcmdjpls", "dcmtk"), [received, native], TimeSpan.FromMinutes(1));
+            Assert.True(r.ExitCode == 0, r.All);
+        }
+        var file = DicomFile.Open(native);
+        Assert.Equal(DicomUids.ExplicitVRLittleEndian, file.TransferSyntax.Uid);
+        Assert.Equal(pixels, file.Dataset.GetBuffer(DicomTags.PixelData).Memory.ToArray()[..pixels.Length]);
+        Assert.Empty(Directory.GetFiles(spool.TempDir, "transcode.*")); // the scratch file had no name: nothing was left
     }
 
     [Fact]

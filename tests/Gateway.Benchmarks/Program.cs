@@ -8,6 +8,7 @@ using Gateway.Benchmarks;
 //   codecs [--in-process] [--jpeg-baseline]: --jpeg-baseline runs only the JPEG baseline part (against tjbench);
 //     with --in-process too, only the in-process codec against tjbench (no `gateway` processes, so no publish);
 //     --stages: the time of each stage of our JPEG baseline codec alone (JpegBaselineStages);
+//     --forward-memory: the forwarder's transcode on the way of a 50-frame 100 MB object, peak RSS now / before / dcmtk;
 //     --only rle|jpeg-lossless|jpeg-ls|jpeg-ls-near: that lossless codec alone, no JPEG baseline part.
 //   spool [--index|--enqueue|--forward]: --index runs only the 100,000-entry index part (recovery time, managed memory, NextDue),
 //   --enqueue only the durable enqueue, --forward only the forwarding of 10,000 small objects; each in-process.
@@ -114,6 +115,12 @@ switch (suite)
         foreach (var row in WorklistBenchmarks.Run())
             Console.WriteLine(row);
         return 0;
+    case "codecs" when args.Contains("--forward-memory"):
+        foreach (var row in TranscodeMemoryBenchmarks.Run(quick))
+            Console.WriteLine(row);
+        return 0;
+    case "transcode-child" when args.Length == 4:
+        return TranscodeMemoryBenchmarks.ChildMain(args[1], args[2], args[3]);
     case "codecs" when args.Contains("--stages"):
         foreach (var row in JpegBaselineStages.Run(quick))
             Console.WriteLine(row);

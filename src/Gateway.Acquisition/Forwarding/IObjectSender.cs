@@ -25,9 +25,13 @@ public interface IObjectSender : IAsyncDisposable
 /// class, the stored syntax and then the destination's <see cref="TranscodePolicy"/>; an object whose stored syntax
 /// was not accepted is transcoded on the way (<see cref="TranscodingSender"/>), never to a lossy one unless allowed.
 /// </summary>
-public sealed class DicomObjectSender(DicomClientOptions options, TranscodePolicy? policy = null) : IObjectSender
+/// <param name="scratchDirectory">Where a transcode on the way keeps the transcoded pixel data while they are sent
+/// (<see cref="PixelScratchFile"/>: nameless once open on Linux, gone with its handle; the forwarder gives the spool's
+/// <c>tmp/</c>, on the spool's disk); null: the system's temporary directory.</param>
+public sealed class DicomObjectSender(DicomClientOptions options, TranscodePolicy? policy = null, string? scratchDirectory = null) : IObjectSender
 {
     private readonly TranscodePolicy _policy = policy ?? TranscodePolicy.Default;
+    private readonly string _scratch = scratchDirectory ?? Path.GetTempPath();
     private DicomClientAssociation? _association;
     private readonly HashSet<(string, string)> _proposed = [];
 
@@ -108,9 +112,11 @@ public sealed class DicomObjectSender(DicomClientOptions options, TranscodePolic
         + (_policy.AllowLossy ? "" : " (lossy syntaxes are not proposed: allowLossy is false)");
 
     /// <summary>
-    /// Reads the spooled file through its checksum (a mismatch: <see cref="PayloadMismatchException"/> with nothing sent,
-    /// the association still open), transcodes it and sends the result from memory. A transcode that fails (a corrupt
-    /// codestream, a layout the codec cannot take) is a dead letter with the reason: it would fail the same way again.
+    /// Checks the spooled file against its checksum (a mismatch: <see cref="PayloadMismatchException"/> with nothing
+    /// sent, the association still open), transcodes it frame by frame into a scratch file and sends the result from
+    /// there: one native and one compressed frame in memory, whatever the object's size. A transcode that fails (a
+    /// corrupt codestream, a layout the codec cannot take) is a dead letter with the reason: it would fail the same way
+    /// again. The scratch file is gone whatever happens, a crash included (it has no name once open).
     /// </summary>
     private async Task<SendOutcome> TranscodeAndSendAsync(DicomClientAssociation association, string path, DicomTransferSyntax stored,
         DicomTransferSyntax target, string? sha256, Action progress, CancellationToken ct)
@@ -118,22 +124,24 @@ public sealed class DicomObjectSender(DicomClientOptions options, TranscodePolic
         DicomFile original;
         try
         {
-            original = TranscodingSender.ReadVerified(path, sha256);
+            original = TranscodingSender.OpenVerified(path, sha256);
         }
         catch (NotSupportedException e)
         {
             return new SendOutcome(OutcomeKind.Permanent, $"not sent: the destination accepted only {target.Name}, and {e.Message}");
         }
         progress();
+        using var scratch = new PixelScratchFile(_scratch);
         DicomFile transcoded;
         try
         {
-            transcoded = TranscodingSender.Transcode(original, target, _policy);
+            transcoded = TranscodingSender.Transcode(original, target, _policy, scratch);
         }
         catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException or IOException))
         {
             // Pure computation on verified bytes: it fails the same way every time (DicomFormatException names the frame
-            // and offset of a corrupt codestream; NotSupportedException a layout the codec cannot take).
+            // and offset of a corrupt codestream; NotSupportedException a layout the codec cannot take). An IOException
+            // (the spooled file gone, the scratch disk full) is the caller's: transient.
             return new SendOutcome(OutcomeKind.Permanent, $"not sent: the destination accepted only {target.Name} and transcoding {stored.Name} to it failed: {e.Message}");
         }
         progress();

@@ -12,10 +12,11 @@ namespace Gateway.Acquisition.Forwarding;
 public static class TranscodingSender
 {
     /// <summary>
-    /// The largest spooled file transcoded on the way: the file and its transcoded form are held in memory (one object
-    /// at a time per worker). A larger one that the destination takes only in another syntax is a dead letter saying so.
+    /// The largest spooled file transcoded on the way (4 GiB: what one native pixel data value can hold). Memory is not
+    /// what bounds it — the transcoded pixel data go to a scratch file frame by frame — but the scratch file takes about
+    /// the transcoded object's size on the spool's disk while it is sent. A larger one is a dead letter saying so.
     /// </summary>
-    public const long MaxTranscodeBytes = 512L * 1024 * 1024;
+    public const long MaxTranscodeBytes = 4L * 1024 * 1024 * 1024;
 
     public static bool IsLossy(DicomTransferSyntax syntax, CodecOptions codec) => TransferSyntaxNames.IsLossy(syntax, codec.NearLossless);
 
@@ -49,26 +50,29 @@ public static class TranscodingSender
     }
 
     /// <summary>
-    /// Reads the spooled file whole into memory, computing its SHA-256 from the very bytes parsed: the transcode works on
-    /// what was verified, with no second read that could differ. A mismatch raises <see cref="PayloadMismatchException"/>
-    /// before anything is sent.
+    /// Checks the spooled file against the spool's checksum in one sequential pass (a mismatch raises
+    /// <see cref="PayloadMismatchException"/> before anything is sent), then opens it with its pixel data left on disk
+    /// (<see cref="DicomFile.Open"/>): the transcode reads them back one frame at a time. The same file is read twice, as
+    /// for a conversion between uncompressed syntaxes; the spool never rewrites a payload in place.
     /// </summary>
-    public static DicomFile ReadVerified(string path, string? sha256)
+    public static DicomFile OpenVerified(string path, string? sha256)
     {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        if (file.Length > MaxTranscodeBytes)
-            throw new NotSupportedException($"the object is {file.Length} bytes, more than the {MaxTranscodeBytes >> 20} MiB transcoded on the way");
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        using var hashing = new HashingReadStream(file, hash);
-        var dicom = DicomFile.Read(hashing);
-        hashing.Drain(); // whatever the parser left unread is summed too
-        if (sha256 is not null)
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
         {
-            var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
-            if (!string.Equals(actual, sha256, StringComparison.OrdinalIgnoreCase))
-                throw new PayloadMismatchException($"checksum mismatch: stored {sha256}, found {actual}");
+            if (file.Length > MaxTranscodeBytes)
+                throw new NotSupportedException($"the object is {file.Length} bytes, more than the {MaxTranscodeBytes >> 30} GiB transcoded on the way");
+            if (sha256 is not null)
+            {
+                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                var buffer = new byte[1 << 18];
+                while (file.Read(buffer) is var n and > 0)
+                    hash.AppendData(buffer, 0, n);
+                var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
+                if (!string.Equals(actual, sha256, StringComparison.OrdinalIgnoreCase))
+                    throw new PayloadMismatchException($"checksum mismatch: stored {sha256}, found {actual}");
+            }
         }
-        return dicom;
+        return DicomFile.Open(path);
     }
 
     /// <summary>
@@ -76,46 +80,12 @@ public static class TranscodingSender
     /// gives (the same on every retry), Lossy Image Compression 01, its ratio and method, and a Source Image Sequence
     /// naming the original.
     /// </summary>
-    public static DicomFile Transcode(DicomFile file, DicomTransferSyntax target, TranscodePolicy policy)
+    /// <param name="store">Where the transcoded pixel data are kept until sent (a <see cref="PixelScratchFile"/>); null: in memory.</param>
+    public static DicomFile Transcode(DicomFile file, DicomTransferSyntax target, TranscodePolicy policy, PixelStore? store = null)
     {
         var options = policy.Codec with { KeepSopInstanceUid = false };
         if (IsLossy(target, options) && file.Dataset.TryGetString(DicomTags.SOPInstanceUID) is { Length: > 0 } uid)
             options = options with { DerivedSopInstanceUid = LossyDerivation.DerivedUid(uid, target, options) };
-        return file.Transcode(target, options);
-    }
-
-    /// <summary>A read-only view of a stream that adds every byte read to a hash.</summary>
-    private sealed class HashingReadStream(Stream inner, IncrementalHash hash) : Stream
-    {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            var n = inner.Read(buffer);
-            hash.AppendData(buffer[..n]);
-            return n;
-        }
-
-        public void Drain()
-        {
-            var rest = new byte[1 << 16];
-            while (Read(rest) > 0)
-            {
-            }
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        return file.Transcode(target, options, store);
     }
 }

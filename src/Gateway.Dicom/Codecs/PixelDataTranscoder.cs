@@ -28,9 +28,13 @@ public static class PixelDataTranscoder
     /// data is in <paramref name="to"/>. Returns <paramref name="source"/> itself when the pixel data need not change.
     /// Corrupt compressed data raises <see cref="DicomFormatException"/> naming the frame and the offset.
     /// </summary>
-    public static DicomDataset Transcode(DicomDataset source, DicomTransferSyntax from, DicomTransferSyntax to, CodecOptions? options = null)
+    /// <param name="store">Where the new pixel data are kept: in memory (null, <see cref="PixelStore.Memory"/>), or a
+    /// <see cref="PixelScratchFile"/> — then, with a source whose pixel data are read from its file when asked
+    /// (<see cref="DicomFile.Open"/>), one native and one compressed frame are in memory at a time.</param>
+    public static DicomDataset Transcode(DicomDataset source, DicomTransferSyntax from, DicomTransferSyntax to, CodecOptions? options = null, PixelStore? store = null)
     {
         options ??= CodecOptions.Default;
+        store ??= PixelStore.Memory;
         var pixels = source.Find(DicomTags.PixelData);
         var sourceEncapsulated = from.IsEncapsulated || pixels is DicomFragmentSequence;
         if (pixels is null || (!sourceEncapsulated && !to.IsEncapsulated) || (from.Equals(to) && sourceEncapsulated))
@@ -48,12 +52,31 @@ public static class PixelDataTranscoder
             && i.Tag != DicomTags.ExtendedOffsetTable && i.Tag != DicomTags.ExtendedOffsetTableLengths));
         if (encoder is null)
         {
-            if (d.TotalBytes > Array.MaxLength)
-                throw new NotSupportedException($"{d.TotalBytes} bytes of native pixel data do not fit one buffer");
-            var native = GC.AllocateUninitializedArray<byte>((int)d.TotalBytes);
-            for (var f = 0; f < d.Frames; f++)
-                reader.Read(f, native.AsSpan((int)(f * d.FrameBytes), (int)d.FrameBytes));
-            result.SetBytes(DicomTags.PixelData, d.BitsAllocated > 8 ? DicomVR.OW : DicomVR.OB, DicomBuffer.From(native));
+            // Native pixel data are one value of defined length (PS3.5 §7.1): even, below the undefined length.
+            if (d.TotalBytes + (d.TotalBytes & 1) >= uint.MaxValue)
+                throw new NotSupportedException($"{d.TotalBytes} bytes of native pixel data do not fit one value");
+            DicomBuffer value;
+            if (store.InMemory)
+            {
+                if (d.TotalBytes > Array.MaxLength)
+                    throw new NotSupportedException($"{d.TotalBytes} bytes of native pixel data do not fit one buffer");
+                var native = GC.AllocateUninitializedArray<byte>((int)d.TotalBytes);
+                for (var f = 0; f < d.Frames; f++)
+                    reader.Read(f, native.AsSpan((int)(f * d.FrameBytes), (int)d.FrameBytes));
+                value = DicomBuffer.From(native);
+            }
+            else
+            {
+                var one = GC.AllocateUninitializedArray<byte>((int)d.FrameBytes);
+                var frames = new List<DicomBuffer>(d.Frames);
+                for (var f = 0; f < d.Frames; f++)
+                {
+                    reader.Read(f, one);
+                    frames.Add(store.Keep(one.AsSpan()));
+                }
+                value = frames.Count == 1 ? frames[0] : DicomBuffer.Concat(frames);
+            }
+            result.SetBytes(DicomTags.PixelData, d.BitsAllocated > 8 ? DicomVR.OW : DicomVR.OB, value);
             SetDecodedColour(result, decoder, d);
             return result;
         }
@@ -68,7 +91,7 @@ public static class PixelDataTranscoder
         {
             reader.Read(f, frame);
             var bytes = encoder.Encode(frame, decoded, options);
-            fragments.Add(DicomBuffer.From(bytes));
+            fragments.Add(store.Keep(bytes));
             compressed += bytes.Length + (bytes.Length & 1);
         }
         SetOffsetTables(result, fragments, compressed, out var basicOffsetTable);

@@ -192,9 +192,10 @@ public sealed class DicomFile
     /// This file in another transfer syntax, its pixel data decompressed and/or compressed frame by frame
     /// (<see cref="Codecs.PixelDataTranscoder"/>). Corrupt compressed pixel data raises <see cref="DicomFormatException"/>.
     /// </summary>
-    public DicomFile Transcode(DicomTransferSyntax transferSyntax, Codecs.CodecOptions? options = null)
+    /// <param name="store">Where the new pixel data are kept (see <see cref="Codecs.PixelDataTranscoder.Transcode"/>); null: in memory.</param>
+    public DicomFile Transcode(DicomTransferSyntax transferSyntax, Codecs.CodecOptions? options = null, Codecs.PixelStore? store = null)
     {
-        var dataset = Codecs.PixelDataTranscoder.Transcode(Dataset, TransferSyntax, transferSyntax, options);
+        var dataset = Codecs.PixelDataTranscoder.Transcode(Dataset, TransferSyntax, transferSyntax, options, store);
         return new DicomFile(dataset, transferSyntax, Meta) { Path = Path };
     }
 
