@@ -240,10 +240,13 @@ public sealed class ForwarderTests : IDisposable
         Assert.All(later, u => Assert.Equal(0, spool.Entries.Single(e => e.SopInstanceUid == u).Deliveries["PACS"].Attempts));
 
         using var scp = new DcmtkStoreScp(port: port, extraArgs: ["-v"]);
-        await Until(() => spool.Entries.Count == 0, TimeSpan.FromSeconds(30), () => $"{spool.Entries.Count} still spooled after the PACS came up");
+        List<string> Stored() => [.. System.Text.RegularExpressions.Regex.Matches(scp.Output, @"storing DICOM file: \S*?SC\.(\S+)").Select(m => m.Groups[1].Value)];
+        // storescp's lines are read from its pipe later than its answers emptied the spool: waited for too.
+        await Until(() => spool.Entries.Count == 0 && Stored().Count >= uids.Count, TimeSpan.FromSeconds(30),
+            () => $"{spool.Entries.Count} still spooled after the PACS came up; storescp: {scp.Output}");
         await stop.CancelAsync();
         await run;
-        var stored = System.Text.RegularExpressions.Regex.Matches(scp.Output, @"storing DICOM file: \S*?SC\.(\S+)").Select(m => m.Groups[1].Value).ToList();
+        var stored = Stored();
         Assert.Equal(uids, stored);
     }
 

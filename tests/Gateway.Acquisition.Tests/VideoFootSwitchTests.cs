@@ -54,7 +54,8 @@ public sealed class VideoFootSwitchTests : IDisposable
         // Pressed again before the release settled (30 ms debounce, on timers a busy machine delays) would be one
         // long press — a bounce — so the next press waits until the release was seen, as a foot takes longer than that.
         await Until(() => !video.Pressed, TimeSpan.FromSeconds(10), () => "the release was not seen");
-        await Until(() => session.Acquired == 1, TimeSpan.FromSeconds(30), () => $"the still ({session.Failures} failures, {video.LastError})");
+        // The video's counters are set on its thread after the session counted the object: both waited for.
+        await Until(() => session.Acquired == 1 && video.Stills >= 1, TimeSpan.FromSeconds(30), () => $"the still ({session.Failures} failures, {video.LastError})");
         Assert.Equal(1, video.Stills);
         Assert.NotNull(video.LastStillLatency);
 
@@ -63,7 +64,7 @@ public sealed class VideoFootSwitchTests : IDisposable
         await Until(() => video.State == VideoState.Recording, TimeSpan.FromSeconds(10), () => "the clip never started");
         await Task.Delay(5000);
         gpio.Drive(17, PinValue.High);
-        await Until(() => session.Acquired == 3, TimeSpan.FromSeconds(30), () => $"the clip: {session.Acquired} acquired, {session.Failures} failures, state {video.State}, {video.RecordingFrames} pictures, {video.Clips} clips, {video.LastError}");
+        await Until(() => session.Acquired == 3 && video.Clips >= 1, TimeSpan.FromSeconds(30), () => $"the clip: {session.Acquired} acquired, {session.Failures} failures, state {video.State}, {video.RecordingFrames} pictures, {video.Clips} clips, {video.LastError}");
         Assert.Equal(1, video.Clips);
         Assert.Equal(0, session.Failures);
 

@@ -93,9 +93,15 @@ internal sealed class ScheduledWorkflowRig : IAsyncDisposable
         File.Move(tmp, Path.Combine(Import, $"exposure-{n:D3}.pgm"));
     }
 
-    /// <summary>The objects the PACS stored, by SOP Instance UID.</summary>
-    public Dictionary<string, DicomDataset> Stored() =>
-        Pacs.ReceivedFiles.Select(f => DicomFile.Open(f).Dataset).ToDictionary(d => d.GetString(DicomTags.SOPInstanceUID), StringComparer.Ordinal);
+    /// <summary>The objects the PACS stored, by SOP Instance UID, once every one was delivered.</summary>
+    public Dictionary<string, DicomDataset> Stored()
+    {
+        // storescp creates a file before it has written it and answers once it has: an empty spool (every object
+        // answered) says the files the test counted are whole.
+        WaitUntil(() => !Directory.Exists(Path.Combine(SpoolPath, "state")) || Directory.GetFiles(Path.Combine(SpoolPath, "state")).Length == 0,
+            TimeSpan.FromSeconds(60), "every object delivered to the PACS");
+        return Pacs.ReceivedFiles.Select(f => DicomFile.Open(f).Dataset).ToDictionary(d => d.GetString(DicomTags.SOPInstanceUID), StringComparer.Ordinal);
+    }
 
     public void WaitUntil(Func<bool> done, TimeSpan timeout, string what)
     {

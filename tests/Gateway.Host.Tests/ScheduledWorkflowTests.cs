@@ -105,10 +105,16 @@ public sealed class ScheduledWorkflowTests
         Assert.Contains(audit, l => l.StartsWith("[8005]", StringComparison.Ordinal));
         Assert.Contains(audit, l => l.StartsWith("[8007]", StringComparison.Ordinal));
         Assert.DoesNotContain(audit, l => l.Contains("WL-", StringComparison.Ordinal) || l.Contains("ACC-", StringComparison.Ordinal) || l.Contains("Müller", StringComparison.Ordinal) || l.Contains("99.61", StringComparison.Ordinal));
-        // `gateway spool list` shows the MPPS queue.
-        var list = new StringWriter();
-        Assert.Equal(0, Cli.Run(["spool", "list", "--spool", rig.SpoolPath], list, new StringWriter()));
-        Assert.Contains("mpps: 0 pending, 0 failed, 2 sent", list.ToString(), StringComparison.Ordinal);
+        // `gateway spool list` shows the MPPS queue. dcmjs logs the N-SET before it answers; the queue marks it sent only
+        // once the answer came: waited for.
+        string List()
+        {
+            var list = new StringWriter();
+            Assert.Equal(0, Cli.Run(["spool", "list", "--spool", rig.SpoolPath], list, new StringWriter()));
+            return list.ToString();
+        }
+        rig.WaitUntil(() => List().Contains("mpps: 0 pending, 0 failed, 2 sent", StringComparison.Ordinal), Patience, "the MPPS queue to say both sent");
+        Assert.Contains("mpps: 0 pending, 0 failed, 2 sent", List(), StringComparison.Ordinal);
     }
 
     /// <summary>

@@ -31,15 +31,24 @@ public sealed class WorklistRefreshTests
         while (relay.Connections < 1 && DateTime.UtcNow < deadline)
             await Task.Delay(20);
         var before = relay.Connections;
+        // socat logs each connection it accepts, and the test reads that from its pipe later than the answer came back:
+        // waited for (up to a generous ceiling) before it is counted.
+        async Task<int> ConnectionsOnceAtLeast(int n)
+        {
+            var until = DateTime.UtcNow.AddSeconds(30);
+            while (relay.Connections < n && DateTime.UtcNow < until)
+                await Task.Delay(20);
+            return relay.Connections;
+        }
 
         var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => source.RefreshAsync(save: true, CancellationToken.None)));
         Assert.All(answers, a => Assert.Null(a.Problem));
         Assert.Single(answers.Select(a => a.Snapshot).Distinct());
         Assert.Equal(4, answers[0].Snapshot!.Items.Count); // WL-1, WL-2, WL-3 and WL-8 with its problem
-        Assert.Equal(before + 1, relay.Connections);
+        Assert.Equal(before + 1, await ConnectionsOnceAtLeast(before + 1));
 
         var again = await source.RefreshAsync(save: true, CancellationToken.None);
         Assert.NotSame(answers[0].Snapshot, again.Snapshot);
-        Assert.Equal(before + 2, relay.Connections);
+        Assert.Equal(before + 2, await ConnectionsOnceAtLeast(before + 2));
     }
 }

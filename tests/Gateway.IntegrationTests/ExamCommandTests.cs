@@ -45,6 +45,8 @@ public sealed class ExamCommandTests
         Assert.Contains("no running gateway answers", stopped.StdErr, StringComparison.Ordinal);
 
         gateway.Start();
+        // `exam select` looks in the list the service fetched: its first fetch runs beside the start, so it is waited for.
+        gateway.WaitForOutput("[7001]", Patience);
         var list = GatewayExecutable.Run("worklist", "--config", config, "--json");
         Assert.True(list.ExitCode == 0, list.All);
         var keys = FindTests.Matches(list).ToDictionary(m => FindTests.Text(m, "00100020")!, m => m.GetProperty("key").GetString()!);

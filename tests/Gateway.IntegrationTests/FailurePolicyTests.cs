@@ -39,7 +39,9 @@ public sealed class FailurePolicyTests
         await notify.Until(() => notify.Messages.Any(Failing), "a STATUS naming the failing worker");
         // Alive and retrying is not wedged: the pings go on while the worker backs off (a restart would not free the volume).
         var firstFailing = notify.Messages.ToList().FindIndex(m => Failing(m));
-        await notify.Until(() => notify.Messages.Skip(firstFailing).Count(m => m == "WATCHDOG=1") >= 3, "pings while the worker backs off");
+        // The log line comes through the console logger's thread and the pipe, not with the STATUS: waited for too.
+        bool NoSpaceLogged() => gateway.Output.Split('\n').Any(l => l.Contains("[2005]", StringComparison.Ordinal) && l.Contains("No space left on device", StringComparison.Ordinal));
+        await notify.Until(() => notify.Messages.Skip(firstFailing).Count(m => m == "WATCHDOG=1") >= 3 && NoSpaceLogged(), "pings while the worker backs off, and the cause logged");
         Assert.Contains(gateway.Output.Split('\n'), l => l.Contains("[2005]", StringComparison.Ordinal) && l.Contains("No space left on device", StringComparison.Ordinal));
 
         // Room again and the PACS up: the same worker delivers the object, and the box is fed as usual.

@@ -174,7 +174,22 @@ public sealed partial class FleetPageTests(ITestOutputHelper output)
             // Every box, alarms first (sim-2's dead letters), the rest by id; the page refreshes itself.
             var slow = new WebDriverWait(browser, TimeSpan.FromSeconds(60));
             slow.IgnoreExceptionTypes(typeof(StaleElementReferenceException), typeof(UnknownErrorException), typeof(NoSuchElementException));
+            // The list and a box's page reload themselves every 5 s (location.replace): a check of several seconds (axe's
+            // script cut off by the unload) or a form filled in several steps (a choice lost) could straddle a reload,
+            // and an element read just before it goes stale. Paused with the page's own button wherever the test does not
+            // wait for the page to change by itself; a navigation (a form sent, a link) starts the updates again.
+            var pausing = new WebDriverWait(browser, TimeSpan.FromSeconds(30));
+            pausing.IgnoreExceptionTypes(typeof(StaleElementReferenceException), typeof(UnknownErrorException), typeof(NoSuchElementException),
+                typeof(ElementNotInteractableException));
+            void Pause() => pausing.Until(b =>
+            {
+                var button = b.FindElement(By.Id("refresh-pause"));
+                if (button.Text != "Resume updates")
+                    button.Click();
+                return b.FindElement(By.Id("refresh-pause")).Text == "Resume updates";
+            });
             slow.Until(_ => Rows().SequenceEqual(["sim-2", "sim-1", "sim-3", "ward-a"]) && Cell("ward-a", "Destinations").Contains("last success 20", StringComparison.Ordinal));
+            Pause();
             Assert.Contains("dead-letters", Cell("sim-2", "Alarms"), StringComparison.Ordinal);
             Assert.Equal("online", Cell("ward-a", "State").Split('\n')[0]);
             Assert.Equal("<script>alert(1)</script>", Cell("sim-3", "Version"));
@@ -186,6 +201,7 @@ public sealed partial class FleetPageTests(ITestOutputHelper output)
             Choose("dir", "desc");
             browser.FindElement(By.Id("apply")).Click();
             wait.Until(b => b.Url.Contains("sort=version", StringComparison.Ordinal));
+            Pause();
             var version = Cell("ward-a", "Version");
             var expected = new[] { ("sim-1", "2.0"), ("sim-3", "<script>alert(1)</script>"), ("ward-a", version) }
                 .OrderByDescending(x => x.Item2, StringComparer.Ordinal).Select(x => x.Item1);
@@ -194,20 +210,24 @@ public sealed partial class FleetPageTests(ITestOutputHelper output)
             checks.Use(WebBrowserChecks.Viewports[1]);
             browser.FindElement(By.CssSelector("#boxes thead th a")).Click();
             wait.Until(b => b.Url.Contains("sort=box&dir=asc", StringComparison.Ordinal));
+            Pause();
             Assert.Equal(["sim-2", "sim-1", "sim-3", "ward-a"], Rows());
             browser.FindElement(By.CssSelector("#boxes thead th a")).Click();
             wait.Until(b => b.Url.Contains("sort=box&dir=desc", StringComparison.Ordinal));
+            Pause();
             Assert.Equal(["sim-2", "ward-a", "sim-3", "sim-1"], Rows());
             checks.Use(WebBrowserChecks.Viewports[0]);
             // Filter: by text, and by state.
             Fill("q", "ward");
             browser.FindElement(By.Id("apply")).Click();
             wait.Until(b => b.Url.Contains("q=ward", StringComparison.Ordinal));
+            Pause();
             Assert.Equal(["ward-a"], Rows());
             Fill("q", "");
             Choose("show", "alarms");
             browser.FindElement(By.Id("apply")).Click();
             wait.Until(b => b.Url.Contains("show=alarms", StringComparison.Ordinal));
+            Pause();
             Assert.Equal(["sim-2"], Rows());
 
             // A box's page: its recent events, markup shown as text.
@@ -216,6 +236,7 @@ public sealed partial class FleetPageTests(ITestOutputHelper output)
             browser.FindElement(By.CssSelector("#boxes tr[data-box='sim-3'] a.box")).Click();
             wait.Until(b => b.FindElements(By.Id("box-id")).Count > 0);
             slow.Until(b => b.FindElements(By.CssSelector("#events td.detail")).Count > 0);
+            Pause();
             Assert.Equal(hostile, browser.FindElement(By.CssSelector("#events td.detail")).Text);
             Assert.Equal(0L, Convert.ToInt64(browser.ExecuteScript("return document.querySelectorAll('script:not([src]), img, b').length;"), CultureInfo.InvariantCulture));
             checks.Check("fleet-04-box");
@@ -235,10 +256,13 @@ public sealed partial class FleetPageTests(ITestOutputHelper output)
             var offline = new WebDriverWait(browser, TimeSpan.FromSeconds(120));
             offline.IgnoreExceptionTypes(typeof(StaleElementReferenceException), typeof(UnknownErrorException), typeof(NoSuchElementException));
             offline.Until(_ => Cell("ward-a", "State").StartsWith("offline", StringComparison.Ordinal) && Cell("ward-a", "Alarms").Contains("offline", StringComparison.Ordinal));
+            Pause();
             Assert.Equal(["sim-2", "ward-a"], Rows().Take(2)); // among the alarmed boxes, at the top
             checks.Check("fleet-05-offline");
+            browser.FindElement(By.Id("refresh-pause")).Click(); // "Resume updates": reloads, and updates again by itself
             boxA.Start();
             offline.Until(_ => Cell("ward-a", "State").StartsWith("online", StringComparison.Ordinal) && Cell("ward-a", "Alarms") == "none");
+            Pause();
             Assert.Equal(["sim-2", "sim-1", "sim-3", "ward-a"], Rows());
         }
         catch

@@ -72,6 +72,12 @@ internal sealed class GatewayProcess : IDisposable
         _process?.WaitForExit(TimeSpan.FromSeconds(30));
     }
 
+    /// <summary>
+    /// Waits until the process ended by itself and its output was read to the end (<see cref="ExitCode"/> turns
+    /// non-null at the exit, before the last lines are read from the pipe); false when it still runs after <paramref name="timeout"/>.
+    /// </summary>
+    public bool WaitForExit(TimeSpan timeout) => (_process ?? throw new InvalidOperationException("not started")).WaitForExit(timeout);
+
     /// <summary>The exit status after <see cref="Terminate"/> (null while running).</summary>
     public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
 

@@ -21,7 +21,8 @@ public sealed class IncomingSweepTests
         File.WriteAllText(Path.Combine(incoming, "series-1.frames"), "frames");
         File.WriteAllText(Path.Combine(incoming, "series-1.frames.json"), "{}");
         gateway.Start();
-        Assert.Contains("3 file(s) never acknowledged to their sender removed", gateway.Output, StringComparison.Ordinal);
+        // A log line (the console logger's thread) may reach the pipe after the "running" line (stdout): waited for.
+        gateway.WaitForOutput("3 file(s) never acknowledged to their sender removed", TimeSpan.FromSeconds(30));
         Assert.Equal(["series-1.frames", "series-1.frames.json"], Directory.GetFiles(incoming).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 }

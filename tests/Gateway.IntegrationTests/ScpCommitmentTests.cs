@@ -190,7 +190,8 @@ public sealed class ScpCommitmentTests
 
         var modality = Modality(gateway, samples, Transaction, [.. samples.Select(Identity)], expectReports: 0, wait: TimeSpan.FromSeconds(1));
         Assert.True(modality.ExitCode == 0, modality + gateway.AllOutput);
-        Assert.Contains($"Commitment request from MODALITY (transaction {Transaction}): 2 instances", gateway.AllOutput, StringComparison.Ordinal);
+        // Logged by the console logger's thread and read from the pipe later than the modality had its answer: waited for.
+        gateway.WaitForOutput($"Commitment request from MODALITY (transaction {Transaction}): 2 instances", Patience);
         gateway.Kill(); // between the N-ACTION (answered success) and any report
         Assert.Empty(listener.Requests());
 
@@ -206,7 +207,7 @@ public sealed class ScpCommitmentTests
     }
 
     [Fact]
-    public void Malformed_requests_are_refused_with_the_status_the_conformance_statement_names_and_nothing_is_kept()
+    public async Task Malformed_requests_are_refused_with_the_status_the_conformance_statement_names_and_nothing_is_kept()
     {
         using var dir = new TempDirectory("scp-commit-bad");
         var destination = $$"""{ "name": "pacs", "aeTitle": "PACS", "host": "127.0.0.1", "port": {{FreePort.Get().ToString(CultureInfo.InvariantCulture)}} }""";
@@ -229,7 +230,10 @@ public sealed class ScpCommitmentTests
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal([0x0123, 0x0117, 0x0115, 0x0115, 0x0115], result.Responses.Select(r => r.Status ?? -1));
         Assert.DoesNotContain("modality commitment requests", GatewayExecutable.Run("spool", "list", "--spool", gateway.SpoolPath).StdOut, StringComparison.Ordinal);
-        Assert.Equal(5, System.Text.RegularExpressions.Regex.Count(gateway.AllOutput, "Refused a commitment request from MODALITY"));
+        // The refusals' lines come through the console logger's thread and the pipe after the answers: waited for.
+        int Refusals() => System.Text.RegularExpressions.Regex.Count(gateway.AllOutput, "Refused a commitment request from MODALITY");
+        await Until(() => Refusals() >= 5, "the five refusals' lines", () => gateway.AllOutput);
+        Assert.Equal(5, Refusals());
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Gateway.Dicom;
 using Gateway.Testing;
 using Xunit;
@@ -56,7 +57,9 @@ public sealed class StorageCommitmentTests
         var samples = Samples();
         Send(gateway, samples);
 
-        await Until(() => orthanc.Instances().Count == 3 && gateway.SpoolEntries == 0, "Orthanc's commitment of 3 objects", () => gateway.AllOutput);
+        // The report's line is logged after its entries left the spool (and read from the pipe later still): waited for too.
+        await Until(() => orthanc.Instances().Count == 3 && gateway.SpoolEntries == 0 && gateway.AllOutput.Contains("Commitment report from orthanc", StringComparison.Ordinal),
+            "Orthanc's commitment of 3 objects, and its report's line", () => gateway.AllOutput);
         Assert.Equal(samples.Select(SopInstanceOf).Order(StringComparer.Ordinal), orthanc.InstancesBySopInstanceUid().Keys.Order(StringComparer.Ordinal));
         // Stored first, kept while awaiting the report, forgotten when the report (from ORTHANC, to our SCP) committed them.
         var output = gateway.AllOutput;
@@ -82,7 +85,9 @@ public sealed class StorageCommitmentTests
         gateway.Start();
         var samples = Samples();
         Send(gateway, samples);
-        await Until(() => orthanc.Instances().Count == 3 && gateway.SpoolEntries == 0, "Orthanc's commitment reported to DXSEND", () => gateway.AllOutput);
+        // The association's line is written by the console logger's own thread and read from the pipe later: waited for too.
+        await Until(() => orthanc.Instances().Count == 3 && gateway.SpoolEntries == 0 && Regex.IsMatch(gateway.AllOutput, @"Association from ""ORTHANC"" to ""DXSEND"" at 127\.0\.0\.1:\d+ accepted"),
+            "Orthanc's commitment reported to DXSEND, and the association's line", () => gateway.AllOutput);
         Assert.Matches(@"Association from ""ORTHANC"" to ""DXSEND"" at 127\.0\.0\.1:\d+ accepted", gateway.AllOutput);
         Assert.DoesNotContain("called AE title not recognized", gateway.AllOutput, StringComparison.Ordinal);
     }
@@ -109,7 +114,9 @@ public sealed class StorageCommitmentTests
         var sample = Samples()[0];
         Send(gateway, sample);
 
-        await Until(() => gateway.SpoolEntries == 0, "the second copy's commitment", () => gateway.AllOutput + orthanc.Output);
+        // The report's line is logged after the entry left the spool: waited for too (the earlier lines come before it).
+        await Until(() => gateway.SpoolEntries == 0 && Regex.IsMatch(gateway.AllOutput, @"Commitment report from orthanc \(transaction 2\.25\.\d+\): 1 committed, 0 failed"),
+            "the second copy's commitment, and its report's line", () => gateway.AllOutput + orthanc.Output);
         Assert.Equal([SopInstanceOf(sample)], orthanc.InstancesBySopInstanceUid().Keys);
         var output = gateway.AllOutput;
         Assert.Contains("is sent to orthanc again: the archive did not commit it", output);
@@ -266,11 +273,12 @@ public sealed class StorageCommitmentTests
             Check();
             gateway.Start();
         }
+        // The archive logs a report as sent only once our answer came, after the entries left the spool: waited for too.
         await Until(() =>
         {
             Check();
-            return gateway.SpoolEntries == 0;
-        }, "every object committed", () => string.Join("\n", story) + "\n" + gateway.AllOutput);
+            return gateway.SpoolEntries == 0 && uids.IsSubsetOf(Reported());
+        }, "every object committed, and every report logged by the archive", () => string.Join("\n", story) + "\n" + gateway.AllOutput);
         Assert.Subset(Reported(), uids);
         Assert.Equal(uids.Order(StringComparer.Ordinal), archive.Requests().Where(m => m.Command == "C-STORE").Select(m => m.SopInstance!).Distinct().Order(StringComparer.Ordinal));
         Assert.DoesNotContain("Dead letter", gateway.AllOutput, StringComparison.Ordinal);

@@ -85,6 +85,8 @@ public sealed class SystemdNotifyTests
         await Until(() => notify.Count("READY=1") == 1 && notify.Count("WATCHDOG=1") >= 3, "READY=1 and watchdog pings with no destination", notify);
         gateway.Terminate();
         Assert.True(gateway.ExitCode == 0, $"exit {gateway.ExitCode}: {gateway.Output}");
+        // The socket's reader thread may take the datagram after the exit was seen: waited for, then counted.
+        await Until(() => notify.Count("STOPPING=1") >= 1, "STOPPING=1", notify);
         Assert.Equal(1, notify.Count("STOPPING=1"));
         Assert.DoesNotContain("Unhandled exception", gateway.Output, StringComparison.Ordinal);
     }

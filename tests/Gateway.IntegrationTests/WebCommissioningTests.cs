@@ -195,6 +195,10 @@ public sealed class WebCommissioningTests(ITestOutputHelper output)
                 output.WriteLine(line);
             output.WriteLine($"widest page: {string.Join(", ", checks.Widest.Select(w => $"{w.Key} {w.Value} px"))}");
         }
+        // The spool page shows the entries (kept a day once delivered), not that pacs1 has them: waited for.
+        var delivered = DateTime.UtcNow.AddSeconds(60);
+        while (pacs.ReceivedFiles.Count == 0 && DateTime.UtcNow < delivered)
+            Thread.Sleep(200);
         Assert.NotEmpty(pacs.ReceivedFiles);
         Assert.DoesNotContain(Password, gateway.Output, StringComparison.Ordinal);
         // Issue #14: no warning per page view (antiforgery's Cache-Control override), in the journal either.

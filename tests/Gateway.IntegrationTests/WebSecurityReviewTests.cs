@@ -76,7 +76,8 @@ public sealed partial class WebSecurityReviewTests(ITestOutputHelper output)
             Assert.Contains("message ok", same, StringComparison.Ordinal);
             var other = await page.SubmitAsync("/mqtt", new() { ["host"] = "127.0.0.1", ["port"] = elsewhere.Port.ToString(CultureInfo.InvariantCulture), ["username"] = "box7" }, "Test");
             Assert.Contains("Type the password again", WebUtility.HtmlDecode(other), StringComparison.Ordinal);
-            Assert.Contains("MQTT connection test to", gateway.Output, StringComparison.Ordinal);
+            // Logged on the console logger's thread and read from the pipe after the page's answer: waited for.
+            gateway.WaitForOutput("MQTT connection test to", TimeSpan.FromSeconds(30));
 
             // A restore that moves telemetry to another broker keeps no password: refused, nothing written or sent.
             var before = File.ReadAllText(config);

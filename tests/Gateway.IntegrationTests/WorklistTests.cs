@@ -161,7 +161,8 @@ public sealed class WorklistTests
             var cache = Path.Combine(gateway.SpoolPath, "worklist.json");
             WaitFor(() => KeptSteps(cache) == 4, gateway, "the list of 4 steps in " + cache);
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(cache));
-            Assert.Contains("[7001]", gateway.Output, StringComparison.Ordinal);
+            // Logged on the console logger's thread, read from the pipe later than the file is seen: waited for.
+            gateway.WaitForOutput("[7001]", TimeSpan.FromSeconds(30));
 
             File.Delete(Path.Combine(ris.Files, "utf8.wl")); // the RIS no longer schedules WL-2
             WaitFor(() => KeptSteps(cache) == 3, gateway, "the refreshed list of 3 steps");

@@ -158,8 +158,9 @@ public sealed class DeletionFlushTests : IDisposable
         Assert.True(fs.Held.Wait(TimeSpan.FromSeconds(20)));
         spool.MarkDone(b.Id, "PACS"); // its timer falls due while that flush is stalled
         var tick = Task.Run(() => _time.Advance(TimeSpan.FromSeconds(1)));
-        // The timer's callback must not block its (pool) thread behind the stalled flush.
-        Assert.Same(tick, await Task.WhenAny(tick, Task.Delay(TimeSpan.FromSeconds(5))));
+        // The timer's callback must not block its (pool) thread behind the stalled flush (held until Release: any ceiling
+        // tells; 30 s, not 5, so that a starved pool starting the Task.Run late is not taken for a blocked callback).
+        Assert.Same(tick, await Task.WhenAny(tick, Task.Delay(TimeSpan.FromSeconds(30))));
         fs.Release.Set();
         await held;
         await Poll.Until(() => !File.Exists(spool.PayloadPath(b.Id)), TimeSpan.FromSeconds(10), () => "the flush put off was never run");

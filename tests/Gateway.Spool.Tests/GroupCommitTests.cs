@@ -151,7 +151,13 @@ public sealed class GroupCommitTests : IDisposable
         var second = Task.Run(() => spool.Enqueue(new GatedStream(Bytes(4000, 2), writing, go), 4000, Info, ["PACS"]));
         Assert.True(writing.Wait(TimeSpan.FromSeconds(20)));
         var first = Task.Run(() => spool.Enqueue(new MemoryStream(Bytes(4000, 1)), 4000, Info, ["PACS"]));
-        await Task.Delay(200); // the first is now the leader, waiting in its window for the announced second
+        // The first is the leader, waiting in its window for the announced second, once its unit is queued (it leaves
+        // the lock only in that wait). 200 ms were assumed before: on a starved pool the first had not even started,
+        // and the second, let go, committed alone.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (spool.QueuedCommits < 1 && DateTime.UtcNow < deadline)
+            await Task.Delay(5);
+        Assert.Equal(1, spool.QueuedCommits);
         go.Set();
         await Task.WhenAll(first, second).WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(1, spool.Batches);
@@ -223,7 +229,8 @@ public sealed class GroupCommitTests : IDisposable
         Assert.True(fs.Held.Wait(TimeSpan.FromSeconds(20)));
         // … while the other destination's worker still finds its work and the page still reads the spool.
         var look = Task.Run(() => (spool.NextDue("ARCHIVE", _time.GetUtcNow(), new HashSet<string>())?.Id, spool.Entries.Count));
-        Assert.Same(look, await Task.WhenAny(look, Task.Delay(TimeSpan.FromSeconds(5)))); // else it waited for another entry's fsync
+        // Else it waited for another entry's fsync, held until Release: any ceiling tells; 30 s, not 5, for a starved pool.
+        Assert.Same(look, await Task.WhenAny(look, Task.Delay(TimeSpan.FromSeconds(30))));
         Assert.Equal((a.Id, 1), await look);
         fs.Release.Set();
         await stalled;
