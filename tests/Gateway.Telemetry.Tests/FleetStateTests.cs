@@ -128,6 +128,51 @@ public sealed class FleetStateTests
     }
 
     [Fact]
+    public void A_new_view_shows_a_box_whose_retained_messages_are_stale_silent_after_one_interval_since_their_own_time()
+    {
+        // A site's bridge went down ten minutes ago: the central broker still holds the box's retained "online" status
+        // and its last health. A view (re)started now must not show it alive for three intervals more.
+        var state = State(new FleetOptions { HealthInterval = TimeSpan.FromSeconds(5), Alarms = new FleetAlarmThresholds { Offline = TimeSpan.FromMinutes(1) } });
+        var then = _time.GetUtcNow();
+        var status = Status("b", "online");
+        var health = Health("b");
+        _time.Advance(TimeSpan.FromMinutes(10));
+        state.Apply("gateway/b/status", U(status), retained: true);
+        state.Apply("gateway/b/health", U(health), retained: true);
+        Assert.True(state.Box("b")!.Online); // given one interval to speak live
+        Assert.Equal(then, state.Box("b")!.LastSeen); // when it said it, not when the broker said it again
+        _time.Advance(TimeSpan.FromSeconds(6));
+        var box = state.Box("b")!;
+        Assert.True(box.Silent);
+        Assert.False(box.Online);
+        Assert.Equal(then, box.Since);
+        Assert.Equal(FleetAlarm.Offline, Assert.Single(Assert.Single(state.EvaluateAlarms()).Alarms).Kind); // ten minutes > one
+        state.Apply("gateway/b/health", U(Health("b")), retained: false);
+        Assert.True(state.Box("b")!.Online);
+        Assert.Empty(Assert.Single(state.EvaluateAlarms()).Alarms);
+    }
+
+    [Fact]
+    public void A_box_whose_retained_health_is_fresh_keeps_its_three_intervals_and_a_reconnect_does_not_revive_a_silent_box()
+    {
+        var state = State(new FleetOptions { HealthInterval = TimeSpan.FromSeconds(5) });
+        state.Apply("gateway/b/status", U(Status("b", "online")), retained: true);
+        state.Apply("gateway/b/health", U(Health("b")), retained: true); // sent just now
+        _time.Advance(TimeSpan.FromSeconds(14));
+        Assert.True(state.Box("b")!.Online); // QoS 0 may lose a health or two: three intervals, as for a live one
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.True(state.Box("b")!.Silent);
+
+        // The view's connection to the broker drops and comes back: the broker sends the same retained messages again.
+        var silentSince = state.Box("b")!.Since;
+        _time.Advance(TimeSpan.FromSeconds(30));
+        var stale = Health("b").Replace(_time.GetUtcNow().ToString("O"), (_time.GetUtcNow() - TimeSpan.FromSeconds(46)).ToString("O"), StringComparison.Ordinal);
+        state.Apply("gateway/b/health", U(stale), retained: true);
+        Assert.True(state.Box("b")!.Silent);
+        Assert.Equal(silentSince, state.Box("b")!.Since);
+    }
+
+    [Fact]
     public void The_will_makes_a_box_offline_at_once_and_the_alarm_after_the_threshold()
     {
         var state = State(new FleetOptions { Alarms = new FleetAlarmThresholds { Offline = TimeSpan.FromMinutes(2) } });

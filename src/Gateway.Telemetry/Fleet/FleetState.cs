@@ -159,7 +159,8 @@ public sealed class FleetState
                 box = new BoxEntry(boxId) { FirstSeen = now };
                 _boxes.Add(boxId, box);
             }
-            box.LastSeen = now;
+            // A live message is heard now; a retained one (sent again by the broker to every new subscriber and after
+            // every reconnect) only when it says it was sent, so that a box silent since is not shown alive again.
             if (heard > box.LastHeard)
                 box.LastHeard = heard;
             change(box);
@@ -196,6 +197,18 @@ public sealed class FleetState
     /// </summary>
     private bool Settling(BoxEntry box, DateTimeOffset now) => box.Health is null && now - box.FirstSeen < _options.HealthInterval;
 
+    /// <summary>
+    /// Online by its status but not heard from for <see cref="FleetOptions.SilentAfter"/>: counted offline. A box this
+    /// view learnt of from retained messages only (a restarted view, a new one) is judged by their own time, but given at
+    /// most one health interval from when the view first heard of it to speak live: a box silent for days is shown so
+    /// one interval after the view starts (not three), and a box alive whose retained health was just sent keeps its
+    /// three intervals.
+    /// </summary>
+    private bool Silent(BoxEntry b, DateTimeOffset now) =>
+        b.Online && now - Max(b.LastHeard, b.FirstSeen - _options.SilentAfter + _options.HealthInterval) > _options.SilentAfter;
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
     /// <summary>Under the lock: the boxes offline and not heard from for longer than <see cref="FleetOptions.ForgetAfter"/>.</summary>
     private void ForgetSilent(DateTimeOffset now)
     {
@@ -204,7 +217,7 @@ public sealed class FleetState
         List<BoxEntry>? vanished = null;
         foreach (var box in _boxes.Values)
         {
-            if (now - box.LastHeard > after && !(box.Online && now - box.LastSeen <= _options.SilentAfter) && !Settling(box, now))
+            if (now - box.LastHeard > after && !(box.Online && !Silent(box, now)) && !Settling(box, now))
                 (vanished ??= []).Add(box);
         }
         foreach (var box in vanished ?? [])
@@ -286,9 +299,9 @@ public sealed class FleetState
 
     private FleetBoxView View(BoxEntry b, DateTimeOffset now, IReadOnlyList<FleetAlarm> alarms, bool withEvents = false)
     {
-        var silent = b.Online && now - b.LastSeen > _options.SilentAfter;
-        var since = silent ? b.LastSeen : b.StateSince;
-        return new FleetBoxView(b.Id, b.Online && !silent, silent, since, b.LastSeen, b.Health, b.DeviceDisconnectedSince,
+        var silent = Silent(b, now);
+        var since = silent ? b.LastHeard : b.StateSince;
+        return new FleetBoxView(b.Id, b.Online && !silent, silent, since, b.LastHeard, b.Health, b.DeviceDisconnectedSince,
             withEvents ? [.. b.Events.Reverse()] : [], alarms);
     }
 
@@ -298,7 +311,6 @@ public sealed class FleetState
         public string Id { get; } = id;
         public bool Online { get; private set; }
         public DateTimeOffset? StateSince { get; private set; }
-        public DateTimeOffset LastSeen { get; set; }
 
         /// <summary>When this view first heard of the box.</summary>
         public DateTimeOffset FirstSeen { get; init; }
