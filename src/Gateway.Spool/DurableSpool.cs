@@ -900,22 +900,47 @@ public sealed class DurableSpool
             try
             {
                 if (Read(f) is { } entry)
+                {
+                    ForgetUnreadable(f.Id);
                     return entry;
+                }
             }
             catch (IOException e)
             {
                 (unreadable ??= new(StringComparer.Ordinal)).Add(f.Id);
                 bool first;
                 lock (_reportedUnreadable)
+                {
                     first = _reportedUnreadable.Add(f.Id);
+                    if (first && _reportedUnreadable.Count > MaxReportedUnreadable)
+                        PruneReportedUnreadable();
+                }
                 if (first)
                     Raise(new SpoolEvent(SpoolEvent.Unreadable, f.Id, destination, $"{e.GetType().Name}: {e.Message}"));
             }
         }
     }
 
-    // Entries whose unreadable state file was already said (SpoolEvent.Unreadable once each).
+    // Entries whose unreadable state file was already said (SpoolEvent.Unreadable once each): an entry leaves it when
+    // it is read again, and entries no longer in the spool are pruned once it holds more than MaxReportedUnreadable.
     private readonly HashSet<string> _reportedUnreadable = new(StringComparer.Ordinal);
+    private const int MaxReportedUnreadable = 1024;
+
+    private void ForgetUnreadable(string id)
+    {
+        lock (_reportedUnreadable)
+        {
+            if (_reportedUnreadable.Count > 0)
+                _reportedUnreadable.Remove(id);
+        }
+    }
+
+    /// <summary>Under the set's lock: drops the ids that left the index (delivered, quarantined, purged).</summary>
+    private void PruneReportedUnreadable()
+    {
+        lock (_lock)
+            _reportedUnreadable.RemoveWhere(id => _index.Find(id) is null);
+    }
 
     /// <summary>When the next pending delivery to <paramref name="destination"/> falls due, if any is pending.</summary>
     public DateTimeOffset? NextAttemptTime(string destination)
