@@ -1,6 +1,6 @@
 using System.Net;
 using Gateway.Telemetry.Fleet;
-using Microsoft.AspNetCore.Builder;
+using Gateway.Web.Metrics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
@@ -11,9 +11,10 @@ namespace Gateway.Web.Fleet;
 /// <summary>
 /// What `gateway fleet` serves on its --listen address (issue #21): <c>/metrics</c>, the <see cref="FleetMetrics"/>
 /// instruments in the Prometheus text format through OpenTelemetry's Prometheus exporter (a MeterProvider of the
-/// meter "gateway" only: nothing of the process's runtime or of ASP.NET Core is exported). Readable only from the
-/// networks <see cref="FleetWebOptions.MetricsAllow"/> names (loopback by default): anyone else gets 403, and any other
-/// path 404.
+/// meter "gateway" only: nothing of the process's runtime is exported), on the small listener a box's /metrics uses
+/// too (<see cref="PrometheusListener"/>: not Kestrel, whose host was a good part of the view's memory). Readable only
+/// from the networks <see cref="FleetWebOptions.MetricsAllow"/> names (loopback by default): anyone else gets 403, and
+/// any other path 404.
 /// <para>
 /// The exporter allocates every series an instrument may have (its cardinality limit) up front, about 100 bytes
 /// each: sized to limits.maxBoxes (5,000) that was ~20 MiB whatever the fleet. So the provider is sized to the fleet
@@ -25,32 +26,35 @@ namespace Gateway.Web.Fleet;
 /// </summary>
 public sealed class FleetWebServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    /// <summary>Scrapes served at once (Prometheus makes one at a time; a second server or a person with curl, a few more).</summary>
+    private const int MaxConnections = 16;
+
+    private readonly PrometheusListener _listener;
     private readonly Exporter _exporter;
 
-    private FleetWebServer(WebApplication app, Exporter exporter)
+    private FleetWebServer(PrometheusListener listener, Exporter exporter)
     {
-        _app = app;
+        _listener = listener;
         _exporter = exporter;
     }
 
     /// <summary>The address and port actually listened on.</summary>
-    public IPEndPoint EndPoint { get; private set; } = new(IPAddress.Loopback, 0);
+    public IPEndPoint EndPoint => _listener.EndPoint;
 
     /// <summary>How many boxes and destination series the exporter has room for now.</summary>
     public (int Boxes, int Destinations) Capacity => _exporter.Capacity;
 
     /// <summary>Binds and starts; throws what binding throws (port taken, address not local).</summary>
-    public static async Task<FleetWebServer> StartAsync(FleetWebOptions options, FleetMetrics metrics, ILoggerFactory loggers)
+    public static Task<FleetWebServer> StartAsync(FleetWebOptions options, FleetMetrics metrics, ILoggerFactory loggers)
     {
         var log = loggers.CreateLogger("gateway.fleet.web");
         var exporter = new Exporter(metrics, options.MaxBoxes, options.MaxDestinations);
         try
         {
-            var (app, endPoint) = await Metrics.PrometheusListener.StartAsync(options.Listen, exporter.Handler, options.MetricsAllow, getOnly: false,
-                maxConnections: null, remote => FleetWebLog.MetricsRefused(log, remote),
-                "403: /metrics is readable only from the addresses fleet.metricsAllow names\n").ConfigureAwait(false);
-            return new FleetWebServer(app, exporter) { EndPoint = endPoint };
+            var listener = PrometheusListener.Start(options.Listen, exporter.ScrapeAsync, options.MetricsAllow, getOnly: false,
+                MaxConnections, remote => FleetWebLog.MetricsRefused(log, remote),
+                "403: /metrics is readable only from the addresses fleet.metricsAllow names\n", log);
+            return Task.FromResult(new FleetWebServer(listener, exporter));
         }
         catch
         {
@@ -61,8 +65,7 @@ public sealed class FleetWebServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync().ConfigureAwait(false);
-        await _app.DisposeAsync().ConfigureAwait(false);
+        await _listener.DisposeAsync().ConfigureAwait(false);
         _exporter.Dispose();
     }
 
@@ -71,19 +74,12 @@ public sealed class FleetWebServer : IAsyncDisposable
     {
         private const int MinBoxes = 16;
         private readonly SemaphoreSlim _turn = new(1, 1);
-        private IApplicationBuilder? _app;
         private MeterProvider? _meters;
         private RequestDelegate? _handler;
 
         public (int Boxes, int Destinations) Capacity { get; private set; }
 
-        public RequestDelegate Handler(IApplicationBuilder app)
-        {
-            _app = app;
-            return ScrapeAsync;
-        }
-
-        private async Task ScrapeAsync(HttpContext context)
+        public async Task ScrapeAsync(HttpContext context)
         {
             await _turn.WaitAsync(context.RequestAborted).ConfigureAwait(false);
             try
@@ -96,7 +92,7 @@ public sealed class FleetWebServer : IAsyncDisposable
                     (boxes, destinations) = metrics.Census();
                     Capacity = Size(boxes, destinations, maxBoxes, maxDestinations);
                     _meters = Build(Capacity);
-                    _handler = Metrics.PrometheusListener.Exporter(_app!, _meters);
+                    _handler = PrometheusListener.Exporter(_meters);
                 }
                 await _handler(context).ConfigureAwait(false);
             }

@@ -1,8 +1,5 @@
 using System.Net;
 using Gateway.Telemetry;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -12,26 +9,27 @@ namespace Gateway.Web.Metrics;
 /// <summary>
 /// A box's own <c>/metrics</c> (issue #21; `metrics` in its configuration, off by default): the
 /// <see cref="BoxMetrics"/> instruments in the Prometheus text format through OpenTelemetry's Prometheus exporter, as
-/// `gateway fleet` serves its own (a MeterProvider of the meter "gateway" only). Plain HTTP on its own small Kestrel,
-/// apart from the technician's page (which starts with its first visitor). Readable only from the networks
+/// `gateway fleet` serves its own (a MeterProvider of the meter "gateway" only). Plain HTTP on a small listener of its
+/// own (<see cref="PrometheusListener"/>, not Kestrel: the technician's page still starts ASP.NET Core's host only
+/// with its first visitor). Readable only from the networks
 /// <paramref name="allow"/> names: anyone else gets 403, any other path 404, and nothing but GET is answered.
 /// </summary>
 public sealed class BoxMetricsServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly PrometheusListener _listener;
     private readonly MeterProvider _meters;
 
-    private BoxMetricsServer(WebApplication app, MeterProvider meters)
+    private BoxMetricsServer(PrometheusListener listener, MeterProvider meters)
     {
-        _app = app;
+        _listener = listener;
         _meters = meters;
     }
 
     /// <summary>The address and port actually listened on.</summary>
-    public IPEndPoint EndPoint { get; private set; } = new(IPAddress.Loopback, 0);
+    public IPEndPoint EndPoint => _listener.EndPoint;
 
     /// <summary>Binds and starts; throws what binding throws (port taken, address not local).</summary>
-    public static async Task<BoxMetricsServer> StartAsync(IPEndPoint listen, IReadOnlyList<IPNetwork> allow, ILogger log)
+    public static Task<BoxMetricsServer> StartAsync(IPEndPoint listen, IReadOnlyList<IPNetwork> allow, ILogger log)
     {
         var meters = OpenTelemetry.Sdk.CreateMeterProviderBuilder()
             .ConfigureResource(r => r.AddService("gateway"))
@@ -40,9 +38,9 @@ public sealed class BoxMetricsServer : IAsyncDisposable
             .Build();
         try
         {
-            var (app, endPoint) = await PrometheusListener.StartAsync(listen, a => PrometheusListener.Exporter(a, meters), allow, getOnly: true, maxConnections: 16,
-                remote => MetricsLog.Refused(log, remote), "403: /metrics is readable only from the networks metrics.allow names\n").ConfigureAwait(false);
-            return new BoxMetricsServer(app, meters) { EndPoint = endPoint };
+            var listener = PrometheusListener.Start(listen, PrometheusListener.Exporter(meters), allow, getOnly: true, maxConnections: 16,
+                remote => MetricsLog.Refused(log, remote), "403: /metrics is readable only from the networks metrics.allow names\n", log);
+            return Task.FromResult(new BoxMetricsServer(listener, meters));
         }
         catch
         {
@@ -53,8 +51,7 @@ public sealed class BoxMetricsServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync().ConfigureAwait(false);
-        await _app.DisposeAsync().ConfigureAwait(false);
+        await _listener.DisposeAsync().ConfigureAwait(false);
         _meters.Dispose();
     }
 }
