@@ -133,6 +133,37 @@ public sealed class PrometheusListenerTests
         await AnsweredAsync(listener.EndPoint, "GET /metrics HTTP/1.1\r\n\r\n");
     }
 
+    [Fact]
+    public async Task Addresses_outside_the_allowed_networks_cannot_take_the_allowed_scrapers_places()
+    {
+        // 127.0.0.1 may read; 127.0.0.2 (the same loopback, another address) may not.
+        await using var listener = PrometheusListener.Start(new IPEndPoint(IPAddress.Loopback, 0), Answer, [IPNetwork.Parse("127.0.0.1/32")],
+            getOnly: true, maxConnections: 2, _ => { }, "no\n", NullLogger.Instance);
+        var at = listener.EndPoint;
+        var outsiders = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                var s = await ConnectAsync(at, from: IPAddress.Parse("127.0.0.2"));
+                outsiders.Add(s);
+                await SendAsync(s, "GET /met"); // and never finish
+            }
+            // They hold their own four places at most; the allowed scraper is answered all the same.
+            await AnsweredAsync(at, "GET /metrics HTTP/1.1\r\n\r\n");
+            using var late = await ConnectAsync(at, from: IPAddress.Parse("127.0.0.2"));
+            await SendAsync(late, "GET /metrics HTTP/1.1\r\n\r\n");
+            Assert.Equal("", await ReadToEndAsync(late)); // a fifth outsider is closed unanswered
+            await SendAsync(outsiders[0], "rics HTTP/1.1\r\n\r\n");
+            Assert.StartsWith("HTTP/1.1 403 ", await ReadToEndAsync(outsiders[0]), StringComparison.Ordinal); // one holding a place: refused
+        }
+        finally
+        {
+            foreach (var s in outsiders)
+                s.Dispose();
+        }
+    }
+
     /// <summary>Asks until answered 200: a place is given back just after its connection is closed.</summary>
     private static async Task AnsweredAsync(IPEndPoint endPoint, string request)
     {
@@ -172,9 +203,11 @@ public sealed class PrometheusListenerTests
         await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes($"sample 1 accept={context.Request.Headers.Accept}\n"));
     }
 
-    private static async Task<Socket> ConnectAsync(IPEndPoint endPoint)
+    private static async Task<Socket> ConnectAsync(IPEndPoint endPoint, IPAddress? from = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        if (from is not null)
+            socket.Bind(new IPEndPoint(from, 0));
         await socket.ConnectAsync(endPoint);
         return socket;
     }

@@ -34,6 +34,8 @@ internal sealed class PrometheusListener : IAsyncDisposable
     private readonly byte[] _refusedText;
     private readonly ILogger _log;
     private readonly SemaphoreSlim _slots;
+    private readonly SemaphoreSlim _refusedSlots = new(RefusedConnections, RefusedConnections);
+    private const int RefusedConnections = 4;
     private readonly CancellationTokenSource _stop = new();
     private readonly HashSet<Task> _open = [];
     private Task _accepting = Task.CompletedTask;
@@ -127,12 +129,15 @@ internal sealed class PrometheusListener : IAsyncDisposable
                 }
                 continue;
             }
-            if (!_slots.Wait(0))
+            // Addresses outside the allowed networks have slots of their own, so that they cannot hold every slot (each
+            // may take 10 s to send its head) and keep the allowed scraper out: they are answered 403 all the same.
+            var slots = Allowed((connection.RemoteEndPoint as IPEndPoint)?.Address) ? _slots : _refusedSlots;
+            if (!slots.Wait(0))
             {
                 connection.Dispose();
                 continue;
             }
-            var served = Task.Run(() => ServeAsync(connection));
+            var served = Task.Run(() => ServeAsync(connection, slots));
             lock (_open)
                 _open.Add(served);
             _ = served.ContinueWith(t =>
@@ -144,7 +149,7 @@ internal sealed class PrometheusListener : IAsyncDisposable
     }
 
     /// <summary>One request, one answer, then the connection is closed; never throws.</summary>
-    private async Task ServeAsync(Socket connection)
+    private async Task ServeAsync(Socket connection, SemaphoreSlim slots)
     {
         var remote = (connection.RemoteEndPoint as IPEndPoint)?.Address;
         try
@@ -174,7 +179,7 @@ internal sealed class PrometheusListener : IAsyncDisposable
                 await PlainAsync(stream, 413, "Content Too Large", [], deadline.Token).ConfigureAwait(false);
             else if (!string.Equals(request.Path, "/metrics", StringComparison.Ordinal) || (_getOnly && request.Method != "GET"))
                 await PlainAsync(stream, 404, "Not Found", [], deadline.Token).ConfigureAwait(false);
-            else if (remote is null || !_allow.Any(n => n.Contains(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote)))
+            else if (remote is null || !Allowed(remote))
             {
                 _refused(remote?.ToString() ?? "unknown");
                 await PlainAsync(stream, 403, "Forbidden", _refusedText, deadline.Token).ConfigureAwait(false);
@@ -195,9 +200,11 @@ internal sealed class PrometheusListener : IAsyncDisposable
         finally
         {
             connection.Dispose();
-            _slots.Release();
+            slots.Release();
         }
     }
+
+    private bool Allowed(IPAddress? remote) => remote is not null && _allow.Any(n => n.Contains(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote));
 
     private async Task ScrapeAsync(Stream stream, MetricsRequest request, IPAddress remote, CancellationToken cancel)
     {
