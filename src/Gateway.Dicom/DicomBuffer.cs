@@ -100,8 +100,29 @@ internal sealed class FileDicomBuffer(string path, long offset, long length, int
         }
         if (offset < 0 || offset + destination.Length > length)
             throw new ArgumentOutOfRangeException(nameof(offset), $"bytes {offset}..{offset + destination.Length} are outside a {length}-byte value");
-        // Whole swap units only: a frame of 16-bit samples starts and ends on a word.
         using var fs = Open();
+        var skew = (int)(offset % swapUnit);
+        if (swapUnit > 1 && (skew != 0 || destination.Length % swapUnit != 0))
+        {
+            // A range that does not start and end on a word (8-bit samples in big-endian OW, frames of an odd number of
+            // bytes): the words are counted from the value's start, as when it is loaded whole, so read the whole words
+            // around the range, swap them and keep the part asked for.
+            var end = Math.Min(length, (offset + destination.Length + swapUnit - 1) / swapUnit * swapUnit);
+            var words = System.Buffers.ArrayPool<byte>.Shared.Rent((int)(end - (offset - skew)));
+            try
+            {
+                var span = words.AsSpan(0, (int)(end - (offset - skew)));
+                fs.Position += offset - skew;
+                fs.ReadExactly(span);
+                ByteSwap.InPlace(span, swapUnit);
+                span.Slice(skew, destination.Length).CopyTo(destination);
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(words);
+            }
+            return;
+        }
         fs.Position += offset;
         fs.ReadExactly(destination);
         ByteSwap.InPlace(destination, swapUnit);

@@ -206,6 +206,32 @@ public sealed class ForwarderTranscodingTests : IDisposable
         Assert.Empty(Directory.GetFiles(spool.TempDir, "transcode.*")); // the scratch file had no name: nothing was left
     }
 
+    /// <summary>
+    /// The service's watchdog is fed only while every worker shows a sign of life (180 s by default), and a transcode on
+    /// the way now takes objects up to 4 GiB: it must say it is alive for every frame it transcodes and for every batch
+    /// it sends, as the untranscoded send does — not only before and after the transcode.
+    /// </summary>
+    [Theory]
+    [InlineData("jpeg-ls", "LocalEndianExplicit")]
+    [InlineData("explicit", "JPEGLSLossless")]
+    public async Task A_transcode_on_the_way_shows_a_sign_of_life_for_every_frame_and_while_it_sends(string storedName, string accepted)
+    {
+        Assert.True(TransferSyntaxNames.TryParse(storedName, out var stored));
+        using var scp = StoreScpAccepting(accepted, "MultiframeGrayscaleWordSecondaryCaptureImageStorage");
+        var spool = NewSpool();
+        var (ds, _) = Cine();
+        var entry = Spool(spool, ds, stored);
+        var policy = TranscodePolicy.Default with { Preferences = [DicomTransferSyntax.JpegLsLossless, DicomTransferSyntax.ExplicitVRLittleEndian] };
+        await using var sender = new DicomObjectSender(To(scp, policy).Client, policy, spool.TempDir);
+        var beats = 0;
+
+        var outcome = await sender.SendAsync(spool.PayloadPath(entry.Id), entry.SopClassUid, entry.Sha256, () => beats++, CancellationToken.None);
+
+        Assert.Equal(OutcomeKind.Delivered, outcome.Kind);
+        // 30 frames, at least one batch of PDUs sent, and the two around the transcode.
+        Assert.True(beats >= 30 + 1 + 2, $"{beats} signs of life for a transcode of 30 frames and its send");
+    }
+
     [Fact]
     public async Task A_JPEG_baseline_only_destination_without_allowLossy_gets_nothing_and_the_entry_is_a_dead_letter_saying_why()
     {
