@@ -135,7 +135,9 @@ public sealed class DicomObjectSender(DicomClientOptions options, TranscodePolic
         DicomFile transcoded;
         try
         {
-            transcoded = TranscodingSender.Transcode(original, target, _policy, scratch);
+            // A sign of life per frame (the service's watchdog starves after WatchdogStallSeconds of silence, and a
+            // transcode of up to 4 GiB can take longer), and a stop asked for is heard between frames.
+            transcoded = TranscodingSender.Transcode(original, target, _policy, new BeatingStore(scratch, progress, ct));
         }
         catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException or IOException))
         {
@@ -146,13 +148,33 @@ public sealed class DicomObjectSender(DicomClientOptions options, TranscodePolic
         }
         progress();
         var sent = transcoded.Dataset.TryGetString(DicomTags.SOPInstanceUID);
-        var outcome = SendOutcome.From(await association.StoreAsync(transcoded, ct).ConfigureAwait(false));
+        var outcome = SendOutcome.From(await association.StoreAsync(transcoded, progress, ct).ConfigureAwait(false));
         var lossy = sent != original.Dataset.TryGetString(DicomTags.SOPInstanceUID);
         return outcome with
         {
             Detail = outcome.Detail + $" (transcoded from {stored.Name} to {target.Name}{(lossy ? $", lossy: sent as {sent}" : "")})",
             SentSopInstanceUid = lossy ? sent : null,
         };
+    }
+
+    /// <summary>A store that calls <paramref name="progress"/> for every frame kept, and stops when <paramref name="ct"/> is cancelled.</summary>
+    private sealed class BeatingStore(PixelStore inner, Action progress, CancellationToken ct) : PixelStore
+    {
+        public override DicomBuffer Keep(ReadOnlySpan<byte> bytes)
+        {
+            ct.ThrowIfCancellationRequested();
+            var kept = inner.Keep(bytes);
+            progress();
+            return kept;
+        }
+
+        public override DicomBuffer Keep(byte[] owned)
+        {
+            ct.ThrowIfCancellationRequested();
+            var kept = inner.Keep(owned);
+            progress();
+            return kept;
+        }
     }
 
     private async Task DropAsync()
