@@ -124,7 +124,7 @@ public sealed class DicomObjectSender(DicomClientOptions options, TranscodePolic
         DicomFile original;
         try
         {
-            original = TranscodingSender.OpenVerified(path, sha256);
+            original = TranscodingSender.OpenVerified(path, sha256, progress);
         }
         catch (NotSupportedException e)
         {
