@@ -232,6 +232,43 @@ public sealed class ForwarderTranscodingTests : IDisposable
         Assert.True(beats >= 30 + 1 + 2, $"{beats} signs of life for a transcode of 30 frames and its send");
     }
 
+    /// <summary>
+    /// A transcoded object whose send fails half-way for a reason that is not the network's — here a large private
+    /// value that the transcode shares with the spooled file and that is read from it while sent, the payload having
+    /// been moved away (another destination's worker quarantining the entry) — is aborted, and the sender must not
+    /// then offer that dead association to the next object: the next object is delivered, not failed as "aborted".
+    /// </summary>
+    [Fact]
+    public async Task After_a_transcoded_send_fails_half_way_the_next_object_gets_a_new_association()
+    {
+        using var scp = StoreScpAccepting("JPEGLSLossless", "MultiframeGrayscaleWordSecondaryCaptureImageStorage");
+        var spool = NewSpool();
+        var (ds, _) = Cine();
+        // After the pixel data (written in tag order), and larger than the parser's lazy threshold: read while sent.
+        ds.Set(new DicomTag(0x7FE1, 0x0010), DicomVR.LO, "GATEWAY TEST");
+        ds.SetBytes(new DicomTag(0x7FE1, 0x1010), DicomVR.OB, DicomBuffer.From(new byte[200_000]));
+        var first = Spool(spool, ds, DicomTransferSyntax.ExplicitVRLittleEndian);
+        var second = Spool(spool, Cine().Dataset, DicomTransferSyntax.ExplicitVRLittleEndian);
+        var policy = TranscodePolicy.Default with { Preferences = [DicomTransferSyntax.JpegLsLossless, DicomTransferSyntax.ExplicitVRLittleEndian] };
+        await using var sender = new DicomObjectSender(To(scp, policy).Client, policy, spool.TempDir);
+        var payload = spool.PayloadPath(first.Id);
+        var hashed = (int)((new FileInfo(payload).Length + (1 << 18) - 1) >> 18);
+        var beats = 0;
+        void MoveAwayOnceSending()
+        {
+            // The checksum pass, the beat after it, one per frame, the beat after the transcode: then the send's batches.
+            if (++beats == hashed + 1 + 30 + 1 + 1)
+                File.Move(payload, payload + ".elsewhere");
+        }
+
+        await Assert.ThrowsAnyAsync<IOException>(() => sender.SendAsync(payload, first.SopClassUid, first.Sha256, MoveAwayOnceSending, CancellationToken.None));
+        Assert.True(beats > hashed + 1 + 30 + 1, $"{beats} beats: the send never started");
+        var outcome = await sender.SendAsync(spool.PayloadPath(second.Id), second.SopClassUid, second.Sha256, () => { }, CancellationToken.None);
+
+        Assert.True(outcome.Kind == OutcomeKind.Delivered, $"{outcome.Kind}: {outcome.Detail}");
+        Assert.Single(scp.ReceivedFiles);
+    }
+
     [Fact]
     public async Task A_JPEG_baseline_only_destination_without_allowLossy_gets_nothing_and_the_entry_is_a_dead_letter_saying_why()
     {

@@ -87,6 +87,13 @@ public sealed class DicomObjectSender(DicomClientOptions options, TranscodePolic
         {
             return new SendOutcome(OutcomeKind.Permanent, "the spooled file is not valid DICOM: " + e.Message);
         }
+        catch (Exception) when (_association is { State: not UlState.Sta6 })
+        {
+            // Aborted under us in the middle of the object (a file that could not be read further: the payload moved to
+            // quarantine, an I/O error): the caller hears why, and the next object gets a new association, not this one.
+            _association = null;
+            throw;
+        }
     }
 
     /// <summary>The contexts for every (SOP class, stored syntax) met so far; only the current one's when they no longer fit one association.</summary>
