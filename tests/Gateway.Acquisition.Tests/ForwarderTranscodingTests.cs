@@ -235,9 +235,43 @@ public sealed class ForwarderTranscodingTests : IDisposable
     /// <summary>
     /// A transcoded object whose send fails half-way for a reason that is not the network's — here a large private
     /// value that the transcode shares with the spooled file and that is read from it while sent, the payload having
-    /// been moved away (another destination's worker quarantining the entry) — is aborted, and the sender must not
-    /// then offer that dead association to the next object: the next object is delivered, not failed as "aborted".
+    /// been cut short under it (a damaged card) — is aborted, and the sender must not then offer that dead
+    /// association to the next object: the next object is delivered, not failed as "aborted".
     /// </summary>
+    /// <summary>
+    /// The spooled file is hashed, parsed and read frame by frame through one open of it: a payload moved away after its
+    /// checksum was checked (another destination's worker quarantining the entry) is still the file transcoded — every
+    /// frame of the one verified — and nothing is read by its name again.
+    /// </summary>
+    [Fact]
+    public async Task A_payload_moved_away_during_its_transcode_is_still_the_file_that_was_checked_and_is_sent_whole()
+    {
+        using var scp = StoreScpAccepting("JPEGLSLossless", "MultiframeGrayscaleWordSecondaryCaptureImageStorage");
+        var spool = NewSpool();
+        var (ds, pixels) = Cine();
+        var entry = Spool(spool, ds, DicomTransferSyntax.ExplicitVRLittleEndian);
+        var policy = TranscodePolicy.Default with { Preferences = [DicomTransferSyntax.JpegLsLossless, DicomTransferSyntax.ExplicitVRLittleEndian] };
+        await using var sender = new DicomObjectSender(To(scp, policy).Client, policy, spool.TempDir);
+        var payload = spool.PayloadPath(entry.Id);
+        var moved = false;
+
+        var outcome = await sender.SendAsync(payload, entry.SopClassUid, entry.Sha256, () =>
+        {
+            if (!moved && File.Exists(payload))
+            {
+                File.Move(payload, payload + ".elsewhere"); // at the first sign of life: during the checksum pass
+                moved = true;
+            }
+        }, CancellationToken.None);
+
+        Assert.True(moved);
+        Assert.True(outcome.Kind == OutcomeKind.Delivered, $"{outcome.Kind}: {outcome.Detail}");
+        var decoded = _dir.File("moved-dcmdjpls.dcm");
+        var r = ProcessRunner.Run(Peers.Require("dcmdjpls", "dcmtk"), [Assert.Single(scp.ReceivedFiles), decoded], TimeSpan.FromMinutes(1));
+        Assert.True(r.ExitCode == 0, r.All);
+        Assert.Equal(pixels, DicomFile.Open(decoded).Dataset.GetBuffer(DicomTags.PixelData).Memory.ToArray()[..pixels.Length]);
+    }
+
     [Fact]
     public async Task After_a_transcoded_send_fails_half_way_the_next_object_gets_a_new_association()
     {
@@ -254,14 +288,17 @@ public sealed class ForwarderTranscodingTests : IDisposable
         var payload = spool.PayloadPath(first.Id);
         var hashed = (int)((new FileInfo(payload).Length + (1 << 18) - 1) >> 18);
         var beats = 0;
-        void MoveAwayOnceSending()
+        void CutShortOnceSending()
         {
             // The checksum pass, the beat after it, one per frame, the beat after the transcode: then the send's batches.
             if (++beats == hashed + 1 + 30 + 1 + 1)
-                File.Move(payload, payload + ".elsewhere");
+            {
+                using var f = new FileStream(payload, FileMode.Open, FileAccess.Write);
+                f.SetLength(f.Length - 100_000);
+            }
         }
 
-        await Assert.ThrowsAnyAsync<IOException>(() => sender.SendAsync(payload, first.SopClassUid, first.Sha256, MoveAwayOnceSending, CancellationToken.None));
+        await Assert.ThrowsAnyAsync<IOException>(() => sender.SendAsync(payload, first.SopClassUid, first.Sha256, CutShortOnceSending, CancellationToken.None));
         Assert.True(beats > hashed + 1 + 30 + 1, $"{beats} beats: the send never started");
         var outcome = await sender.SendAsync(spool.PayloadPath(second.Id), second.SopClassUid, second.Sha256, () => { }, CancellationToken.None);
 

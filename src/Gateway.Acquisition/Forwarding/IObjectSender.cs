@@ -66,7 +66,7 @@ public sealed class DicomObjectSender(DicomClientOptions options, TranscodePolic
             if (refusal is not null)
                 return new SendOutcome(OutcomeKind.Permanent, "not sent: " + refusal);
             if (target is not null)
-                return await TranscodeAndSendAsync(_association, path, stored, target, sha256, progress, ct).ConfigureAwait(false);
+                return await TranscodeAndSendAsync(_association, source, stored, target, sha256, progress, ct).ConfigureAwait(false);
             var expected = sha256 is null ? null : Convert.FromHexString(sha256);
             var outcome = SendOutcome.From(await _association.StoreAsync(header, source, expected, progress, ct).ConfigureAwait(false));
             return accepted.Count == 0 && outcome.Kind == OutcomeKind.Permanent ? outcome with { Detail = outcome.Detail + NothingAcceptedHint() } : outcome;
@@ -125,13 +125,15 @@ public sealed class DicomObjectSender(DicomClientOptions options, TranscodePolic
     /// corrupt codestream, a layout the codec cannot take) is a dead letter with the reason: it would fail the same way
     /// again. The scratch file is gone whatever happens, a crash included (it has no name once open).
     /// </summary>
-    private async Task<SendOutcome> TranscodeAndSendAsync(DicomClientAssociation association, string path, DicomTransferSyntax stored,
+    private async Task<SendOutcome> TranscodeAndSendAsync(DicomClientAssociation association, FileStream source, DicomTransferSyntax stored,
         DicomTransferSyntax target, string? sha256, Action progress, CancellationToken ct)
     {
         DicomFile original;
         try
         {
-            original = TranscodingSender.OpenVerified(path, sha256, progress);
+            // Hashed, parsed and read frame by frame through the one open of the file (SendAsync's): the bytes transcoded
+            // are those of the file whose checksum was just checked.
+            original = TranscodingSender.OpenVerified(source, sha256, progress);
         }
         catch (NotSupportedException e)
         {

@@ -80,6 +80,35 @@ public static class TranscodingSender
     }
 
     /// <summary>
+    /// As <see cref="OpenVerified(string, string, Action)"/>, for the spooled file the caller has open: it is hashed and
+    /// then parsed through that one handle, and the pixel data the transcode reads later come through it too — the very
+    /// file that was hashed, whatever happens to its name meanwhile (another destination's worker moving it to
+    /// quarantine), and no open per frame. Valid while <paramref name="open"/> is.
+    /// </summary>
+    public static DicomFile OpenVerified(FileStream open, string? sha256, Action? progress = null)
+    {
+        var length = RandomAccess.GetLength(open.SafeFileHandle);
+        if (length > MaxTranscodeBytes)
+            throw new NotSupportedException($"the object is {length} bytes, more than the {MaxTranscodeBytes >> 30} GiB transcoded on the way");
+        if (sha256 is not null)
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var buffer = new byte[1 << 18];
+            long at = 0;
+            while (RandomAccess.Read(open.SafeFileHandle, buffer, at) is var n and > 0)
+            {
+                hash.AppendData(buffer, 0, n);
+                at += n;
+                progress?.Invoke();
+            }
+            var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
+            if (!string.Equals(actual, sha256, StringComparison.OrdinalIgnoreCase))
+                throw new PayloadMismatchException($"checksum mismatch: stored {sha256}, found {actual}");
+        }
+        return DicomFile.Open(open);
+    }
+
+    /// <summary>
     /// The object in <paramref name="target"/>. A lossy step gets the SOP Instance UID <see cref="LossyDerivation.DerivedUid"/>
     /// gives (the same on every retry), Lossy Image Compression 01, its ratio and method, and a Source Image Sequence
     /// naming the original.
