@@ -211,6 +211,9 @@ public sealed partial class DicomClientAssociation : IAsyncDisposable
 
     public Task<DicomStoreResult> StoreAsync(DicomFile file, CancellationToken ct = default) => StoreAsync(file, null, null, ct);
 
+    /// <summary>As <see cref="StoreAsync(DicomFile, CancellationToken)"/>; <paramref name="progress"/> is called after each batch of PDUs sent.</summary>
+    public Task<DicomStoreResult> StoreAsync(DicomFile file, Action? progress, CancellationToken ct) => StoreAsync(file, null, progress, ct);
+
     private async Task<DicomStoreResult> StoreAsync(DicomFile file, FileStream? open, Action? progress, CancellationToken ct, byte[]? expectedSha256 = null)
     {
         // The command must name what the data set says it is; the file meta can disagree (pydicom's rtplan.dcm does).
@@ -328,6 +331,7 @@ public sealed partial class DicomClientAssociation : IAsyncDisposable
                 CheckWhole(check, expectedSha256);
             }
         }
+        data.Sent = progress;
         DimseService.WriteDataSet(data, file.Dataset, target);
     }
 

@@ -45,8 +45,12 @@ internal sealed class MemoryDicomBuffer(ReadOnlyMemory<byte> bytes) : DicomBuffe
     public override void CopyTo(Stream destination) => destination.Write(bytes.Span);
 }
 
-/// <summary>A range of a file, read on demand. <paramref name="swapUnit"/> &gt; 1 converts big-endian words while reading.</summary>
-internal sealed class FileDicomBuffer(string path, long offset, long length, int swapUnit) : DicomBuffer
+/// <summary>
+/// A range of a file, read on demand. <paramref name="swapUnit"/> &gt; 1 converts big-endian words while reading. With
+/// <paramref name="handle"/> the range is read through it (the file the caller has open), else the file is opened by
+/// <paramref name="path"/> for each read.
+/// </summary>
+internal sealed class FileDicomBuffer(string path, long offset, long length, int swapUnit, Microsoft.Win32.SafeHandles.SafeFileHandle? handle = null) : DicomBuffer
 {
     private const int ChunkSize = 1 << 20;
     private ReadOnlyMemory<byte>? _loaded;
@@ -100,16 +104,37 @@ internal sealed class FileDicomBuffer(string path, long offset, long length, int
         }
         if (offset < 0 || offset + destination.Length > length)
             throw new ArgumentOutOfRangeException(nameof(offset), $"bytes {offset}..{offset + destination.Length} are outside a {length}-byte value");
-        // Whole swap units only: a frame of 16-bit samples starts and ends on a word.
         using var fs = Open();
+        var skew = (int)(offset % swapUnit);
+        if (swapUnit > 1 && (skew != 0 || destination.Length % swapUnit != 0))
+        {
+            // A range that does not start and end on a word (8-bit samples in big-endian OW, frames of an odd number of
+            // bytes): the words are counted from the value's start, as when it is loaded whole, so read the whole words
+            // around the range, swap them and keep the part asked for.
+            var end = Math.Min(length, (offset + destination.Length + swapUnit - 1) / swapUnit * swapUnit);
+            var words = System.Buffers.ArrayPool<byte>.Shared.Rent((int)(end - (offset - skew)));
+            try
+            {
+                var span = words.AsSpan(0, (int)(end - (offset - skew)));
+                fs.Position += offset - skew;
+                fs.ReadExactly(span);
+                ByteSwap.InPlace(span, swapUnit);
+                span.Slice(skew, destination.Length).CopyTo(destination);
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(words);
+            }
+            return;
+        }
         fs.Position += offset;
         fs.ReadExactly(destination);
         ByteSwap.InPlace(destination, swapUnit);
     }
 
-    private FileStream Open()
+    private Stream Open()
     {
-        var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        Stream fs = handle is not null ? new HandleReadStream(handle) : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
         if (fs.Length < offset + length)
         {
             fs.Dispose();
@@ -118,6 +143,36 @@ internal sealed class FileDicomBuffer(string path, long offset, long length, int
         fs.Position = offset;
         return fs;
     }
+}
+
+/// <summary>Positional reads through a handle someone else owns (disposing this leaves it open).</summary>
+internal sealed class HandleReadStream(Microsoft.Win32.SafeHandles.SafeFileHandle handle) : Stream
+{
+    private long _position;
+    public override bool CanRead => true;
+    public override bool CanSeek => true;
+    public override bool CanWrite => false;
+    public override long Length => RandomAccess.GetLength(handle);
+    public override long Position { get => _position; set => _position = value; }
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        var n = RandomAccess.Read(handle, buffer, _position);
+        _position += n;
+        return n;
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => _position = origin switch
+    {
+        SeekOrigin.Begin => offset,
+        SeekOrigin.Current => _position + offset,
+        _ => Length + offset,
+    };
+
+    public override void Flush() { }
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
 
 internal sealed class CompositeDicomBuffer(IReadOnlyList<DicomBuffer> parts) : DicomBuffer

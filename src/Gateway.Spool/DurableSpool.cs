@@ -1583,6 +1583,13 @@ public sealed class DurableSpool
     {
         lock (EntryLock(entry.Id))
         {
+            // Set aside (or removed) meanwhile, e.g. by another destination's worker that found the checksum wrong: the
+            // one that did it said why, and its reason stands (a second call would only say "payload is missing").
+            lock (_lock)
+            {
+                if (_index.Find(entry.Id) is null)
+                    return;
+            }
             TryRecord(entry, ObjectOutcome.Lost, reason);
             Quarantine(entry.Id, reason);
             lock (_lock)

@@ -206,6 +206,106 @@ public sealed class ForwarderTranscodingTests : IDisposable
         Assert.Empty(Directory.GetFiles(spool.TempDir, "transcode.*")); // the scratch file had no name: nothing was left
     }
 
+    /// <summary>
+    /// The service's watchdog is fed only while every worker shows a sign of life (180 s by default), and a transcode on
+    /// the way now takes objects up to 4 GiB: it must say it is alive for every frame it transcodes and for every batch
+    /// it sends, as the untranscoded send does — not only before and after the transcode.
+    /// </summary>
+    [Theory]
+    [InlineData("jpeg-ls", "LocalEndianExplicit")]
+    [InlineData("explicit", "JPEGLSLossless")]
+    public async Task A_transcode_on_the_way_shows_a_sign_of_life_for_every_frame_and_while_it_sends(string storedName, string accepted)
+    {
+        Assert.True(TransferSyntaxNames.TryParse(storedName, out var stored));
+        using var scp = StoreScpAccepting(accepted, "MultiframeGrayscaleWordSecondaryCaptureImageStorage");
+        var spool = NewSpool();
+        var (ds, _) = Cine();
+        var entry = Spool(spool, ds, stored);
+        var policy = TranscodePolicy.Default with { Preferences = [DicomTransferSyntax.JpegLsLossless, DicomTransferSyntax.ExplicitVRLittleEndian] };
+        await using var sender = new DicomObjectSender(To(scp, policy).Client, policy, spool.TempDir);
+        var beats = 0;
+
+        var outcome = await sender.SendAsync(spool.PayloadPath(entry.Id), entry.SopClassUid, entry.Sha256, () => beats++, CancellationToken.None);
+
+        Assert.Equal(OutcomeKind.Delivered, outcome.Kind);
+        // 30 frames, at least one batch of PDUs sent, and the two around the transcode.
+        Assert.True(beats >= 30 + 1 + 2, $"{beats} signs of life for a transcode of 30 frames and its send");
+    }
+
+    /// <summary>
+    /// A transcoded object whose send fails half-way for a reason that is not the network's — here a large private
+    /// value that the transcode shares with the spooled file and that is read from it while sent, the payload having
+    /// been cut short under it (a damaged card) — is aborted, and the sender must not then offer that dead
+    /// association to the next object: the next object is delivered, not failed as "aborted".
+    /// </summary>
+    /// <summary>
+    /// The spooled file is hashed, parsed and read frame by frame through one open of it: a payload moved away after its
+    /// checksum was checked (another destination's worker quarantining the entry) is still the file transcoded — every
+    /// frame of the one verified — and nothing is read by its name again.
+    /// </summary>
+    [Fact]
+    public async Task A_payload_moved_away_during_its_transcode_is_still_the_file_that_was_checked_and_is_sent_whole()
+    {
+        using var scp = StoreScpAccepting("JPEGLSLossless", "MultiframeGrayscaleWordSecondaryCaptureImageStorage");
+        var spool = NewSpool();
+        var (ds, pixels) = Cine();
+        var entry = Spool(spool, ds, DicomTransferSyntax.ExplicitVRLittleEndian);
+        var policy = TranscodePolicy.Default with { Preferences = [DicomTransferSyntax.JpegLsLossless, DicomTransferSyntax.ExplicitVRLittleEndian] };
+        await using var sender = new DicomObjectSender(To(scp, policy).Client, policy, spool.TempDir);
+        var payload = spool.PayloadPath(entry.Id);
+        var moved = false;
+
+        var outcome = await sender.SendAsync(payload, entry.SopClassUid, entry.Sha256, () =>
+        {
+            if (!moved && File.Exists(payload))
+            {
+                File.Move(payload, payload + ".elsewhere"); // at the first sign of life: during the checksum pass
+                moved = true;
+            }
+        }, CancellationToken.None);
+
+        Assert.True(moved);
+        Assert.True(outcome.Kind == OutcomeKind.Delivered, $"{outcome.Kind}: {outcome.Detail}");
+        var decoded = _dir.File("moved-dcmdjpls.dcm");
+        var r = ProcessRunner.Run(Peers.Require("dcmdjpls", "dcmtk"), [Assert.Single(scp.ReceivedFiles), decoded], TimeSpan.FromMinutes(1));
+        Assert.True(r.ExitCode == 0, r.All);
+        Assert.Equal(pixels, DicomFile.Open(decoded).Dataset.GetBuffer(DicomTags.PixelData).Memory.ToArray()[..pixels.Length]);
+    }
+
+    [Fact]
+    public async Task After_a_transcoded_send_fails_half_way_the_next_object_gets_a_new_association()
+    {
+        using var scp = StoreScpAccepting("JPEGLSLossless", "MultiframeGrayscaleWordSecondaryCaptureImageStorage");
+        var spool = NewSpool();
+        var (ds, _) = Cine();
+        // After the pixel data (written in tag order), and larger than the parser's lazy threshold: read while sent.
+        ds.Set(new DicomTag(0x7FE1, 0x0010), DicomVR.LO, "GATEWAY TEST");
+        ds.SetBytes(new DicomTag(0x7FE1, 0x1010), DicomVR.OB, DicomBuffer.From(new byte[200_000]));
+        var first = Spool(spool, ds, DicomTransferSyntax.ExplicitVRLittleEndian);
+        var second = Spool(spool, Cine().Dataset, DicomTransferSyntax.ExplicitVRLittleEndian);
+        var policy = TranscodePolicy.Default with { Preferences = [DicomTransferSyntax.JpegLsLossless, DicomTransferSyntax.ExplicitVRLittleEndian] };
+        await using var sender = new DicomObjectSender(To(scp, policy).Client, policy, spool.TempDir);
+        var payload = spool.PayloadPath(first.Id);
+        var hashed = (int)((new FileInfo(payload).Length + (1 << 18) - 1) >> 18);
+        var beats = 0;
+        void CutShortOnceSending()
+        {
+            // The checksum pass, the beat after it, one per frame, the beat after the transcode: then the send's batches.
+            if (++beats == hashed + 1 + 30 + 1 + 1)
+            {
+                using var f = new FileStream(payload, FileMode.Open, FileAccess.Write);
+                f.SetLength(f.Length - 100_000);
+            }
+        }
+
+        await Assert.ThrowsAnyAsync<IOException>(() => sender.SendAsync(payload, first.SopClassUid, first.Sha256, CutShortOnceSending, CancellationToken.None));
+        Assert.True(beats > hashed + 1 + 30 + 1, $"{beats} beats: the send never started");
+        var outcome = await sender.SendAsync(spool.PayloadPath(second.Id), second.SopClassUid, second.Sha256, () => { }, CancellationToken.None);
+
+        Assert.True(outcome.Kind == OutcomeKind.Delivered, $"{outcome.Kind}: {outcome.Detail}");
+        Assert.Single(scp.ReceivedFiles);
+    }
+
     [Fact]
     public async Task A_JPEG_baseline_only_destination_without_allowLossy_gets_nothing_and_the_entry_is_a_dead_letter_saying_why()
     {

@@ -66,7 +66,7 @@ public sealed class DicomObjectSender(DicomClientOptions options, TranscodePolic
             if (refusal is not null)
                 return new SendOutcome(OutcomeKind.Permanent, "not sent: " + refusal);
             if (target is not null)
-                return await TranscodeAndSendAsync(_association, path, stored, target, sha256, progress, ct).ConfigureAwait(false);
+                return await TranscodeAndSendAsync(_association, source, stored, target, sha256, progress, ct).ConfigureAwait(false);
             var expected = sha256 is null ? null : Convert.FromHexString(sha256);
             var outcome = SendOutcome.From(await _association.StoreAsync(header, source, expected, progress, ct).ConfigureAwait(false));
             return accepted.Count == 0 && outcome.Kind == OutcomeKind.Permanent ? outcome with { Detail = outcome.Detail + NothingAcceptedHint() } : outcome;
@@ -86,6 +86,13 @@ public sealed class DicomObjectSender(DicomClientOptions options, TranscodePolic
         catch (DicomFormatException e)
         {
             return new SendOutcome(OutcomeKind.Permanent, "the spooled file is not valid DICOM: " + e.Message);
+        }
+        catch (Exception) when (_association is { State: not UlState.Sta6 })
+        {
+            // Aborted under us in the middle of the object (a file that could not be read further: the payload moved to
+            // quarantine, an I/O error): the caller hears why, and the next object gets a new association, not this one.
+            _association = null;
+            throw;
         }
     }
 
@@ -118,13 +125,15 @@ public sealed class DicomObjectSender(DicomClientOptions options, TranscodePolic
     /// corrupt codestream, a layout the codec cannot take) is a dead letter with the reason: it would fail the same way
     /// again. The scratch file is gone whatever happens, a crash included (it has no name once open).
     /// </summary>
-    private async Task<SendOutcome> TranscodeAndSendAsync(DicomClientAssociation association, string path, DicomTransferSyntax stored,
+    private async Task<SendOutcome> TranscodeAndSendAsync(DicomClientAssociation association, FileStream source, DicomTransferSyntax stored,
         DicomTransferSyntax target, string? sha256, Action progress, CancellationToken ct)
     {
         DicomFile original;
         try
         {
-            original = TranscodingSender.OpenVerified(path, sha256);
+            // Hashed, parsed and read frame by frame through the one open of the file (SendAsync's): the bytes transcoded
+            // are those of the file whose checksum was just checked.
+            original = TranscodingSender.OpenVerified(source, sha256, progress);
         }
         catch (NotSupportedException e)
         {
@@ -135,7 +144,9 @@ public sealed class DicomObjectSender(DicomClientOptions options, TranscodePolic
         DicomFile transcoded;
         try
         {
-            transcoded = TranscodingSender.Transcode(original, target, _policy, scratch);
+            // A sign of life per frame (the service's watchdog starves after WatchdogStallSeconds of silence, and a
+            // transcode of up to 4 GiB can take longer), and a stop asked for is heard between frames.
+            transcoded = TranscodingSender.Transcode(original, target, _policy, new BeatingStore(scratch, progress, ct));
         }
         catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException or IOException))
         {
@@ -146,13 +157,33 @@ public sealed class DicomObjectSender(DicomClientOptions options, TranscodePolic
         }
         progress();
         var sent = transcoded.Dataset.TryGetString(DicomTags.SOPInstanceUID);
-        var outcome = SendOutcome.From(await association.StoreAsync(transcoded, ct).ConfigureAwait(false));
+        var outcome = SendOutcome.From(await association.StoreAsync(transcoded, progress, ct).ConfigureAwait(false));
         var lossy = sent != original.Dataset.TryGetString(DicomTags.SOPInstanceUID);
         return outcome with
         {
             Detail = outcome.Detail + $" (transcoded from {stored.Name} to {target.Name}{(lossy ? $", lossy: sent as {sent}" : "")})",
             SentSopInstanceUid = lossy ? sent : null,
         };
+    }
+
+    /// <summary>A store that calls <paramref name="progress"/> for every frame kept, and stops when <paramref name="ct"/> is cancelled.</summary>
+    private sealed class BeatingStore(PixelStore inner, Action progress, CancellationToken ct) : PixelStore
+    {
+        public override DicomBuffer Keep(ReadOnlySpan<byte> bytes)
+        {
+            ct.ThrowIfCancellationRequested();
+            var kept = inner.Keep(bytes);
+            progress();
+            return kept;
+        }
+
+        public override DicomBuffer Keep(byte[] owned)
+        {
+            ct.ThrowIfCancellationRequested();
+            var kept = inner.Keep(owned);
+            progress();
+            return kept;
+        }
     }
 
     private async Task DropAsync()

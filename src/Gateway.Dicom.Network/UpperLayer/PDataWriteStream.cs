@@ -142,7 +142,11 @@ internal sealed class PDataWriteStream : Stream
     {
         _association.SendPData(_batch.AsMemory(0, _pduStart), flush);
         _pduStart = 0;
+        Sent?.Invoke();
     }
+
+    /// <summary>Called after each batch of PDUs written through <see cref="Write(ReadOnlySpan{byte})"/> left (a sign of life for a caller's watchdog).</summary>
+    public Action? Sent { get; set; }
 
     /// <summary>
     /// Closes the message with its last fragment; <paramref name="flush"/> sends it now. Synchronous: a message end

@@ -54,11 +54,22 @@ public sealed class DicomFile
     /// <summary>Reads from a stream; every value is loaded (there is no file to come back to).</summary>
     public static DicomFile Read(Stream stream, DicomReadOptions? options = null) => Read(stream, options, null);
 
-    private static DicomFile Read(Stream stream, DicomReadOptions? options, string? path)
+    /// <summary>
+    /// As <see cref="Open(string, DicomReadOptions)"/>, from a file the caller has open (read from its start): the values
+    /// left on disk are read through <paramref name="open"/>'s handle — the very file opened, whatever happens to its
+    /// name meanwhile — so they can be read only while it is open (then <see cref="ObjectDisposedException"/>).
+    /// </summary>
+    public static DicomFile Open(FileStream open, DicomReadOptions? options = null)
+    {
+        open.Position = 0;
+        return Read(open, options, System.IO.Path.GetFullPath(open.Name), open.SafeFileHandle);
+    }
+
+    private static DicomFile Read(Stream stream, DicomReadOptions? options, string? path, Microsoft.Win32.SafeHandles.SafeFileHandle? handle = null)
     {
         options ??= DicomReadOptions.Default;
         // A header read needs a few hundred bytes: don't pull 64 KiB of pixel data through the buffer for it.
-        var input = new DicomInput(stream, path, 0, options.StopBefore is null ? 64 * 1024 : 4096);
+        var input = new DicomInput(stream, path, 0, options.StopBefore is null ? 64 * 1024 : 4096) { Handle = handle };
         var meta = new DicomDataset();
 
         if (input.TryEnsure(132) && input.Peek(132)[128..].SequenceEqual(Magic))

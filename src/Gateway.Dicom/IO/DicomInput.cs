@@ -31,6 +31,9 @@ internal sealed class DicomInput
     /// <summary>The file behind the stream, when values may be left on disk.</summary>
     public string? Path { get; }
 
+    /// <summary>When set, values left on disk are read through this handle (the very file opened), not by <see cref="Path"/>.</summary>
+    public Microsoft.Win32.SafeHandles.SafeFileHandle? Handle { get; init; }
+
     /// <summary>The stream's length, or null when unknown (inflated, network).</summary>
     public long? Length { get; }
 

@@ -128,7 +128,7 @@ internal sealed class DicomParser(DicomInput input, DicomReadOptions options)
             var offset = input.Position;
             if (!input.TrySkip(length))
                 throw Truncated(length, tag, start);
-            return new FileDicomBuffer(input.Path, offset, length, swap);
+            return new FileDicomBuffer(input.Path, offset, length, swap, input.Handle);
         }
         var bytes = input.TryReadBytes(length) ?? throw Truncated(length, tag, start);
         ByteSwap.InPlace(bytes, swap);

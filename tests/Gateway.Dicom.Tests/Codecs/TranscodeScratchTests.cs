@@ -61,6 +61,104 @@ public sealed class TranscodeScratchTests : IDisposable
         Assert.Empty(Directory.GetFiles(_dir.Path, "transcode.*")); // nameless from the start: nothing for a crash to leave
     }
 
+    /// <summary>
+    /// Explicit VR Big Endian, 8-bit samples in OW (PS3.5 §8.1.1 allows either), 3 frames of 255×255: each frame is an
+    /// odd number of bytes, so frames 2 and 3 start in the middle of a 16-bit word. The in-memory read swaps the value's
+    /// words from its start; a frame read from the file must swap the same words, not pairs counted from its own start.
+    /// </summary>
+    [Fact]
+    public void A_big_endian_OW_source_with_odd_sized_8_bit_frames_gives_the_same_pixels_from_the_file_as_in_memory()
+    {
+        const int side = 255, frames = 3;
+        var pixels = new byte[side * side * frames];
+        new Random(19).NextBytes(pixels);
+        var source = _dir.File("big-endian.dcm");
+        File.WriteAllBytes(source, BigEndianOw8(pixels, side, frames));
+
+        byte[] inMemory;
+        using (var whole = File.OpenRead(source))
+            inMemory = Written(DicomFile.Read(whole).Transcode(DicomTransferSyntax.RleLossless));
+        var decoded = DicomFile.Read(new MemoryStream(inMemory));
+        for (var f = 0; f < frames; f++)
+            Assert.Equal(pixels.AsSpan(f * side * side, side * side).ToArray(), PixelDataTranscoder.ReadFrame(decoded.Dataset, decoded.TransferSyntax, f));
+        using var scratch = new PixelScratchFile(_dir.Path);
+        Assert.Equal(inMemory, Written(DicomFile.Open(source).Transcode(DicomTransferSyntax.RleLossless, null, scratch)));
+    }
+
+    /// <summary>A Multi-frame Grayscale Byte SC image in Explicit VR Big Endian, its 8-bit pixels in OW (words swapped).</summary>
+    private static byte[] BigEndianOw8(byte[] pixels, int side, int frames)
+    {
+        using var m = new MemoryStream();
+        m.Write(new byte[128]);
+        m.Write("DICM"u8);
+        void Meta(ushort element, string vr, byte[] value)
+        {
+            Span<byte> h = stackalloc byte[8];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(h, 2);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(h[2..], element);
+            h[4] = (byte)vr[0];
+            h[5] = (byte)vr[1];
+            if (vr == "OB")
+            {
+                m.Write(h[..6]);
+                m.Write(new byte[2]);
+                var l = new byte[4];
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(l, (uint)value.Length);
+                m.Write(l);
+            }
+            else
+            {
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(h[6..], (ushort)value.Length);
+                m.Write(h);
+            }
+            m.Write(value);
+        }
+        static byte[] Uid(string uid) => System.Text.Encoding.ASCII.GetBytes(uid.Length % 2 == 1 ? uid + "\0" : uid);
+        static byte[] Text(string text) => System.Text.Encoding.ASCII.GetBytes(text.Length % 2 == 1 ? text + " " : text);
+        const string sopClass = "1.2.840.10008.5.1.4.1.1.7.2";
+        Meta(0x0001, "OB", [0, 1]);
+        Meta(0x0002, "UI", Uid(sopClass));
+        Meta(0x0003, "UI", Uid("1.2.826.0.1.3680043.19.1"));
+        Meta(0x0010, "UI", Uid(DicomUids.ExplicitVRBigEndian));
+        void Element(ushort group, ushort element, string vr, byte[] value)
+        {
+            var h = new byte[12];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(h, group);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(h.AsSpan(2), element);
+            h[4] = (byte)vr[0];
+            h[5] = (byte)vr[1];
+            if (vr == "OW")
+            {
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(h.AsSpan(8), (uint)value.Length);
+                m.Write(h);
+            }
+            else
+            {
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(h.AsSpan(6), (ushort)value.Length);
+                m.Write(h.AsSpan(0, 8));
+            }
+            m.Write(value);
+        }
+        static byte[] Us(ushort v) => [(byte)(v >> 8), (byte)v];
+        Element(0x0008, 0x0016, "UI", Uid(sopClass));
+        Element(0x0008, 0x0018, "UI", Uid("1.2.826.0.1.3680043.19.1"));
+        Element(0x0028, 0x0002, "US", Us(1));
+        Element(0x0028, 0x0004, "CS", Text("MONOCHROME2"));
+        Element(0x0028, 0x0008, "IS", Text(frames.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Element(0x0028, 0x0010, "US", Us((ushort)side));
+        Element(0x0028, 0x0011, "US", Us((ushort)side));
+        Element(0x0028, 0x0100, "US", Us(8));
+        Element(0x0028, 0x0101, "US", Us(8));
+        Element(0x0028, 0x0102, "US", Us(7));
+        Element(0x0028, 0x0103, "US", Us(0));
+        var words = new byte[pixels.Length + (pixels.Length & 1)];
+        pixels.CopyTo(words, 0);
+        for (var i = 0; i < words.Length; i += 2)
+            (words[i], words[i + 1]) = (words[i + 1], words[i]);
+        Element(0x7FE0, 0x0010, "OW", words);
+        return m.ToArray();
+    }
+
     [Fact]
     public void Decompressing_20_frames_through_a_scratch_file_allocates_about_one_frame_not_twenty()
     {
