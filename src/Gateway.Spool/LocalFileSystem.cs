@@ -21,7 +21,8 @@ public sealed class LocalFileSystem : ISpoolFileSystem
     public bool Exists(string path) => File.Exists(path);
     public IEnumerable<string> List(string directory, string pattern) => Directory.EnumerateFiles(directory, pattern);
     public void CreateDirectory(string path) => Directory.CreateDirectory(path);
-    public long Length(string path) => new FileInfo(path).Length;
+    /// <summary>A regular file's size is one <c>statx</c> on Linux (<see cref="NativeFiles"/>); anything else as <see cref="FileInfo"/> says.</summary>
+    public long Length(string path) => NativeFiles.TryLength(path, out var length) ? length : new FileInfo(path).Length;
     public long AvailableBytes(string directory) => new DriveInfo(Path.GetFullPath(directory)).AvailableFreeSpace;
 
     /// <summary>One open, one fstat, one read, no stream buffer (recovery reads 100,000 of these, issue #22).</summary>
@@ -40,8 +41,16 @@ public sealed class LocalFileSystem : ISpoolFileSystem
         return bytes;
     }
 
-    /// <summary>As <see cref="ReadSmall(string, int)"/>, into the caller's buffer: nothing is allocated.</summary>
-    public int ReadSmall(string path, Span<byte> buffer)
+    /// <summary>
+    /// As <see cref="ReadSmall(string, int)"/>, into the caller's buffer: nothing is allocated. On Linux a regular file
+    /// is read with libc's open, read, close (<see cref="NativeFiles"/>: three system calls, System.IO's way seven);
+    /// whatever that does not answer — an error, a file of another kind — is done as below, with its exceptions.
+    /// </summary>
+    public int ReadSmall(string path, Span<byte> buffer) =>
+        NativeFiles.TryReadSmall(path, buffer, out var read) ? read : ReadSmallManaged(path, buffer);
+
+    /// <summary><see cref="ReadSmall(string, Span{byte})"/> through System.IO (off Linux, and where libc's way gave up).</summary>
+    internal static int ReadSmallManaged(string path, Span<byte> buffer)
     {
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         var length = RandomAccess.GetLength(handle);

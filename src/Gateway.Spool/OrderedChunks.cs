@@ -57,6 +57,15 @@ internal sealed class OrderedChunks<T>(IComparer<T> comparer) where T : class
     /// <summary>Adds <paramref name="item"/>; false when an equal one (by the comparer) is already there.</summary>
     public bool Add(T item)
     {
+        // Above every item (new entries; recovery adds in order): appended with one comparison, no search (issue #22).
+        if (_chunks.Count > 0 && _chunks[^1] is var tail && comparer.Compare(tail.Last, item) < 0)
+        {
+            if (tail.Count == ChunkSize)
+                _chunks.Add(tail = new Chunk());
+            tail.Items[tail.Count++] = item;
+            Count++;
+            return true;
+        }
         int Compare(T x) => comparer.Compare(x, item);
         if (_chunks.Count == 0)
             _chunks.Add(new Chunk());
@@ -121,8 +130,8 @@ internal sealed class OrderedChunks<T>(IComparer<T> comparer) where T : class
     /// <summary>The item for which <paramref name="compare"/> (item vs key, as a comparer would) is 0, if any.</summary>
     public T? Find(Func<T, int> compare)
     {
-        if (_chunks.Count == 0)
-            return null;
+        if (_chunks.Count == 0 || compare(_chunks[^1].Last) < 0)
+            return null; // empty, or the key is above every item
         var c = _chunks[ChunkOf(compare)];
         var at = PositionIn(c, compare);
         return at < c.Count && compare(c.Items[at]) == 0 ? c.Items[at] : null;
