@@ -99,6 +99,9 @@ public sealed class DurableSpool
     }
 
     public string TempDir { get; }
+
+    /// <summary>The bytes the spool leaves free on its volume (<see cref="SpoolOptions.MinFreeBytes"/>): what others writing there (a transcode's scratch file) must leave too.</summary>
+    public long MinFreeBytes => _options.MinFreeBytes;
     public string ObjectsDir { get; }
     public string StateDir { get; }
     public string QuarantineDir { get; }

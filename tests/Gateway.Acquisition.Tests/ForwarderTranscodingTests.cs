@@ -233,12 +233,6 @@ public sealed class ForwarderTranscodingTests : IDisposable
     }
 
     /// <summary>
-    /// A transcoded object whose send fails half-way for a reason that is not the network's — here a large private
-    /// value that the transcode shares with the spooled file and that is read from it while sent, the payload having
-    /// been cut short under it (a damaged card) — is aborted, and the sender must not then offer that dead
-    /// association to the next object: the next object is delivered, not failed as "aborted".
-    /// </summary>
-    /// <summary>
     /// The spooled file is hashed, parsed and read frame by frame through one open of it: a payload moved away after its
     /// checksum was checked (another destination's worker quarantining the entry) is still the file transcoded — every
     /// frame of the one verified — and nothing is read by its name again.
@@ -272,6 +266,12 @@ public sealed class ForwarderTranscodingTests : IDisposable
         Assert.Equal(pixels, DicomFile.Open(decoded).Dataset.GetBuffer(DicomTags.PixelData).Memory.ToArray()[..pixels.Length]);
     }
 
+    /// <summary>
+    /// A transcoded object whose send fails half-way for a reason that is not the network's — here a large private
+    /// value that the transcode shares with the spooled file and that is read from it while sent, the payload having
+    /// been cut short under it (a damaged card) — is aborted, and the sender must not then offer that dead
+    /// association to the next object: the next object is delivered, not failed as "aborted".
+    /// </summary>
     [Fact]
     public async Task After_a_transcoded_send_fails_half_way_the_next_object_gets_a_new_association()
     {
@@ -304,6 +304,25 @@ public sealed class ForwarderTranscodingTests : IDisposable
 
         Assert.True(outcome.Kind == OutcomeKind.Delivered, $"{outcome.Kind}: {outcome.Detail}");
         Assert.Single(scp.ReceivedFiles);
+    }
+
+    [Fact]
+    public async Task A_transcode_that_would_eat_into_the_spools_reserve_waits_saying_so_and_sends_nothing()
+    {
+        using var scp = StoreScpAccepting("JPEGLSLossless", "MultiframeGrayscaleWordSecondaryCaptureImageStorage");
+        var spool = NewSpool();
+        var (ds, _) = Cine();
+        var entry = Spool(spool, ds, DicomTransferSyntax.ExplicitVRLittleEndian);
+        var policy = TranscodePolicy.Default with { Preferences = [DicomTransferSyntax.JpegLsLossless] };
+        // A reserve larger than the disk: as if the card were nearly full.
+        await using var sender = new DicomObjectSender(To(scp, policy).Client, policy, spool.TempDir, scratchReserveBytes: long.MaxValue / 4);
+
+        var outcome = await sender.SendAsync(spool.PayloadPath(entry.Id), entry.SopClassUid, entry.Sha256, () => { }, CancellationToken.None);
+
+        Assert.Equal(OutcomeKind.Transient, outcome.Kind); // the disk frees as the spool drains: tried again, never a dead letter
+        Assert.Contains("needs up to 1 MiB on the spool's disk beside the spool's reserve", outcome.Detail, StringComparison.Ordinal);
+        Assert.Empty(scp.ReceivedFiles);
+        Assert.Empty(Directory.GetFiles(spool.TempDir, "transcode.*"));
     }
 
     [Fact]

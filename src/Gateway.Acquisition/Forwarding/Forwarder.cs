@@ -46,7 +46,7 @@ public sealed class Forwarder : IDisposable
         _heartbeat = heartbeat ?? TimeSpan.FromSeconds(5);
         _spool = spool;
         _destinations = destinations;
-        _senders = senders ?? (d => new DicomObjectSender(d.Client, d.Transcoding, spool.TempDir));
+        _senders = senders ?? (d => new DicomObjectSender(d.Client, d.Transcoding, spool.TempDir, spool.MinFreeBytes));
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
         _busy = destinations.ToDictionary(d => d.Name, _ => new HashSet<string>(StringComparer.Ordinal));

@@ -28,7 +28,9 @@ public interface IObjectSender : IAsyncDisposable
 /// <param name="scratchDirectory">Where a transcode on the way keeps the transcoded pixel data while they are sent
 /// (<see cref="PixelScratchFile"/>: nameless once open on Linux, gone with its handle; the forwarder gives the spool's
 /// <c>tmp/</c>, on the spool's disk); null: the system's temporary directory.</param>
-public sealed class DicomObjectSender(DicomClientOptions options, TranscodePolicy? policy = null, string? scratchDirectory = null) : IObjectSender
+/// <param name="scratchReserveBytes">What a transcode must leave free on the scratch directory's volume (the spool's
+/// <see cref="DurableSpool.MinFreeBytes"/>: a scratch file must not make the spool refuse what a modality sends).</param>
+public sealed class DicomObjectSender(DicomClientOptions options, TranscodePolicy? policy = null, string? scratchDirectory = null, long scratchReserveBytes = 0) : IObjectSender
 {
     private readonly TranscodePolicy _policy = policy ?? TranscodePolicy.Default;
     private readonly string _scratch = scratchDirectory ?? Path.GetTempPath();
@@ -140,6 +142,8 @@ public sealed class DicomObjectSender(DicomClientOptions options, TranscodePolic
             return new SendOutcome(OutcomeKind.Permanent, $"not sent: the destination accepted only {target.Name}, and {e.Message}");
         }
         progress();
+        if (ScratchShortfall(original) is { } shortfall)
+            return new SendOutcome(OutcomeKind.Transient, $"not sent yet: the destination accepted only {target.Name}, and {shortfall}");
         using var scratch = new PixelScratchFile(_scratch);
         DicomFile transcoded;
         try
@@ -164,6 +168,36 @@ public sealed class DicomObjectSender(DicomClientOptions options, TranscodePolic
             Detail = outcome.Detail + $" (transcoded from {stored.Name} to {target.Name}{(lossy ? $", lossy: sent as {sent}" : "")})",
             SentSopInstanceUid = lossy ? sent : null,
         };
+    }
+
+    /// <summary>
+    /// Why the scratch file of this transcode would not fit, or null: it takes about the native pixel data's size (a
+    /// decompressed object exactly that, a compressed one less but for noise, which a lossless codestream can make a
+    /// little larger — the reserve absorbs that), and must leave the spool's reserve free. Not fitting is transient — the disk frees as the spool drains — and says so
+    /// on the entry instead of failing half-way through the scratch file.
+    /// </summary>
+    private string? ScratchShortfall(DicomFile original)
+    {
+        long need;
+        try
+        {
+            need = Dicom.Codecs.PixelDescription.FromDataset(original.Dataset).TotalBytes;
+        }
+        catch (Exception e) when (e is NotSupportedException or DicomFormatException or DicomValueException)
+        {
+            return null; // the transcode says what is wrong with it
+        }
+        long free;
+        try
+        {
+            free = new DriveInfo(Path.GetFullPath(_scratch)).AvailableFreeSpace;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return null; // cannot tell: the write will say
+        }
+        return free - need >= scratchReserveBytes ? null
+            : $"transcoding it here needs up to {need >> 20} MiB on the spool's disk beside the spool's reserve of {scratchReserveBytes >> 20} MiB; {free >> 20} MiB are free";
     }
 
     /// <summary>A store that calls <paramref name="progress"/> for every frame kept, and stops when <paramref name="ct"/> is cancelled.</summary>
