@@ -89,7 +89,9 @@ public static class TranscodeMemoryBenchmarks
         var sw = System.Diagnostics.Stopwatch.StartNew();
         if (mode == "scratch")
         {
-            var original = TranscodingSender.OpenVerified(source, sha);
+            // As DicomObjectSender: one open of the spooled file, hashed, parsed and read frame by frame through it.
+            using var open = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            var original = TranscodingSender.OpenVerified(open, sha);
             using var scratch = new PixelScratchFile(Path.GetDirectoryName(source)!);
             TranscodingSender.Transcode(original, target, TranscodePolicy.Default, scratch).WriteTo(Stream.Null);
         }
