@@ -109,6 +109,24 @@ public sealed class FleetBrokerTests
         central.WaitFor("gateway/fleet/alarms/ward-a",
             j => j.GetProperty("alarms").EnumerateArray().All(a => a.GetProperty("kind").GetString() != "offline"), TimeSpan.FromSeconds(30));
         Assert.Equal("1", central.Subscribe(FleetBrokers.BridgeNotification, 1, TimeSpan.FromSeconds(5)).Single().Payload);
+
+        // Box A taken out of service, as README "Running a fleet" says, at its own broker (the site's: deleted only at
+        // the centre, the bridge would carry the site's retained copy back after its next reconnect). The deletion
+        // crosses the bridge, the view drops the box and deletes its alarm at the centre, and that deletion crosses
+        // the bridge back: neither broker keeps an alarm of box A.
+        boxA.Kill();
+        var pub = Peers.Require("mosquitto_pub", "mosquitto-clients");
+        foreach (var leaf in new[] { "status", "health" })
+        {
+            var r = ProcessRunner.Run(pub, [.. site.ClientArgs("ward-a"), "-q", "1", "-t", $"gateway/ward-a/{leaf}", "-r", "-n"]);
+            Assert.True(r.ExitCode == 0, r.All);
+        }
+        Until(() => Up(listen, "ward-a") is null, TimeSpan.FromSeconds(30), () => $"the view still shows box A: {PrometheusText.Get(listen)}\nfleet: {fleet.Output}");
+        Until(() => central.Subscribe("gateway/fleet/alarms/ward-a", 1, TimeSpan.FromSeconds(1)).Count == 0, TimeSpan.FromSeconds(30),
+            () => "the centre keeps box A's alarm: " + central.Output);
+        Until(() => site.Subscribe("gateway/fleet/alarms/ward-a", 1, TimeSpan.FromSeconds(1)).Count == 0, TimeSpan.FromSeconds(30),
+            () => "the site keeps box A's alarm (the deletion did not cross the bridge): " + site.Output);
+        Assert.Equal(1, Up(listen, "ward-c"));
     }
 
     [Fact]
