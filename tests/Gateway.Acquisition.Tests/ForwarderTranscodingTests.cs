@@ -307,20 +307,32 @@ public sealed class ForwarderTranscodingTests : IDisposable
     }
 
     [Fact]
-    public async Task A_transcode_that_would_eat_into_the_spools_reserve_waits_saying_so_and_sends_nothing()
+    public async Task A_transcode_that_would_eat_into_the_spools_reserve_waits_saying_so_and_one_that_never_fits_is_a_dead_letter()
     {
         using var scp = StoreScpAccepting("JPEGLSLossless", "MultiframeGrayscaleWordSecondaryCaptureImageStorage");
         var spool = NewSpool();
         var (ds, _) = Cine();
         var entry = Spool(spool, ds, DicomTransferSyntax.ExplicitVRLittleEndian);
         var policy = TranscodePolicy.Default with { Preferences = [DicomTransferSyntax.JpegLsLossless] };
-        // A reserve larger than the disk: as if the card were nearly full.
-        await using var sender = new DicomObjectSender(To(scp, policy).Client, policy, spool.TempDir, scratchReserveBytes: long.MaxValue / 4);
 
-        var outcome = await sender.SendAsync(spool.PayloadPath(entry.Id), entry.SopClassUid, entry.Sha256, () => { }, CancellationToken.None);
+        // A reserve 100 MiB above what is free now: as if the card were nearly full. The disk frees as the spool drains.
+        var reserve = new DriveInfo(Path.GetFullPath(spool.TempDir)).AvailableFreeSpace + (100L << 20);
+        await using (var sender = new DicomObjectSender(To(scp, policy).Client, policy, spool.TempDir, reserve))
+        {
+            var outcome = await sender.SendAsync(spool.PayloadPath(entry.Id), entry.SopClassUid, entry.Sha256, () => { }, CancellationToken.None);
+            Assert.Equal(OutcomeKind.Transient, outcome.Kind);
+            Assert.StartsWith("not sent yet: the destination accepted only ", outcome.Detail, StringComparison.Ordinal);
+            Assert.Contains(", and transcoding it here needs up to 2 MiB on the spool's disk beside the spool's reserve of ", outcome.Detail, StringComparison.Ordinal);
+            Assert.EndsWith(" MiB are free", outcome.Detail, StringComparison.Ordinal);
+        }
 
-        Assert.Equal(OutcomeKind.Transient, outcome.Kind); // the disk frees as the spool drains: tried again, never a dead letter
-        Assert.Contains("needs up to 1 MiB on the spool's disk beside the spool's reserve", outcome.Detail, StringComparison.Ordinal);
+        // A reserve larger than the whole disk: it would wait for ever, so it is a dead letter saying why.
+        await using (var sender = new DicomObjectSender(To(scp, policy).Client, policy, spool.TempDir, long.MaxValue / 4))
+        {
+            var outcome = await sender.SendAsync(spool.PayloadPath(entry.Id), entry.SopClassUid, entry.Sha256, () => { }, CancellationToken.None);
+            Assert.Equal(OutcomeKind.Permanent, outcome.Kind);
+            Assert.Contains("more than the whole disk", outcome.Detail, StringComparison.Ordinal);
+        }
         Assert.Empty(scp.ReceivedFiles);
         Assert.Empty(Directory.GetFiles(spool.TempDir, "transcode.*"));
     }

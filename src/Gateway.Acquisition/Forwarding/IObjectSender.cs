@@ -142,8 +142,12 @@ public sealed class DicomObjectSender(DicomClientOptions options, TranscodePolic
             return new SendOutcome(OutcomeKind.Permanent, $"not sent: the destination accepted only {target.Name}, and {e.Message}");
         }
         progress();
-        if (ScratchShortfall(original) is { } shortfall)
-            return new SendOutcome(OutcomeKind.Transient, $"not sent yet: the destination accepted only {target.Name}, and {shortfall}");
+        if (ScratchShortfall(original, target) is { } shortfall)
+        {
+            return shortfall.Never
+                ? new SendOutcome(OutcomeKind.Permanent, $"not sent: the destination accepted only {target.Name}, and {shortfall.Why}")
+                : new SendOutcome(OutcomeKind.Transient, $"not sent yet: the destination accepted only {target.Name}, and {shortfall.Why}");
+        }
         using var scratch = new PixelScratchFile(_scratch);
         DicomFile transcoded;
         try
@@ -173,10 +177,11 @@ public sealed class DicomObjectSender(DicomClientOptions options, TranscodePolic
     /// <summary>
     /// Why the scratch file of this transcode would not fit, or null: it takes about the native pixel data's size (a
     /// decompressed object exactly that, a compressed one less but for noise, which a lossless codestream can make a
-    /// little larger — the reserve absorbs that), and must leave the spool's reserve free. Not fitting is transient — the disk frees as the spool drains — and says so
-    /// on the entry instead of failing half-way through the scratch file.
+    /// little larger — the reserve absorbs that), and must leave the spool's reserve free. Not fitting is transient —
+    /// the disk frees as the spool drains — and says so on the entry instead of failing half-way through the scratch
+    /// file; more than the whole volume beside the reserve can hold is permanent (it would wait for ever).
     /// </summary>
-    private string? ScratchShortfall(DicomFile original)
+    private (string Why, bool Never)? ScratchShortfall(DicomFile original, DicomTransferSyntax target)
     {
         long need;
         try
@@ -187,17 +192,23 @@ public sealed class DicomObjectSender(DicomClientOptions options, TranscodePolic
         {
             return null; // the transcode says what is wrong with it
         }
-        long free;
+        if (!target.IsEncapsulated && need + (need & 1) >= uint.MaxValue)
+            return null; // native pixel data that one value cannot hold: the transcode refuses it (a dead letter)
+        long free, size;
         try
         {
-            free = new DriveInfo(Path.GetFullPath(_scratch)).AvailableFreeSpace;
+            var drive = new DriveInfo(Path.GetFullPath(_scratch));
+            (free, size) = (drive.AvailableFreeSpace, drive.TotalSize);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
             return null; // cannot tell: the write will say
         }
+        static string MiB(long bytes) => ((bytes >> 20) + ((bytes & ((1 << 20) - 1)) == 0 ? 0 : 1)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (size - need < scratchReserveBytes)
+            return ($"transcoding it here needs up to {MiB(need)} MiB on the spool's disk beside the spool's reserve of {MiB(scratchReserveBytes)} MiB, more than the whole disk ({size >> 20} MiB) holds", true);
         return free - need >= scratchReserveBytes ? null
-            : $"transcoding it here needs up to {need >> 20} MiB on the spool's disk beside the spool's reserve of {scratchReserveBytes >> 20} MiB; {free >> 20} MiB are free";
+            : ($"transcoding it here needs up to {MiB(need)} MiB on the spool's disk beside the spool's reserve of {MiB(scratchReserveBytes)} MiB; {free >> 20} MiB are free", false);
     }
 
     /// <summary>A store that calls <paramref name="progress"/> for every frame kept, and stops when <paramref name="ct"/> is cancelled.</summary>

@@ -53,7 +53,7 @@ public sealed class FleetWebServer : IAsyncDisposable
         {
             var listener = PrometheusListener.Start(options.Listen, exporter.ScrapeAsync, options.MetricsAllow, getOnly: false,
                 MaxConnections, remote => FleetWebLog.MetricsRefused(log, remote),
-                "403: /metrics is readable only from the addresses fleet.metricsAllow names\n", log);
+                "403: /metrics is readable only from the addresses metricsAllow names (gateway fleet --config)\n", log);
             return Task.FromResult(new FleetWebServer(listener, exporter));
         }
         catch
