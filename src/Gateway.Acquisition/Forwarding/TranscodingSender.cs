@@ -50,41 +50,14 @@ public static class TranscodingSender
     }
 
     /// <summary>
-    /// Checks the spooled file against the spool's checksum in one sequential pass (a mismatch raises
-    /// <see cref="PayloadMismatchException"/> before anything is sent), then opens it with its pixel data left on disk
-    /// (<see cref="DicomFile.Open"/>): the transcode reads them back one frame at a time. The same file is read twice, as
-    /// for a conversion between uncompressed syntaxes; the spool never rewrites a payload in place.
+    /// Checks the spooled file the caller has open against the spool's checksum in one pass (a mismatch raises
+    /// <see cref="PayloadMismatchException"/> before anything is sent), then parses it through that one handle with its
+    /// pixel data left on disk: the transcode reads them back one frame at a time through it too — the very file that
+    /// was hashed, whatever happens to its name meanwhile (another destination's worker moving it to quarantine), and
+    /// no open per frame. The frames are not hashed a second time: the spool never writes into a payload once it is in
+    /// objects/. Valid while <paramref name="open"/> is.
     /// </summary>
     /// <param name="progress">Called for every 256 KiB hashed (a sign of life: 4 GiB from an SD card takes minutes).</param>
-    public static DicomFile OpenVerified(string path, string? sha256, Action? progress = null)
-    {
-        using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
-        {
-            if (file.Length > MaxTranscodeBytes)
-                throw new NotSupportedException($"the object is {file.Length} bytes, more than the {MaxTranscodeBytes >> 30} GiB transcoded on the way");
-            if (sha256 is not null)
-            {
-                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                var buffer = new byte[1 << 18];
-                while (file.Read(buffer) is var n and > 0)
-                {
-                    hash.AppendData(buffer, 0, n);
-                    progress?.Invoke();
-                }
-                var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
-                if (!string.Equals(actual, sha256, StringComparison.OrdinalIgnoreCase))
-                    throw new PayloadMismatchException($"checksum mismatch: stored {sha256}, found {actual}");
-            }
-        }
-        return DicomFile.Open(path);
-    }
-
-    /// <summary>
-    /// As <see cref="OpenVerified(string, string, Action)"/>, for the spooled file the caller has open: it is hashed and
-    /// then parsed through that one handle, and the pixel data the transcode reads later come through it too — the very
-    /// file that was hashed, whatever happens to its name meanwhile (another destination's worker moving it to
-    /// quarantine), and no open per frame. Valid while <paramref name="open"/> is.
-    /// </summary>
     public static DicomFile OpenVerified(FileStream open, string? sha256, Action? progress = null)
     {
         var length = RandomAccess.GetLength(open.SafeFileHandle);
