@@ -76,6 +76,8 @@ public static partial class ConfigValidator
             p.Add("spool.path: is empty");
         if (c.Spool.QuotaBytes < 0)
             p.Add($"spool.quotaBytes: {c.Spool.QuotaBytes} is negative");
+        if (c.Spool.DirectoryFsync is not ("auto" or "always"))
+            p.Add($"spool.directoryFsync: '{c.Spool.DirectoryFsync}' is not auto or always");
         if (c.Spool.MinFreeBytes < 0)
             p.Add($"spool.minFreeBytes: {c.Spool.MinFreeBytes} is negative");
         if (c.Spool.KeepDeliveredDays < 0)

@@ -54,6 +54,11 @@ public sealed record SpoolConfig
     public long QuotaBytes { get; init; }
     public long MinFreeBytes { get; init; } = 256L << 20;
     public double KeepDeliveredDays { get; init; }
+    /// <summary>
+    /// "auto" (default): on ext4 with a journal a batch's renames are made durable by one fsync of the last file renamed
+    /// (the journal keeps them in order); elsewhere, and with "always", by an fsync of each directory (issue #22).
+    /// </summary>
+    public string DirectoryFsync { get; init; } = "auto";
 }
 
 public sealed record LocalScpConfig

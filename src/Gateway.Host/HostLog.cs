@@ -8,6 +8,9 @@ internal static partial class HostLog
     [LoggerMessage(3001, LogLevel.Information, "Spool {Path}: {Entries} entries recovered, {Temp} half-written files and {Orphans} uncommitted payloads removed, {Quarantined} quarantined")]
     public static partial void Recovered(ILogger logger, string path, int entries, int temp, int orphans, int quarantined);
 
+    [LoggerMessage(3049, LogLevel.Information, "Spool {Path} on {Durability}")]
+    public static partial void RenameDurability(ILogger logger, string path, string durability);
+
     [LoggerMessage(3002, LogLevel.Error, "Quarantined at recovery: {Entry}")]
     public static partial void QuarantinedAtRecovery(ILogger logger, string entry);
 

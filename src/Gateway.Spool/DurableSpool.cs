@@ -57,8 +57,15 @@ public sealed class DurableSpool
             _fs.CreateDirectory(d);
         if (options.RecordOutcomesOf is not null)
             Outcomes = new OutcomeLedger(Path.Combine(options.Directory, "outcomes"), options.OutcomeRetention, _time);
-        _commit = new GroupCommit(_fs, options.BatchWindow);
+        var ordered = _fs.KeepsRenamesInOrder(options.Directory, out var volume) && !options.AlwaysFsyncDirectories;
+        RenameDurability = ordered
+            ? $"{volume}: renames made durable by one fsync of the last file a batch renamed (the journal keeps them in order)"
+            : $"{volume}: renames made durable by an fsync of each directory{(options.AlwaysFsyncDirectories ? " (spool.directoryFsync always)" : "")}";
+        _commit = new GroupCommit(_fs, options.BatchWindow, ordered);
     }
+
+    /// <summary>What the spool's volume was found to be and how renames are made durable on it (logged at start, issue #22).</summary>
+    public string RenameDurability { get; }
 
     /// <summary>Group commits run so far (enqueues, state changes and deletions that shared their fsyncs count once).</summary>
     public long Batches => _commit.Batches;

@@ -20,6 +20,18 @@ public interface ISpoolFileSystem
     }
     /// <summary>Renames atomically, replacing <paramref name="destination"/> if it exists.</summary>
     void Move(string source, string destination);
+    /// <summary>
+    /// True when the volume holding <paramref name="directory"/> makes metadata changes durable in the order they were
+    /// made and an fsync of a renamed file makes its rename and every change before it durable (<see cref="JournalOrder"/>:
+    /// ext4 with a journal). Then the group commit makes a batch's renames durable with one fsync of the last file
+    /// renamed instead of an fsync of each directory. <paramref name="what"/> says what the volume was found to be.
+    /// By default false.
+    /// </summary>
+    bool KeepsRenamesInOrder(string directory, out string what)
+    {
+        what = "not asked (a file system of its own)";
+        return false;
+    }
     /// <summary>Makes renames and deletions in <paramref name="directory"/> durable (fsync of the directory).</summary>
     void FlushDirectory(string directory);
     /// <summary>

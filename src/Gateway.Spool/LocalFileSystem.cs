@@ -66,6 +66,8 @@ public sealed class LocalFileSystem : ISpoolFileSystem
 
     public void FlushFiles(IReadOnlyList<string> paths) => BatchFsync.FlushFiles(paths);
 
+    public bool KeepsRenamesInOrder(string directory, out string what) => JournalOrder.Recognised(directory, out what);
+
     public void FlushDirectories(IReadOnlyList<string> directories)
     {
         // On ext4 the first fsync commits the journal transaction holding the renames of all of them; the others find

@@ -19,7 +19,7 @@ internal static partial class NativeFiles
     private const uint StatxType = 0x1;
     private const uint StatxSize = 0x200;
     private const int StatxBytes = 256; // struct statx: the same layout on every architecture
-    private const int StatxMaskOffset = 0, StatxModeOffset = 28, StatxSizeOffset = 40;
+    private const int StatxMaskOffset = 0, StatxModeOffset = 28, StatxSizeOffset = 40, StatxDevMajorOffset = 136;
     private const int FileTypeMask = 0xF000, RegularFile = 0x8000; // S_IFMT, S_IFREG
     private const int Eintr = 4;
 
@@ -105,6 +105,35 @@ internal static partial class NativeFiles
             Enabled = false;
             return false;
         }
+    }
+
+    /// <summary>
+    /// The device (major, minor) of the file system holding <paramref name="path"/> (statx's <c>stx_dev_*</c>, which
+    /// every statx fills): false when not answered here (off Linux, no statx, an error).
+    /// </summary>
+    public static bool TryDevice(string path, out uint major, out uint minor)
+    {
+        major = minor = 0;
+        if (!Enabled)
+            return false;
+        Span<byte> stx = stackalloc byte[StatxBytes];
+        try
+        {
+            int result;
+            while ((result = Statx(AtFdCwd, path, 0, StatxType, ref stx[0])) < 0 && Marshal.GetLastPInvokeError() == Eintr)
+            {
+            }
+            if (result < 0)
+                return false;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            Enabled = false;
+            return false;
+        }
+        major = BitConverter.ToUInt32(stx[StatxDevMajorOffset..]);
+        minor = BitConverter.ToUInt32(stx[(StatxDevMajorOffset + 4)..]);
+        return true;
     }
 
     private static bool TryStat(int dirFd, string path, int flags, out bool regular, out long size)

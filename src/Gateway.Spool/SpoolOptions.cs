@@ -31,6 +31,11 @@ public sealed record SpoolOptions
     /// (docs/conformance.md, "duplicates").
     /// </summary>
     public TimeSpan DeletionWindow { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// Make renames durable by an fsync of each directory even where the volume keeps its metadata changes in order
+    /// (<see cref="JournalOrder"/>: ext4 with a journal, where one fsync of the last file renamed does it).
+    /// </summary>
+    public bool AlwaysFsyncDirectories { get; init; }
 }
 
 /// <summary>The spool cannot take a new object (quota or free-space floor). Objects already spooled keep flowing.</summary>

@@ -14,7 +14,7 @@ public sealed class ConfigurationTests
         File.WriteAllText(path, """
         {
           "box": { "id": "box one" },
-          "spool": { "path": "/tmp/x", "quotaBytes": -1 },
+          "spool": { "path": "/tmp/x", "quotaBytes": -1, "directoryFsync": "never" },
           "localScp": { "aeTitle": "GATEWAY", "port": 11112, "bind": "0.0.0.0" },
           "destinations": [
             { "name": "pacs", "aeTitle": "PACS", "host": "10.0.0.5", "port": 104 },
@@ -24,7 +24,8 @@ public sealed class ConfigurationTests
         """);
         var r = GatewayExecutable.Run("run", "--config", path);
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("5 problem(s)", r.StdErr);
+        Assert.Contains("6 problem(s)", r.StdErr);
+        Assert.Contains("spool.directoryFsync: 'never' is not auto or always", r.StdErr);
         Assert.Contains("box.id: 'box one'", r.StdErr);
         Assert.Contains("spool.quotaBytes: -1 is negative", r.StdErr);
         Assert.Contains("destinations[1].name: 'pacs' is used by another destination", r.StdErr);

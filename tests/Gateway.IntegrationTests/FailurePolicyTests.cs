@@ -28,6 +28,8 @@ public sealed class FailurePolicyTests
             environment: new Dictionary<string, string>(Watchdog) { ["NOTIFY_SOCKET"] = notify.Path });
         using var volume = new SmallVolume(gateway.SpoolPath, 16);
         gateway.Start();
+        // Said at start, before "running" (log 3049): the volume is ext4 with a journal, renames made durable by the file's fsync.
+        Assert.Contains(gateway.Output.Split('\n'), l => l.Contains("[3049]", StringComparison.Ordinal) && l.Contains("ext4 with a journal on loop", StringComparison.Ordinal));
         Peers.RequirePydicom();
         var send = GatewayExecutable.Run("send", Path.Combine(Peers.PydicomData, "test_files", "CT_small.dcm"), "--to", $"127.0.0.1:{gateway.ScpPort}", "--called", "GATEWAY");
         Assert.True(send.ExitCode == 0, send.All);

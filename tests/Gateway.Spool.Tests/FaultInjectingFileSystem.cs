@@ -5,9 +5,30 @@ namespace Gateway.Spool.Tests;
 /// <summary>
 /// The real file system, except that operation number <see cref="CrashAt"/> throws as if the power went out just
 /// before it: nothing of that operation or after happens. Counts every mutating or syncing operation.
+/// <see cref="Ordered"/>: it says it keeps metadata changes in order (as ext4 with a journal), so that the spool makes
+/// renames durable by an fsync of the last file renamed; a crash then leaves a prefix of the operations, which is what
+/// such a volume promises.
 /// </summary>
-internal sealed class FaultInjectingFileSystem(int crashAt, bool armed = true) : ISpoolFileSystem
+internal sealed class FaultInjectingFileSystem(int crashAt, bool armed = true, bool ordered = false) : ISpoolFileSystem
 {
+    public bool Ordered { get; } = ordered;
+
+    public bool KeepsRenamesInOrder(string directory, out string what)
+    {
+        what = Ordered ? "a test volume that keeps its metadata in order" : "a test volume";
+        return Ordered;
+    }
+
+    public void FlushFiles(IReadOnlyList<string> paths)
+    {
+        foreach (var p in paths)
+        {
+            Step("fsync file " + Path.GetFileName(p));
+            using var s = new FileStream(p, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+            _real.FlushToDisk(s);
+        }
+    }
+
     /// <summary>Operations are counted (and the crash can happen) only while armed.</summary>
     public bool Armed { get; set; } = armed;
 

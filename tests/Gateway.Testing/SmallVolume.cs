@@ -14,7 +14,8 @@ public sealed class SmallVolume : IDisposable
     /// <param name="eager">Initialise the inode tables and the journal now (mkfs's lazy_itable_init=0,lazy_journal_init=0), so
     /// that no kernel thread writes to the volume later: its block device's counters then count only what the processes
     /// using it caused (<see cref="SectorsWritten"/>).</param>
-    public SmallVolume(string path, int megabytes, bool eager = false)
+    /// <param name="features">File system features for mkfs's -O, e.g. <c>fast_commit</c> (null: mkfs's defaults).</param>
+    public SmallVolume(string path, int megabytes, bool eager = false, string? features = null)
     {
         if (Environment.UserName != "root" && !string.Equals(Environment.GetEnvironmentVariable("USER"), "root", StringComparison.Ordinal))
             throw new InvalidOperationException("a small volume needs root to mount a tmpfs (tests run as root here and in CI)");
@@ -23,9 +24,13 @@ public sealed class SmallVolume : IDisposable
         _image = path + ".img";
         using (var image = new FileStream(_image, FileMode.Create))
             image.SetLength((long)megabytes << 20);
-        var mkfs = ProcessRunner.Run("/sbin/mkfs.ext4", eager
-            ? ["-q", "-F", "-m", "0", "-E", "lazy_itable_init=0,lazy_journal_init=0", _image]
-            : ["-q", "-F", "-m", "0", _image]);
+        List<string> arguments = ["-q", "-F", "-m", "0"];
+        if (eager)
+            arguments.AddRange(["-E", "lazy_itable_init=0,lazy_journal_init=0"]);
+        if (features is not null)
+            arguments.AddRange(["-O", features]);
+        arguments.Add(_image);
+        var mkfs = ProcessRunner.Run("/sbin/mkfs.ext4", [.. arguments]);
         if (mkfs.ExitCode != 0)
             throw new InvalidOperationException("mkfs.ext4 failed: " + mkfs.All);
         var mount = ProcessRunner.Run("/bin/mount", ["-o", "loop", _image, path]);
@@ -35,6 +40,9 @@ public sealed class SmallVolume : IDisposable
     }
 
     public string Path { get; }
+
+    /// <summary>The image file the volume's loop device reads and writes: a copy of it is what a card holds at that moment.</summary>
+    public string ImagePath => _image;
 
     public bool IsFull { get; private set; }
 

@@ -206,7 +206,9 @@ internal sealed partial class GatewayService(string configPath, GatewayConfig co
             // Issue #18: what became of objects a modality may ask us to commit outlives their entries.
             RecordOutcomesOf = _config.LocalScp?.Commitment is null ? null : e => e.Source.StartsWith("scp:", StringComparison.Ordinal),
             OutcomeRetention = TimeSpan.FromDays(_config.LocalScp?.Commitment?.KeepOutcomesDays ?? 7),
+            AlwaysFsyncDirectories = _config.Spool.DirectoryFsync == "always",
         });
+        HostLog.RenameDurability(_log, _config.Spool.Path, _spool.RenameDurability);
         var report = _spool.Recover();
         HostLog.Recovered(_log, _config.Spool.Path, report.Entries, report.TempFilesRemoved, report.OrphansRemoved, report.Quarantined.Count);
         foreach (var q in report.Quarantined)
