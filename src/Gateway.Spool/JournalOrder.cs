@@ -64,8 +64,10 @@ public static class JournalOrder
             what = $"ext4 with a journal on {name}";
             return true;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.SecurityException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // Whatever the lookup throws (an unreadable or odd /proc, /sys, an argument .NET refuses) only means "not
+            // recognised": the directory fsyncs, and never a spool that cannot start.
             what = $"the volume could not be recognised ({e.GetType().Name}: {e.Message})";
             return false;
         }
