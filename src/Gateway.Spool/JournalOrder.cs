@@ -58,7 +58,8 @@ public static class JournalOrder
             }
             if (!Directory.Exists(jbd2) || !Directory.EnumerateDirectories(jbd2, name + "-*").Any())
             {
-                what = $"ext4 without a journal on {name}";
+                // An external journal shows as /proc/fs/jbd2/<its own device>, with no "-<inode>": not recognised either.
+                what = $"ext4 without a journal on {name} (or with its journal on another device)";
                 return false;
             }
             what = $"ext4 with a journal on {name}";
