@@ -14,6 +14,7 @@ internal static partial class BatchFsync
     private const int ReadOnly = 0;
     private const int CloseOnExec = 0x80000; // O_CLOEXEC on Linux (x64 and arm64 alike)
     private const uint SyncFileRangeWrite = 2;
+    private const int Enoent = 2;
     private const int Einval = 22;
     private const int Enotsup = 95;
 
@@ -72,7 +73,13 @@ internal static partial class BatchFsync
             {
                 fds[i] = Open(paths[i], ReadOnly | CloseOnExec);
                 if (fds[i] < 0)
-                    throw new IOException($"cannot open {paths[i]} to fsync it (errno {Marshal.GetLastPInvokeError()})");
+                {
+                    var errno = Marshal.GetLastPInvokeError();
+                    // ENOENT: the file is not there (as .NET's own open would say), told apart from a failing fsync.
+                    if (errno == Enoent)
+                        throw new FileNotFoundException($"cannot open {paths[i]} to fsync it: no such file (errno {errno})", paths[i]);
+                    throw new IOException($"cannot open {paths[i]} to fsync it (errno {errno})");
+                }
                 if (paths.Count > 1)
                     _ = SyncFileRange(fds[i], 0, 0, SyncFileRangeWrite); // a hint: the fsync below is the guarantee
             }

@@ -57,11 +57,45 @@ public sealed class DurableSpool
             _fs.CreateDirectory(d);
         if (options.RecordOutcomesOf is not null)
             Outcomes = new OutcomeLedger(Path.Combine(options.Directory, "outcomes"), options.OutcomeRetention, _time);
-        var ordered = _fs.KeepsRenamesInOrder(options.Directory, out var volume) && !options.AlwaysFsyncDirectories;
+        var ordered = RenamesKeptInOrder(out var volume) && !options.AlwaysFsyncDirectories;
         RenameDurability = ordered
             ? $"{volume}: renames made durable by one fsync of the last file a batch renamed (the journal keeps them in order)"
             : $"{volume}: renames made durable by an fsync of each directory{(options.AlwaysFsyncDirectories ? " (spool.directoryFsync always)" : "")}";
         _commit = new GroupCommit(_fs, options.BatchWindow, ordered);
+    }
+
+    /// <summary>
+    /// Whether every directory the group commit renames from or into is on a volume that keeps renames in order: not
+    /// only the spool's own directory, since tmp/, objects/ and state/ may be symlinks or mounts elsewhere (they need
+    /// only be on one file system with each other for the renames to work). Never throws: a failing lookup is "no".
+    /// </summary>
+    private bool RenamesKeptInOrder(out string volume)
+    {
+        volume = "";
+        try
+        {
+            foreach (var d in new[] { TempDir, ObjectsDir, StateDir })
+            {
+                if (!_fs.KeepsRenamesInOrder(d, out var what))
+                {
+                    volume = d == TempDir ? what : $"{what} ({Path.GetFileName(d)}/)";
+                    return false;
+                }
+                if (volume.Length == 0)
+                    volume = what;
+                else if (what != volume)
+                {
+                    volume = $"{Path.GetFileName(d)}/ on {what}, not {volume} as tmp/";
+                    return false;
+                }
+            }
+            return true;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            volume = $"the volume could not be recognised ({e.GetType().Name}: {e.Message})";
+            return false;
+        }
     }
 
     /// <summary>What the spool's volume was found to be and how renames are made durable on it (logged at start, issue #22).</summary>

@@ -189,14 +189,16 @@ internal sealed class GroupCommit(ISpoolFileSystem fs, TimeSpan window, bool ord
                 }
             }
             // Every rename above, and every change before them, durable in order. Should the file be gone already (nothing
-            // of ours removes it while its caller waits), the directories' own fsyncs do it.
+            // of ours removes it while its caller waits), the directories' own fsyncs do it. Only then: a failing fsync
+            // (EIO, a journal aborted) fails the batch like any other — never retried as another fsync that could succeed
+            // without the renames being on the disk.
             if (last is not null)
             {
                 try
                 {
                     fs.FlushFiles([last]);
                 }
-                catch (IOException)
+                catch (FileNotFoundException)
                 {
                     fs.FlushDirectories([.. flushed]);
                 }

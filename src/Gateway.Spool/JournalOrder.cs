@@ -58,14 +58,17 @@ public static class JournalOrder
             }
             if (!Directory.Exists(jbd2) || !Directory.EnumerateDirectories(jbd2, name + "-*").Any())
             {
-                what = $"ext4 without a journal on {name}";
+                // An external journal shows as /proc/fs/jbd2/<its own device>, with no "-<inode>": not recognised either.
+                what = $"ext4 without a journal on {name} (or with its journal on another device)";
                 return false;
             }
             what = $"ext4 with a journal on {name}";
             return true;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.SecurityException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // Whatever the lookup throws (an unreadable or odd /proc, /sys, an argument .NET refuses) only means "not
+            // recognised": the directory fsyncs, and never a spool that cannot start.
             what = $"the volume could not be recognised ({e.GetType().Name}: {e.Message})";
             return false;
         }

@@ -141,6 +141,9 @@ public sealed class DurableSpoolTests : IDisposable
             Assert.All(recovered.Entries, e => Assert.True(recovered.Verify(e), $"crash before step {crashAt}: entry {e.Id} is damaged"));
             if (committed)
                 Assert.Contains(recovered.Entries, e => e.Size == 5000);
+            // Every one of these steps is needed: one that did not happen (its failure, the power gone) is never
+            // acknowledged — not the last fsync either, which the ordered path once retried as directory fsyncs.
+            Assert.False(committed, $"acknowledged although step {crashAt} ({faulty.Log[crashAt - 1]}) never happened");
         }
     }
 

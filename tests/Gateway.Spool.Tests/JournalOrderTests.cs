@@ -53,6 +53,52 @@ public sealed class JournalOrderTests : IDisposable
         Assert.Equal("the volume's device could not be asked", missing);
     }
 
+    [Fact]
+    public void Recognition_never_throws_and_says_no_when_it_cannot_tell()
+    {
+        // What .NET refuses outright (an empty path) is not an IOException: still only "not recognised".
+        Assert.False(JournalOrder.Recognised(_dir.Path, "", "/sys/dev/block", "/proc/fs/jbd2", out var what), what);
+        Assert.Contains("could not be recognised", what, StringComparison.Ordinal);
+        Assert.False(JournalOrder.Recognised(_dir.Path, Path.Combine(_dir.Path, "no mountinfo"), "/sys/dev/block", "/proc/fs/jbd2", out what), what);
+        // A mountinfo line with escaped spaces in its paths, and one too short: the device is still found by its field.
+        Assert.True(NativeFiles.TryDevice(_dir.Path, out var major, out var minor));
+        var info = Path.Combine(_dir.Path, "mountinfo");
+        File.WriteAllLines(info, ["1 0 0:1 / / rw - ext4", $"36 35 {major}:{minor} /a\\040b /mnt\\040x rw,relatime shared:1 - xfs /dev/x\\040y rw"]);
+        Assert.False(JournalOrder.Recognised(_dir.Path, info, "/sys/dev/block", "/proc/fs/jbd2", out what), what);
+        Assert.Equal("file system xfs", what);
+    }
+
+    [Fact]
+    public void Spool_directories_elsewhere_than_its_journaled_volume_keep_the_directory_fsyncs()
+    {
+        // The spool's own directory on ext4 with a journal, but tmp/, objects/ and state/ (where every rename happens)
+        // symlinked to a tmpfs: what counts is the volume of the renames, not of the spool's directory.
+        using var journaled = new SmallVolume(Path.Combine(_dir.Path, "journaled"), 32);
+        var tmpfs = Path.Combine(_dir.Path, "elsewhere");
+        Directory.CreateDirectory(tmpfs);
+        Assert.Equal(0, ProcessRunner.Run("/bin/mount", ["-t", "tmpfs", "-o", "size=8m", "tmpfs", tmpfs]).ExitCode);
+        try
+        {
+            var root = Path.Combine(journaled.Path, "spool");
+            Directory.CreateDirectory(root);
+            foreach (var d in new[] { "tmp", "objects", "state" })
+            {
+                Directory.CreateDirectory(Path.Combine(tmpfs, d));
+                Directory.CreateSymbolicLink(Path.Combine(root, d), Path.Combine(tmpfs, d));
+            }
+            Assert.True(JournalOrder.Recognised(root, out var what), what);
+            var spool = new DurableSpool(new SpoolOptions { Directory = root, MinFreeBytes = 0 });
+            Assert.Contains("an fsync of each directory", spool.RenameDurability, StringComparison.Ordinal);
+            Assert.Contains("tmpfs", spool.RenameDurability, StringComparison.Ordinal);
+            spool.Recover();
+            Assert.NotNull(spool.Enqueue(new MemoryStream(new byte[100]), 100, Info, ["PACS"]));
+        }
+        finally
+        {
+            ProcessRunner.Run("/bin/umount", ["-l", tmpfs]);
+        }
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("fast_commit")]
@@ -64,7 +110,8 @@ public sealed class JournalOrderTests : IDisposable
         spool.Recover();
         var random = new Random(22);
         var acknowledged = new List<(string Id, string Sha)>();
-        var snapshots = new List<(string Image, int Acknowledged)>();
+        var snapshots = new List<(string Image, int Acknowledged, bool FirstDelivered)>();
+        var firstDelivered = false;
         for (var i = 0; i < 8; i++)
         {
             var bytes = new byte[random.Next(1, 200_000)];
@@ -74,14 +121,17 @@ public sealed class JournalOrderTests : IDisposable
             // The power goes now: the card holds what the kernel wrote to it (the image), and nothing else.
             var image = Path.Combine(_dir.Path, $"cut-{i}.img");
             File.Copy(volume.ImagePath, image);
-            snapshots.Add((image, acknowledged.Count));
+            snapshots.Add((image, acknowledged.Count, firstDelivered));
             // State changes between the cuts too: a retry scheduled, and the first entry delivered (and so removed).
             if (i % 3 == 1)
                 spool.MarkRetry(acknowledged[i - 1].Id, "PACS", "connection refused", DateTimeOffset.UtcNow.AddMinutes(1));
             if (i == 4)
+            {
                 Assert.True(spool.MarkDone(acknowledged[0].Id, "PACS"));
+                firstDelivered = true;
+            }
         }
-        foreach (var (image, count) in snapshots)
+        foreach (var (image, count, delivered) in snapshots)
         {
             var mount = Path.Combine(_dir.Path, Path.GetFileNameWithoutExtension(image));
             Directory.CreateDirectory(mount);
@@ -94,12 +144,76 @@ public sealed class JournalOrderTests : IDisposable
                 Assert.Empty(report.Quarantined);
                 foreach (var (id, sha) in acknowledged.Take(count))
                 {
-                    // The first one may have been delivered (and so forgotten) before this cut: gone or whole, never half.
+                    // The first one, once delivered (and so forgotten) before this cut, may be gone: gone or whole, never
+                    // half. Before that it must be there like every other (its enqueue is the first batch on the volume).
                     if (recovered.Find(id) is not { } e)
                     {
-                        Assert.True(id == acknowledged[0].Id, $"{Path.GetFileName(image)}: the acknowledged entry {id} is not on the card");
+                        Assert.True(delivered && id == acknowledged[0].Id, $"{Path.GetFileName(image)}: the acknowledged entry {id} is not on the card");
                         continue;
                     }
+                    Assert.Equal(sha, e.Sha256);
+                    Assert.True(recovered.Verify(e), $"{Path.GetFileName(image)}: entry {id} is damaged");
+                }
+            }
+            finally
+            {
+                ProcessRunner.Run("/bin/umount", ["-d", mount]);
+                File.Delete(image);
+            }
+        }
+    }
+    [Theory]
+    [InlineData(null)]
+    [InlineData("fast_commit")]
+    public async Task Batches_of_several_enqueues_made_durable_by_one_fsync_are_on_the_card_whole(string? features)
+    {
+        // The single-caller test above has one unit a batch, so "the last file renamed" is always the caller's own. Here
+        // several callers share each batch: one fsync of the last one's state file must carry the others' renames too.
+        using var volume = new SmallVolume(Path.Combine(_dir.Path, "card"), 64, eager: true, features);
+        var spool = new DurableSpool(new SpoolOptions { Directory = Path.Combine(volume.Path, "spool"), MinFreeBytes = 0, BatchWindow = TimeSpan.FromMilliseconds(50) });
+        Assert.Contains("one fsync of the last file", spool.RenameDurability, StringComparison.Ordinal);
+        spool.Recover();
+        var acknowledged = new System.Collections.Concurrent.ConcurrentBag<(string Id, string Sha)>();
+        var snapshots = new List<(string Image, (string Id, string Sha)[] Acknowledged)>();
+        const int Rounds = 4, Callers = 4;
+        for (var round = 0; round < Rounds; round++)
+        {
+            using var start = new Barrier(Callers);
+            var callers = Enumerable.Range(0, Callers).Select(c => Task.Factory.StartNew(() =>
+            {
+                var bytes = new byte[20_000 + 1000 * c];
+                new Random(round * Callers + c).NextBytes(bytes);
+                start.SignalAndWait();
+                var entry = spool.Enqueue(new MemoryStream(bytes), bytes.Length, Info, ["PACS"]);
+                acknowledged.Add((entry.Id, entry.Sha256));
+            }, TaskCreationOptions.LongRunning)).ToArray();
+            await Task.WhenAll(callers);
+            // All of them returned: the power goes now.
+            var image = Path.Combine(_dir.Path, $"batch-{round}.img");
+            File.Copy(volume.ImagePath, image);
+            snapshots.Add((image, [.. acknowledged]));
+        }
+        Assert.True(spool.Batches < Rounds * Callers, $"{spool.Batches} batches for {Rounds * Callers} enqueues: none was shared");
+        if (features == "fast_commit")
+        {
+            var info = File.ReadAllText($"/proc/fs/ext4/{volume.Device["/dev/".Length..]}/fc_info");
+            Assert.DoesNotMatch(@"^fc stats:\s*0 commits", info); // fast commits did happen (not only full ones)
+        }
+        foreach (var (image, expected) in snapshots)
+        {
+            var mount = Path.Combine(_dir.Path, Path.GetFileNameWithoutExtension(image));
+            Directory.CreateDirectory(mount);
+            var mounted = ProcessRunner.Run("/bin/mount", ["-o", "loop", image, mount]);
+            Assert.True(mounted.ExitCode == 0, mounted.All);
+            try
+            {
+                var recovered = new DurableSpool(new SpoolOptions { Directory = Path.Combine(mount, "spool"), MinFreeBytes = 0 });
+                var report = recovered.Recover();
+                Assert.Empty(report.Quarantined);
+                foreach (var (id, sha) in expected)
+                {
+                    var e = recovered.Find(id);
+                    Assert.True(e is not null, $"{Path.GetFileName(image)}: the acknowledged entry {id} is not on the card");
                     Assert.Equal(sha, e.Sha256);
                     Assert.True(recovered.Verify(e), $"{Path.GetFileName(image)}: entry {id} is damaged");
                 }
