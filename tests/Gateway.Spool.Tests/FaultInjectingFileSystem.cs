@@ -37,14 +37,22 @@ internal sealed class FaultInjectingFileSystem(int crashAt, bool armed = true, b
     public int CrashAt { get; } = crashAt;
     public List<string> Log { get; } = [];
 
+    private bool _crashed;
+
     private void Step(string what)
     {
+        // After the crash nothing reaches the disk any more — not even the caller's undo — as after a real power cut.
+        if (_crashed)
+            throw new CrashException($"the power is off (crashed before operation {CrashAt}): {what}");
         if (!Armed)
             return;
         Operations++;
         Log.Add(what);
         if (Operations == CrashAt)
+        {
+            _crashed = true;
             throw new CrashException($"crash before operation {CrashAt}: {what}");
+        }
     }
 
     public Stream Create(string path)
