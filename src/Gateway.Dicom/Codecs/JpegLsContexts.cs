@@ -84,13 +84,12 @@ internal sealed class JpegLsContexts
     /// </summary>
     public static int GolombK(int n, int a)
     {
-        if (a <= n)
-            return 0;
-        // a > n ≥ 1: with 2^p ≤ a < 2^(p+1) and 2^q ≤ n < 2^(q+1), n·2^(p−q) lies in [2^p, 2^(p+1)), so k is p − q
-        // or p − q + 1 (what the loop of §A.5.1 counts to, capped at 24).
-        var k = BitOperations.LeadingZeroCount((uint)n) - BitOperations.LeadingZeroCount((uint)a);
-        if ((n << k) < a)
-            k++;
+        // With 2^p ≤ a < 2^(p+1) and 2^q ≤ n < 2^(q+1), n·2^(p−q) lies in [2^p, 2^(p+1)): for a > n, k is p − q or
+        // p − q + 1 (what the loop of §A.5.1 counts to); for a ≤ n the clamp makes it 0, and n·2^0 ≥ a adds nothing.
+        // Log2 and no branch on purpose: without LZCNT (x64 below x86-64-v3, the AOT baseline) Log2 of a value that
+        // cannot be 0 is one BSR, where LeadingZeroCount is a BSR behind a test for zero (issue #19).
+        var k = Math.Max(0, BitOperations.Log2((uint)a) - BitOperations.Log2((uint)n));
+        k += (n << k) < a ? 1 : 0;
         return Math.Min(k, 24);
     }
 }
