@@ -69,11 +69,7 @@ internal sealed class JpegLsScanDecoder
         ref var pr = ref MemoryMarshal.GetArrayDataReference(prev);
         ref var cu = ref MemoryMarshal.GetArrayDataReference(cur);
         ref var q = ref MemoryMarshal.GetArrayDataReference(_quantizer);
-        var ctx = _ctx;
-        ref var ctxA = ref MemoryMarshal.GetArrayDataReference(ctx.A);
-        ref var ctxB = ref MemoryMarshal.GetArrayDataReference(ctx.B);
-        ref var ctxC = ref MemoryMarshal.GetArrayDataReference(ctx.C);
-        ref var ctxN = ref MemoryMarshal.GetArrayDataReference(ctx.N);
+        ref var contexts = ref MemoryMarshal.GetArrayDataReference(_ctx.Q);
         var off = _p.QuantizeOffset;
         var maxVal = _p.MaxVal;
         var range = _p.Range;
@@ -99,10 +95,11 @@ internal sealed class JpegLsScanDecoder
             }
             var sign = (qs >> 31) | 1;
             qs *= sign; // 1…364
-            ref var ca = ref Unsafe.Add(ref ctxA, qs);
-            ref var cb = ref Unsafe.Add(ref ctxB, qs);
-            ref var cc = ref Unsafe.Add(ref ctxC, qs);
-            ref var cn = ref Unsafe.Add(ref ctxN, qs);
+            ref var cx = ref Unsafe.Add(ref contexts, qs);
+            ref var ca = ref cx.A;
+            ref var cb = ref cx.B;
+            ref var cc = ref cx.C;
+            ref var cn = ref cx.N;
             var px = JpegLsScanEncoder.Predict(a, b, c) + sign * cc;
             px = px < 0 ? 0 : px > maxVal ? maxVal : px;
             var n = cn;
@@ -136,9 +133,13 @@ internal sealed class JpegLsScanDecoder
 
             // §A.5.2 inverted (the k = 0 special mapping only with NEAR 0), then §A.6.1–A.6.2.
             var bq = cb;
-            var errval = TMode.IsLossless && k == 0 && 2 * bq <= -n
-                ? ((mapped & 1) == 1 ? (mapped - 1) >> 1 : -(mapped >> 1) - 1)
-                : ((mapped & 1) == 0 ? mapped >> 1 : -((mapped + 1) >> 1));
+            // Without branches (the parity is a coin toss): an even mapped error 2t is t, an odd one 2t + 1 is −(t + 1)
+            // = ~t; the special mapping is the other way round (2t + 1 is t, 2t is ~t), so it inverts the mask. It
+            // applies when k = 0 and 2·B ≤ −N, i.e. k − 1 < 0 and 2·B + N − 1 < 0: the two sign bits (B ≥ 1 − N, N ≤ 2^16).
+            var flip = -(mapped & 1);
+            if (TMode.IsLossless)
+                flip ^= ((k - 1) >> 31) & ((2 * bq + n - 1) >> 31);
+            var errval = (mapped >> 1) ^ flip;
             var m = errval >> 31;
             var an = ca + ((errval ^ m) - m);
             bq += errval * scale;
@@ -233,14 +234,14 @@ internal sealed class JpegLsScanDecoder
         var riType = Math.Abs(ra - rb) <= near ? 1 : 0;
         var px = riType == 1 ? ra : rb;
         var ctx = _ctx;
-        var q = JpegLsContexts.RunContext + riType;
-        var temp = riType == 0 ? ctx.A[q] : ctx.A[q] + (ctx.N[q] >> 1);
-        var k = JpegLsContexts.GolombK(ctx.N[q], temp);
+        ref var cx = ref ctx.Q[JpegLsContexts.RunContext + riType];
+        var temp = riType == 0 ? cx.A : cx.A + (cx.N >> 1);
+        var k = JpegLsContexts.GolombK(cx.N, temp);
         var em = ReadGolomb(ref reader, k, _p.Limit - JpegLsContexts.J[runIndex] - 1);
         var t = em + riType;
         var map = t & 1;
         var magnitude = (t + map) >> 1;
-        var positive = (map == 1) == (k == 0 && 2 * ctx.Nn[riType] < ctx.N[q]);
+        var positive = (map == 1) == (k == 0 && 2 * ctx.Nn[riType] < cx.N);
         var errval = positive ? magnitude : -magnitude;
         ctx.UpdateRunInterruption(riType, errval, em, _p.Reset);
         var sign = riType == 0 && ra > rb ? -1 : 1;
