@@ -6,7 +6,10 @@
 # JPEG baseline codec in-process against libjpeg-turbo's tjbench (no publish, no processes: the quick loop while tuning it).
 # `scripts/bench.sh codecs --jpeg-baseline --stages [--quick]`: the time of each stage of that codec alone (no publish either).
 # `scripts/bench.sh codecs --in-process [--only jpeg-lossless|jpeg-ls|rle|jpeg-ls-near] [--quick]`: our lossless codecs
-# in-process only (no publish, no dcmtk), the quick loop while tuning one.
+# in-process only (no publish, no dcmtk), the quick loop while tuning one. Without --in-process, `--only jpeg-ls` is
+# that codec's whole-process rows alone (`gateway convert` against dcmcjpls / dcmdjpls), after the publish.
+# `GATEWAY_EXE=/path/to/gateway scripts/bench.sh codecs --only jpeg-ls`: measures that native `gateway` instead of
+# publishing this tree (a before and an after in one sitting; the in-process column is still this tree's code).
 # `scripts/bench.sh codecs --forward-memory [--quick]`: the peak memory of the forwarder's transcode on the way of a
 # 50-frame 100 MB object (frame by frame through a scratch file, against the whole object in memory and dcmtk; no publish).
 # `scripts/bench.sh spool --index`: only the 100,000-entry spool index (recovery, managed memory, NextDue), in-process;
@@ -42,7 +45,7 @@ out=deploy/out/$rid
 case " $* " in *" --in-process "* | *" --stages "* | *" --forward-memory "*) in_process=1 ;; *) in_process=0 ;; esac
 # `spool --index` (the 100,000-entry index only, issue #22) is in-process too.
 case " $* " in *" --index "* | *" --enqueue "* | *" --forward "*) index_only=1 ;; *) index_only=0 ;; esac
-[ "$in_process" = 1 ] || [ "$index_only" = 1 ] || deploy/publish.sh "$rid" >/dev/null
+[ "$in_process" = 1 ] || [ "$index_only" = 1 ] || [ -n "${GATEWAY_EXE:-}" ] || deploy/publish.sh "$rid" >/dev/null
 dotnet build tests/Gateway.Benchmarks -c Release >/dev/null
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m), dcmtk $(dcmdump --version | head -1 | awk '{print $3}'), .NET $(dotnet --version)"
-GATEWAY_EXE="$PWD/$out/gateway" dotnet run -c Release --no-build --project tests/Gateway.Benchmarks -- "$@"
+GATEWAY_EXE="${GATEWAY_EXE:-$PWD/$out/gateway}" dotnet run -c Release --no-build --project tests/Gateway.Benchmarks -- "$@"

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -26,58 +27,56 @@ internal sealed class JpegLsScanDecoder
     public void DecodeLine(ref JpegLsBitReader reader, int[] prev, int[] cur, ref int runIndex)
     {
         var w = _width;
+        if (prev.Length < w + 2 || cur.Length < w + 2)
+            throw new ArgumentException($"a line of {w} samples needs {w + 2} places");
         cur[0] = prev[1];
         prev[w + 1] = prev[w];
         if (_p.Near == 0)
-        {
-            DecodeLosslessLine(ref reader, prev, cur, ref runIndex);
-            return;
-        }
-        var q = _quantizer;
-        var off = _p.QuantizeOffset;
-        var x = 1;
-        while (x <= w)
-        {
-            var a = cur[x - 1];
-            var b = prev[x];
-            var c = prev[x - 1];
-            var d = prev[x + 1];
-            var qs = 81 * q[d - b + off] + 9 * q[b - c + off] + q[c - a + off];
-            if (qs == 0)
-            {
-                x = DecodeRun(ref reader, prev, cur, x, ref runIndex);
-                continue;
-            }
-            cur[x] = DecodeRegular(ref reader, a, b, c, qs);
-            x++;
-        }
+            DecodeLine<Lossless>(ref reader, prev, cur, ref runIndex);
+        else
+            DecodeLine<NearLossless>(ref reader, prev, cur, ref runIndex);
+    }
+
+    /// <summary>Compiles <see cref="DecodeLine{TMode}"/> once for NEAR = 0 and once for NEAR &gt; 0 (a struct type argument).</summary>
+    private interface IMode
+    {
+        static abstract bool IsLossless { get; }
+    }
+
+    private readonly struct Lossless : IMode
+    {
+        public static bool IsLossless => true;
+    }
+
+    private readonly struct NearLossless : IMode
+    {
+        public static bool IsLossless => false;
     }
 
     /// <summary>
-    /// A line with NEAR 0, the regular samples decoded here with the look-ahead in locals (registers): §A.4–A.6 as in
-    /// <see cref="DecodeRegular"/> with NEAR = 0 (no quantization, RANGE = MAXVAL + 1), the Golomb code read with one
-    /// leading-zero count when it and its k bits are in the look-ahead (<see cref="ReadGolomb"/> otherwise), runs by
-    /// <see cref="DecodeRun"/>. Every sample stays within 0…MAXVAL, so the gradients index the quantizer in bounds.
+    /// One line, the regular samples decoded here with the look-ahead in locals (registers): §A.4–A.6 inline — the
+    /// context and prediction, the Golomb code read with one leading-bit search when it and its k bits are in the
+    /// look-ahead (<see cref="ReadGolomb"/> otherwise), the error mapping undone (§A.5.2, with the k = 0 special mapping
+    /// of NEAR 0), the context update and the reconstruction (§A.4.4) — runs by <see cref="DecodeRun"/>. With NEAR 0
+    /// the error scale is 1 and folds away. Every sample stays within 0…MAXVAL, so the gradients index the quantizer
+    /// in bounds. Written for the AOT baseline of x64 (no LZCNT, no BMI2, issue #19): the leading bits by Log2 of a
+    /// value that is not 0 (one BSR), no Math.Abs (its overflow check), the throws out of line.
     /// </summary>
-    private void DecodeLosslessLine(ref JpegLsBitReader reader, int[] prev, int[] cur, ref int runIndex)
+    private void DecodeLine<TMode>(ref JpegLsBitReader reader, int[] prev, int[] cur, ref int runIndex)
+        where TMode : struct, IMode
     {
         var w = _width;
-        if (prev.Length < w + 2 || cur.Length < w + 2)
-            throw new ArgumentException($"a line of {w} samples needs {w + 2} places");
         ref var pr = ref MemoryMarshal.GetArrayDataReference(prev);
         ref var cu = ref MemoryMarshal.GetArrayDataReference(cur);
         ref var q = ref MemoryMarshal.GetArrayDataReference(_quantizer);
-        var ctx = _ctx;
-        ref var ctxA = ref MemoryMarshal.GetArrayDataReference(ctx.A);
-        ref var ctxB = ref MemoryMarshal.GetArrayDataReference(ctx.B);
-        ref var ctxC = ref MemoryMarshal.GetArrayDataReference(ctx.C);
-        ref var ctxN = ref MemoryMarshal.GetArrayDataReference(ctx.N);
+        ref var contexts = ref MemoryMarshal.GetArrayDataReference(_ctx.Q);
         var off = _p.QuantizeOffset;
         var maxVal = _p.MaxVal;
         var range = _p.Range;
         var reset = _p.Reset;
-        var limit = _p.Limit;
-        var escape = limit - _p.Qbpp - 1;
+        var near = TMode.IsLossless ? 0 : _p.Near;
+        var scale = TMode.IsLossless ? 1 : 2 * near + 1;
+        var escape = _p.Limit - _p.Qbpp - 1;
         var (bits, count) = (reader.Bits, reader.Count);
         var x = 1;
         while (x <= w)
@@ -96,10 +95,11 @@ internal sealed class JpegLsScanDecoder
             }
             var sign = (qs >> 31) | 1;
             qs *= sign; // 1…364
-            ref var ca = ref Unsafe.Add(ref ctxA, qs);
-            ref var cb = ref Unsafe.Add(ref ctxB, qs);
-            ref var cc = ref Unsafe.Add(ref ctxC, qs);
-            ref var cn = ref Unsafe.Add(ref ctxN, qs);
+            ref var cx = ref Unsafe.Add(ref contexts, qs);
+            ref var ca = ref cx.A;
+            ref var cb = ref cx.B;
+            ref var cc = ref cx.C;
+            ref var cn = ref cx.N;
             var px = JpegLsScanEncoder.Predict(a, b, c) + sign * cc;
             px = px < 0 ? 0 : px > maxVal ? maxVal : px;
             var n = cn;
@@ -112,7 +112,8 @@ internal sealed class JpegLsScanDecoder
                 reader.Refill();
                 (bits, count) = (reader.Bits, reader.Count);
             }
-            var zeros = BitOperations.LeadingZeroCount(bits);
+            // 63 − Log2 is the leading-zero count of a look-ahead that is not 0; of one that is, 63 (≥ escape: the slow path).
+            var zeros = 63 ^ BitOperations.Log2(bits | 1);
             int mapped;
             if (zeros < escape && zeros + 1 + k <= count)
             {
@@ -121,26 +122,31 @@ internal sealed class JpegLsScanDecoder
                 bits <<= k;
                 count -= zeros + 1 + k;
                 if (mapped > 2 * range)
-                    throw new CodecDataException($"a JPEG-LS prediction error of {mapped} is outside RANGE {range}", reader.Position);
+                    ThrowOutsideRange(mapped, range, reader.Position);
             }
             else
             {
                 (reader.Bits, reader.Count) = (bits, count);
-                mapped = ReadGolomb(ref reader, k, limit);
+                mapped = ReadGolomb(ref reader, k, _p.Limit);
                 (bits, count) = (reader.Bits, reader.Count);
             }
 
-            // §A.5.2 inverted (with the k = 0 special mapping), then §A.6.1–A.6.2 with NEAR 0.
+            // §A.5.2 inverted (the k = 0 special mapping only with NEAR 0), then §A.6.1–A.6.2.
             var bq = cb;
-            var errval = k == 0 && 2 * bq <= -n
-                ? ((mapped & 1) == 1 ? (mapped - 1) >> 1 : -(mapped >> 1) - 1)
-                : ((mapped & 1) == 0 ? mapped >> 1 : -((mapped + 1) >> 1));
-            var an = ca + Math.Abs(errval);
-            bq += errval;
+            // Without branches (the parity is a coin toss): an even mapped error 2t is t, an odd one 2t + 1 is −(t + 1)
+            // = ~t; the special mapping is the other way round (2t + 1 is t, 2t is ~t), so it inverts the mask. It
+            // applies when k = 0 and 2·B ≤ −N, i.e. k − 1 < 0 and 2·B + N − 1 < 0: the two sign bits (B ≥ 1 − N, N ≤ 2^16).
+            var flip = -(mapped & 1);
+            if (TMode.IsLossless)
+                flip ^= ((k - 1) >> 31) & ((2 * bq + n - 1) >> 31);
+            var errval = (mapped >> 1) ^ flip;
+            var m = errval >> 31;
+            var an = ca + ((errval ^ m) - m);
+            bq += errval * scale;
             if (n == reset)
             {
                 an >>= 1;
-                bq >>= 1;
+                bq >>= 1; // an arithmetic shift is the standard's −((1 − B) >> 1) for negative B
                 n >>= 1;
             }
             n++;
@@ -164,40 +170,21 @@ internal sealed class JpegLsScanDecoder
             }
             cb = bq;
 
-            // §A.4.4 with NEAR 0: undo the modulo reduction, then clamp.
-            var rx = px + sign * errval;
-            if (rx < 0)
-                rx += range;
-            else if (rx > maxVal)
-                rx -= range;
+            // §A.4.4: undo the modulo reduction, then clamp.
+            var rx = px + sign * errval * scale;
+            if (rx < -near)
+                rx += range * scale;
+            else if (rx > maxVal + near)
+                rx -= range * scale;
             Unsafe.Add(ref cu, x) = rx < 0 ? 0 : rx > maxVal ? maxVal : rx;
             x++;
         }
         (reader.Bits, reader.Count) = (bits, count);
     }
 
-    private int DecodeRegular(ref JpegLsBitReader reader, int a, int b, int c, int qs)
-    {
-        var ctx = _ctx;
-        var near = _p.Near;
-        var sign = 1;
-        if (qs < 0)
-        {
-            sign = -1;
-            qs = -qs;
-        }
-        var px = JpegLsScanEncoder.Predict(a, b, c) + sign * ctx.C[qs];
-        px = px < 0 ? 0 : px > _p.MaxVal ? _p.MaxVal : px;
-        var k = JpegLsContexts.GolombK(ctx.N[qs], ctx.A[qs]);
-        var mapped = ReadGolomb(ref reader, k, _p.Limit);
-        int errval;
-        if (near == 0 && k == 0 && 2 * ctx.B[qs] <= -ctx.N[qs])
-            errval = (mapped & 1) == 1 ? (mapped - 1) >> 1 : -(mapped >> 1) - 1;
-        else
-            errval = (mapped & 1) == 0 ? mapped >> 1 : -((mapped + 1) >> 1);
-        ctx.Update(qs, errval, near, _p.Reset);
-        return Reconstruct(px, sign * errval);
-    }
+    [DoesNotReturn]
+    private static void ThrowOutsideRange(int mapped, int range, int position) =>
+        throw new CodecDataException($"a JPEG-LS prediction error of {mapped} is outside RANGE {range}", position);
 
     private int Reconstruct(int px, int errval)
     {
@@ -247,14 +234,14 @@ internal sealed class JpegLsScanDecoder
         var riType = Math.Abs(ra - rb) <= near ? 1 : 0;
         var px = riType == 1 ? ra : rb;
         var ctx = _ctx;
-        var q = JpegLsContexts.RunContext + riType;
-        var temp = riType == 0 ? ctx.A[q] : ctx.A[q] + (ctx.N[q] >> 1);
-        var k = JpegLsContexts.GolombK(ctx.N[q], temp);
+        ref var cx = ref ctx.Q[JpegLsContexts.RunContext + riType];
+        var temp = riType == 0 ? cx.A : cx.A + (cx.N >> 1);
+        var k = JpegLsContexts.GolombK(cx.N, temp);
         var em = ReadGolomb(ref reader, k, _p.Limit - JpegLsContexts.J[runIndex] - 1);
         var t = em + riType;
         var map = t & 1;
         var magnitude = (t + map) >> 1;
-        var positive = (map == 1) == (k == 0 && 2 * ctx.Nn[riType] < ctx.N[q]);
+        var positive = (map == 1) == (k == 0 && 2 * ctx.Nn[riType] < cx.N);
         var errval = positive ? magnitude : -magnitude;
         ctx.UpdateRunInterruption(riType, errval, em, _p.Reset);
         var sign = riType == 0 && ra > rb ? -1 : 1;
@@ -274,7 +261,7 @@ internal sealed class JpegLsScanDecoder
             value = reader.Read(_p.Qbpp) + 1;
         // A mapped error of a conforming stream is below 2·RANGE (§A.5.2); a larger one would grow the contexts without bound.
         if (value > 2 * _p.Range)
-            throw new CodecDataException($"a JPEG-LS prediction error of {value} is outside RANGE {_p.Range}", reader.Position);
+            ThrowOutsideRange(value, _p.Range, reader.Position);
         return value;
     }
 }

@@ -62,7 +62,8 @@ internal sealed class JpegLsScanEncoder
             sign = -1;
             qs = -qs;
         }
-        var px = Predict(a, b, c) + sign * ctx.C[qs];
+        ref var cx = ref ctx.Q[qs];
+        var px = Predict(a, b, c) + sign * cx.C;
         px = px < 0 ? 0 : px > _p.MaxVal ? _p.MaxVal : px;
         var errval = (cur[x] - px) * sign;
         if (near > 0)
@@ -72,9 +73,9 @@ internal sealed class JpegLsScanEncoder
             cur[x] = rx < 0 ? 0 : rx > _p.MaxVal ? _p.MaxVal : rx;
         }
         errval = ReduceModulo(errval);
-        var k = JpegLsContexts.GolombK(ctx.N[qs], ctx.A[qs]);
+        var k = JpegLsContexts.GolombK(cx.N, cx.A);
         int mapped;
-        if (near == 0 && k == 0 && 2 * ctx.B[qs] <= -ctx.N[qs])
+        if (near == 0 && k == 0 && 2 * cx.B <= -cx.N)
             mapped = errval >= 0 ? 2 * errval + 1 : -2 * (errval + 1);
         else
             mapped = errval >= 0 ? 2 * errval : -2 * errval - 1;
@@ -135,11 +136,11 @@ internal sealed class JpegLsScanEncoder
         }
         errval = ReduceModulo(errval);
         var ctx = _ctx;
-        var q = JpegLsContexts.RunContext + riType;
-        var temp = riType == 0 ? ctx.A[q] : ctx.A[q] + (ctx.N[q] >> 1);
-        var k = JpegLsContexts.GolombK(ctx.N[q], temp);
-        var map = (k == 0 && errval > 0 && 2 * ctx.Nn[riType] < ctx.N[q])
-            || (errval < 0 && 2 * ctx.Nn[riType] >= ctx.N[q])
+        ref var cx = ref ctx.Q[JpegLsContexts.RunContext + riType];
+        var temp = riType == 0 ? cx.A : cx.A + (cx.N >> 1);
+        var k = JpegLsContexts.GolombK(cx.N, temp);
+        var map = (k == 0 && errval > 0 && 2 * ctx.Nn[riType] < cx.N)
+            || (errval < 0 && 2 * ctx.Nn[riType] >= cx.N)
             || (errval < 0 && k != 0) ? 1 : 0;
         var em = 2 * Math.Abs(errval) - riType - map;
         WriteGolomb(em, k, _p.Limit - JpegLsContexts.J[runIndex] - 1);
@@ -148,10 +149,18 @@ internal sealed class JpegLsScanEncoder
 
     internal static int Predict(int a, int b, int c)
     {
-        // §A.4.1, the median edge detector.
-        var max = Math.Max(a, b);
-        var min = Math.Min(a, b);
-        return c >= max ? min : c <= min ? max : a + b - c;
+        // §A.4.1, the median edge detector: min(a, b) when c ≥ max(a, b), max(a, b) when c ≤ min(a, b), else
+        // a + b − c; that is a + b − c clamped to [min(a, b), max(a, b)]. Without branches, which a noisy image makes
+        // unpredictable and the AOT x64 baseline compiles as jumps (issue #19): samples are 0…65535, so no difference
+        // overflows and its sign bit is the comparison.
+        var lt = (a - b) >> 31; // −1 when a < b
+        var lo = b + ((a - b) & lt);
+        var hi = a - ((a - b) & lt);
+        var g = a + b - c;
+        var t = g - lo;
+        g -= t & (t >> 31); // max(g, lo)
+        t = g - hi;
+        return g - (t & ~(t >> 31)); // min(g, hi)
     }
 
     private static int Quantize(int errval, int near) =>
