@@ -14,9 +14,11 @@ internal static partial class BatchFsync
     private const int ReadOnly = 0;
     private const int CloseOnExec = 0x80000; // O_CLOEXEC on Linux (x64 and arm64 alike)
     private const uint SyncFileRangeWrite = 2;
+    private const uint SyncFileRangeWaitBefore = 1, SyncFileRangeWaitAfter = 4;
     private const int Enoent = 2;
     private const int Einval = 22;
     private const int Enotsup = 95;
+    private const int Espipe = 29;
 
     private static bool _native = OperatingSystem.IsLinux();
 
@@ -61,6 +63,61 @@ internal static partial class BatchFsync
             if (added)
                 file.DangerousRelease();
         }
+    }
+
+    /// <summary>
+    /// The data of every file in <paramref name="paths"/> written to the device and waited for — <c>sync_file_range</c>
+    /// with WAIT_BEFORE | WRITE | WAIT_AFTER, which writes every dirty page (WB_SYNC_ALL) and waits for its write, as the
+    /// first half of an fsync does — without the journal commit an fsync adds: the caller makes the files' sizes and
+    /// blocks durable with a later fsync on a volume whose commits carry every file's changes (<see cref="JournalOrder"/>).
+    /// A write that failed (EIO, ENOSPC of a delayed allocation) is an <see cref="IOException"/>; a file system that
+    /// cannot do it (EINVAL, ENOTSUP, ESPIPE), and anything off Linux, is fsync'd instead.
+    /// </summary>
+    public static void WriteBackAndWait(IReadOnlyList<string> paths)
+    {
+        if (!_native)
+        {
+            FlushFiles(paths);
+            return;
+        }
+        var fallback = new List<string>();
+        try
+        {
+            foreach (var path in paths)
+            {
+                var fd = Open(path, ReadOnly | CloseOnExec);
+                if (fd < 0)
+                {
+                    var errno = Marshal.GetLastPInvokeError();
+                    if (errno == Enoent)
+                        throw new FileNotFoundException($"cannot open {path} to write it back: no such file (errno {errno})", path);
+                    throw new IOException($"cannot open {path} to write it back (errno {errno})");
+                }
+                try
+                {
+                    if (SyncFileRange(fd, 0, 0, SyncFileRangeWaitBefore | SyncFileRangeWrite | SyncFileRangeWaitAfter) != 0)
+                    {
+                        var errno = Marshal.GetLastPInvokeError();
+                        if (errno is Einval or Enotsup or Espipe)
+                            fallback.Add(path);
+                        else
+                            throw new IOException($"writing {path} back failed (errno {errno})");
+                    }
+                }
+                finally
+                {
+                    _ = Close(fd);
+                }
+            }
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            _native = false;
+            FlushFiles(paths);
+            return;
+        }
+        if (fallback.Count > 0)
+            FlushFiles(fallback);
     }
 
     private static void FlushNative(IReadOnlyList<string> paths)

@@ -25,7 +25,11 @@ namespace Gateway.Spool;
 /// them: one fsync of the last file renamed makes them all durable, in order, so a crash still leaves every unit
 /// absent or complete, and a later rename is still never durable before an earlier one (issue #22: one journal
 /// commit per batch fewer, and none of the directories' full commits where the volume has fast commits). A fsync, not
-/// an fdatasync: a rename changes the file's inode, not its data.</para>
+/// an fdatasync: a rename changes the file's inode, not its data. Phase 1 there writes the files' data to the device and
+/// waits for it (<see cref="ISpoolFileSystem.WriteBackFiles"/>: what an fsync does before its commit) without a commit
+/// of its own: the blocks are allocated and the sizes set as the data is written, before the renames, so every commit
+/// that carries a rename — that last fsync's, or any other the volume makes sooner — carries them too (one journal
+/// commit, or one fast commit, per batch in all).</para>
 /// </summary>
 internal sealed class GroupCommit(ISpoolFileSystem fs, TimeSpan window, bool orderedRenames = false)
 {
@@ -168,10 +172,17 @@ internal sealed class GroupCommit(ISpoolFileSystem fs, TimeSpan window, bool ord
     private void Run(List<Unit> batch)
     {
         var files = batch.SelectMany(u => u.Files).ToList();
-        if (files.Count > 0)
-            fs.FlushFiles(files);
-        var flushed = new HashSet<string>(StringComparer.Ordinal);
         var rounds = batch.Count == 0 ? 0 : batch.Max(u => u.Moves.Count);
+        if (files.Count > 0)
+        {
+            // On a volume that keeps its metadata in order the files' data is written and waited for, and their sizes and
+            // blocks are committed by the one fsync after the renames, with the renames (one journal commit a batch).
+            if (orderedRenames && rounds > 0)
+                fs.WriteBackFiles(files);
+            else
+                fs.FlushFiles(files);
+        }
+        var flushed = new HashSet<string>(StringComparer.Ordinal);
         if (orderedRenames)
         {
             string? last = null;

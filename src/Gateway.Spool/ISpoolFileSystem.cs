@@ -48,6 +48,13 @@ public interface ISpoolFileSystem
         }
     }
 
+    /// <summary>
+    /// Writes the data of every file in <paramref name="paths"/> to the device and waits for it, without a journal
+    /// commit (Linux <c>sync_file_range</c>): where <see cref="KeepsRenamesInOrder"/> holds, the group commit's one fsync
+    /// after the renames commits the files' sizes and blocks with them. By default <see cref="FlushFiles"/> (fsync of each).
+    /// </summary>
+    void WriteBackFiles(IReadOnlyList<string> paths) => FlushFiles(paths);
+
     /// <summary>Makes renames and deletions in every directory of <paramref name="directories"/> durable (by default <see cref="FlushDirectory"/> of each).</summary>
     void FlushDirectories(IReadOnlyList<string> directories)
     {

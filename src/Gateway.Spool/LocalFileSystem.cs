@@ -66,6 +66,8 @@ public sealed class LocalFileSystem : ISpoolFileSystem
 
     public void FlushFiles(IReadOnlyList<string> paths) => BatchFsync.FlushFiles(paths);
 
+    public void WriteBackFiles(IReadOnlyList<string> paths) => BatchFsync.WriteBackAndWait(paths);
+
     public bool KeepsRenamesInOrder(string directory, out string what) => JournalOrder.Recognised(directory, out what);
 
     public void FlushDirectories(IReadOnlyList<string> directories)
