@@ -43,7 +43,14 @@ internal static partial class BatchFsync
         }
     }
 
-    /// <summary>Starts the write-back of what was written to <paramref name="file"/> (sync_file_range, SYNC_FILE_RANGE_WRITE); a hint, never an error.</summary>
+    /// <summary>
+    /// Starts the write-back of what was written to <paramref name="file"/> (sync_file_range, SYNC_FILE_RANGE_WRITE): a
+    /// hint, except that a write-back that failed as it was started is an <see cref="IOException"/>. Such an error comes
+    /// from the file system's writepages itself (a delayed allocation that failed and gave its pages up, a journal
+    /// aborted), is returned to this call only and not necessarily kept for a later fsync or write-back wait, which may
+    /// then find no dirty page and succeed (review of issue #22). A file system that cannot do it (EINVAL, ENOTSUP,
+    /// ESPIPE) is not an error.
+    /// </summary>
     public static void StartWriteBack(Microsoft.Win32.SafeHandles.SafeFileHandle file)
     {
         if (!_native)
@@ -52,7 +59,8 @@ internal static partial class BatchFsync
         try
         {
             file.DangerousAddRef(ref added);
-            _ = SyncFileRange((int)file.DangerousGetHandle(), 0, 0, SyncFileRangeWrite);
+            if (SyncFileRange((int)file.DangerousGetHandle(), 0, 0, SyncFileRangeWrite) != 0)
+                ThrowUnlessUnsupported(Marshal.GetLastPInvokeError(), "starting the write-back of a file");
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
@@ -120,6 +128,12 @@ internal static partial class BatchFsync
             FlushFiles(fallback);
     }
 
+    private static void ThrowUnlessUnsupported(int errno, string what)
+    {
+        if (errno is not (Einval or Enotsup or Espipe))
+            throw new IOException($"{what} failed (errno {errno})");
+    }
+
     private static void FlushNative(IReadOnlyList<string> paths)
     {
         var fds = new int[paths.Count];
@@ -137,8 +151,9 @@ internal static partial class BatchFsync
                         throw new FileNotFoundException($"cannot open {paths[i]} to fsync it: no such file (errno {errno})", paths[i]);
                     throw new IOException($"cannot open {paths[i]} to fsync it (errno {errno})");
                 }
-                if (paths.Count > 1)
-                    _ = SyncFileRange(fds[i], 0, 0, SyncFileRangeWrite); // a hint: the fsync below is the guarantee
+                // A hint: the fsync below is the guarantee — but an error writepages returns here is this call's alone.
+                if (paths.Count > 1 && SyncFileRange(fds[i], 0, 0, SyncFileRangeWrite) != 0)
+                    ThrowUnlessUnsupported(Marshal.GetLastPInvokeError(), "starting the write-back of " + paths[i]);
             }
             for (var i = 0; i < fds.Length; i++)
             {

@@ -13,7 +13,8 @@ public interface ISpoolFileSystem
     void FlushToDisk(Stream stream);
     /// <summary>
     /// A hint: starts writing what was written to <paramref name="stream"/> so far to the device, without waiting for it
-    /// (the later fsync is still the guarantee). By default nothing.
+    /// (the later fsync is still the guarantee). An error the write-back returns as it is started (a delayed allocation
+    /// that failed) is thrown, as a later fsync need not see it. By default nothing.
     /// </summary>
     void StartWriteBack(Stream stream)
     {

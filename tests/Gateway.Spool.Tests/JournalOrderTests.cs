@@ -228,4 +228,105 @@ public sealed class JournalOrderTests : IDisposable
             }
         }
     }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("fast_commit")]
+    public async Task Payloads_taken_by_move_that_nothing_wrote_back_are_on_the_card_whole(string? features)
+    {
+        // The copying enqueue starts each payload's write-back itself (StartWriteBack), so its blocks are allocated
+        // before the commit whatever the commit does. The SCP's way, EnqueueByMove with the hash given, leaves every
+        // byte of the payload (and of every state file but the last one renamed) in the page cache, blocks unallocated
+        // (delayed allocation): only the commit's own write-back puts them on the card before the renames are committed.
+        using var volume = new SmallVolume(Path.Combine(_dir.Path, "card"), 64, eager: true, features);
+        var root = Path.Combine(volume.Path, "spool");
+        var spool = new DurableSpool(new SpoolOptions { Directory = root, MinFreeBytes = 0, BatchWindow = TimeSpan.FromMilliseconds(50) });
+        Assert.Contains("one fsync of the last file", spool.RenameDurability, StringComparison.Ordinal);
+        spool.Recover();
+        var incoming = Path.Combine(root, "tmp");
+        var acknowledged = new System.Collections.Concurrent.ConcurrentBag<(string Id, string Sha, byte[] Bytes)>();
+        var snapshots = new List<(string Image, (string Id, string Sha, byte[] Bytes)[] Acknowledged)>();
+        const int Rounds = 4;
+        for (var round = 0; round < Rounds; round++)
+        {
+            // The first round a lone caller: its own state file is the one fsync'd, so only the write-back before the
+            // renames puts its payload on the card. Then three callers a batch: the others' state files too.
+            var count = round == 0 ? 1 : 3;
+            using var start = new Barrier(count);
+            var callers = Enumerable.Range(0, count).Select(c => Task.Factory.StartNew(() =>
+            {
+                var bytes = new byte[(c + 1) * 700_000 + round * 1000];
+                new Random(100 + round * 3 + c).NextBytes(bytes);
+                var file = Path.Combine(incoming, $"received-{round}-{c}");
+                // Written as a receiver writes, no fsync (the spool's commit makes it durable) and no preallocation
+                // (File.WriteAllBytes fallocates: its blocks would be allocated before any write-back).
+                using (var f = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+                    f.Write(bytes);
+                var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+                start.SignalAndWait();
+                var entry = spool.EnqueueByMove(file, Info, ["PACS"], held: false, sha256: sha);
+                acknowledged.Add((entry.Id, sha, bytes));
+            }, TaskCreationOptions.LongRunning)).ToArray();
+            await Task.WhenAll(callers);
+            var image = Path.Combine(_dir.Path, $"moved-{round}.img");
+            File.Copy(volume.ImagePath, image);
+            snapshots.Add((image, [.. acknowledged]));
+        }
+        foreach (var (image, expected) in snapshots)
+        {
+            var mount = Path.Combine(_dir.Path, Path.GetFileNameWithoutExtension(image));
+            Directory.CreateDirectory(mount);
+            var mounted = ProcessRunner.Run("/bin/mount", ["-o", "loop", image, mount]);
+            Assert.True(mounted.ExitCode == 0, mounted.All);
+            try
+            {
+                var recovered = new DurableSpool(new SpoolOptions { Directory = Path.Combine(mount, "spool"), MinFreeBytes = 0 });
+                var report = recovered.Recover();
+                Assert.True(report.Quarantined.Count == 0, $"{Path.GetFileName(image)}: quarantined {string.Join(", ", report.Quarantined)}");
+                foreach (var (id, sha, bytes) in expected)
+                {
+                    var e = recovered.Find(id);
+                    Assert.True(e is not null, $"{Path.GetFileName(image)}: the acknowledged entry {id} is not on the card");
+                    Assert.Equal(sha, e.Sha256);
+                    Assert.True(recovered.Verify(e), $"{Path.GetFileName(image)}: entry {id} is damaged");
+                    Assert.Equal(bytes.Length, e.Size);
+                }
+            }
+            finally
+            {
+                ProcessRunner.Run("/bin/umount", ["-d", mount]);
+                File.Delete(image);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("fast_commit")]
+    public void The_one_fsync_after_the_write_back_sends_the_device_a_cache_flush(string? features)
+    {
+        // The files' data is written back (sync_file_range) with no flush of the device's volatile cache of its own: only
+        // the commit of the one fsync after the renames (jbd2's commit block, or the fast commit's tail, with
+        // REQ_PREFLUSH) makes it durable on a card with a write cache. A kernel whose commit left the flush out (say,
+        // when the commit is one metadata block and it saw no data of its own to order) would lose it: count the
+        // flushes the loop device receives around a lone enqueue, given a payload the spool alone writes back.
+        using var volume = new SmallVolume(Path.Combine(_dir.Path, "card"), 64, eager: true, features);
+        var root = Path.Combine(volume.Path, "spool");
+        var spool = new DurableSpool(new SpoolOptions { Directory = root, MinFreeBytes = 0, BatchWindow = TimeSpan.Zero });
+        spool.Recover();
+        var stat = $"/sys/block/{volume.Device["/dev/".Length..]}/stat";
+        long Flushes() => long.Parse(File.ReadAllText(stat).Split(' ', StringSplitOptions.RemoveEmptyEntries)[15], System.Globalization.CultureInfo.InvariantCulture);
+        for (var i = 0; i < 3; i++) // the first fsync after the mount may be a full commit even with fast commits
+        {
+            var bytes = new byte[300_000];
+            new Random(i).NextBytes(bytes);
+            var file = Path.Combine(root, "tmp", $"received-{i}");
+            using (var f = new FileStream(file, FileMode.CreateNew, FileAccess.Write))
+                f.Write(bytes);
+            var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+            var before = Flushes();
+            spool.EnqueueByMove(file, Info, ["PACS"], held: false, sha256: sha);
+            Assert.True(Flushes() > before, $"enqueue {i}: no cache flush reached the device ({features ?? "no fast commits"})");
+        }
+    }
 }
