@@ -93,20 +93,13 @@ internal static partial class BatchFsync
         {
             foreach (var path in paths)
             {
-                var fd = Open(path, ReadOnly | CloseOnExec);
-                if (fd < 0)
-                {
-                    var errno = Marshal.GetLastPInvokeError();
-                    if (errno == Enoent)
-                        throw new FileNotFoundException($"cannot open {path} to write it back: no such file (errno {errno})", path);
-                    throw new IOException($"cannot open {path} to write it back (errno {errno})");
-                }
+                var fd = OpenOrThrow(path, "write it back");
                 try
                 {
                     if (SyncFileRange(fd, 0, 0, SyncFileRangeWaitBefore | SyncFileRangeWrite | SyncFileRangeWaitAfter) != 0)
                     {
                         var errno = Marshal.GetLastPInvokeError();
-                        if (errno is Einval or Enotsup or Espipe)
+                        if (Unsupported(errno))
                             fallback.Add(path);
                         else
                             throw new IOException($"writing {path} back failed (errno {errno})");
@@ -128,10 +121,29 @@ internal static partial class BatchFsync
             FlushFiles(fallback);
     }
 
+    /// <summary>EINVAL, ENOTSUP, ESPIPE: the file system cannot do it for this file (not an error of the file's writes).</summary>
+    private static bool Unsupported(int errno) => errno is Einval or Enotsup or Espipe;
+
     private static void ThrowUnlessUnsupported(int errno, string what)
     {
-        if (errno is not (Einval or Enotsup or Espipe))
+        if (!Unsupported(errno))
             throw new IOException($"{what} failed (errno {errno})");
+    }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> read-only for a sync (<paramref name="purpose"/> names it in the error):
+    /// <see cref="FileNotFoundException"/> when the file is not there (as .NET's own open would say), told apart from
+    /// any other failure (<see cref="IOException"/>).
+    /// </summary>
+    private static int OpenOrThrow(string path, string purpose)
+    {
+        var fd = Open(path, ReadOnly | CloseOnExec);
+        if (fd >= 0)
+            return fd;
+        var errno = Marshal.GetLastPInvokeError();
+        if (errno == Enoent)
+            throw new FileNotFoundException($"cannot open {path} to {purpose}: no such file (errno {errno})", path);
+        throw new IOException($"cannot open {path} to {purpose} (errno {errno})");
     }
 
     private static void FlushNative(IReadOnlyList<string> paths)
@@ -142,15 +154,7 @@ internal static partial class BatchFsync
         {
             for (var i = 0; i < paths.Count; i++)
             {
-                fds[i] = Open(paths[i], ReadOnly | CloseOnExec);
-                if (fds[i] < 0)
-                {
-                    var errno = Marshal.GetLastPInvokeError();
-                    // ENOENT: the file is not there (as .NET's own open would say), told apart from a failing fsync.
-                    if (errno == Enoent)
-                        throw new FileNotFoundException($"cannot open {paths[i]} to fsync it: no such file (errno {errno})", paths[i]);
-                    throw new IOException($"cannot open {paths[i]} to fsync it (errno {errno})");
-                }
+                fds[i] = OpenOrThrow(paths[i], "fsync it");
                 // A hint: the fsync below is the guarantee — but an error writepages returns here is this call's alone.
                 if (paths.Count > 1 && SyncFileRange(fds[i], 0, 0, SyncFileRangeWrite) != 0)
                     ThrowUnlessUnsupported(Marshal.GetLastPInvokeError(), "starting the write-back of " + paths[i]);

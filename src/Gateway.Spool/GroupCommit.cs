@@ -183,39 +183,7 @@ internal sealed class GroupCommit(ISpoolFileSystem fs, TimeSpan window, bool ord
                 fs.FlushFiles(files);
         }
         var flushed = new HashSet<string>(StringComparer.Ordinal);
-        if (orderedRenames)
-        {
-            string? last = null;
-            for (var round = 0; round < rounds; round++)
-            {
-                foreach (var u in batch)
-                {
-                    if (round >= u.Moves.Count)
-                        continue;
-                    var (from, to) = u.Moves[round];
-                    fs.Move(from, to);
-                    last = to;
-                    if (Path.GetDirectoryName(to) is { } dir)
-                        flushed.Add(dir);
-                }
-            }
-            // Every rename above, and every change before them, durable in order. Should the file be gone already (nothing
-            // of ours removes it while its caller waits), the directories' own fsyncs do it. Only then: a failing fsync
-            // (EIO, a journal aborted) fails the batch like any other — never retried as another fsync that could succeed
-            // without the renames being on the disk.
-            if (last is not null)
-            {
-                try
-                {
-                    fs.FlushFiles([last]);
-                }
-                catch (FileNotFoundException)
-                {
-                    fs.FlushDirectories([.. flushed]);
-                }
-            }
-            rounds = 0;
-        }
+        string? last = null;
         for (var round = 0; round < rounds; round++)
         {
             var changed = new List<string>();
@@ -225,13 +193,30 @@ internal sealed class GroupCommit(ISpoolFileSystem fs, TimeSpan window, bool ord
                     continue;
                 var (from, to) = u.Moves[round];
                 fs.Move(from, to);
+                last = to;
                 if (Path.GetDirectoryName(to) is { } dir && !changed.Contains(dir, StringComparer.Ordinal))
                     changed.Add(dir);
             }
-            // This round's renames are durable before any unit's next one is made.
-            if (changed.Count > 0)
+            // This round's renames are durable before any unit's next one is made (where the volume keeps them in order,
+            // they are anyway: the one fsync below makes them all durable).
+            if (changed.Count > 0 && !orderedRenames)
                 fs.FlushDirectories(changed);
             flushed.UnionWith(changed);
+        }
+        // Every rename above, and every change before them, durable in order. Should the file be gone already (nothing
+        // of ours removes it while its caller waits), the directories' own fsyncs do it. Only then: a failing fsync
+        // (EIO, a journal aborted) fails the batch like any other — never retried as another fsync that could succeed
+        // without the renames being on the disk.
+        if (orderedRenames && last is not null)
+        {
+            try
+            {
+                fs.FlushFiles([last]);
+            }
+            catch (FileNotFoundException)
+            {
+                fs.FlushDirectories([.. flushed]);
+            }
         }
         var directories = batch.SelectMany(u => u.Directories).Where(d => !flushed.Contains(d)).Distinct(StringComparer.Ordinal).ToList();
         if (directories.Count > 0)

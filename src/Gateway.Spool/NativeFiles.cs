@@ -119,11 +119,7 @@ internal static partial class NativeFiles
         Span<byte> stx = stackalloc byte[StatxBytes];
         try
         {
-            int result;
-            while ((result = Statx(AtFdCwd, path, 0, StatxType, ref stx[0])) < 0 && Marshal.GetLastPInvokeError() == Eintr)
-            {
-            }
-            if (result < 0)
+            if (!StatxRetried(AtFdCwd, path, 0, StatxType, stx))
                 return false;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
@@ -141,17 +137,23 @@ internal static partial class NativeFiles
         regular = false;
         size = 0;
         Span<byte> stx = stackalloc byte[StatxBytes];
-        int result;
-        while ((result = Statx(dirFd, path, flags, StatxType | StatxSize, ref stx[0])) < 0 && Marshal.GetLastPInvokeError() == Eintr)
-        {
-        }
-        if (result < 0)
+        if (!StatxRetried(dirFd, path, flags, StatxType | StatxSize, stx))
             return false; // ENOSYS (a kernel before 4.11) included: System.IO's way
         if ((BitConverter.ToUInt32(stx[StatxMaskOffset..]) & (StatxType | StatxSize)) != (StatxType | StatxSize))
             return false;
         regular = (BitConverter.ToUInt16(stx[StatxModeOffset..]) & FileTypeMask) == RegularFile;
         size = BitConverter.ToInt64(stx[StatxSizeOffset..]);
         return true;
+    }
+
+    /// <summary>statx into <paramref name="stx"/>, again after EINTR; false on any other error.</summary>
+    private static bool StatxRetried(int dirFd, string path, int flags, uint mask, Span<byte> stx)
+    {
+        int result;
+        while ((result = Statx(dirFd, path, flags, mask, ref stx[0])) < 0 && Marshal.GetLastPInvokeError() == Eintr)
+        {
+        }
+        return result >= 0;
     }
 
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
