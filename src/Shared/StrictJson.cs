@@ -1,7 +1,7 @@
-using System.Collections;
-using System.Reflection;
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Gateway.Shared;
 
@@ -10,7 +10,13 @@ namespace Gateway.Shared;
 /// trailing commas allowed, unknown keys refused (a typo must not be silently ignored), and every fault reported as
 /// "key.path: what is wrong" in plain words — all of them at once: the text is first walked against the shape of
 /// <c>T</c>, naming each unknown key (with the keys known there) and each value of the wrong kind. One source file
-/// compiled into Gateway.Hardware and Gateway.Configuration.
+/// compiled into Gateway.Hardware, Gateway.Configuration and Gateway.Host (and the native front, for `gateway fleet`).
+/// <para>
+/// The walk follows System.Text.Json's own contract of <c>T</c> (<see cref="JsonTypeInfo"/>: its kind, properties and
+/// element types), not reflection over the CLR type, so the keys it knows are exactly the ones the serializer maps, and
+/// it works the same with the reflection resolver (<see cref="Read{T}(string, out List{string})"/>) and with a
+/// source-generated context (the overloads taking a <see cref="JsonTypeInfo{T}"/>, which Native AOT can compile).
+/// </para>
 /// </summary>
 internal static class StrictJson
 {
@@ -31,10 +37,17 @@ internal static class StrictJson
     /// As <see cref="Read{T}(string, out List{string})"/>, then the checks of the file's own rules (<paramref name="validate"/>)
     /// on what was read — also when the only problems were unknown keys — so that every problem is named in one round.
     /// </summary>
+    [RequiresUnreferencedCode(ByReflection)]
+    [RequiresDynamicCode(ByReflection)]
     public static T? Read<T>(string json, Func<T, IEnumerable<string>> validate, out List<string> problems)
+        where T : class =>
+        Read(json, Contract<T>(), validate, out problems);
+
+    /// <summary>As <see cref="Read{T}(string, Func{T, IEnumerable{string}}, out List{string})"/>, with the contract given (a source-generated context's, whose options must be <see cref="Options"/>'s).</summary>
+    public static T? Read<T>(string json, JsonTypeInfo<T> contract, Func<T, IEnumerable<string>> validate, out List<string> problems)
         where T : class
     {
-        var value = Read<T>(json, out problems);
+        var value = Read(json, contract, out problems);
         if (value is not null)
             problems.AddRange(validate(value));
         return value;
@@ -45,7 +58,14 @@ internal static class StrictJson
     /// unknown keys the value is still returned (read without them), so that the caller can add its own checks to the
     /// list and say everything at once; with a value of the wrong kind or bad syntax it is null.
     /// </summary>
+    [RequiresUnreferencedCode(ByReflection)]
+    [RequiresDynamicCode(ByReflection)]
     public static T? Read<T>(string json, out List<string> problems)
+        where T : class =>
+        Read(json, Contract<T>(), out problems);
+
+    /// <summary>As <see cref="Read{T}(string, out List{string})"/>, with the contract given.</summary>
+    public static T? Read<T>(string json, JsonTypeInfo<T> contract, out List<string> problems)
         where T : class
     {
         problems = [];
@@ -62,7 +82,7 @@ internal static class StrictJson
         using (document)
         {
             var wrongKind = new List<string>();
-            Walk(document.RootElement, typeof(T), "", problems, wrongKind);
+            Walk(document.RootElement, contract, "", problems, wrongKind);
             var unknownOnly = wrongKind.Count == 0;
             problems.AddRange(wrongKind);
             if (!unknownOnly)
@@ -70,7 +90,11 @@ internal static class StrictJson
         }
         try
         {
-            var value = JsonSerializer.Deserialize<T>(json, problems.Count == 0 ? Options : Lenient);
+            // Unknown keys were named by the walk; the value is then read without them (same resolver, same contract).
+            var read = problems.Count == 0
+                ? contract
+                : (JsonTypeInfo<T>)new JsonSerializerOptions(contract.Options) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip }.GetTypeInfo(typeof(T));
+            var value = JsonSerializer.Deserialize(json, read);
             if (value is null)
                 problems.Add("the file is empty");
             return value;
@@ -83,6 +107,19 @@ internal static class StrictJson
         }
     }
 
+    private static JsonSerializerOptions? _reflected;
+
+    /// <summary>The contract of <typeparamref name="T"/> under <see cref="Options"/>, by reflection (the managed executables).</summary>
+    [RequiresUnreferencedCode(ByReflection)]
+    [RequiresDynamicCode(ByReflection)]
+    private static JsonTypeInfo<T> Contract<T>()
+    {
+        _reflected ??= new JsonSerializerOptions(Options) { TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
+        return (JsonTypeInfo<T>)_reflected.GetTypeInfo(typeof(T));
+    }
+
+    private const string ByReflection = "reads T's contract by reflection: give a source-generated JsonTypeInfo<T> where the code is trimmed or compiled ahead of time";
+
     private static string Describe(JsonException e)
     {
         // System.Text.Json names the JSON path of the fault, e.g. "$.destinations[0].port".
@@ -94,8 +131,9 @@ internal static class StrictJson
 
     private static string Key(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";
 
-    private static void Walk(JsonElement e, Type type, string path, List<string> unknown, List<string> wrongKind)
+    private static void Walk(JsonElement e, JsonTypeInfo contract, string path, List<string> unknown, List<string> wrongKind)
     {
+        var type = contract.Type;
         var t = Nullable.GetUnderlyingType(type) ?? type;
         var at = path.Length == 0 ? "(root)" : path;
         if (e.ValueKind == JsonValueKind.Null)
@@ -124,69 +162,48 @@ internal static class StrictJson
                 wrongKind.Add($"{at}: must be a number, not {Kind(e)}");
             return;
         }
-        if (DictionaryValue(t) is { } valueType)
+        switch (contract.Kind)
         {
-            if (e.ValueKind != JsonValueKind.Object)
-            {
-                wrongKind.Add($"{at}: must be an object of named entries {{ \"name\": … }}, not {Kind(e)}");
+            case JsonTypeInfoKind.Dictionary when contract.KeyType == typeof(string):
+                if (e.ValueKind != JsonValueKind.Object)
+                {
+                    wrongKind.Add($"{at}: must be an object of named entries {{ \"name\": … }}, not {Kind(e)}");
+                    return;
+                }
+                var values = contract.Options.GetTypeInfo(contract.ElementType!);
+                foreach (var p in e.EnumerateObject())
+                    Walk(p.Value, values, Key(path, p.Name), unknown, wrongKind);
                 return;
-            }
-            foreach (var p in e.EnumerateObject())
-                Walk(p.Value, valueType, Key(path, p.Name), unknown, wrongKind);
-            return;
-        }
-        if (ListElement(t) is { } elementType)
-        {
-            if (e.ValueKind != JsonValueKind.Array)
-            {
-                wrongKind.Add($"{at}: must be a list [ … ], not {Kind(e)}");
+            case JsonTypeInfoKind.Enumerable:
+                if (e.ValueKind != JsonValueKind.Array)
+                {
+                    wrongKind.Add($"{at}: must be a list [ … ], not {Kind(e)}");
+                    return;
+                }
+                var items = contract.Options.GetTypeInfo(contract.ElementType!);
+                var i = 0;
+                foreach (var item in e.EnumerateArray())
+                    Walk(item, items, $"{path}[{i++}]", unknown, wrongKind);
                 return;
-            }
-            var i = 0;
-            foreach (var item in e.EnumerateArray())
-                Walk(item, elementType, $"{path}[{i++}]", unknown, wrongKind);
-            return;
+            case JsonTypeInfoKind.Object:
+                break;
+            default:
+                return; // a value with a converter of its own (none in the files today): the serializer judges it
         }
         if (e.ValueKind != JsonValueKind.Object)
         {
             wrongKind.Add($"{at}: must be an object {{ … }} (e.g. {{}} for the defaults), not {Kind(e)}");
             return;
         }
-        var properties = t.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.CanWrite && p.GetIndexParameters().Length == 0)
-            .ToDictionary(p => Options.PropertyNamingPolicy!.ConvertName(p.Name), StringComparer.Ordinal);
+        // The keys the serializer maps and can set (a read-only property is not a key of the file).
+        var properties = contract.Properties.Where(p => p.Set is not null).ToDictionary(p => p.Name, StringComparer.Ordinal);
         foreach (var p in e.EnumerateObject())
         {
             if (properties.TryGetValue(p.Name, out var property))
-                Walk(p.Value, property.PropertyType, Key(path, p.Name), unknown, wrongKind);
+                Walk(p.Value, contract.Options.GetTypeInfo(property.PropertyType), Key(path, p.Name), unknown, wrongKind);
             else
                 unknown.Add($"{Key(path, p.Name)}: unknown key (known here: {string.Join(", ", properties.Keys.Order(StringComparer.Ordinal))})");
         }
-    }
-
-    private static Type? DictionaryValue(Type t)
-    {
-        foreach (var i in t.IsInterface ? [t, .. t.GetInterfaces()] : t.GetInterfaces())
-        {
-            if (i.IsGenericType && (i.GetGenericTypeDefinition() == typeof(IReadOnlyDictionary<,>) || i.GetGenericTypeDefinition() == typeof(IDictionary<,>))
-                && i.GetGenericArguments()[0] == typeof(string))
-                return i.GetGenericArguments()[1];
-        }
-        return null;
-    }
-
-    private static Type? ListElement(Type t)
-    {
-        if (t.IsArray)
-            return t.GetElementType();
-        if (t == typeof(string) || !typeof(IEnumerable).IsAssignableFrom(t))
-            return null;
-        foreach (var i in t.IsInterface ? [t, .. t.GetInterfaces()] : t.GetInterfaces())
-        {
-            if (i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>))
-                return i.GetGenericArguments()[0];
-        }
-        return null;
     }
 
     private static string Expected(Type t) =>

@@ -87,19 +87,10 @@ internal static class FleetCommand
             stderr.WriteLine($"gateway fleet: cannot listen on {listen}: {e.Message}");
             return Cli.Failed;
         }
-        FleetPageServer? pageServer = null;
-        if (page is not null)
+        if (!TryStartPage(page, state, loggers, stderr, out var pageServer))
         {
-            try
-            {
-                pageServer = FleetPageServer.StartAsync(page, state, loggers).GetAwaiter().GetResult();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or System.Text.Json.JsonException)
-            {
-                stderr.WriteLine($"gateway fleet: cannot serve the fleet page on {page.Listen} (state {page.StateDirectory}): {e.Message}");
-                server.DisposeAsync().AsTask().GetAwaiter().GetResult();
-                return Cli.Failed;
-            }
+            server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            return Cli.Failed;
         }
         using var stop = new CancellationTokenSource();
         var subscriber = new FleetSubscriber(connection, state, loggers.CreateLogger("gateway.fleet"));
@@ -158,6 +149,35 @@ internal static class FleetCommand
         return new FleetPageOptions { Listen = EndPoint(listen, "--listen-page"), StateDirectory = stateDirectory, CertificateFile = cert, KeyFile = key };
     }
 
+#if GATEWAY_CLI
+    // The native front hands `gateway fleet --listen-page` to gateway-service (ServiceVerbs.HandOver): Razor Pages are
+    // not compiled ahead of time. What runs here never has a page.
+    private static bool TryStartPage(FleetPageOptions? page, FleetState state, ILoggerFactory loggers, TextWriter stderr, out IAsyncDisposable? server)
+    {
+        server = null;
+        return page is null ? true : throw new InvalidOperationException("the fleet page reached the native front instead of gateway-service");
+    }
+
+    private static void AnnouncePage(TextWriter stdout, IAsyncDisposable page) => throw new InvalidOperationException("no fleet page in the native front");
+#else
+    /// <summary>The fleet page when asked for (null without --listen-page); false, said on stderr, when it cannot be served.</summary>
+    private static bool TryStartPage(FleetPageOptions? page, FleetState state, ILoggerFactory loggers, TextWriter stderr, out FleetPageServer? server)
+    {
+        server = null;
+        if (page is null)
+            return true;
+        try
+        {
+            server = FleetPageServer.StartAsync(page, state, loggers).GetAwaiter().GetResult();
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or System.Text.Json.JsonException)
+        {
+            stderr.WriteLine($"gateway fleet: cannot serve the fleet page on {page.Listen} (state {page.StateDirectory}): {e.Message}");
+            return false;
+        }
+    }
+
     /// <summary>Where the page is, its certificate's fingerprint, and while no password exists the setup code (the box's page says the same in its journal).</summary>
     private static void AnnouncePage(TextWriter stdout, FleetPageServer page)
     {
@@ -166,6 +186,7 @@ internal static class FleetCommand
             stdout.WriteLine($"fleet page not set up: open https://127.0.0.1:{page.EndPoint.Port}/setup on this machine and enter the setup code {users.SetupCode} (also in {users.SetupCodeFile}) to choose the admin password");
         stdout.WriteLine($"fleet page https://{page.EndPoint} (certificate SHA-256 {page.Info.Fingerprint})");
     }
+#endif
 
     private static (string Host, int Port) HostPort(string value, string option)
     {

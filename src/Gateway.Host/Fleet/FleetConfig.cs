@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Net;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Gateway.Telemetry.Fleet;
 
 namespace Gateway.Host.Fleet;
@@ -7,26 +9,29 @@ namespace Gateway.Host.Fleet;
 /// <summary>
 /// `gateway fleet --config FILE` (issue #21; README "Running a fleet"): the topic prefix, the boxes' health interval,
 /// who may read /metrics, the view's bounds and the alarm thresholds (null turns an alarm off). Read strictly:
-/// unknown keys and out-of-range values are refused with every problem named.
+/// unknown keys and out-of-range values are refused with every problem named. Its properties have setters, not
+/// init accessors: a source-generated reader (<see cref="FleetConfigJson"/>) sets an init-only property that the file
+/// leaves out to its type's default (null, 0), not to the value given here.
 /// </summary>
 public sealed record FleetConfig
 {
-    public string TopicPrefix { get; init; } = "gateway";
-    public int HealthIntervalSeconds { get; init; } = 30;
-    public int SilentAfterIntervals { get; init; } = 3;
+    public string TopicPrefix { get; set; } = "gateway";
+    public int HealthIntervalSeconds { get; set; } = 30;
+    public int SilentAfterIntervals { get; set; } = 3;
 
     /// <summary>Boxes offline and not heard from this long are forgotten, their retained alarm deleted; null keeps them.</summary>
-    public double? ForgetAfterHours { get; init; } = 168;
+    public double? ForgetAfterHours { get; set; } = 168;
 
-    public List<string> MetricsAllow { get; init; } = ["127.0.0.0/8", "::1/128"];
-    public FleetLimitsConfig Limits { get; init; } = new();
-    public FleetAlarmsConfig Alarms { get; init; } = new();
+    public List<string> MetricsAllow { get; set; } = ["127.0.0.0/8", "::1/128"];
+    public FleetLimitsConfig Limits { get; set; } = new();
+    public FleetAlarmsConfig Alarms { get; set; } = new();
 
     public static FleetConfig Load(string path, out List<string> problems)
     {
         var text = File.ReadAllText(path);
         // Every problem at once: unknown keys and wrong kinds, then the checks of the rest when only keys were wrong.
-        var config = Gateway.Shared.StrictJson.Read<FleetConfig>(text, c => c.Validate(), out problems);
+        // Through a source-generated contract: the native `gateway` runs the fleet view (without its page) itself.
+        var config = Gateway.Shared.StrictJson.Read(text, FleetConfigJson.Default.FleetConfig, c => c.Validate(), out problems);
         return config ?? new FleetConfig();
     }
 
@@ -90,17 +95,23 @@ public sealed record FleetConfig
 
 public sealed record FleetLimitsConfig
 {
-    public int MaxBoxes { get; init; } = 5000;
-    public int EventsPerBox { get; init; } = 50;
-    public int MaxPayloadBytes { get; init; } = 64 * 1024;
+    public int MaxBoxes { get; set; } = 5000;
+    public int EventsPerBox { get; set; } = 50;
+    public int MaxPayloadBytes { get; set; } = 64 * 1024;
 }
 
 public sealed record FleetAlarmsConfig
 {
-    public double? OfflineMinutes { get; init; } = 5;
-    public double? SpoolOldestMinutes { get; init; } = 60;
-    public bool DeadLetters { get; init; } = true;
-    public double? DiskFreeBelowMiB { get; init; } = 1024;
-    public double? TemperatureAboveC { get; init; } = 80;
-    public double? DeviceDisconnectedMinutes { get; init; } = 10;
+    public double? OfflineMinutes { get; set; } = 5;
+    public double? SpoolOldestMinutes { get; set; } = 60;
+    public bool DeadLetters { get; set; } = true;
+    public double? DiskFreeBelowMiB { get; set; } = 1024;
+    public double? TemperatureAboveC { get; set; } = 80;
+    public double? DeviceDisconnectedMinutes { get; set; } = 10;
 }
+
+/// <summary>The contract of the fleet's configuration file, generated at build time; the options are <c>StrictJson.Options</c>'s.</summary>
+[JsonSerializable(typeof(FleetConfig))]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, ReadCommentHandling = JsonCommentHandling.Skip,
+    AllowTrailingCommas = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, WriteIndented = true)]
+internal sealed partial class FleetConfigJson : JsonSerializerContext;
