@@ -79,7 +79,7 @@ public sealed class FleetBrokerTests
         var config = dir.File("fleet.json");
         File.WriteAllText(config, """{ "healthIntervalSeconds": 1, "alarms": { "offlineMinutes": 0.05, "diskFreeBelowMiB": 10000000 } }""");
         var listen = FreePort.Get();
-        using var fleet = new PeerProcess(GatewayExecutable.Path,
+        using var fleet = new PeerProcess(DeployedBuild.Front,
             ["fleet", "--broker", $"localhost:{central.Port}", "--tls-ca", brokers.Certificates.CaFile, "--user", FleetUser,
              "--password-file", brokers.PasswordFile(FleetUser), "--listen", $"127.0.0.1:{listen}", "--config", config]);
         fleet.WaitForOutput("/metrics", TimeSpan.FromSeconds(20));

@@ -67,7 +67,7 @@ public sealed partial class FleetPageTests(ITestOutputHelper output)
         // real box goes offline through the broker's will, not through silence.
         File.WriteAllText(config, """{ "healthIntervalSeconds": 600, "alarms": { "offlineMinutes": 0.05 } }""");
         var page = FreePort.Get();
-        var fleet = new PeerProcess(GatewayExecutable.Path,
+        var fleet = new PeerProcess(DeployedBuild.Front,
             ["fleet", "--broker", $"127.0.0.1:{broker.Port}", "--listen", $"127.0.0.1:{FreePort.Get()}", "--config", config,
              "--listen-page", $"127.0.0.1:{page}", "--state", dir.File("fleet-state")]);
         fleet.WaitForOutput("fleet page https://", TimeSpan.FromSeconds(30));

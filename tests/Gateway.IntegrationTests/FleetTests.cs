@@ -9,7 +9,9 @@ namespace Gateway.IntegrationTests;
 /// Issue #21 with real peers: two real `gateway run` boxes and three simulated ones (mosquitto_pub) on one mosquitto,
 /// the real `gateway fleet`, and Debian's prometheus scraping it. What a user checks: prometheus's HTTP API has every
 /// box, a SIGKILLed box raises the retained offline alarm and its restart clears it, and none of the patient data
-/// that flowed through the boxes appears in the fleet's metrics, alarms or log.
+/// that flowed through the boxes appears in the fleet's metrics, alarms or log. The view is what ships: the native
+/// `gateway` of deploy/publish.sh, which runs `gateway fleet` without its page itself (the page's tests run it with
+/// its page, handed to gateway-service).
 /// </summary>
 public sealed class FleetTests
 {
@@ -79,7 +81,7 @@ public sealed class FleetTests
         var config = dir.File("fleet.json");
         File.WriteAllText(config, """{ "healthIntervalSeconds": 1, "alarms": { "offlineMinutes": 0.05 } }""");
         var listen = FreePort.Get();
-        using var fleet = new PeerProcess(GatewayExecutable.Path,
+        using var fleet = new PeerProcess(DeployedBuild.Front,
             ["fleet", "--broker", $"127.0.0.1:{broker.Port}", "--listen", $"127.0.0.1:{listen}", "--config", config]);
         fleet.WaitForOutput("/metrics", TimeSpan.FromSeconds(20));
 

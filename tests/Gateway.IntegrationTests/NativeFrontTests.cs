@@ -7,15 +7,14 @@ namespace Gateway.IntegrationTests;
 /// <summary>
 /// Issue #16, start-up: what deploy/publish.sh ships for this machine. `gateway` is the native (ahead-of-time compiled)
 /// front: its verbs run with no method compiled at run time and talk to dcmtk as the managed build does; the service
-/// verbs are handed over to the managed `gateway-service` beside it, and a front without it says so.
+/// verbs are handed over to the managed `gateway-service` beside it, and a front without it says so. `gateway fleet`
+/// runs in the front unless its page is asked for (issue #21).
 /// </summary>
 public sealed class NativeFrontTests
 {
-    private static string Rid => "linux-" + (System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "arm64" : "x64");
+    private static string Front => DeployedBuild.Front;
 
-    private static string Front => Path.Combine(DeployedBuild.Folder(Rid), "gateway");
-
-    private static string Service => Path.Combine(DeployedBuild.Folder(Rid), "gateway-service");
+    private static string Service => DeployedBuild.Service;
 
     private static ProcessResult Run(string exe, IDictionary<string, string>? env, params string[] args) =>
         ProcessRunner.Run(exe, args, TimeSpan.FromMinutes(2), environment: env);
@@ -85,6 +84,45 @@ public sealed class NativeFrontTests
         Assert.Equal(1, run.ExitCode);
         Assert.Contains(Path.Combine(alone, "gateway-service") + ", which is missing", run.StdErr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_fleet_view_runs_in_the_native_front_reads_its_configuration_strictly_and_hands_its_page_to_gateway_service()
+    {
+        using var dir = new TempDirectory("native-fleet");
+        // The configuration through the front's source-generated contract: every problem named, as the managed reader does.
+        var bad = dir.File("bad.json");
+        File.WriteAllText(bad, """{ "healthIntervalSeconds": "5", "limits": { "maxBox": 10 }, "alarms": { "offlineMinutes": -1 } }""");
+        var refused = Run(Front, null, "fleet", "--broker", "127.0.0.1:1", "--config", bad);
+        Assert.True(refused.ExitCode == 2, refused.All);
+        Assert.Contains("healthIntervalSeconds: must be a number, not the text \"5\"", refused.StdErr, StringComparison.Ordinal);
+        Assert.Contains("limits.maxBox: unknown key (known here: eventsPerBox, maxBoxes, maxPayloadBytes)", refused.StdErr, StringComparison.Ordinal);
+
+        // A file that names one threshold keeps every other default (a generated reader must not null them).
+        var config = dir.File("fleet.json");
+        File.WriteAllText(config, """{ "alarms": { "offlineMinutes": 1 }, /* comments and trailing commas, as in every file the gateway reads */ }""");
+        var listen = FreePort.Get();
+        var jit = dir.File("jit.txt");
+        using (var fleet = new PeerProcess(Front, ["fleet", "--broker", $"127.0.0.1:{FreePort.Get()}", "--listen", $"127.0.0.1:{listen}", "--config", config], JitList(jit)))
+        {
+            fleet.WaitForOutput("/metrics", TimeSpan.FromSeconds(20));
+            Assert.Contains("topics gateway/+/status|health|events", fleet.Output, StringComparison.Ordinal);
+            Assert.Equal("gateway", ExecutableOf(fleet.Id));
+            using var http = new HttpClient();
+            var metrics = http.GetStringAsync(new Uri($"http://127.0.0.1:{listen}/metrics")).GetAwaiter().GetResult();
+            Assert.Contains("gateway_fleet_boxes", metrics, StringComparison.Ordinal);
+            Assert.False(File.Exists(jit) && File.ReadAllText(jit).Length > 0, "the fleet view compiled methods at run time: it did not run in the native front");
+        }
+
+        // With its page (Razor Pages, not compiled ahead of time) the same process becomes gateway-service.
+        using var paged = new PeerProcess(Front, ["fleet", "--broker", $"127.0.0.1:{FreePort.Get()}", "--listen", $"127.0.0.1:{FreePort.Get()}",
+            "--listen-page", $"127.0.0.1:{FreePort.Get()}", "--state", dir.File("state")]);
+        paged.WaitForOutput("fleet page https://", TimeSpan.FromSeconds(30));
+        Assert.Equal("gateway-service", ExecutableOf(paged.Id));
+    }
+
+    /// <summary>The file name of what a process runs now (after an execv, the new image): /proc/PID/exe.</summary>
+    private static string ExecutableOf(int pid) =>
+        Path.GetFileName(new FileInfo($"/proc/{pid}/exe").LinkTarget ?? throw new InvalidOperationException($"/proc/{pid}/exe is no link"));
 
     private static Dictionary<string, string> JitList(string file) => new()
     {

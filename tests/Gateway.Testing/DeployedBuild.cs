@@ -20,6 +20,15 @@ public static class DeployedBuild
         return build.Value;
     }
 
+    /// <summary>This machine's runtime identifier (linux-x64 or linux-arm64).</summary>
+    public static string ThisMachine => "linux-" + (System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "arm64" : "x64");
+
+    /// <summary>The native `gateway` front shipped for this machine (deploy/out/RID/gateway).</summary>
+    public static string Front => Path.Combine(Folder(ThisMachine), "gateway");
+
+    /// <summary>The managed `gateway-service` beside it.</summary>
+    public static string Service => Path.Combine(Folder(ThisMachine), "gateway-service");
+
     /// <summary>One publish at a time: two at once share the projects' restore and intermediate files and break each other.</summary>
     private static readonly Lock PublishLock = new();
 
