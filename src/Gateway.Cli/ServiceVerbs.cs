@@ -8,7 +8,8 @@ namespace Gateway.Host;
 /// compile, so this process replaces itself with the managed `gateway-service` beside it (execv: same process id for
 /// systemd, same arguments, environment and open descriptors). Gateway.Host has its own ServiceVerbs that runs them
 /// in-process. `gateway fleet` without --listen-page (the broker, the alarms, /metrics) runs here, compiled ahead of
-/// time: at 1,000 boxes it is less than half the memory of the managed view (docs/benchmarks.md, "Fleet view").
+/// time: at 1,000 boxes 63 MiB against 101-106 MiB for the managed view (docs/benchmarks.md, "The view compiled
+/// ahead of time").
 /// </summary>
 internal static partial class ServiceVerbs
 {

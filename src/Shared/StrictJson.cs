@@ -142,6 +142,8 @@ internal static class StrictJson
                 wrongKind.Add($"{at}: must be {Expected(t)}, not null");
             return;
         }
+        if (t != type)
+            contract = contract.Options.GetTypeInfo(t); // a struct's own contract, not Nullable<T>'s
         if (t == typeof(JsonElement) || t == typeof(object))
             return; // free-form (the exam's attributes): checked where it is used
         if (t == typeof(string))
@@ -199,12 +201,22 @@ internal static class StrictJson
         var properties = contract.Properties.Where(p => p.Set is not null).ToDictionary(p => p.Name, StringComparer.Ordinal);
         foreach (var p in e.EnumerateObject())
         {
-            if (properties.TryGetValue(p.Name, out var property))
-                Walk(p.Value, contract.Options.GetTypeInfo(property.PropertyType), Key(path, p.Name), unknown, wrongKind);
-            else
+            if (!properties.TryGetValue(p.Name, out var property))
                 unknown.Add($"{Key(path, p.Name)}: unknown key (known here: {string.Join(", ", properties.Keys.Order(StringComparer.Ordinal))})");
+            else if (p.Value.ValueKind == JsonValueKind.Null && !property.PropertyType.IsValueType && !property.IsSetNullable)
+                wrongKind.Add($"{Key(path, p.Name)}: must be {Expected(contract.Options.GetTypeInfo(property.PropertyType))}, not null"); // declared non-nullable: null is not "the default"
+            else
+                Walk(p.Value, contract.Options.GetTypeInfo(property.PropertyType), Key(path, p.Name), unknown, wrongKind);
         }
     }
+
+    /// <summary>What a reference-typed value must be, in the words of the walk's messages.</summary>
+    private static string Expected(JsonTypeInfo contract) =>
+        contract.Type == typeof(string) ? "a text in quotes"
+        : contract.Kind == JsonTypeInfoKind.Enumerable ? "a list [ … ]"
+        : contract.Kind == JsonTypeInfoKind.Dictionary ? "an object of named entries { \"name\": … }"
+        : contract.Kind == JsonTypeInfoKind.Object ? "an object { … } (e.g. {} for the defaults)"
+        : "a value";
 
     private static string Expected(Type t) =>
         t == typeof(bool) ? "true or false" : t.IsPrimitive || t == typeof(decimal) ? "a number" : "a value";

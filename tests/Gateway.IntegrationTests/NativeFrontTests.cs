@@ -86,31 +86,39 @@ public sealed class NativeFrontTests
     }
 
     [Fact]
-    public void The_fleet_view_runs_in_the_native_front_reads_its_configuration_strictly_and_hands_its_page_to_gateway_service()
+    public async Task The_fleet_view_runs_in_the_native_front_reads_its_configuration_strictly_and_hands_its_page_to_gateway_service()
     {
         using var dir = new TempDirectory("native-fleet");
-        // The configuration through the front's source-generated contract: every problem named, as the managed reader does.
-        var bad = dir.File("bad.json");
-        File.WriteAllText(bad, """{ "healthIntervalSeconds": "5", "limits": { "maxBox": 10 }, "alarms": { "offlineMinutes": -1 } }""");
-        var refused = Run(Front, null, "fleet", "--broker", "127.0.0.1:1", "--config", bad);
-        Assert.True(refused.ExitCode == 2, refused.All);
-        Assert.Contains("healthIntervalSeconds: must be a number, not the text \"5\"", refused.StdErr, StringComparison.Ordinal);
-        Assert.Contains("limits.maxBox: unknown key (known here: eventsPerBox, maxBoxes, maxPayloadBytes)", refused.StdErr, StringComparison.Ordinal);
+        // The configuration through the front's source-generated contract: every problem named, as the managed reader
+        // does — a wrong kind and an unknown key; unknown keys alone, then the file's own rules; null for a section.
+        foreach (var (json, said) in new[]
+        {
+            ("""{ "healthIntervalSeconds": "5", "limits": { "maxBox": 10 } }""", new[] { "healthIntervalSeconds: must be a number, not the text \"5\"", "limits.maxBox: unknown key (known here: eventsPerBox, maxBoxes, maxPayloadBytes)" }),
+            ("""{ "limits": { "maxBox": 10 }, "alarms": { "offlineMinutes": -1 } }""", ["limits.maxBox: unknown key", "alarms.offlineMinutes: -1 must be above 0"]),
+            ("""{ "alarms": null }""", ["alarms: must be an object { … } (e.g. {} for the defaults), not null"]),
+        })
+        {
+            var bad = dir.File("bad.json");
+            File.WriteAllText(bad, json);
+            var refused = Run(Front, null, "fleet", "--broker", "127.0.0.1:1", "--config", bad);
+            Assert.True(refused.ExitCode == 2, refused.All);
+            foreach (var line in said)
+                Assert.Contains(line, refused.StdErr, StringComparison.Ordinal);
+        }
 
-        // A file that names one threshold keeps every other default (a generated reader must not null them).
+        // A file that names one threshold keeps every other default (a generated reader must not null them), and the
+        // view runs in this process: after start-up /proc/PID/exe is still the native gateway.
         var config = dir.File("fleet.json");
         File.WriteAllText(config, """{ "alarms": { "offlineMinutes": 1 }, /* comments and trailing commas, as in every file the gateway reads */ }""");
         var listen = FreePort.Get();
-        var jit = dir.File("jit.txt");
-        using (var fleet = new PeerProcess(Front, ["fleet", "--broker", $"127.0.0.1:{FreePort.Get()}", "--listen", $"127.0.0.1:{listen}", "--config", config], JitList(jit)))
+        using (var fleet = new PeerProcess(Front, ["fleet", "--broker", $"127.0.0.1:{FreePort.Get()}", "--listen", $"127.0.0.1:{listen}", "--config", config]))
         {
             fleet.WaitForOutput("/metrics", TimeSpan.FromSeconds(20));
             Assert.Contains("topics gateway/+/status|health|events", fleet.Output, StringComparison.Ordinal);
             Assert.Equal("gateway", ExecutableOf(fleet.Id));
             using var http = new HttpClient();
-            var metrics = http.GetStringAsync(new Uri($"http://127.0.0.1:{listen}/metrics")).GetAwaiter().GetResult();
+            var metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{listen}/metrics"));
             Assert.Contains("gateway_fleet_boxes", metrics, StringComparison.Ordinal);
-            Assert.False(File.Exists(jit) && File.ReadAllText(jit).Length > 0, "the fleet view compiled methods at run time: it did not run in the native front");
         }
 
         // With its page (Razor Pages, not compiled ahead of time) the same process becomes gateway-service.
