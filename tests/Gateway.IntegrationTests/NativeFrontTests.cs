@@ -119,6 +119,10 @@ public sealed class NativeFrontTests
             using var http = new HttpClient();
             var metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{listen}/metrics"));
             Assert.Contains("gateway_fleet_boxes", metrics, StringComparison.Ordinal);
+            // Stopped as systemd stops it: SIGTERM, exit 0.
+            ProcessRunner.Run("/bin/kill", ["-TERM", fleet.Id.ToString(CultureInfo.InvariantCulture)]);
+            Assert.True(fleet.WaitForExit(TimeSpan.FromSeconds(15)), "gateway fleet did not stop on SIGTERM: " + fleet.Output);
+            Assert.Equal(0, fleet.ExitCode);
         }
 
         // With its page (Razor Pages, not compiled ahead of time) the same process becomes gateway-service.

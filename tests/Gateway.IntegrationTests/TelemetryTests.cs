@@ -8,7 +8,8 @@ namespace Gateway.IntegrationTests;
 /// <summary>
 /// Issue #7: MQTT health telemetry of the real `gateway run` against a real mosquitto, read back with mosquitto_sub:
 /// status online / offline (last will on SIGKILL, a clean "offline" on SIGTERM), health, events, reconnection after a
-/// broker restart, TLS with the test CA and a password that never shows up in the logs.
+/// broker restart, TLS with the test CA and a password that never shows up in the logs, mutual TLS (the box and the
+/// fleet view with client certificates).
 /// </summary>
 public sealed class TelemetryTests
 {
@@ -88,6 +89,39 @@ public sealed class TelemetryTests
         Assert.DoesNotContain("s3cret-Pa55", gateway.Output, StringComparison.Ordinal);
         foreach (var (_, payload) in broker.Subscribe("gateway/it-box/#", 5, TimeSpan.FromSeconds(3)))
             Assert.DoesNotContain("s3cret-Pa55", payload, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Mutual_TLS_a_box_and_the_fleet_view_present_their_certificates_and_a_view_without_one_is_refused()
+    {
+        using var dir = new TempDirectory("mqtt-mtls");
+        using var certs = new TestCertificates();
+        using var broker = new MosquittoPeer(tls: certs, requireClientCertificate: true);
+        using var pacs = new DcmtkStoreScp();
+        var mqtt = Mqtt(broker, $$""", "tls": { "caFile": "{{certs.CaFile}}", "certificateFile": "{{certs.ClientCert}}", "keyFile": "{{certs.ClientKey}}" }""");
+        using var gateway = new GatewayProcess(dir.Path, FreePort.Get(), Destination(pacs.Port), mqtt);
+        gateway.Start();
+        broker.WaitFor("gateway/it-box/status", s => s.GetProperty("state").GetString() == "online", TimeSpan.FromSeconds(20));
+
+        // The fleet view as shipped (the native gateway): --tls-cert and --tls-key.
+        var listen = FreePort.Get();
+        string[] common = ["fleet", "--broker", $"127.0.0.1:{broker.Port}", "--tls-ca", certs.CaFile];
+        using (var fleet = new PeerProcess(DeployedBuild.Front, [.. common, "--tls-cert", certs.ClientCert, "--tls-key", certs.ClientKey, "--listen", $"127.0.0.1:{listen}"]))
+        {
+            fleet.WaitForOutput("fleet view subscribed", TimeSpan.FromSeconds(30));
+            using var http = new HttpClient();
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            Dictionary<string, double> up;
+            while (!(up = PrometheusText.BoxUp(await http.GetStringAsync(new Uri($"http://127.0.0.1:{listen}/metrics")))).ContainsKey("it-box")
+                   && DateTime.UtcNow < deadline)
+                await Task.Delay(250);
+            Assert.Equal(1, up.GetValueOrDefault("it-box"));
+        }
+
+        // Without a client certificate the broker ends the handshake: the view says the broker is unreachable, and retries.
+        using var refused = new PeerProcess(DeployedBuild.Front, [.. common, "--listen", $"127.0.0.1:{FreePort.Get()}"]);
+        refused.WaitForOutput("unreachable", TimeSpan.FromSeconds(30));
+        Assert.DoesNotContain("fleet view subscribed", refused.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -18,8 +18,11 @@ public sealed class MosquittoPeer : IDisposable
     /// <summary>Logging the tests read (the "running" line), unbuffered: stdout to a pipe is flushed only when full.</summary>
     private static readonly string[] TestLogging = ["log_dest stderr", "log_type error", "log_type warning", "log_type notice", "log_type information"];
 
-    public MosquittoPeer(string? username = null, string? password = null, TestCertificates? tls = null, int? port = null)
+    /// <param name="requireClientCertificate">With <paramref name="tls"/>: clients must present a certificate of the test CA
+    /// (mutual TLS; <see cref="ClientArgs"/> then gives mosquitto_sub and mosquitto_pub the test's client certificate).</param>
+    public MosquittoPeer(string? username = null, string? password = null, TestCertificates? tls = null, int? port = null, bool requireClientCertificate = false)
     {
+        RequiresClientCertificate = requireClientCertificate && tls is not null;
         _mosquitto = Peers.Require("/usr/sbin/mosquitto", "mosquitto");
         Peers.Require("mosquitto_sub", "mosquitto-clients");
         Port = port ?? FreePort.Get();
@@ -50,6 +53,8 @@ public sealed class MosquittoPeer : IDisposable
             lines.Add($"certfile {tls.ServerCert}");
             lines.Add($"keyfile {tls.ServerKey}");
             lines.Add("tls_version tlsv1.2");
+            if (requireClientCertificate)
+                lines.Add("require_certificate true");
         }
         _config = _dir.File("mosquitto.conf");
         File.WriteAllLines(_config, lines);
@@ -110,6 +115,7 @@ public sealed class MosquittoPeer : IDisposable
     /// <summary>The broker's users and their passwords (the deployment form); empty for the simple form.</summary>
     public IReadOnlyDictionary<string, string> Users { get; } = new Dictionary<string, string>();
     public TestCertificates? Tls { get; }
+    public bool RequiresClientCertificate { get; }
     public string Output => _process?.Output ?? "";
 
     public void Start()
@@ -153,6 +159,8 @@ public sealed class MosquittoPeer : IDisposable
             args.AddRange(["-u", name, "-P", user is null ? Password ?? "" : Users[user]]);
         if (Tls is not null)
             args.AddRange(["--cafile", Tls.CaFile]);
+        if (RequiresClientCertificate)
+            args.AddRange(["--cert", Tls!.ClientCert, "--key", Tls.ClientKey]);
         return args;
     }
 
