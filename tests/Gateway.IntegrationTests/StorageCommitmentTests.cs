@@ -237,13 +237,15 @@ public sealed class StorageCommitmentTests
         Send(gateway, [.. files.Take(6)]);
         var queue = new Queue<string>(files.Skip(6));
 
-        // The checker: every instance whose entry left the spool must be in a report the archive sent (it logs the
-        // report after our answer, so a disappearance is judged a moment later).
+        // The checker: every instance whose entry left the spool must be in a report the archive issued (logged as it
+        // goes out, and again after our answer; a disappearance is judged a moment later). Issued, not answered: the
+        // gateway records a report before it answers it, so a SIGKILL between the two leaves the archive's send
+        // unanswered while the entry is rightly gone — the archive took responsibility when it reported.
         var gone = new Dictionary<string, DateTime>(StringComparer.Ordinal);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         HashSet<string> InSpool() => [.. GatewayExecutable.Run("spool", "list", "--spool", gateway.SpoolPath).StdOut.Split('\n')
             .SelectMany(l => uids.Where(u => l.Contains(u, StringComparison.Ordinal)))];
-        HashSet<string> Reported() => [.. archive.Sent().Where(m => m.Command == "N-EVENT-REPORT")
+        HashSet<string> Reported() => [.. archive.Issued().Where(m => m.Command == "N-EVENT-REPORT")
             .SelectMany(m => m.Items("00081199")).Select(i => Gateway.Testing.DicomJson.Text(i, "00081155")).OfType<string>()];
         void Check()
         {

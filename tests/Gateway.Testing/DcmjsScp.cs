@@ -49,6 +49,9 @@ public sealed class DcmjsScp : IDisposable
     /// <summary>The requests the SCP sent (storage commitment reports) with the peer's response status.</summary>
     public IReadOnlyList<DcmjsMessage> Sent() => [.. Log().Where(m => m.Event == "sent")];
 
+    /// <summary>The requests the SCP began to send (logged before they go out), answered or not.</summary>
+    public IReadOnlyList<DcmjsMessage> Issued() => [.. Log().Where(m => m.Event == "issued")];
+
     /// <summary>Waits until the log satisfies <paramref name="done"/> (e.g. a report sent after a delay) and returns it.</summary>
     public IReadOnlyList<DcmjsMessage> WaitFor(Func<IReadOnlyList<DcmjsMessage>, bool> done, TimeSpan timeout)
     {

@@ -196,6 +196,9 @@ function commit(endpoint, actionRequest) {
 }
 
 async function sendReport(endpoint, report, association) {
+  // Logged before it goes out too: the archive answers for the instances from the moment it reports them, and a
+  // modality killed after recording the report but before answering it leaves this send without an end.
+  log(lib.describe(report, { event: 'issued', association, status: null, messageId: report.getMessageId() }));
   const responses = await lib.send(endpoint, report);
   const response = responses[responses.length - 1];
   log(lib.describe(report, {
