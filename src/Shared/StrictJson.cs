@@ -29,8 +29,6 @@ internal static class StrictJson
         WriteIndented = true,
     };
 
-    private static readonly JsonSerializerOptions Lenient = new(Options) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip };
-
     private static readonly JsonDocumentOptions DocumentOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
     /// <summary>
@@ -149,7 +147,7 @@ internal static class StrictJson
         if (t == typeof(string))
         {
             if (e.ValueKind != JsonValueKind.String)
-                wrongKind.Add($"{at}: must be a text in quotes, not {Kind(e)}");
+                wrongKind.Add($"{at}: must be {Expected(contract)}, not {Kind(e)}");
             return;
         }
         if (t == typeof(bool))
@@ -169,7 +167,7 @@ internal static class StrictJson
             case JsonTypeInfoKind.Dictionary when contract.KeyType == typeof(string):
                 if (e.ValueKind != JsonValueKind.Object)
                 {
-                    wrongKind.Add($"{at}: must be an object of named entries {{ \"name\": … }}, not {Kind(e)}");
+                    wrongKind.Add($"{at}: must be {Expected(contract)}, not {Kind(e)}");
                     return;
                 }
                 var values = contract.Options.GetTypeInfo(contract.ElementType!);
@@ -179,7 +177,7 @@ internal static class StrictJson
             case JsonTypeInfoKind.Enumerable:
                 if (e.ValueKind != JsonValueKind.Array)
                 {
-                    wrongKind.Add($"{at}: must be a list [ … ], not {Kind(e)}");
+                    wrongKind.Add($"{at}: must be {Expected(contract)}, not {Kind(e)}");
                     return;
                 }
                 var items = contract.Options.GetTypeInfo(contract.ElementType!);
@@ -194,7 +192,7 @@ internal static class StrictJson
         }
         if (e.ValueKind != JsonValueKind.Object)
         {
-            wrongKind.Add($"{at}: must be an object {{ … }} (e.g. {{}} for the defaults), not {Kind(e)}");
+            wrongKind.Add($"{at}: must be {Expected(contract)}, not {Kind(e)}");
             return;
         }
         // The keys the serializer maps and can set (a read-only property is not a key of the file).
@@ -210,7 +208,7 @@ internal static class StrictJson
         }
     }
 
-    /// <summary>What a reference-typed value must be, in the words of the walk's messages.</summary>
+    /// <summary>What a text, list, map or object must be, in the words of every message of the walk (wrong kind, null).</summary>
     private static string Expected(JsonTypeInfo contract) =>
         contract.Type == typeof(string) ? "a text in quotes"
         : contract.Kind == JsonTypeInfoKind.Enumerable ? "a list [ … ]"
